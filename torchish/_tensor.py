@@ -1,0 +1,445 @@
+"""Tensor: a thin, stateful handle around an immutable jax.Array.
+
+The handle holds torch's autograd state (requires_grad, grad, grad_fn, version, hooks, view base);
+the array never changes. In-place ops rebind `_value` and bump the shared version counter, so
+`id(t)` is stable exactly as in torch. Ops are attached by `torchish.ops` from the op table.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _dtype as D
+from ._device import _of_array
+from .autograd import grad_mode as _gm
+from .autograd.graph import AccumulateGrad, _RemovableHandle
+
+
+class Size(tuple):
+    """torch.Size"""
+
+    def __repr__(self) -> str:
+        return f"torch.Size([{', '.join(str(s) for s in self)}])"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+
+class Tensor:
+    __slots__ = (
+        "_value", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_version_counter", "_base",
+        "_view_fn", "_acc", "_hooks", "_post_acc_hooks", "_retains_grad", "_views", "_warned_grad",
+        "__dict__", "__weakref__",
+    )
+
+    def __new__(cls, *args, **kwargs):
+        # torch.Tensor(data) / torch.Tensor(*sizes): float32 of the default dtype
+        from .ops.creation import _legacy_tensor
+
+        return _legacy_tensor(cls, *args, **kwargs)
+
+    @classmethod
+    def _make(cls, value: jax.Array, requires_grad: bool = False) -> Tensor:
+        t = object.__new__(Tensor if cls is Tensor else cls)
+        t._value = value
+        t._requires_grad = requires_grad
+        t._grad = None
+        t._grad_fn = None
+        t._output_nr = 0
+        t._version_counter = [0]
+        t._base = None
+        t._view_fn = None
+        t._acc = None
+        t._hooks = None
+        t._post_acc_hooks = None
+        t._retains_grad = False
+        t._views = None
+        t._warned_grad = False
+        return t
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def shape(self) -> Size:
+        return Size(self._value.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._value.shape)
+        return self._value.shape[_wrap_dim(dim, self._value.ndim)]
+
+    def dim(self) -> int:
+        return self._value.ndim
+
+    ndim = property(dim)
+
+    def ndimension(self) -> int:
+        return self._value.ndim
+
+    def numel(self) -> int:
+        return int(np.prod(self._value.shape, dtype=np.int64))
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> D.dtype:
+        return D._from_np(self._value.dtype)
+
+    @property
+    def device(self):
+        return _of_array(self._value)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    is_cpu = property(lambda self: self.device.type == "cpu")
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    is_mkldnn = False
+    layout = "torch.strided"
+
+    def element_size(self) -> int:
+        return self._value.dtype.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_complex(self) -> bool:
+        return self.dtype.is_complex
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return True
+
+    def contiguous(self, memory_format=None) -> Tensor:
+        return self
+
+    def stride(self, dim: int | None = None):
+        st, acc = [], 1
+        for s in reversed(self._value.shape):
+            st.append(acc)
+            acc *= max(s, 1)
+        st = tuple(reversed(st))
+        return st if dim is None else st[_wrap_dim(dim, self._value.ndim)]
+
+    def storage_offset(self) -> int:
+        return 0
+
+    def get_device(self) -> int:
+        d = self.device
+        return -1 if d.type == "cpu" else (d.index or 0)
+
+    # ------------------------------------------------------------------ autograd state
+    @property
+    def requires_grad(self) -> bool:
+        return self._grad_fn is not None or self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+            )
+        if flag and not _grad_dtype(self._value.dtype):
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self._grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+                )
+            return self
+        if requires_grad and not _grad_dtype(self._value.dtype):
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def grad(self) -> Tensor | None:
+        if self._grad_fn is not None and not self._retains_grad and not self._warned_grad:
+            self._warned_grad = True
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+                "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+                "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf "
+                "Tensor by mistake, make sure you access the leaf Tensor instead. See "
+                "github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally at "
+                "/pytorch/build/aten/src/ATen/core/TensorBody.h:494.)",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, new: Tensor | None) -> None:
+        if new is not None:
+            if not isinstance(new, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(new).__name__}")
+            if new.dtype is not self.dtype:
+                raise RuntimeError(
+                    "attempting to assign a gradient with dtype '"
+                    f"{_c10_name(new.dtype)}' to a tensor with dtype '{_c10_name(self.dtype)}'. Please ensure that the "
+                    "gradient and the tensor have the same dtype"
+                )
+            if tuple(new.shape) != tuple(self.shape):
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(new.shape)}' to a tensor of size "
+                    f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size"
+                )
+        self._grad = new
+
+    @property
+    def _version(self) -> int:
+        return self._version_counter[0]
+
+    @property
+    def data(self) -> Tensor:
+        return self.detach()
+
+    @data.setter
+    def data(self, new: Tensor) -> None:
+        self._value = new._value
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def retain_grad(self) -> None:
+        if self._grad_fn is None:
+            if not self._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        self._retains_grad = True
+
+    def _accumulator(self) -> AccumulateGrad:
+        acc = self._acc() if self._acc is not None else None
+        if acc is None:
+            acc = AccumulateGrad(self)
+            # torch keeps AccumulateGrad alive only while the graph references it
+            self._acc = weakref.ref(acc)
+        return acc
+
+    def register_hook(self, hook) -> _RemovableHandle:
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._hooks is None:
+            self._hooks = {}
+        handle = _RemovableHandle(self._hooks)
+        self._hooks[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook) -> _RemovableHandle:
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = {}
+        handle = _RemovableHandle(self._post_acc_hooks)
+        self._post_acc_hooks[handle.id] = hook
+        return handle
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self) -> Tensor:
+        t = Tensor._make(self._value)
+        t._version_counter = self._version_counter  # detach shares storage, hence the version counter
+        return t
+
+    def detach_(self) -> Tensor:
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # ------------------------------------------------------------------ in-place plumbing
+    def _check_inplace(self, grad_recording: bool) -> None:
+        if grad_recording and self._grad_fn is None and self._requires_grad:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if _gm._state.grad_enabled and self._base is not None and self._base._grad_fn is None \
+                and self._base._requires_grad:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place operation."
+            )
+
+    def _set_value(self, value: jax.Array) -> None:
+        self._value = value
+        self._version_counter[0] += 1
+        if self._base is not None or self._views:
+            from .ops.views import _propagate_write
+
+            _propagate_write(self)
+
+    def _after_inplace_record(self) -> None:
+        if self._base is not None:
+            from .ops.views import _propagate_grad_fn
+
+            _propagate_grad_fn(self)
+        elif self._views:
+            from .ops.views import _refresh_view_grad_fns
+
+            _refresh_view_grad_fns(self)
+
+    def _overwrite_(self, value: jax.Array) -> Tensor:
+        """Write new contents in place (random fills, copy_, fill_): the old contents get no gradient."""
+        from .ops.basic import _overwrite
+
+        return _overwrite(self, value)
+
+    # ------------------------------------------------------------------ conversion
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        return np.asarray(self._value).reshape(()).item()
+
+    def tolist(self):
+        a = np.asarray(self._value)
+        if a.dtype == D.bfloat16._np:
+            a = a.astype(np.float32)
+        return a.tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        return np.asarray(self._value)
+
+    def __array__(self, dtype=None, copy=None):
+        a = np.asarray(self._value)
+        return a.astype(dtype) if dtype is not None else a
+
+    def __jax_array__(self):
+        return self._value
+
+    def __bool__(self) -> bool:
+        n = self.numel()
+        if n != 1:
+            if n == 0:
+                raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self._scalar("float"))
+
+    def __int__(self) -> int:
+        return int(self._scalar("int"))
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar("complex"))
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self.dtype.is_complex or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def _scalar(self, what: str):
+        if self.numel() != 1:
+            raise TypeError(f"only one element tensors can be converted to Python scalars")
+        return self.item()
+
+    def __len__(self) -> int:
+        if self._value.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._value.shape[0]
+
+    def __iter__(self):
+        if self._value.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self, *, tensor_contents=None) -> str:
+        from ._printing import _tensor_repr
+
+        return _tensor_repr(self, tensor_contents=tensor_contents)
+
+    def __format__(self, spec: str) -> str:
+        if self._value.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild, (np.asarray(self._value), self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the "
+                "moment.  If you were attempting to deepcopy a module, this may be because of a torch.nn.utils."
+                "weight_norm usage, see https://github.com/pytorch/pytorch/pull/103001"
+            )
+        t = Tensor._make(self._value, self._requires_grad)
+        if self._grad is not None:
+            t._grad = Tensor._make(self._grad._value)
+        t.__dict__.update(self.__dict__)
+        memo[id(self)] = t
+        return t
+
+    def __setstate__(self, state):
+        pass
+
+
+def _rebuild(array, requires_grad):
+    return Tensor._make(jnp.asarray(array), requires_grad)
+
+
+def _wrap(value: jax.Array, requires_grad: bool = False) -> Tensor:
+    """A fresh leaf tensor around a jax array."""
+    return Tensor._make(value, requires_grad)
+
+
+def _grad_dtype(np_dtype) -> bool:
+    return np_dtype.kind in "fc" or np_dtype == D.bfloat16._np
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    lo, hi = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
+    if not lo <= dim <= hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+    return dim % max(ndim, 1)
+
+
+_C10 = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+        "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _c10_name(d: D.dtype) -> str:
+    return _C10.get(d._name, d._name)

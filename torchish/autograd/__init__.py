@@ -1,0 +1,255 @@
+"""torch.autograd: backward() and grad() over the recorded graph; JAX computes every derivative."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import jax
+import jax.numpy as jnp
+
+from . import grad_mode
+from .engine import _accumulate_grad, run_backward
+from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
+from .graph import AccumulateGrad, Node
+from .lowering import stats
+
+__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "stats", "Node",
+           "AccumulateGrad"]
+
+
+def _Tensor():
+    from .._tensor import Tensor
+
+    return Tensor
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if isinstance(x, _Tensor()):
+        return (x,)
+    return tuple(x)
+
+
+def _make_grads(outputs, grads, is_grads_batched=False):
+    """torch's _make_grads: implicit ones for scalar outputs, shape checks, dtype casts."""
+    Tensor = _Tensor()
+    out = []
+    for i, (t, g) in enumerate(zip(outputs, grads)):
+        if isinstance(g, Tensor):
+            gshape = tuple(g.shape)[1:] if is_grads_batched else tuple(g.shape)
+            if gshape != tuple(t.shape):
+                from .._tensor import Size
+
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {Size(gshape) if not is_grads_batched else Size(g.shape)} "
+                    f"and output[{i}] has a shape of {Size(t.shape)}."
+                )
+            if t.dtype.is_complex != g.dtype.is_complex:
+                raise RuntimeError(
+                    "For complex Tensors, both grad_output and output are required to have the same dtype. Mismatch "
+                    f"in dtype: grad_output[{i}] has a dtype of {g.dtype} and output[{i}] has a dtype of {t.dtype}."
+                )
+            out.append(g)
+        elif g is None:
+            if t.requires_grad:
+                if t.numel() != 1:
+                    raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                if not t.dtype.is_floating_point:
+                    raise RuntimeError(
+                        f"grad can be implicitly created only for real scalar outputs but got {t.dtype}"
+                    )
+                out.append(Tensor._make(jnp.ones(t._value.shape, t._value.dtype)))
+            else:
+                out.append(None)
+        else:
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+    return out
+
+
+def _root_edges(outputs):
+    from ..ops._registry import _edge
+
+    edges = []
+    for i, t in enumerate(outputs):
+        e = _edge(t) if t.requires_grad else None
+        if e is None:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        edges.append(e)
+    return edges
+
+
+def _target_edge(t):
+    from ..ops._registry import _edge
+
+    return _edge(t)
+
+
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    grad_variables=None,
+    inputs=None,
+) -> None:
+    """Accumulate d(tensors)/d(leaves) into the leaves' .grad."""
+    Tensor = _Tensor()
+    outputs = _as_tuple(tensors)
+    if grad_variables is not None:
+        grad_tensors = grad_variables
+    grads = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(outputs)
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"grad can be implicitly created only for scalar outputs")
+    inputs = _as_tuple(inputs)
+    if inputs is not None and len(inputs) == 0:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    grads = _make_grads(outputs, grads)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _root_edges(outputs)
+    if inputs is not None:
+        targets, holders = [], []
+        for t in inputs:
+            if not t.requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            targets.append(_target_edge(t))
+            holders.append(t)
+    else:
+        targets, holders = _collect_leaves(roots)
+    root_vals = [_root_value(g, t, create_graph) for g, t in zip(grads, outputs)]
+    with grad_mode.set_grad_enabled(create_graph):
+        results = run_backward(roots, root_vals, targets, create_graph, retain_graph)
+        for t, g in zip(holders, results):
+            if g is None:
+                continue
+            if t._grad_fn is None:
+                _leaf_accumulate(t, g, create_graph)
+            else:
+                _accumulate_grad(t, g, create_graph)
+
+
+def _root_value(g, t, create_graph):
+    if create_graph and g.requires_grad:
+        if g.dtype is not t.dtype:
+            g = g.to(t.dtype)
+        return g
+    v = g._value
+    return v if v.dtype == t._value.dtype else v.astype(t._value.dtype)
+
+
+def _leaf_accumulate(t, g, create_graph):
+    """AccumulateGrad for a leaf: its tensor hooks first, then .grad, then post-accumulate hooks."""
+    Tensor = _Tensor()
+    if t._hooks:
+        g = g if isinstance(g, Tensor) else Tensor._make(g)
+        for fn in list(t._hooks.values()):
+            r = fn(g)
+            if r is not None:
+                g = r
+    _accumulate_grad(t, g, create_graph)
+    if t._post_acc_hooks:
+        for fn in list(t._post_acc_hooks.values()):
+            fn(t)
+
+
+def _collect_leaves(roots):
+    """Every leaf (AccumulateGrad) and retain_grad tensor reachable from the roots, iteratively."""
+    targets, holders, seen = [], [], set()
+    stack = [e[0] for e in roots]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if isinstance(n, AccumulateGrad):
+            targets.append((n, 0))
+            holders.append(n.variable)
+            continue
+        for e in n.next_edges:
+            if e is not None and id(e[0]) not in seen:
+                stack.append(e[0])
+    return targets, holders
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    only_inputs: bool = True,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+):
+    """d(outputs)/d(inputs), returned as a tuple, without touching .grad."""
+    Tensor = _Tensor()
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+            "allow_unused=False."
+        )
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    outs = _as_tuple(outputs)
+    ins = _as_tuple(inputs)
+    if not ins:
+        raise RuntimeError("grad requires non-empty inputs.")
+    gouts = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outs)
+    if len(gouts) != len(outs):
+        raise RuntimeError(
+            f"grad_outputs must be of the same length as outputs (got {len(gouts)} and {len(outs)})"
+        )
+    for t in ins:
+        if not isinstance(t, Tensor):
+            raise TypeError("grad(): argument 'inputs' must be tuple of Tensors")
+    grads = _make_grads(outs, gouts, is_grads_batched)
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in ins:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    roots = _root_edges(outs)
+    targets = [_target_edge(t) for t in ins]
+    if is_grads_batched:
+        results = _batched(roots, grads, outs, targets, retain_graph)
+    else:
+        root_vals = [_root_value(g, t, create_graph) for g, t in zip(grads, outs)]
+        with grad_mode.set_grad_enabled(create_graph):
+            results = run_backward(roots, root_vals, targets, create_graph, retain_graph)
+    out = []
+    for i, (t, g) in enumerate(zip(ins, results)):
+        if g is None:
+            if materialize_grads:
+                out.append(Tensor._make(jnp.zeros(t._value.shape, t._value.dtype)))
+                continue
+            if not allow_unused:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. Set "
+                    "allow_unused=True if this is the desired behavior."
+                )
+            out.append(None)
+        else:
+            out.append(g if isinstance(g, Tensor) else Tensor._make(g))
+    return tuple(out)
+
+
+def _batched(roots, grads, outs, targets, retain_graph):
+    """is_grads_batched: the lowered backward is vmapped over the leading dim of grad_outputs."""
+    from .engine import _Plan, _segments
+
+    plan = _Plan(roots, targets)
+    if len(_segments(plan)) > 1:
+        raise RuntimeError("is_grads_batched is not supported together with backward hooks")
+    vals = [g._value.astype(t._value.dtype) for g, t in zip(grads, outs)]
+
+    def one(*cts):
+        return run_backward(roots, list(cts), targets, False, True)
+
+    res = jax.vmap(one)(*vals)
+    if not retain_graph:
+        run_backward(roots, [v[0] for v in vals], targets, False, False)
+    return res
+
+

@@ -1,0 +1,374 @@
+"""The backward engine: torch's state machine around a lowered, jitted JAX backward.
+
+1. collect the nodes reachable from the roots (iteratively), check freed graphs and versions;
+2. order them, keep the ones that lead to a target, cut segments at Python hooks;
+3. look up (or build and jit) each segment's function by the graph's structure and run it;
+4. accumulate into `.grad` with torch's rules, run leaf hooks, free saved values.
+With create_graph=True each segment call is itself recorded as a Node, so it can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from . import grad_mode as _gm
+from . import lowering as L
+from .graph import AccumulateGrad, Node
+
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+    "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+    "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
+    "if you need to access saved tensors after calling backward."
+)
+
+
+def _Tensor():
+    from .._tensor import Tensor
+
+    return Tensor
+
+
+def _tensor_type_str(t) -> str:
+    from ..ops._registry import _type_word
+
+    return f"torch.{_type_word(t.dtype)}Tensor [{', '.join(str(s) for s in t.shape)}]"
+
+
+def _check_versions(node) -> None:
+    for counter, expected, t, idx in node.saved_versions:
+        if counter[0] != expected:
+            src = ""
+            if idx == -1 or t._grad_fn is not None:
+                fn = node if idx == -1 else t._grad_fn
+                src = f", which is output {t._output_nr} of {fn.name()}," if fn is not None else ""
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace operation: "
+                f"[{_tensor_type_str(t)}]{src} is at version {counter[0]}; expected version {expected} instead. "
+                "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+                "torch.autograd.set_detect_anomaly(True)."
+            )
+
+
+class _Plan:
+    """What one backward call must do, derived from the graph; `key` identifies its structure."""
+
+    def __init__(self, root_edges, target_edges):
+        # --- reachability (iterative: graphs can be 100k nodes deep)
+        order, seen, stack = [], set(), [e[0] for e in root_edges if isinstance(e[0], Node)]
+        consumers = {}
+        while stack:
+            n = stack.pop()
+            if id(n) in seen:
+                continue
+            seen.add(id(n))
+            order.append(n)
+            for e in n.next_edges:
+                if e is not None and isinstance(e[0], Node):
+                    consumers[id(e[0])] = consumers.get(id(e[0]), 0) + 1
+                    if id(e[0]) not in seen:
+                        stack.append(e[0])
+        # --- Kahn's order: a node runs after every node that feeds it cotangents
+        pending = dict(consumers)
+        ready = [n for n in order if pending.get(id(n), 0) == 0]
+        topo = []
+        while ready:
+            n = ready.pop()
+            topo.append(n)
+            for e in n.next_edges:
+                if e is not None and isinstance(e[0], Node):
+                    k = id(e[0])
+                    pending[k] -= 1
+                    if pending[k] == 0:
+                        ready.append(e[0])
+        # --- targets: leaves (AccumulateGrad) and non-leaf (node, output) pairs
+        self.target_edges = target_edges
+        tindex = {}
+        for k, e in enumerate(target_edges):
+            tindex.setdefault((id(e[0]), e[1]), []).append(k)
+        self.tindex = tindex
+        # --- which nodes lead to a target
+        needed = set()
+        for n in reversed(topo):
+            for e in n.next_edges:
+                if e is None:
+                    continue
+                if (id(e[0]), e[1]) in tindex or (isinstance(e[0], Node) and id(e[0]) in needed):
+                    needed.add(id(n))
+                    break
+        is_target_node = {id(e[0]) for e in target_edges if isinstance(e[0], Node)}
+        self.nodes = [n for n in topo if id(n) in needed or id(n) in is_target_node]
+        self.index = {id(n): i for i, n in enumerate(self.nodes)}
+        self.needed = needed
+        for n in self.nodes:
+            if n._freed and id(n) in needed:
+                raise RuntimeError(_FREED_MSG)
+            _check_versions(n)
+
+    def dest(self, e):
+        """State key that receives the gradient flowing along edge e (None: nowhere)."""
+        if e is None:
+            return None
+        t = self.tindex.get((id(e[0]), e[1]))
+        if isinstance(e[0], AccumulateGrad):
+            return (1, t[0], 0) if t else None
+        i = self.index.get(id(e[0]))
+        return None if i is None else (0, i, e[1])
+
+    def steps(self, lo, hi):
+        out = []
+        for i in range(lo, hi):
+            n = self.nodes[i]
+            skip = id(n) not in self.needed
+            dests = tuple(self.dest(e) for e in n.next_edges)
+            diff = tuple(j for j, d in enumerate(dests) if d is not None) if not skip else ()
+            reads = tuple((o, (1, k, 0)) for o in range(len(n.out_meta)) for k in self.tindex.get((id(n), o), ()))
+            out.append((i, n.kernel.pure, diff, tuple(dests[j] for j in diff), len(n.out_meta), n.out_meta,
+                        reads, skip))
+        return tuple(out)
+
+    def key(self, lo, hi, state_meta):
+        return (
+            tuple((n.fragment, tuple(self.dest(e) for e in n.next_edges), id(n) in self.needed)
+                  for n in self.nodes[lo:hi]),
+            lo,
+            state_meta,
+            tuple((k, self.tindex.get((id(n), o), ())) for k, n in enumerate(self.nodes[lo:hi])
+                  for o in range(len(n.out_meta)) if (id(n), o) in self.tindex),
+        )
+
+
+def _has_pre_python(n) -> bool:
+    return bool(n._prehooks) or bool(n._tensor_hooks) or bool(n._retained)
+
+
+def _segments(plan):
+    """Cut points: before a node with pre-hooks / tensor hooks, after a node with post-hooks."""
+    cuts = [0]
+    for i, n in enumerate(plan.nodes):
+        if _has_pre_python(n) and i != cuts[-1]:
+            cuts.append(i)
+        if n._hooks and i + 1 < len(plan.nodes):
+            cuts.append(i + 1)
+    cuts.append(len(plan.nodes))
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b] or [(0, 0)]
+
+
+def _meta_of(v):
+    return (v.shape, v.dtype)
+
+
+def run_backward(root_edges, root_grads, target_edges, create_graph, retain_graph):
+    """Returns a list of gradients (arrays, or Tensors with create_graph) aligned with target_edges."""
+    Tensor = _Tensor()
+    L._STATS["backward_calls"] += 1
+    plan = _Plan(root_edges, target_edges)
+    state = {}
+    for e, g in zip(root_edges, root_grads):
+        k = plan.tindex.get((id(e[0]), e[1]))
+        if isinstance(e[0], AccumulateGrad):
+            if k:
+                key = (1, k[0], 0)
+                state[key] = g if key not in state else state[key] + g
+            continue
+        i = plan.index.get(id(e[0]))
+        if i is None:
+            continue
+        key = (0, i, e[1])
+        state[key] = g if key not in state else state[key] + g
+    for lo, hi in _segments(plan):
+        if lo < hi:
+            state = _before_node_hooks(plan, lo, state, create_graph)
+            state = _run_segment(plan, lo, hi, state, create_graph)
+            _after_node_hooks(plan, hi - 1, state)
+    if not retain_graph:
+        for n in plan.nodes:
+            if n._saves_tensors and id(n) in plan.needed:
+                n._freed = True
+                n.saved = None
+    out = [state.get((1, k, 0)) for k in range(len(target_edges))]
+    del Tensor
+    return out
+
+
+def _values(state):
+    return {k: (v._value if hasattr(v, "_value") else v) for k, v in state.items()}
+
+
+def _run_segment(plan, lo, hi, state, create_graph):
+    steps = plan.steps(lo, hi)
+    saved = tuple(tuple(plan.nodes[i].saved) for i in range(lo, hi))
+    vals = _values(state)
+    state_meta = tuple(sorted((k, _meta_of(v)) for k, v in vals.items()))
+    key = plan.key(lo, hi, state_meta)
+    pure, jitted = L.cached(key, lambda: L.segment_function(steps))
+    if not create_graph:
+        return jitted(saved, vals)
+    return _recorded_segment(plan, lo, hi, pure, jitted, saved, state, key)
+
+
+def _recorded_segment(plan, lo, hi, pure, jitted, saved, state, key):
+    """create_graph: the segment call becomes a Node whose inputs are the saved inputs (wired to the
+    graph that produced them) and the incoming cotangents."""
+    from ..ops._registry import _edge
+    from ..ops.views import _ChainKernel
+
+    Tensor = _Tensor()
+    flat, edges, shape_of = [], [], []
+    for i, args in zip(range(lo, hi), saved):
+        n = plan.nodes[i]
+        for a, e in zip(args, n.next_edges):
+            flat.append(a)
+            edges.append(e)
+            shape_of.append(("s", i))
+    keys = sorted(state)
+    for k in keys:
+        v = state[k]
+        if isinstance(v, Tensor):
+            flat.append(v._value)
+            edges.append(_edge(v))
+        else:
+            flat.append(v)
+            edges.append(None)
+    n_saved = len(flat) - len(keys)
+    counts = [len(a) for a in saved]
+
+    def unflat(xs):
+        it, groups = iter(xs[:n_saved]), []
+        for c in counts:
+            groups.append(tuple(next(it) for _ in range(c)))
+        return tuple(groups), dict(zip(keys, xs[n_saved:]))
+
+    out_keys_holder = []
+
+    def seg_pure(*xs):
+        sv, st = unflat(xs)
+        new = pure(sv, st)
+        if not out_keys_holder:
+            out_keys_holder.append(sorted(new))
+        return tuple(new[k] for k in out_keys_holder[0])
+
+    out_vals = seg_pure(*flat)
+    out_keys = out_keys_holder[0]
+    if not _gm._state.grad_enabled or not any(e is not None for e in edges):
+        return dict(zip(out_keys, (Tensor._make(v) for v in out_vals)))
+    kern = _ChainKernel(seg_pure, ("backward", key))
+    node = Node(kern, tuple(flat), tuple(edges), (), tuple(_meta_of(v) for v in out_vals), "BackwardSegment")
+    node.fragment = (kern.key, tuple(getattr(v, "shape", None) for v in flat), tuple(e is not None for e in edges))
+    names = L.output_names(seg_pure, flat, len(out_vals))
+    result = {}
+    for o, (k, v) in enumerate(zip(out_keys, out_vals)):
+        t = Tensor._make(v)
+        if v.dtype.kind in "fc" or str(v.dtype) == "bfloat16":
+            alias = _ChainKernel(_identity, ("alias",))
+            name_node = Node(alias, (v,), ((node, o),), (), (_meta_of(v),), names[o])
+            name_node.fragment = (alias.key, (v.shape,), (True,))
+            t._grad_fn = name_node
+        result[k] = t
+    return result
+
+
+def _identity(x):
+    return x
+
+
+def _before_node_hooks(plan, i, state, create_graph):
+    """Tensor hooks and retain_grad of node i's outputs, then node i's pre-hooks."""
+    n = plan.nodes[i]
+    thooks = n._tensor_hooks
+    retain = n._retained
+    if not (thooks or retain or n._prehooks):
+        return state
+    Tensor = _Tensor()
+    state = dict(state)
+    for o in range(len(n.out_meta)):
+        k = (0, i, o)
+        if k not in state:
+            continue
+        g = state[k] if isinstance(state[k], Tensor) else Tensor._make(state[k])
+        for fn in list((thooks or {}).get(o, {}).values()):
+            r = fn(g)
+            if r is not None:
+                g = _check_hook_result(r, g)
+        ref = (retain or {}).get(o)
+        t = ref() if ref is not None else None
+        if t is not None:
+            _accumulate_grad(t, g, create_graph)
+        state[k] = g if create_graph else g._value
+    if n._prehooks:
+        grads = tuple(_wrap_or_none(state.get((0, i, o))) for o in range(len(n.out_meta)))
+        for fn in list(n._prehooks.values()):
+            r = fn(grads)
+            if r is not None:
+                grads = tuple(r)
+        for o, g in enumerate(grads):
+            if g is not None:
+                state[(0, i, o)] = g if create_graph else g._value
+    return state
+
+
+def _wrap_or_none(v):
+    if v is None:
+        return None
+    Tensor = _Tensor()
+    return v if isinstance(v, Tensor) else Tensor._make(v)
+
+
+def _check_hook_result(r, g):
+    Tensor = _Tensor()
+    if not isinstance(r, Tensor):
+        raise TypeError(f"expected Tensor or None (got {type(r).__name__})")
+    if tuple(r.shape) != tuple(g.shape):
+        raise RuntimeError(
+            f"hook 'hook' has changed the size of value"
+        )
+    return r
+
+
+def _after_node_hooks(plan, i, state):
+    n = plan.nodes[i]
+    if not n._hooks:
+        return
+    Tensor = _Tensor()
+    grad_outputs = tuple(None for _ in n.out_meta)
+    grad_inputs = []
+    for e in n.next_edges:
+        d = plan.dest(e)
+        v = state.get(d) if d is not None else None
+        grad_inputs.append(None if v is None else (v if isinstance(v, Tensor) else Tensor._make(v)))
+    for fn in list(n._hooks.values()):
+        fn(tuple(grad_inputs), grad_outputs)
+
+
+def _accumulate_grad(t, g, create_graph) -> None:
+    """torch's AccumulateGrad: store the first gradient, add later ones (in place unless create_graph)."""
+    Tensor = _Tensor()
+    if not isinstance(g, Tensor):
+        g = Tensor._make(g)
+    if t._grad is None:
+        t._grad = g if create_graph else Tensor._make(g._value)
+    elif create_graph or _gm._state.grad_enabled and t._grad.requires_grad:
+        t._grad = t._grad + g
+    else:
+        t._grad._value = t._grad._value + g._value.astype(t._grad._value.dtype)
+        t._grad._version_counter[0] += 1
+
+
+def _call_node(node, grads):
+    """grad_fn(*grads): run one node's vjp eagerly, as torch lets you call a Node."""
+    from .lowering import _node_vjp
+
+    Tensor = _Tensor()
+    if node.saved is None:
+        raise RuntimeError(_FREED_MSG)
+    diff = tuple(j for j, e in enumerate(node.next_edges) if e is not None)
+    cts = [g._value if isinstance(g, Tensor) else None for g in grads]
+    res = _node_vjp(node.kernel.pure, node.saved, diff, cts, node.out_meta)
+    out = [None] * len(node.next_edges)
+    for j, r in zip(diff, res):
+        out[j] = Tensor._make(r)
+    return tuple(out) if len(out) != 1 else out[0]
+
+
+def _ones_like(t):
+    return jnp.ones(t._value.shape, t._value.dtype)

@@ -1,0 +1,134 @@
+"""Lowering: the reachable part of a graph becomes pure JAX functions, jitted and cached by structure.
+
+A plan orders the needed nodes (reverse topological, roots first) and says, for every node input,
+where its gradient goes: another node's output, a target (leaf / requested input), or nowhere.
+Cotangents live in a flat dict `state`: (0, node, output) -> pending cotangent, (1, target, 0) ->
+gradient so far. A segment is a run of nodes with no Python hook inside; its function maps
+(saved inputs of its nodes, state) -> state, calling `jax.vjp` of each node's pure function on its
+saved inputs. With no hooks the whole backward is one segment: one XLA call.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_SIZE = 512
+_STATS = {"compiles": 0, "cache_hits": 0, "backward_calls": 0}
+
+
+def stats() -> dict:
+    """Counters of the lowered backward: compiles (cache misses), cache_hits and backward_calls."""
+    return dict(_STATS)
+
+
+def _zeros_like_meta(meta):
+    shape, dtype = meta
+    if dtype.kind in "biu":
+        return np.zeros(shape, jax.dtypes.float0)
+    return jnp.zeros(shape, dtype)
+
+
+def _node_vjp(pure, args, diff, cts, metas):
+    """Cotangents of the inputs `diff` of one node, given its output cotangents (None = zero)."""
+
+    def f(*d):
+        a = list(args)
+        for j, v in zip(diff, d):
+            a[j] = v
+        return pure(*a)
+
+    out, vjp_fn = jax.vjp(f, *[args[j] for j in diff])
+    if isinstance(out, (tuple, list)):
+        ct = tuple(
+            _zeros_like_meta(m) if c is None else (c if o.dtype.kind in "biu" else c.astype(o.dtype))
+            for c, o, m in zip(cts, out, metas)
+        )
+    else:
+        c = cts[0]
+        ct = _zeros_like_meta(metas[0]) if c is None else c.astype(out.dtype)
+    return vjp_fn(ct)
+
+
+def segment_function(steps):
+    """Build the pure function of one segment. `steps`: per node (pure, diff, dests, n_out, metas,
+    reads, skip) where dests[j] is the state key receiving input j's gradient, reads lists
+    (output, target key) pairs copied out before the node runs, and skip marks target-only nodes."""
+
+    def run(saved, state):
+        state = dict(state)
+        for (i, pure, diff, dests, n_out, metas, reads, skip), args in zip(steps, saved):
+            for o, tkey in reads:
+                c = state.get((0, i, o))
+                if c is not None:
+                    state[tkey] = c if tkey not in state else state[tkey] + c
+            cts = [state.pop((0, i, o), None) for o in range(n_out)]
+            if skip or not diff or all(c is None for c in cts):
+                continue
+            grads = _node_vjp(pure, args, diff, cts, metas)
+            for key, g in zip(dests, grads):
+                if key is None:
+                    continue
+                prev = state.get(key)
+                state[key] = g if prev is None else prev + g
+        return state
+
+    return run
+
+
+def cached(key, build):
+    """The cached (pure, jitted) pair for a structure key; counts compiles."""
+    hit = _CACHE.get(key)
+    if hit is not None:
+        _CACHE.move_to_end(key)
+        _STATS["cache_hits"] += 1
+        return hit
+    pure = build()
+    entry = (pure, jax.jit(pure))
+    _STATS["compiles"] += 1
+    _CACHE[key] = entry
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return entry
+
+
+# ------------------------------------------------------------------------------ naming create_graph results
+
+_PRIM_NAMES = {
+    "mul": "MulBackward0", "add": "AddBackward0", "add_any": "AddBackward0", "sub": "SubBackward0",
+    "neg": "NegBackward0", "div": "DivBackward0", "dot_general": "MmBackward0", "exp": "ExpBackward0",
+    "log": "LogBackward0", "sin": "SinBackward0", "cos": "CosBackward0", "tanh": "TanhBackward0",
+    "reduce_sum": "SumBackward1", "broadcast_in_dim": "ExpandBackward0", "reshape": "ViewBackward0",
+    "select_n": "WhereBackward0", "transpose": "PermuteBackward0", "pow": "PowBackward0",
+    "integer_pow": "PowBackward0", "sqrt": "SqrtBackward0", "rsqrt": "RsqrtBackward0",
+    "convert_element_type": "ToCopyBackward0", "squeeze": "SqueezeBackward1", "expand_dims": "UnsqueezeBackward0",
+    "concatenate": "CatBackward0", "max": "MaximumBackward0", "min": "MinimumBackward0", "abs": "AbsBackward0",
+    "sign": "SignBackward0", "logistic": "SigmoidBackward0", "copy": "CloneBackward0", "copy_p": "CloneBackward0",
+    "dynamic_slice": "SliceBackward0", "slice": "SliceBackward0", "pad": "ConstantPadNdBackward0",
+    "scatter-add": "IndexPutBackward0", "scatter_add": "IndexPutBackward0", "gather": "IndexBackward0",
+}
+
+
+def output_names(pure, args, n):
+    """torch-like grad_fn names for the outputs of a lowered backward: its last primitive per output."""
+    try:
+        closed = jax.make_jaxpr(pure)(*args)
+    except Exception:  # naming is cosmetic; never let it break a backward
+        return ["MulBackward0"] * n
+    return [_name_of(closed.jaxpr, v) for v in closed.jaxpr.outvars][:n]
+
+
+def _name_of(jaxpr, var):
+    for eqn in reversed(jaxpr.eqns):
+        if any(o is var for o in eqn.outvars):
+            inner = eqn.params.get("jaxpr") or eqn.params.get("call_jaxpr")
+            if inner is not None:
+                inner = getattr(inner, "jaxpr", inner)
+                k = next(i for i, o in enumerate(eqn.outvars) if o is var)
+                return _name_of(inner, inner.outvars[k])
+            return _PRIM_NAMES.get(eqn.primitive.name, "MulBackward0")
+    return "AliasBackward0"

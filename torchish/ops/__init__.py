@@ -1,0 +1,177 @@
+"""The op table. Importing this package registers every op and attaches the Tensor methods.
+
+  _registry.py  the @op decorator, kernels, the dispatcher and recording
+  pointwise.py  arithmetic, unary math, comparisons      reduction.py  sum, mean, max, softmax, ...
+  shape.py      views and joins                          linalg.py     matmul and friends
+  indexing.py   __getitem__ / __setitem__                basic.py      clone, to, fill_, copy_
+  creation.py   factories                                views.py      keeping views and bases in step
+"""
+
+from __future__ import annotations
+
+from .. import _tensor
+from . import _registry
+from ._registry import OPS, inplace_method
+
+_registry._Tensor = _tensor.Tensor
+
+from . import basic, creation, indexing, linalg, pointwise, reduction, shape  # noqa: E402
+
+Tensor = _tensor.Tensor
+
+# Tensor methods straight from the table: the public function takes the tensor as its first argument
+for _d in list(OPS.values()):
+    if _d.method:
+        setattr(Tensor, _d.name, _d.public)
+    if _d.inplace:
+        setattr(Tensor, _d.name + "_", inplace_method(_d.public))
+
+_METHODS = {
+    # routed or composite public functions that are also methods
+    "pow": pointwise.pow, "max": reduction.max, "min": reduction.min, "square": pointwise.square,
+    "view": shape.view, "reshape": shape.reshape, "view_as": shape.view_as, "reshape_as": shape.reshape_as,
+    "permute": shape.permute, "flatten": shape.flatten, "unflatten": shape.unflatten, "expand": shape.expand,
+    "expand_as": shape.expand_as, "unbind": shape.unbind, "split": shape.split, "chunk": shape.chunk,
+    "repeat": shape.repeat, "swapaxes": shape.transpose, "swapdims": shape.transpose, "clip": pointwise.clamp,
+    "to": basic.to, "type_as": basic.type_as, "type": basic._type, "fill_": basic.fill_, "zero_": basic.zero_,
+    "copy_": basic.copy_, "where": lambda self, condition, y: pointwise.where(condition, self, y),
+    "nonzero": reduction.nonzero, "broadcast_to": shape.broadcast_to,
+    "greater": pointwise.gt, "greater_equal": pointwise.ge, "less": pointwise.lt, "less_equal": pointwise.le,
+    "not_equal": pointwise.ne,
+    "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
+}
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+Tensor.pow_ = inplace_method(pointwise.pow)
+Tensor.clip_ = Tensor.clamp_
+
+from .. import _dtype as _D  # noqa: E402
+
+for _name, _dt in (("float", _D.float32), ("double", _D.float64), ("half", _D.float16), ("bfloat16", _D.bfloat16),
+                   ("long", _D.int64), ("int", _D.int32), ("short", _D.int16), ("char", _D.int8),
+                   ("byte", _D.uint8), ("bool", _D.bool), ("cfloat", _D.complex64), ("cdouble", _D.complex128)):
+    setattr(Tensor, _name, basic._cast_method(_dt))
+
+
+def _cpu(self, memory_format=None):
+    return basic.to(self, "cpu")
+
+
+def _cuda(self, device=None, non_blocking=False, memory_format=None):
+    return basic.to(self, "cuda" if device is None else device)
+
+
+Tensor.cpu = _cpu
+Tensor.cuda = _cuda
+Tensor.T = property(lambda self: shape._permute(self, tuple(range(self.dim() - 1, -1, -1))) if self.dim() > 2
+                    else shape.t(self))
+Tensor.mT = property(lambda self: shape.transpose(self, -2, -1))
+
+
+def _binary(fn, reflected=False):
+    if reflected:
+        return lambda self, other: fn(other, self) if isinstance(other, Tensor) else fn(self, other)
+    return lambda self, other: fn(self, other)
+
+
+def _rtruediv(self, other):
+    return pointwise.mul(pointwise.reciprocal(self), other)
+
+
+def _rpow(self, other):
+    return pointwise.pow(other, self)
+
+
+def _rmatmul(self, other):
+    return linalg.matmul(other, self)
+
+
+def _rsub(self, other):
+    return pointwise.rsub(self, other)
+
+
+def _rfloordiv(self, other):
+    return pointwise.div(Tensor._make(_registry.jnp.asarray(other)) if not isinstance(other, Tensor) else other,
+                         self, rounding_mode="floor")
+
+
+def _floordiv(self, other):
+    return pointwise.div(self, other, rounding_mode="floor")
+
+
+def _mod(self, other):
+    return remainder(self, other)
+
+
+def _iop(fn):
+    def method(self, other):
+        return fn(self, other, _target=self)
+
+    return method
+
+
+@_registry.op(n_tensors=2, promote=_registry.BINARY, grad_name="RemainderBackward0", inplace=True,
+              check=pointwise._broadcast_check)
+def remainder(input, other):
+    return _registry.jnp.remainder(input, other)
+
+
+@_registry.op(n_tensors=2, promote=_registry.BINARY, grad_name="FmodBackward0", inplace=True,
+              check=pointwise._broadcast_check)
+def fmod(input, other):
+    return _registry.jnp.fmod(input, other)
+
+
+def _bitwise(name, fn):
+    def pure(input, other):
+        return fn(input, other)
+
+    pure.__name__ = name
+    return _registry.op(name, n_tensors=2, promote=_registry.BINARY, differentiable=False, inplace=True,
+                        check=pointwise._broadcast_check)(pure)
+
+
+bitwise_and = _bitwise("bitwise_and", _registry.jnp.bitwise_and)
+bitwise_or = _bitwise("bitwise_or", _registry.jnp.bitwise_or)
+bitwise_xor = _bitwise("bitwise_xor", _registry.jnp.bitwise_xor)
+logical_and = _bitwise("logical_and", _registry.jnp.logical_and)
+logical_or = _bitwise("logical_or", _registry.jnp.logical_or)
+for _d in (OPS["remainder"], OPS["fmod"], OPS["bitwise_and"], OPS["bitwise_or"], OPS["bitwise_xor"],
+           OPS["logical_and"], OPS["logical_or"]):
+    setattr(Tensor, _d.name, _d.public)
+    setattr(Tensor, _d.name + "_", inplace_method(_d.public))
+
+
+def _invert(self):
+    if self.dtype is _D.bool:
+        return pointwise.logical_not(self)
+    return _bitwise_not(self)
+
+
+@_registry.op("bitwise_not", promote=_registry.SAME, differentiable=False)
+def _bitwise_not(input):
+    return _registry.jnp.invert(input)
+
+
+_OPERATORS = {
+    "__add__": _binary(pointwise.add), "__radd__": _binary(pointwise.add),
+    "__sub__": _binary(pointwise.sub), "__rsub__": _rsub,
+    "__mul__": _binary(pointwise.mul), "__rmul__": _binary(pointwise.mul),
+    "__truediv__": _binary(pointwise.div), "__rtruediv__": _rtruediv, "__div__": _binary(pointwise.div),
+    "__floordiv__": _floordiv, "__rfloordiv__": _rfloordiv,
+    "__mod__": _mod, "__rmod__": lambda self, other: remainder(Tensor._make(_registry.jnp.asarray(other)), self),
+    "__pow__": _binary(pointwise.pow), "__rpow__": _rpow,
+    "__matmul__": _binary(linalg.matmul), "__rmatmul__": _rmatmul,
+    "__neg__": pointwise.neg, "__pos__": lambda self: self, "__abs__": pointwise.abs,
+    "__eq__": _binary(pointwise.eq), "__ne__": _binary(pointwise.ne), "__lt__": _binary(pointwise.lt),
+    "__le__": _binary(pointwise.le), "__gt__": _binary(pointwise.gt), "__ge__": _binary(pointwise.ge),
+    "__and__": _binary(bitwise_and), "__or__": _binary(bitwise_or), "__xor__": _binary(bitwise_xor),
+    "__rand__": _binary(bitwise_and), "__ror__": _binary(bitwise_or), "__rxor__": _binary(bitwise_xor),
+    "__invert__": _invert,
+    "__iadd__": _iop(pointwise.add), "__isub__": _iop(pointwise.sub), "__imul__": _iop(pointwise.mul),
+    "__itruediv__": _iop(pointwise.div), "__ipow__": _iop(pointwise.pow), "__imod__": _iop(remainder),
+    "__iand__": _iop(bitwise_and), "__ior__": _iop(bitwise_or), "__ixor__": _iop(bitwise_xor),
+}
+for _name, _fn in _OPERATORS.items():
+    setattr(Tensor, _name, _fn)
+Tensor.__hash__ = _tensor.Tensor.__hash__

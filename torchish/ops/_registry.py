@@ -1,0 +1,379 @@
+"""The op table and the one dispatcher every op goes through.
+
+An op is a pure function of jax arrays plus static parameters, registered once with `@op`. From it
+the registry derives the public function, the Tensor method, the in-place `_` variant, and the
+recording of a graph Node. A kernel (the pure function specialised to static params and input
+dtypes, plus its jitted form) is cached, so an op call is a dict lookup and one XLA dispatch.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _dtype as D
+from ..autograd import grad_mode as _gm
+from ..autograd.graph import Node
+from . import views as _views
+
+OPS: dict[str, OpDef] = {}  # the op table: name -> definition
+_KERNELS: dict = {}
+_Tensor = None  # set by _tensor.py (import cycle)
+
+# promotion kinds: how an op picks its computation dtype from its inputs
+SAME = "same"  # the dtype of the first tensor (shape ops, neg, abs, relu, ...)
+BINARY = "binary"  # torch.result_type over tensors and Python scalars
+FLOAT = "float"  # like BINARY, then integers/bool go to the default float (sin, exp, div, ...)
+COMPARE = "compare"  # BINARY to compute, bool result
+SUM = "sum"  # integers/bool accumulate in int64
+
+
+class OpDef:
+    __slots__ = (
+        "name", "fn", "n_tensors", "promote", "grad_name", "saves", "differentiable", "method",
+        "inplace", "check", "sig", "static_names", "varargs", "out_dtype", "public", "n_out", "promoted",
+        "is_view",
+    )
+
+    def __init__(self, name, fn, n_tensors, promote, grad_name, saves, differentiable, method, inplace,
+                 check, varargs, out_dtype, n_out, promoted=None):
+        self.name = name
+        self.promoted = promoted
+        self.is_view = False
+        self.fn = fn
+        self.n_tensors = n_tensors
+        self.promote = promote
+        self.grad_name = grad_name
+        self.saves = saves
+        self.differentiable = differentiable
+        self.method = method
+        self.inplace = inplace
+        self.check = check
+        self.varargs = varargs
+        self.out_dtype = out_dtype
+        self.n_out = n_out
+        self.sig = inspect.signature(fn)
+        names = list(self.sig.parameters)
+        self.static_names = names[1:] if varargs else names[n_tensors:]
+        self.public = None
+
+    def __repr__(self) -> str:
+        return f"<op {self.name}>"
+
+
+def op(name=None, *, n_tensors=1, promote=SAME, grad_name=None, saves=(), differentiable=True, method=True,
+       inplace=False, check=None, varargs=False, out_dtype=None, n_out=1, promoted=None):
+    """Register a pure jax function as a torch op.
+
+    grad_name: torch's grad_fn class name, or a function (params, args) -> name.
+    saves: for each tensor input, the inputs (indices, or -1 for the result) torch's backward
+      saves to differentiate it; drives torch's freed-graph and version errors.
+    varargs: the first parameter is a sequence of tensors (cat, stack).
+    promoted: the argument positions that take part in type promotion (default: all).
+    """
+
+    def register(fn):
+        d = OpDef(name or fn.__name__, fn, n_tensors, promote, grad_name, saves, differentiable, method, inplace,
+                  check, varargs, out_dtype, n_out, promoted)
+        OPS[d.name] = d
+        d.public = _make_public(d)
+        return d.public
+
+    return register
+
+
+# ---------------------------------------------------------------------------------------------
+# kernels
+
+
+class _Kernel:
+    """One op specialised to static params and input signature; `pure` is what JAX differentiates."""
+
+    __slots__ = ("op", "pure", "jitted", "key", "out_dtype", "names")
+
+    def __init__(self, op_def, params, sig, compute, result):
+        self.op = op_def
+        self.key = (op_def.name, params, sig)
+        self.out_dtype = result
+        self.names = None
+        fn = op_def.fn
+        kw = dict(params)
+        cdt = D._jnp_dtype(compute) if compute is not None else None
+        casts = tuple(
+            i for i, s in enumerate(sig)
+            if cdt is not None and isinstance(s, tuple) and s[0] != cdt
+            and (op_def.promoted is None or i in op_def.promoted)
+        )
+        rdt = D._jnp_dtype(result) if result is not None else None
+        post_cast = rdt is not None and op_def.promote != COMPARE and rdt != cdt and op_def.n_out == 1
+
+        def pure(*args):
+            if casts:
+                args = list(args)
+                for i in casts:
+                    args[i] = args[i].astype(cdt)
+            out = fn(args, **kw) if op_def.varargs else fn(*args, **kw)
+            if post_cast:
+                out = out.astype(rdt)
+            return out
+
+        self.pure = pure
+        self.jitted = jax.jit(pure)
+
+
+def _sig_of(a):
+    if isinstance(a, _Tensor):
+        v = a._value
+        return (v.dtype, v.ndim == 0)
+    return type(a)
+
+
+def _dtype_of_sig(s):
+    return D._from_np(s[0])
+
+
+def _compute_dtypes(op_def, sig, params):
+    """(compute dtype, result dtype) per torch's promotion for this op kind."""
+    kind = op_def.promote
+    if op_def.promoted is not None:
+        sig = tuple(sig[i] for i in op_def.promoted)
+    tens = [s for s in sig if isinstance(s, tuple)]
+    if kind == SAME:
+        d = _dtype_of_sig(tens[0])
+        return d, d
+    dims = [_dtype_of_sig(s) for s in tens if not s[1]]
+    zeros = [_dtype_of_sig(s) for s in tens if s[1]]
+    scalars = [s(0) if s is not type(None) else None for s in sig if not isinstance(s, tuple)]
+    scalars = [s for s in scalars if s is not None]
+    d = D._result_type(dims, zeros, scalars)
+    if kind == BINARY:
+        return d, d
+    if kind == COMPARE:
+        return d, D.bool
+    if kind == FLOAT:
+        if not (d.is_floating_point or d.is_complex):
+            d = D.get_default_dtype()
+        return d, d
+    if kind == SUM:
+        want = params and dict(params).get("dtype")
+        if want is not None:
+            return want, want
+        if not (d.is_floating_point or d.is_complex):
+            return D.int64, D.int64
+        return d, d
+    raise AssertionError(kind)
+
+
+def _kernel(op_def, params, args):
+    sig = tuple(_sig_of(a) for a in args)
+    key = (op_def, params, sig)
+    k = _KERNELS.get(key)
+    if k is None:
+        compute, result = _compute_dtypes(op_def, sig, params)
+        if op_def.out_dtype is not None:
+            result = op_def.out_dtype(compute, dict(params))
+        k = _KERNELS[key] = _Kernel(op_def, params, sig, compute, result)
+    return k
+
+
+# ---------------------------------------------------------------------------------------------
+# dispatch
+
+
+def _freeze(v):
+    if isinstance(v, list):
+        return tuple(_freeze(x) for x in v)
+    if isinstance(v, _Tensor) and v.dim() == 0 and not v.requires_grad:
+        return v.item()
+    return v
+
+
+def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
+    """Run an op on Tensors / Python scalars and record it. The single entry for every op call."""
+    if op_def.check is not None:
+        fixed = op_def.check(args, dict(params))
+        if fixed is not None:
+            params = tuple({**dict(params), **fixed}.items())
+    k = _kernel(op_def, params, args)
+    values = tuple(a._value if isinstance(a, _Tensor) else a for a in args)
+    try:
+        out = k.jitted(*values)
+    except TypeError as e:  # a JAX error must never surface as is
+        raise RuntimeError(f"{op_def.name}: {e}") from None
+    if inplace_target is not None:
+        return _commit_inplace(op_def, k, args, values, out, params, inplace_target)
+    record = _gm._state.grad_enabled and op_def.differentiable and builtins.any(
+        isinstance(a, _Tensor) and (a._grad_fn is not None or a._requires_grad) for a in args
+    )
+    if op_def.n_out == 1:
+        result = _Tensor._make(out)
+        if op_def.is_view:
+            _views._attach(result, args[0], k)
+        if record and (out.dtype.kind in "fc" or out.dtype == jnp.bfloat16):
+            _record(op_def, k, args, values, params, (result,))
+        return result
+    results = tuple(_Tensor._make(o) for o in out)
+    if record:
+        _record(op_def, k, args, values, params, results)
+    return results
+
+
+def _edge(t):
+    if t._grad_fn is not None:
+        return (t._grad_fn, t._output_nr)
+    if t._requires_grad:
+        return (t._accumulator(), 0)
+    return None
+
+
+def _record(op_def, k, args, values, params, outputs, name=None):
+    edges = tuple(_edge(a) if isinstance(a, _Tensor) else None for a in args)
+    saved_versions = ()
+    wanted = ()
+    if op_def.saves:
+        wanted = set()
+        for i, e in enumerate(edges):
+            if e is not None and i < len(op_def.saves):
+                wanted.update(op_def.saves[i])
+        sv = []
+        for i in sorted(wanted):
+            t = outputs[0] if i == -1 else args[i] if i < len(args) else None
+            if isinstance(t, _Tensor):
+                sv.append((t._version_counter, t._version_counter[0], t, i))
+        saved_versions = tuple(sv)
+    if name is None:
+        g = op_def.grad_name
+        name = g(dict(params), args) if callable(g) else g
+    meta = tuple((o._value.shape, o._value.dtype) for o in outputs)
+    node = Node(k, values, edges, saved_versions, meta, name)
+    node._saves_tensors = bool(wanted)
+    node.fragment = (k.key, tuple(v.shape if hasattr(v, "shape") else None for v in values),
+                     tuple(e is not None for e in edges))
+    for i, o in enumerate(outputs):
+        if o._value.dtype.kind in "fc" or o._value.dtype == jnp.bfloat16:
+            o._grad_fn = node
+            o._output_nr = i
+    return node
+
+
+def _commit_inplace(op_def, k, args, values, out, params, target):
+    """In-place: the op ran out of place; rebind the handle and re-record its grad_fn."""
+    tdt = target._value.dtype
+    if out.dtype != tdt:
+        rd, td = D._from_np(out.dtype), D._from_np(tdt)
+        if D._category(rd) > D._category(td):
+            raise RuntimeError(
+                f"result type {_type_word(rd)} can't be cast to the desired output type {_type_word(td)}"
+            )
+        out = out.astype(tdt)
+    if out.shape != target._value.shape:
+        raise RuntimeError(
+            f"output with shape {list(target._value.shape)} doesn't match the broadcast shape {list(out.shape)}"
+        )
+    record = _gm._state.grad_enabled and op_def.differentiable and builtins.any(
+        isinstance(a, _Tensor) and (a._grad_fn is not None or a._requires_grad) for a in args
+    )
+    target._check_inplace(record)
+    target._set_value(out)
+    if record:
+        # edges are taken from the handle's grad_fn before _record rebinds it: the old history
+        node = _record(op_def, k, args, values, params, (target,))
+        # the target's old value is an immutable array held by the node, so only its result can go stale
+        node.saved_versions = tuple(s for s in node.saved_versions if s[3] != 0)
+        target._after_inplace_record()
+    return target
+
+
+_TYPE_WORDS = {
+    "float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
+    "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+    "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+}
+
+
+def _type_word(d) -> str:
+    return _TYPE_WORDS[d._name]
+
+
+# ---------------------------------------------------------------------------------------------
+# public function, method and in-place variant from one definition
+
+
+def _make_public(d: OpDef) -> Callable:
+    sig = d.sig
+    n = d.n_tensors
+    statics = d.static_names
+    defaults = tuple(
+        (nm, sig.parameters[nm].default) for nm in statics
+    )
+    fast_params = tuple((nm, v) for nm, v in defaults if v is not inspect.Parameter.empty)
+    all_defaulted = len(fast_params) == len(defaults)
+
+    def bind(args, kwargs):
+        if d.varargs:
+            seq = args[0] if args else kwargs.pop("tensors")
+            rest = args[1:]
+            ba = sig.bind(list(seq), *rest, **kwargs)
+            ba.apply_defaults()
+            tensors = tuple(seq)
+        else:
+            ba = sig.bind(*args, **kwargs)
+            ba.apply_defaults()
+            vals = list(ba.arguments.values())
+            tensors = tuple(vals[:n])
+        params = tuple((nm, _freeze(ba.arguments[nm])) for nm in statics)
+        return tensors, params
+
+    def public(*args, out=None, _target=None, **kwargs):
+        if not kwargs and len(args) == n and all_defaulted and not d.varargs:
+            tensors, params = args, fast_params
+        else:
+            try:
+                tensors, params = bind(args, kwargs)
+            except TypeError as e:
+                raise TypeError(f"{d.name}() {e}") from None
+        tensors = tuple(_as_operand(t) for t in tensors)
+        if _target is not None:
+            return dispatch(d, tensors, params, inplace_target=_target)
+        result = dispatch(d, tensors, params)
+        if out is not None:
+            return _write_out(out, result)
+        return result
+
+    public.__name__ = d.name
+    public.__qualname__ = d.name
+    public.__doc__ = f"torch.{d.name}{sig}"
+    public._op = d
+    return public
+
+
+def _as_operand(x):
+    if isinstance(x, (_Tensor, int, float, builtins.bool, complex)) or x is None:
+        return x
+    if isinstance(x, (np.ndarray, np.generic, jax.Array)):
+        return _Tensor._make(jnp.asarray(x))
+    if isinstance(x, (list, tuple)):
+        return x
+    raise TypeError(f"expected Tensor as element 0 in argument 0, but got {type(x).__name__}")
+
+
+def _write_out(out, result):
+    with _gm.no_grad():
+        out._set_value(result._value.astype(out._value.dtype) if out._value.shape == result._value.shape
+                       else result._value.astype(out._value.dtype))
+    return out
+
+
+def inplace_method(public: Callable) -> Callable:
+    """The `x.op_(...)` form of a public function: same computation, result rebound into x."""
+
+    def method(self, *args, **kwargs):
+        return public(self, *args, _target=self, **kwargs)
+
+    method.__name__ = public.__name__ + "_"
+    return method

@@ -1,0 +1,145 @@
+"""Copies, dtype/device conversion and whole-tensor writes (fill_, zero_, copy_)."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from .. import _dtype as D
+from .._device import _jax_device
+from . import _registry as R
+from ._registry import SAME, op
+
+
+@op(promote=SAME, grad_name="CloneBackward0")
+def clone(input, *, memory_format=None):
+    return jnp.array(input, copy=True)
+
+
+@op("_to_copy", promote=SAME, grad_name="ToCopyBackward0", method=False,
+    out_dtype=lambda compute, params: params["dtype"])
+def _to_copy(input, dtype):
+    return input.astype(D._jnp_dtype(dtype))
+
+
+def _to_dtype(t, dtype):
+    if t.dtype is dtype:
+        return t
+    return _to_copy(t, dtype)
+
+
+def _parse_to(args, kwargs):
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    for a in args:
+        if isinstance(a, D.dtype):
+            dtype = a
+        elif isinstance(a, R._Tensor):
+            dtype, device = a.dtype, a.device
+        elif a is not None:
+            device = a
+    return dtype, device
+
+
+def to(self, *args, **kwargs):
+    """Tensor.to(dtype) / to(device) / to(device, dtype) / to(other); copy=True forces a new tensor."""
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    dtype, device = _parse_to(args, kwargs)
+    out = self
+    if dtype is not None and dtype is not self.dtype:
+        out = _to_copy(self, dtype)
+    if device is not None:
+        dev = _jax_device(device)
+        if dev is not None and dev not in out._value.devices():
+            moved = _to_copy(out, out.dtype) if out is self else out
+            moved._value = jax.device_put(moved._value, dev)
+            out = moved
+    if copy and out is self:
+        out = clone(self)
+    return out
+
+
+def _cast_method(dtype):
+    def method(self, memory_format=None):
+        return _to_dtype(self, dtype)
+
+    return method
+
+
+def type_as(self, other):
+    return _to_dtype(self, other.dtype)
+
+
+def _type(self, dtype=None, non_blocking=False):
+    names = {
+        "torch.FloatTensor": D.float32, "torch.DoubleTensor": D.float64, "torch.LongTensor": D.int64,
+        "torch.IntTensor": D.int32, "torch.BoolTensor": D.bool, "torch.HalfTensor": D.float16,
+        "torch.ByteTensor": D.uint8, "torch.ShortTensor": D.int16, "torch.CharTensor": D.int8,
+        "torch.BFloat16Tensor": D.bfloat16,
+    }
+    if dtype is None:
+        inv = {v: k for k, v in names.items()}
+        return inv.get(self.dtype, "torch.Tensor")
+    if isinstance(dtype, str):
+        dtype = names[dtype]
+    return _to_dtype(self, dtype)
+
+
+def _overwrite(t, value):
+    """Write `value` (a jax array or scalar) into all of t; the written contents are constants."""
+    src = R._Tensor._make(jnp.asarray(value))
+    return _copy_from(t, src, _target=t)
+
+
+def fill_(self, value):
+    if isinstance(value, R._Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value.dim()} dimensions."
+            )
+        if value.requires_grad:
+            return _fill_tensor(self, value, _target=self)
+        value = value.item()
+    return R.dispatch(R.OPS["_fill_scalar"], (self,), (("value", value),), inplace_target=self)
+
+
+@op("_fill_scalar", promote=SAME, grad_name="FillBackward0", method=False)
+def _fill_scalar(input, value):
+    return jnp.full(input.shape, value, input.dtype)
+
+
+@op("_fill_tensor", n_tensors=2, promote=SAME, grad_name="FillBackward1", method=False)
+def _fill_tensor(input, value):
+    return jnp.broadcast_to(value.astype(input.dtype), input.shape)
+
+
+def zero_(self):
+    return R.dispatch(R.OPS["_fill_scalar"], (self,), (("value", 0),), inplace_target=self)
+
+
+@op("_copy_from", n_tensors=2, promote=SAME, grad_name="CopyBackwards", method=False)
+def _copy_from(input, src):
+    return jnp.broadcast_to(src.astype(input.dtype), input.shape)
+
+
+def copy_(self, src, non_blocking=False):
+    if not isinstance(src, R._Tensor):
+        src = R._Tensor._make(jnp.asarray(src))
+    shp, sshp = tuple(self.shape), tuple(src.shape)
+    try:
+        jnp.broadcast_shapes(sshp, shp)
+        ok = jnp.broadcast_shapes(sshp, shp) == shp
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RuntimeError(
+            f"The size of tensor a ({shp[-1] if shp else 1}) must match the size of tensor b "
+            f"({sshp[-1] if sshp else 1}) at non-singleton dimension {max(len(shp) - 1, 0)}"
+        )
+    return _copy_from(self, src, _target=self)
+
+
+def _detach_copy(t):
+    return R._Tensor._make(t._value)

@@ -1,0 +1,283 @@
+"""Tensor factories: tensor, zeros, ones, full, empty, arange, linspace, eye and the *_like forms."""
+
+from __future__ import annotations
+
+import builtins
+import math
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _dtype as D
+from .._device import _jax_device
+from . import _registry as R
+
+
+def _place(array: np.ndarray | jax.Array, device) -> jax.Array:
+    dev = _jax_device(device)
+    return jax.device_put(array, dev) if dev is not None else jnp.asarray(array)
+
+
+def _leaf(value, requires_grad, dtype_word="Only Tensors of floating point and complex dtype can require gradients"):
+    if requires_grad and not (value.dtype.kind in "fc" or value.dtype == D.bfloat16._np):
+        raise RuntimeError(dtype_word)
+    return R._Tensor._make(value, bool(requires_grad))
+
+
+def _infer_dtype(data) -> D.dtype:
+    """torch.tensor's dtype inference over nested Python data."""
+    kind = 0  # 0 bool, 1 int, 2 float, 3 complex
+    seen = False
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+            continue
+        seen = True
+        if isinstance(x, R._Tensor):
+            d = x.dtype
+            kind = builtins.max(kind, 3 if d.is_complex else 2 if d.is_floating_point else 0 if d is D.bool else 1)
+        elif isinstance(x, (builtins.bool, np.bool_)):
+            pass
+        elif isinstance(x, (int, np.integer)):
+            kind = builtins.max(kind, 1)
+        elif isinstance(x, (float, np.floating)):
+            kind = builtins.max(kind, 2)
+        elif isinstance(x, (complex, np.complexfloating)):
+            kind = 3
+        else:
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+    if not seen:
+        return D.get_default_dtype()
+    return (D.bool, D.int64, D.get_default_dtype(), D.get_default_dtype().to_complex())[kind]
+
+
+def _check_ragged(data, dim=0):
+    if not isinstance(data, (list, tuple)) or not data:
+        return
+    lens = None
+    for x in data:
+        n = len(x) if isinstance(x, (list, tuple)) else None
+        if lens is None:
+            lens = n
+        elif n != lens:
+            raise ValueError(f"expected sequence of length {lens} at dim {dim + 1} (got {n})")
+    for x in data:
+        _check_ragged(x, dim + 1)
+
+
+def _to_numpy(data, dtype: D.dtype) -> np.ndarray:
+    if isinstance(data, R._Tensor):
+        return np.asarray(data._value).astype(dtype._np)
+    if isinstance(data, (list, tuple)):
+        _check_ragged(data)
+        if builtins.any(isinstance(x, R._Tensor) for x in _flat(data)):
+            data = _untensor(data)
+    return np.array(data, dtype=dtype._np if dtype is not D.bfloat16 else np.float32).astype(dtype._np)
+
+
+def _flat(data):
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def _untensor(data):
+    if isinstance(data, (list, tuple)):
+        return [_untensor(x) for x in data]
+    if isinstance(data, R._Tensor):
+        return np.asarray(data._value).tolist()
+    return data
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    if isinstance(data, R._Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
+        value = data._value if dtype is None else data._value.astype(dtype._np)
+        return _leaf(_place(jnp.array(value, copy=True), device), requires_grad)
+    if isinstance(data, (np.ndarray, np.generic)) and dtype is None:
+        arr = np.array(data)
+        if arr.dtype == np.uint16 or arr.dtype == np.uint32 or arr.dtype == np.uint64:
+            arr = arr.astype(np.int64)
+        return _leaf(_place(arr, device), requires_grad)
+    if isinstance(data, jax.Array) and dtype is None:
+        return _leaf(_place(data, device), requires_grad)
+    d = dtype if dtype is not None else _infer_dtype(data)
+    return _leaf(_place(_to_numpy(data, d), device), requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, R._Tensor) and (dtype is None or dtype is data.dtype) and device is None:
+        return data
+    if isinstance(data, R._Tensor):
+        return data.to(dtype=dtype, device=device)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(ndarray: np.ndarray):
+    return R._Tensor._make(jnp.asarray(ndarray))
+
+
+asarray = as_tensor
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, R._Tensor):
+            s = int(s)
+        if not isinstance(s, (int, np.integer)):
+            raise TypeError(
+                f"{'zeros'}(): argument 'size' (position 1) must be tuple of ints, but found element of type "
+                f"{type(s).__name__} at pos 0"
+            )
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _factory(fill):
+    def factory(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+                memory_format=None):
+        d = dtype or D.get_default_dtype()
+        value = _place(np.full(_size(size), fill, dtype=d._np), device)
+        return _leaf(value, requires_grad)
+
+    return factory
+
+
+zeros = _factory(0)
+ones = _factory(1)
+empty = _factory(0)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    if dtype is None:
+        dtype = _infer_dtype(fill_value if not isinstance(fill_value, R._Tensor) else fill_value.item())
+    value = _place(np.full(_size((size,)), fill_value, dtype=dtype._np), device)
+    return _leaf(value, requires_grad)
+
+
+def _like(fill):
+    def like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+        d = dtype or input.dtype
+        value = _place(np.full(tuple(input.shape), fill, dtype=d._np), device or input.device)
+        return _leaf(value, requires_grad)
+
+    return like
+
+
+zeros_like = _like(0)
+ones_like = _like(1)
+empty_like = _like(0)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    d = dtype or input.dtype
+    return _leaf(_place(np.full(tuple(input.shape), fill_value, dtype=d._np), device or input.device), requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    d = dtype or D.get_default_dtype()
+    return _leaf(_place(np.array(s, dtype=d._np), device), requires_grad)
+
+
+def _num(x):
+    return x.item() if isinstance(x, R._Tensor) else x
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+           pin_memory=False):
+    start, end, step = _num(start), _num(end), _num(step)
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        floats = builtins.any(isinstance(v, float) for v in (start, end, step))
+        dtype = D.get_default_dtype() if floats else D.int64
+    n = math.ceil((end - start) / step)
+    if (step > 0 and start > end) or (step < 0 and start < end):
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    n = builtins.max(n, 0)
+    if dtype.is_floating_point:
+        arr = (start + np.arange(n, dtype=np.float64) * step).astype(dtype._np)
+    else:
+        arr = (start + np.arange(n, dtype=np.int64) * int(step)).astype(dtype._np)
+    return _leaf(_place(arr, device), requires_grad)
+
+
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):  # noqa: A001
+    warnings.warn(
+        "torch.range is deprecated and will be removed in a future release because its behavior is inconsistent "
+        "with Python's range builtin. Instead, use torch.arange, which produces values in [start, end).",
+        UserWarning,
+        stacklevel=2,
+    )
+    if end is None:
+        start, end = 0, start
+    d = dtype or D.get_default_dtype()
+    n = int(math.floor((end - start) / step)) + 1
+    arr = (start + np.arange(n, dtype=np.float64) * step).astype(d._np)
+    return _leaf(_place(arr, device), requires_grad)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    start, end = _num(start), _num(end)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    d = dtype or D.get_default_dtype()
+    if steps == 1:
+        arr = np.array([start], dtype=np.float64)
+    else:
+        # torch fills the first half forwards from start and the second half backwards from end
+        work = np.float64 if d in (D.float64, D.int64, D.int32) else np.float32
+        step = (work(end) - work(start)) / work(builtins.max(steps - 1, 1))
+        i = np.arange(steps, dtype=work)
+        half = steps // 2
+        arr = np.where(i < half, work(start) + step * i, work(end) - step * (steps - 1 - i))
+    return _leaf(_place(arr.astype(d._np), device), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    lin = linspace(start, end, steps, dtype=D.float64)
+    d = dtype or D.get_default_dtype()
+    return _leaf(_place(np.power(base, np.asarray(lin._value)).astype(d._np), device), requires_grad)
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    d = dtype or D.get_default_dtype()
+    return _leaf(_place(np.eye(n, m if m is not None else n, dtype=d._np), device), requires_grad)
+
+
+def _legacy_tensor(cls, *args, **kwargs):
+    """torch.Tensor(...): data -> float tensor; ints -> uninitialised (zeroed) tensor of that size."""
+    device = kwargs.pop("device", None)
+    if not args:
+        value = np.zeros((0,), np.float32)
+    elif len(args) == 1 and isinstance(args[0], R._Tensor):
+        return args[0]
+    elif builtins.all(isinstance(a, (int, np.integer)) for a in args) or (
+        len(args) == 1 and type(args[0]).__name__ == "Size"
+    ):
+        value = np.zeros(_size(args), D.get_default_dtype()._np)
+    else:
+        value = _to_numpy(args[0], D.get_default_dtype())
+    return cls._make(_place(value, device))

@@ -1,0 +1,168 @@
+"""Matrix products. torch's matmul decomposes by rank; the grad_fn names follow that decomposition."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from . import _registry as R
+from ._registry import BINARY, op
+
+_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _same_dtype(a, b, style):
+    if a.dtype is not b.dtype:
+        if style == "dot":
+            raise RuntimeError(
+                f"dot : expected both vectors to have same dtype, but found {R._type_word(a.dtype)} and "
+                f"{R._type_word(b.dtype)}"
+            )
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype._name]} != "
+            f"{_C_NAMES[b.dtype._name]}"
+        )
+
+
+def _matmul_name(params, args):
+    a, b = args[0].dim(), args[1].dim()
+    if a == 1 and b == 1:
+        return "DotBackward0"
+    if a == 2 and b == 1:
+        return "MvBackward0"
+    if a == 1 and b == 2:
+        return "SqueezeBackward4"
+    if a == 2 and b == 2:
+        return "MmBackward0"
+    if a == 2 and b >= 3:
+        return "CloneBackward0"
+    return "UnsafeViewBackward0"
+
+
+def _check_matmul(args, params):
+    x, y = args
+    a, b = x.dim(), y.dim()
+    if a == 0 or b == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a}D and {b}D")
+    sx, sy = tuple(x.shape), tuple(y.shape)
+    if a == 1 and b == 1:
+        _same_dtype(x, y, "dot")
+        if sx != sy:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{sx[0]}] and src [{sy[0]}] to have the same number of "
+                f"elements, but got {sx[0]} and {sy[0]} elements respectively"
+            )
+        return
+    _same_dtype(x, y, "mm")
+    if a == 2 and b == 1:
+        if sx[1] != sy[0]:
+            raise RuntimeError(f"size mismatch, got input ({sx[0]}), mat ({sx[0]}x{sx[1]}), vec ({sy[0]})")
+        return
+    if b <= 2 and a <= 2:
+        m1 = sx if a == 2 else (1, sx[0])
+        if m1[1] != sy[0]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({m1[0]}x{m1[1]} and {sy[0]}x{sy[1]})")
+        return
+    k1 = sx[-1]
+    k2 = sy[-2] if b >= 2 else sy[0]
+    if b <= 2:
+        rows = 1
+        for s in sx[:-1]:
+            rows *= s
+        if k1 != k2:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k1} and {sy[0]}x{sy[-1]})")
+        return
+    bx, by = sx[:-2] if a >= 2 else (), sy[:-2]
+    for i in range(1, min(len(bx), len(by)) + 1):
+        p, q = bx[-i], by[-i]
+        if p != q and p != 1 and q != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({p}) must match the size of tensor b ({q}) at non-singleton dimension "
+                f"{max(len(bx), len(by)) - i}"
+            )
+    if k1 != k2:
+        batch = 1
+        for s in bx:
+            batch *= s
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {k1}] but got: "
+            f"[{by[-1] if by else 1}, {k2}]."
+        )
+
+
+@op(n_tensors=2, promote=BINARY, grad_name=_matmul_name, saves=((1,), (0,)), check=_check_matmul)
+def matmul(input, other):
+    return jnp.matmul(input, other)
+
+
+def _check_mm(args, params):
+    x, y = args
+    if x.dim() != 2:
+        raise RuntimeError("self must be a matrix")
+    if y.dim() != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    _check_matmul(args, params)
+
+
+@op(n_tensors=2, promote=BINARY, grad_name="MmBackward0", saves=((1,), (0,)), check=_check_mm)
+def mm(input, mat2):
+    return jnp.matmul(input, mat2)
+
+
+def _check_bmm(args, params):
+    x, y = args
+    if x.dim() != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if y.dim() != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    _check_matmul(args, params)
+
+
+@op(n_tensors=2, promote=BINARY, grad_name="BmmBackward0", saves=((1,), (0,)), check=_check_bmm)
+def bmm(input, mat2):
+    return jnp.matmul(input, mat2)
+
+
+def _check_dot(args, params):
+    x, y = args
+    if x.dim() != 1 or y.dim() != 1:
+        raise RuntimeError(f"1D tensors expected, but got {x.dim()}D and {y.dim()}D tensors")
+    _check_matmul(args, params)
+
+
+@op(n_tensors=2, promote=BINARY, grad_name="DotBackward0", saves=((1,), (0,)), check=_check_dot)
+def dot(input, other):
+    return jnp.dot(input, other)
+
+
+@op(n_tensors=2, promote=BINARY, grad_name="MvBackward0", saves=((1,), (0,)), check=_check_matmul)
+def mv(input, vec):
+    return jnp.matmul(input, vec)
+
+
+@op(n_tensors=2, promote=BINARY, grad_name="MulBackward0", saves=((1,), (0,)))
+def outer(input, vec2):
+    return jnp.outer(input, vec2)
+
+
+ger = outer
+
+
+@op(n_tensors=3, promote=BINARY, grad_name="AddmmBackward0", saves=((), (2,), (1,)))
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    prod = jnp.matmul(mat1, mat2)
+    if alpha != 1:
+        prod = prod * alpha
+    return prod + (input * beta if beta != 1 else input)
+
+
+def einsum(equation, *operands):
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return _einsum(operands, equation)
+
+
+@op("_einsum", promote=BINARY, grad_name="ViewBackward0", varargs=True, method=False)
+def _einsum(tensors, equation):
+    return jnp.einsum(equation, *tensors)

@@ -1,0 +1,262 @@
+"""Reductions and scans."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from .. import _dtype as D
+from .._tensor import _wrap_dim
+from . import _registry as R
+from ._registry import FLOAT, SAME, SUM, op
+
+
+def _dims(dim, ndim):
+    """torch dim argument -> sorted tuple of axes, validated with torch's error."""
+    if dim is None:
+        return None
+    if isinstance(dim, int):
+        dim = (dim,)
+    if len(dim) == 0:
+        return None
+    axes = tuple(_wrap_dim(d, ndim) for d in dim)
+    if len(set(axes)) != len(axes):
+        dup = next(a for a in axes if axes.count(a) > 1)
+        raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
+    return axes
+
+
+def _check_dims(args, params):
+    _dims(params.get("dim"), args[0]._value.ndim)
+
+
+def _reduce_name(all_name, dim_name):
+    def name(params, args):
+        return all_name if params.get("dim") in (None, ()) else dim_name
+
+    return name
+
+
+def _sum_dtype(compute, params):
+    return compute
+
+
+@op(promote=SUM, grad_name=_reduce_name("SumBackward0", "SumBackward1"), check=_check_dims)
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    return jnp.sum(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
+
+
+@op(promote=SUM, grad_name=_reduce_name("NansumBackward0", "NansumBackward0"), check=_check_dims)
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    return jnp.nansum(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
+
+
+def _mean_check(args, params):
+    d = args[0].dtype
+    want = params.get("dtype")
+    if want is None and not (d.is_floating_point or d.is_complex):
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
+            f"Got: {R._type_word(d)}"
+        )
+    _check_dims(args, params)
+
+
+@op(promote=SUM, grad_name=_reduce_name("MeanBackward0", "MeanBackward1"), check=_mean_check)
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    return jnp.mean(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
+
+
+@op(promote=SUM, grad_name=_reduce_name("ProdBackward0", "ProdBackward1"), saves=((0, -1),), check=_check_dims)
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    return jnp.prod(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
+
+
+@op(promote=SAME, grad_name="AmaxBackward0", saves=((0, -1),), check=_check_dims)
+def amax(input, dim=(), keepdim=False):
+    return jnp.max(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
+
+
+@op(promote=SAME, grad_name="AminBackward0", saves=((0, -1),), check=_check_dims)
+def amin(input, dim=(), keepdim=False):
+    return jnp.min(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
+
+
+def _empty_check(fn_name):
+    def check(args, params):
+        if args[0].numel() == 0:
+            dim = params.get("dim")
+            if dim is None:
+                raise RuntimeError(
+                    f"{fn_name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                    "Specify the reduction dim with the 'dim' argument."
+                )
+        _check_dims(args, params)
+
+    return check
+
+
+@op("_max_all", promote=SAME, grad_name="MaxBackward1", saves=((0, -1),), method=False, check=_empty_check("max"))
+def _max_all(input):
+    return jnp.max(input)
+
+
+@op("_min_all", promote=SAME, grad_name="MinBackward1", saves=((0, -1),), method=False, check=_empty_check("min"))
+def _min_all(input):
+    return jnp.min(input)
+
+
+def _index_reduce(fn, arg):
+    def pure(input, dim, keepdim=False):
+        ax = _wrap_dim(dim, input.ndim)
+        idx = arg(input, axis=ax, keepdims=True) if input.ndim else jnp.zeros((), jnp.int64)
+        vals = jnp.take_along_axis(input, idx, axis=ax) if input.ndim else input
+        if not keepdim and input.ndim:
+            vals, idx = jnp.squeeze(vals, ax), jnp.squeeze(idx, ax)
+        return vals, idx.astype(jnp.int64)
+
+    return pure
+
+
+def _argmax_nan(x, axis, keepdims):
+    # torch treats NaN as the maximum; jnp.argmax already does
+    return jnp.argmax(x, axis=axis, keepdims=keepdims)
+
+
+def _argmin_nan(x, axis, keepdims):
+    return jnp.argmin(x, axis=axis, keepdims=keepdims)
+
+
+_max_dim = op("_max_dim", promote=SAME, grad_name="MaxBackward0", n_out=2, method=False, saves=((0,),),
+              check=_check_dims)(_index_reduce(jnp.max, _argmax_nan))
+_min_dim = op("_min_dim", promote=SAME, grad_name="MinBackward0", n_out=2, method=False, saves=((0,),),
+              check=_check_dims)(_index_reduce(jnp.min, _argmin_nan))
+
+
+class _ReturnType(tuple):
+    """torch.return_types.*: a named pair printed the way torch prints it."""
+
+    _name = "max"
+
+    def __new__(cls, values, indices):
+        return tuple.__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+def _named(name):
+    return type(name, (_ReturnType,), {"_name": name})
+
+
+_MAX_T, _MIN_T = _named("max"), _named("min")
+
+
+def max(input, dim=None, keepdim=False, *, out=None):
+    if isinstance(dim, R._Tensor):
+        from .pointwise import maximum
+
+        return maximum(input, dim, out=out)
+    if dim is None:
+        return _max_all(input)
+    return _MAX_T(*_max_dim(input, dim, keepdim))
+
+
+def min(input, dim=None, keepdim=False, *, out=None):
+    if isinstance(dim, R._Tensor):
+        from .pointwise import minimum
+
+        return minimum(input, dim, out=out)
+    if dim is None:
+        return _min_all(input)
+    return _MIN_T(*_min_dim(input, dim, keepdim))
+
+
+@op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.int64)
+def argmax(input, dim=None, keepdim=False):
+    if dim is None:
+        r = jnp.argmax(input.reshape(-1))
+        return r.reshape((1,) * input.ndim) if keepdim else r
+    return jnp.argmax(input, axis=_wrap_dim(dim, input.ndim), keepdims=keepdim)
+
+
+@op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.int64)
+def argmin(input, dim=None, keepdim=False):
+    if dim is None:
+        r = jnp.argmin(input.reshape(-1))
+        return r.reshape((1,) * input.ndim) if keepdim else r
+    return jnp.argmin(input, axis=_wrap_dim(dim, input.ndim), keepdims=keepdim)
+
+
+def _var_correction(params):
+    c = params.get("correction")
+    if c is None:
+        u = params.get("unbiased")
+        return 1 if u is None or u else 0
+    return c
+
+
+@op(promote=FLOAT, grad_name=_reduce_name("VarBackward0", "VarBackward0"), saves=((0,),), check=_check_dims)
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    c = _var_correction({"correction": correction, "unbiased": unbiased})
+    return jnp.var(input, axis=_dims(dim, input.ndim), ddof=c, keepdims=keepdim)
+
+
+@op(promote=FLOAT, grad_name=_reduce_name("StdBackward0", "StdBackward0"), saves=((0, -1),), check=_check_dims)
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    c = _var_correction({"correction": correction, "unbiased": unbiased})
+    return jnp.std(input, axis=_dims(dim, input.ndim), ddof=c, keepdims=keepdim)
+
+
+@op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.bool)
+def all(input, dim=None, keepdim=False):
+    return jnp.all(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
+
+
+@op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.bool)
+def any(input, dim=None, keepdim=False):
+    return jnp.any(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
+
+
+@op(promote=FLOAT, grad_name="LogsumexpBackward0", saves=((0, -1),), check=_check_dims)
+def logsumexp(input, dim, keepdim=False):
+    import jax.scipy.special as jss
+
+    return jss.logsumexp(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
+
+
+@op(promote=SUM, grad_name="CumsumBackward0", inplace=True)
+def cumsum(input, dim, *, dtype=None):
+    return jnp.cumsum(input, axis=_wrap_dim(dim, input.ndim)) if input.ndim else input
+
+
+@op(promote=SAME, grad_name="CumprodBackward0", saves=((0, -1),))
+def cumprod(input, dim, *, dtype=None):
+    return jnp.cumprod(input, axis=_wrap_dim(dim, input.ndim)) if input.ndim else input
+
+
+@op(promote=FLOAT, grad_name="SoftmaxBackward0", saves=((-1,),))
+def softmax(input, dim, dtype=None):
+    import jax
+
+    return jax.nn.softmax(input, axis=_wrap_dim(dim, input.ndim)) if input.ndim else jnp.ones_like(input)
+
+
+@op(promote=FLOAT, grad_name="LogSoftmaxBackward0", saves=((-1,),))
+def log_softmax(input, dim, dtype=None):
+    import jax
+
+    return jax.nn.log_softmax(input, axis=_wrap_dim(dim, input.ndim)) if input.ndim else jnp.zeros_like(input)
+
+
+def nonzero(input, *, as_tuple=False):
+    import numpy as np
+
+    idx = np.nonzero(np.asarray(input._value).reshape(input.shape if input.dim() else (1,)))
+    tensors = tuple(R._Tensor._make(jnp.asarray(i, jnp.int64)) for i in idx)
+    if as_tuple:
+        return tensors
+    return R._Tensor._make(jnp.stack([t._value for t in tensors], axis=1) if tensors
+                           else jnp.zeros((0, 0), jnp.int64))

@@ -1,0 +1,395 @@
+"""Shape ops: views (reshape, transpose, squeeze, ...) and joins (cat, stack).
+
+View ops are marked `view=True`: the result shares its base's version counter and is kept in step
+with the base on in-place writes (see views.py).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from .._tensor import _wrap_dim
+from . import _registry as R
+from ._registry import BINARY, SAME, op
+
+
+def _sizes(args):
+    """Accept both f(2, 3) and f((2, 3)) like torch."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(int(s) for s in args[0])
+    return tuple(int(s) for s in args)
+
+
+def _infer_shape(shape, numel):
+    shape = list(shape)
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    for s in shape:
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape[neg[0]] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+@op("_view", grad_name="ViewBackward0", method=False)
+def _view(input, shape):
+    return jnp.reshape(input, shape)
+
+
+def view(input, *shape):
+    return _view(input, _infer_shape(_sizes(shape), input.numel()))
+
+
+def reshape(input, *shape):
+    return _view(input, _infer_shape(_sizes(shape), input.numel()))
+
+
+def view_as(input, other):
+    return view(input, tuple(other.shape))
+
+
+def reshape_as(input, other):
+    return reshape(input, tuple(other.shape))
+
+
+def _check_transpose(args, params):
+    n = args[0]._value.ndim
+    _wrap_dim(params["dim0"], n)
+    _wrap_dim(params["dim1"], n)
+
+
+@op(grad_name="TransposeBackward0", check=_check_transpose)
+def transpose(input, dim0, dim1):
+    if input.ndim == 0:
+        return input
+    return jnp.swapaxes(input, _wrap_dim(dim0, input.ndim), _wrap_dim(dim1, input.ndim))
+
+
+swapaxes = swapdims = transpose
+
+
+def _check_t(args, params):
+    n = args[0]._value.ndim
+    if n > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {n}D")
+
+
+@op(grad_name="TBackward0", check=_check_t)
+def t(input):
+    return input.T if input.ndim == 2 else input
+
+
+def _check_permute(args, params):
+    n = args[0]._value.ndim
+    dims = params["dims"]
+    if len(dims) != n:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
+            f"desired ordering of dimensions i.e. input.dim() = {n} is not equal to len(dims) = {len(dims)}"
+        )
+    wrapped = [_wrap_dim(d, n) for d in dims]
+    if len(set(wrapped)) != n:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+
+
+@op("_permute", grad_name="PermuteBackward0", method=False, check=_check_permute)
+def _permute(input, dims):
+    return jnp.transpose(input, tuple(d % input.ndim for d in dims)) if input.ndim else input
+
+
+def permute(input, *dims):
+    return _permute(input, _sizes(dims))
+
+
+def _check_unsqueeze(args, params):
+    _wrap_dim(params["dim"], args[0]._value.ndim + 1)
+
+
+@op(grad_name="UnsqueezeBackward0", check=_check_unsqueeze)
+def unsqueeze(input, dim):
+    return jnp.expand_dims(input, _wrap_dim(dim, input.ndim + 1))
+
+
+def _squeeze_name(params, args):
+    d = params.get("dim")
+    return "SqueezeBackward0" if d is None else "SqueezeBackward1" if isinstance(d, int) else "SqueezeBackward2"
+
+
+def _check_squeeze(args, params):
+    d = params.get("dim")
+    n = args[0]._value.ndim
+    if d is not None:
+        for x in (d,) if isinstance(d, int) else d:
+            _wrap_dim(x, n)
+
+
+@op(grad_name=_squeeze_name, check=_check_squeeze)
+def squeeze(input, dim=None):
+    if input.ndim == 0:
+        return input
+    if dim is None:
+        return jnp.squeeze(input)
+    dims = (dim,) if isinstance(dim, int) else dim
+    axes = tuple(a for a in {_wrap_dim(d, input.ndim) for d in dims} if input.shape[a] == 1)
+    return jnp.squeeze(input, axes) if axes else input
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    n = input.dim()
+    if n == 0:
+        return reshape(input, 1)
+    s, e = _wrap_dim(start_dim, n), _wrap_dim(end_dim, n)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    shp = tuple(input.shape)
+    mid = 1
+    for x in shp[s : e + 1]:
+        mid *= x
+    return reshape(input, shp[:s] + (mid,) + shp[e + 1 :])
+
+
+def unflatten(input, dim, sizes):
+    shp = tuple(input.shape)
+    d = _wrap_dim(dim, len(shp))
+    inner = _infer_shape(tuple(sizes), shp[d])
+    return reshape(input, shp[:d] + inner + shp[d + 1 :])
+
+
+def _check_expand(args, params):
+    shp = args[0]._value.shape
+    size = params["size"]
+    if len(size) < len(shp):
+        raise RuntimeError(
+            f"expand(torch.FloatTensor{{{list(shp)}}}, size={list(size)}): the number of sizes provided "
+            f"({len(size)}) must be greater or equal to the number of dimensions in the tensor ({len(shp)})"
+        )
+    lead = len(size) - len(shp)
+    out = []
+    for i, s in enumerate(size):
+        if i < lead:
+            if s == -1:
+                raise RuntimeError(
+                    f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension {i}"
+                )
+            out.append(s)
+            continue
+        cur = shp[i - lead]
+        if s == -1:
+            out.append(cur)
+        elif cur != 1 and cur != s:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at non-singleton "
+                f"dimension {i}.  Target sizes: {list(size)}.  Tensor sizes: {list(shp)}"
+            )
+        else:
+            out.append(s)
+    return {"size": tuple(out)}
+
+
+@op("_expand", grad_name="ExpandBackward0", method=False, check=_check_expand)
+def _expand(input, size):
+    return jnp.broadcast_to(input, size)
+
+
+def expand(input, *sizes):
+    return _expand(input, _sizes(sizes))
+
+
+def expand_as(input, other):
+    return _expand(input, tuple(other.shape))
+
+
+def broadcast_to(input, size):
+    return _expand(input, tuple(size))
+
+
+def _check_cat(args, params):
+    if len(args) == 0:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    shapes = [a._value.shape for a in args]
+    ref = next((s for s in shapes if s != (0,)), shapes[0])
+    for i, s in enumerate(shapes):
+        if len(s) == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    d = _wrap_dim(params["dim"], len(ref))
+    for i, s in enumerate(shapes):
+        if s == (0,) and ref != (0,):
+            continue
+        if len(s) != len(ref):
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {len(ref)} and {len(s)}"
+            )
+        for j in range(len(s)):
+            if j != d and s[j] != ref[j]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size {ref[j]} but got size "
+                    f"{s[j]} for tensor number {i} in the list."
+                )
+
+
+@op(promote=BINARY, grad_name="CatBackward0", varargs=True, method=False, check=_check_cat)
+def cat(tensors, dim=0):
+    ref = next((t for t in tensors if t.shape != (0,)), tensors[0])
+    parts = [t for t in tensors if t.shape != (0,) or ref.shape == (0,)]
+    return jnp.concatenate(parts, axis=_wrap_dim(dim, ref.ndim))
+
+
+concat = concatenate = cat
+
+
+def _check_stack(args, params):
+    if len(args) == 0:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    s0 = args[0]._value.shape
+    for i, a in enumerate(args):
+        if a._value.shape != s0:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(s0)} at entry 0 and "
+                f"{list(a._value.shape)} at entry {i}"
+            )
+    _wrap_dim(params["dim"], len(s0) + 1)
+
+
+@op(promote=BINARY, grad_name="StackBackward0", varargs=True, method=False, check=_check_stack)
+def stack(tensors, dim=0):
+    return jnp.stack(tensors, axis=_wrap_dim(dim, tensors[0].ndim + 1))
+
+
+def hstack(tensors):
+    return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([atleast_2d(t) for t in tensors], 0)
+
+
+def atleast_2d(t):
+    return t if t.dim() >= 2 else reshape(t, (1, -1))
+
+
+def _check_select(args, params):
+    shp = args[0]._value.shape
+    if not shp:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(params["dim"], len(shp))
+    i = params["index"]
+    if not -shp[d] <= i < shp[d]:
+        raise IndexError(f"select(): index {i} out of range for tensor of size {list(shp)} at dimension {d}")
+
+
+@op(grad_name="SelectBackward0", check=_check_select)
+def select(input, dim, index):
+    return jnp.take(input, index, axis=_wrap_dim(dim, input.ndim))
+
+
+def _check_narrow(args, params):
+    shp = args[0]._value.shape
+    d = _wrap_dim(params["dim"], len(shp))
+    s, n = params["start"], params["length"]
+    if s < 0:
+        s += shp[d]
+    if not 0 <= s <= shp[d] or n < 0 or s + n > shp[d]:
+        raise RuntimeError(f"start ({params['start']}) + length ({n}) exceeds dimension size ({shp[d]}).")
+
+
+@op(grad_name="NarrowBackward0", check=_check_narrow)
+def narrow(input, dim, start, length):
+    d = _wrap_dim(dim, input.ndim)
+    s = start % input.shape[d] if start < 0 else start
+    return jax.lax.slice_in_dim(input, s, s + length, axis=d)
+
+
+@op("_slice", grad_name="SliceBackward0", method=False)
+def _slice(input, dim, start, stop, step):
+    idx = [slice(None)] * input.ndim
+    idx[dim] = slice(start, stop, step)
+    return input[tuple(idx)]
+
+
+def unbind(input, dim=0):
+    d = _wrap_dim(dim, input.dim())
+    n = input.shape[d]
+    return tuple(select(input, d, i) for i in range(n))
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    d = _wrap_dim(dim, tensor.dim())
+    size = tensor.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and size:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+        sections = [min(step, size - s) for s in range(0, size, step)] if size else [0]
+    else:
+        sections = list(split_size_or_sections)
+        if sum(sections) != size:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension "
+                f"{d}), but got split_sizes={sections}"
+            )
+    out, start = [], 0
+    for n in sections:
+        out.append(narrow(tensor, d, start, n))
+        start += n
+    return tuple(out)
+
+
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    d = _wrap_dim(dim, input.dim())
+    return split(input, max(1, -(-input.shape[d] // chunks)), d)
+
+
+@op(grad_name="DiagonalBackward0")
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    return jnp.diagonal(input, offset, _wrap_dim(dim1, input.ndim), _wrap_dim(dim2, input.ndim))
+
+
+@op(promote=SAME, grad_name="FlipBackward0")
+def flip(input, dims):
+    return jnp.flip(input, tuple(_wrap_dim(d, input.ndim) for d in dims))
+
+
+@op(promote=SAME, grad_name="RepeatBackward0", method=False)
+def _repeat(input, repeats):
+    x = input.reshape((1,) * (len(repeats) - input.ndim) + input.shape)
+    return jnp.tile(x, repeats)
+
+
+def repeat(input, *sizes):
+    return _repeat(input, _sizes(sizes))
+
+
+@op(promote=SAME, grad_name="RollBackward0")
+def roll(input, shifts, dims=None):
+    return jnp.roll(input, shifts, dims)
+
+
+@op(promote=SAME, grad_name="TrilBackward0", inplace=True)
+def tril(input, diagonal=0):
+    return jnp.tril(input, diagonal)
+
+
+@op(promote=SAME, grad_name="TriuBackward0", inplace=True)
+def triu(input, diagonal=0):
+    return jnp.triu(input, diagonal)
+
+
+_VIEW_OPS = ("_view", "transpose", "t", "_permute", "unsqueeze", "squeeze", "_expand", "select", "narrow", "_slice",
+             "diagonal")
+for _name in _VIEW_OPS:
+    R.OPS[_name].is_view = True
