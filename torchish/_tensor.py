@@ -244,6 +244,10 @@ class Tensor:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
         self._retains_grad = True
+        fn = self._grad_fn
+        if fn._retained is None:
+            fn._retained = {}
+        fn._retained[self._output_nr] = weakref.ref(self)
 
     def _accumulator(self) -> AccumulateGrad:
         acc = self._acc() if self._acc is not None else None
@@ -256,10 +260,18 @@ class Tensor:
     def register_hook(self, hook) -> _RemovableHandle:
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self._hooks is None:
-            self._hooks = {}
-        handle = _RemovableHandle(self._hooks)
-        self._hooks[handle.id] = hook
+        if self._grad_fn is None:
+            if self._hooks is None:
+                self._hooks = {}
+            hooks = self._hooks
+        else:
+            # torch keeps a non-leaf's hooks on its grad_fn, keyed by output number
+            fn = self._grad_fn
+            if fn._tensor_hooks is None:
+                fn._tensor_hooks = {}
+            hooks = fn._tensor_hooks.setdefault(self._output_nr, {})
+        handle = _RemovableHandle(hooks)
+        hooks[handle.id] = hook
         return handle
 
     def register_post_accumulate_grad_hook(self, hook) -> _RemovableHandle:

@@ -146,7 +146,7 @@ def _segments(plan):
     """Cut points: before a node with pre-hooks / tensor hooks, after a node with post-hooks."""
     cuts = [0]
     for i, n in enumerate(plan.nodes):
-        if _has_pre_python(n) and i != cuts[-1]:
+        if (_has_pre_python(n) or n._hooks) and i != cuts[-1]:
             cuts.append(i)
         if n._hooks and i + 1 < len(plan.nodes):
             cuts.append(i + 1)
@@ -179,8 +179,10 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
     for lo, hi in _segments(plan):
         if lo < hi:
             state = _before_node_hooks(plan, lo, state, create_graph)
-            state = _run_segment(plan, lo, hi, state, create_graph)
-            _after_node_hooks(plan, hi - 1, state)
+            if plan.nodes[lo]._hooks:
+                state = _run_hooked_node(plan, lo, state, create_graph)
+            else:
+                state = _run_segment(plan, lo, hi, state, create_graph)
     if not retain_graph:
         for n in plan.nodes:
             if n._saves_tensors and id(n) in plan.needed:
@@ -325,19 +327,41 @@ def _check_hook_result(r, g):
     return r
 
 
-def _after_node_hooks(plan, i, state):
-    n = plan.nodes[i]
-    if not n._hooks:
-        return
+def _run_hooked_node(plan, i, state, create_graph):
+    """A node with post-hooks runs on its own, eagerly, so the hooks see (and may replace) its grad_inputs."""
     Tensor = _Tensor()
-    grad_outputs = tuple(None for _ in n.out_meta)
-    grad_inputs = []
-    for e in n.next_edges:
-        d = plan.dest(e)
-        v = state.get(d) if d is not None else None
-        grad_inputs.append(None if v is None else (v if isinstance(v, Tensor) else Tensor._make(v)))
+    n = plan.nodes[i]
+    (step,) = plan.steps(i, i + 1)
+    _, pure, diff, dests, n_out, metas, reads, skip = step
+    state = dict(state)
+    for o, tkey in reads:
+        c = state.get((0, i, o))
+        if c is not None:
+            state[tkey] = c if tkey not in state else state[tkey] + c
+    cts = [state.pop((0, i, o), None) for o in range(n_out)]
+    grad_outputs = tuple(_wrap_or_none(c) for c in cts)
+    grad_inputs = [None] * len(n.next_edges)
+    if not skip and diff and any(c is not None for c in cts):
+        if create_graph:
+            sub = _run_segment(plan, i, i + 1, {(0, i, o): c for o, c in enumerate(cts) if c is not None}, True)
+            for j, d in zip(diff, dests):
+                grad_inputs[j] = sub.get(d)
+        else:
+            vals = [c._value if isinstance(c, Tensor) else c for c in cts]
+            res = L._node_vjp(pure, n.saved, diff, vals, metas)
+            for j, r in zip(diff, res):
+                grad_inputs[j] = Tensor._make(r)
     for fn in list(n._hooks.values()):
-        fn(tuple(grad_inputs), grad_outputs)
+        r = fn(tuple(grad_inputs), grad_outputs)
+        if r is not None:
+            grad_inputs = list(r)
+    for j, d in zip(diff, dests):
+        g = grad_inputs[j]
+        if g is None:
+            continue
+        g = g if create_graph else g._value
+        state[d] = g if d not in state else state[d] + g
+    return state
 
 
 def _accumulate_grad(t, g, create_graph) -> None:

@@ -8,7 +8,6 @@ gradient goes next. It never holds a backward formula of its own.
 from __future__ import annotations
 
 import itertools
-import weakref
 from typing import Any, Callable
 
 _FREED = object()
@@ -18,13 +17,12 @@ class _RemovableHandle:
     _ids = itertools.count()
 
     def __init__(self, hooks_dict: dict) -> None:
-        self._hooks_ref = weakref.ref(hooks_dict) if hooks_dict is not None else None
+        self._hooks = hooks_dict
         self.id = next(self._ids)
 
     def remove(self) -> None:
-        hooks = self._hooks_ref() if self._hooks_ref else None
-        if hooks is not None and self.id in hooks:
-            del hooks[self.id]
+        if self._hooks is not None:
+            self._hooks.pop(self.id, None)
 
     def __enter__(self):
         return self
