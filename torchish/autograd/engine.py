@@ -254,20 +254,29 @@ def _recorded_segment(plan, lo, hi, pure, jitted, saved, state, key):
     out_keys = out_keys_holder[0]
     if not _gm._state.grad_enabled or not any(e is not None for e in edges):
         return dict(zip(out_keys, (Tensor._make(v) for v in out_vals)))
-    kern = _ChainKernel(seg_pure, ("backward", key))
-    node = Node(kern, tuple(flat), tuple(edges), (), tuple(_meta_of(v) for v in out_vals), "BackwardSegment")
-    node.fragment = (kern.key, tuple(getattr(v, "shape", None) for v in flat), tuple(e is not None for e in edges))
-    names = L.output_names(seg_pure, flat, len(out_vals))
+    # one node per output, wired only to the inputs that output depends on: torch's results of a
+    # backward are connected to exactly the saved values their formula used
+    info = L.output_info(seg_pure, flat, len(out_vals))
     result = {}
     for o, (k, v) in enumerate(zip(out_keys, out_vals)):
         t = Tensor._make(v)
-        if v.dtype.kind in "fc" or str(v.dtype) == "bfloat16":
-            alias = _ChainKernel(_identity, ("alias",))
-            name_node = Node(alias, (v,), ((node, o),), (), (_meta_of(v),), names[o])
-            name_node.fragment = (alias.key, (v.shape,), (True,))
-            t._grad_fn = name_node
+        name, deps = info[o]
+        out_edges = tuple(e if p in deps else None for p, e in enumerate(edges))
+        if any(e is not None for e in out_edges) and (v.dtype.kind in "fc" or str(v.dtype) == "bfloat16"):
+            kern = _ChainKernel(_pick(seg_pure, o), ("backward", key, o))
+            node = Node(kern, tuple(flat), out_edges, (), (_meta_of(v),), name)
+            node.fragment = (kern.key, tuple(getattr(x, "shape", None) for x in flat),
+                             tuple(e is not None for e in out_edges))
+            t._grad_fn = node
         result[k] = t
     return result
+
+
+def _pick(fn, o):
+    def pure(*xs):
+        return fn(*xs)[o]
+
+    return pure
 
 
 def _identity(x):

@@ -113,13 +113,29 @@ _PRIM_NAMES = {
 }
 
 
-def output_names(pure, args, n):
-    """torch-like grad_fn names for the outputs of a lowered backward: its last primitive per output."""
+def output_info(pure, args, n):
+    """For each output of a lowered backward: a torch-like grad_fn name (its last primitive) and the set
+    of argument positions it depends on (torch's result needs no grad_fn when it uses no saved input)."""
     try:
         closed = jax.make_jaxpr(pure)(*args)
     except Exception:  # naming is cosmetic; never let it break a backward
-        return ["MulBackward0"] * n
-    return [_name_of(closed.jaxpr, v) for v in closed.jaxpr.outvars][:n]
+        return [("MulBackward0", set(range(len(args))))] * n
+    jaxpr = closed.jaxpr
+    deps = {}
+    for k, v in enumerate(jaxpr.invars):
+        deps[v] = {k}
+    for eqn in jaxpr.eqns:
+        d = set()
+        for v in eqn.invars:
+            if not type(v).__name__ == "Literal":
+                d |= deps.get(v, set())
+        for o in eqn.outvars:
+            deps[o] = d
+    out = []
+    for v in jaxpr.outvars[:n]:
+        d = set() if type(v).__name__ == "Literal" else deps.get(v, set())
+        out.append((_name_of(jaxpr, v), d))
+    return out
 
 
 def _name_of(jaxpr, var):
