@@ -16,9 +16,14 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import math
+from fractions import Fraction
 
 import ml_dtypes
 import numpy as np
+
+from ._box_muller import box_muller_avx2, fmadd
+from ._box_muller import fma32 as fma32_exact
+from ._topk import topk_indices
 
 N_STATE = 624
 STATE_BYTES = 5056
@@ -51,8 +56,16 @@ class Engine:
     hand-made states where ``left + next != 625`` - those replay ``state[next:]`` first.
     """
 
-    __slots__ = ("_bg", "_gen", "seed", "_exhausted_next", "_prefix", "_prefix_next", "normal_double",
-                 "normal_float")
+    __slots__ = (
+        "_bg",
+        "_gen",
+        "seed",
+        "_exhausted_next",
+        "_prefix",
+        "_prefix_next",
+        "normal_double",
+        "normal_float",
+    )
 
     def __init__(self, seed: int = DEFAULT_SEED) -> None:
         self._bg = np.random.MT19937(0)
@@ -98,6 +111,10 @@ class Engine:
         self._exhausted_next = None
         if self._prefix is not None:
             head = self._take_prefix(n).astype(_U64)
+            if len(head) == n:
+                if self._prefix is None:  # used up exactly: torch now reports left=1 and this next
+                    self._exhausted_next = self._prefix_next
+                return head
             return np.concatenate([head, self._bg.random_raw(n - len(head))])
         return self._bg.random_raw(n)
 
@@ -116,13 +133,19 @@ class Engine:
 
     def float24(self, n: int) -> np.ndarray:
         """``uniform_real_distribution<float>(0, 1)``: 24 random bits over 2**24."""
-        r = self.raw32(n) & _U64(0xFFFFFF)
-        return r.astype(_F32) * _F32(2.0**-24)
+        r = self.raw32(n)
+        np.bitwise_and(r, _U64(0xFFFFFF), out=r)
+        f = r.astype(_F32)
+        f *= _F32(2.0**-24)  # exact: a power of two
+        return f
 
     def double53(self, n: int) -> np.ndarray:
         """``uniform_real_distribution<double>(0, 1)``: 53 random bits over 2**53."""
-        r = self.u64(n) & _U64((1 << 53) - 1)
-        return r.astype(_F64) * (2.0**-53)
+        r = self.u64(n)
+        np.bitwise_and(r, _U64((1 << 53) - 1), out=r)
+        f = r.astype(_F64)
+        f *= 2.0**-53
+        return f
 
     # torch's state tensor -----------------------------------------------------------------------
 
@@ -164,13 +187,17 @@ class Engine:
             if nxt + left - 1 > N_STATE:
                 raise ValueError("Invalid mt19937 state")  # torch would read past its state array
             prefix = _temper(key[nxt : nxt + left - 1])
-        self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": 625 - left if prefix is None
-                                                                 else N_STATE}}
+        self._bg.state = {
+            "bit_generator": "MT19937",
+            "state": {"key": key, "pos": 625 - left if prefix is None else N_STATE},
+        }
         self.seed = seed
         self._exhausted_next = nxt if (left == 1) else None
         self._prefix = prefix
         self._prefix_next = nxt
-        self.normal_double = float(data[5024:5032].view(_F64)[0]) if data[5040:5044].view(np.int32)[0] else None
+        self.normal_double = (
+            float(data[5024:5032].view(_F64)[0]) if data[5040:5044].view(np.int32)[0] else None
+        )
         self.normal_float = float(data[5048:5052].view(_F32)[0]) if data[5052] else None
 
 
@@ -243,6 +270,7 @@ def libm(name: str, x: np.ndarray) -> np.ndarray:
                 return _f(v)
             except ValueError:
                 return -math.inf if v == (0.0 if _n == "log" else -1.0) else math.nan
+
     return np.fromiter(map(fn, x.ravel().tolist()), _F64, count=x.size).reshape(x.shape)
 
 
@@ -281,25 +309,40 @@ def _round_to_odd_sum(a, b):
 
 def fma64(a, b, c) -> np.ndarray:
     """Correctly rounded float64 ``a * b + c`` (Boldo-Melquiond emulation via round-to-odd)."""
+    if np.ndim(c) == 0 and c == 0:
+        # one rounding of the product; adding the signed zero settles the sign of a zero result
+        return np.asarray(a, _F64) * np.asarray(b, _F64) + _F64(c)
     a, b, c = (np.asarray(v, _F64) for v in (a, b, c))
     shape = np.broadcast_shapes(a.shape, b.shape, c.shape)
-    uh, ul = _two_prod(a, b)
-    th, tl = _two_sum(c, ul)
-    vh, vl = _two_sum(uh, th)
-    z = _round_to_odd_sum(tl, vl)
-    out = np.asarray(vh + z, _F64)
-    # non-finite inputs or products make the error terms nan; the plain expression is right there
-    bad = ~np.isfinite(out) | ~np.isfinite(uh)
-    if bad.any():
-        plain = np.broadcast_to(a * b + c, shape)
-        out = np.where(bad, plain, np.broadcast_to(out, shape))
-    return np.broadcast_to(out, shape).reshape(shape)
-
-
-def fma32_exact(a, b, c) -> np.ndarray:
-    """Correctly rounded float32 fused multiply-add: a float32 product is exact in float64."""
-    p = np.asarray(a, _F64) * np.asarray(b, _F64)
-    return _round_to_odd_sum(p, np.asarray(c, _F64)).astype(_F32).reshape(np.broadcast(p, c).shape)
+    with np.errstate(all="ignore"):
+        uh, ul = _two_prod(a, b)
+        th, tl = _two_sum(c, ul)
+        vh, vl = _two_sum(uh, th)
+        z = _round_to_odd_sum(tl, vl)
+        out = np.broadcast_to(np.asarray(vh + z, _F64), shape).copy()
+        # the error-free transformations need no underflow or overflow in the partial products
+        big, tiny = 2.0**990, 2.0**-960
+        mag = np.broadcast_to(np.abs(uh), shape)
+        hard = (
+            ~np.isfinite(out)
+            | (mag > big)
+            | ((mag < tiny) & (mag != 0))
+            | ((np.abs(out) < tiny) & (out != 0))
+        )
+        hard |= np.broadcast_to((np.abs(a) > big) | (np.abs(b) > big), shape)
+    if hard.any():
+        aa, bb, cc = (np.broadcast_to(v, shape) for v in (a, b, c))
+        for i in zip(*np.nonzero(hard)):
+            x, y, w = float(aa[i]), float(bb[i]), float(cc[i])
+            if math.isfinite(x) and math.isfinite(y) and math.isfinite(w):
+                exact = Fraction(x) * Fraction(y) + Fraction(w)
+                try:
+                    out[i] = float(exact) if exact != 0 else (x * y + w)
+                except OverflowError:
+                    out[i] = math.inf if exact > 0 else -math.inf
+            else:
+                out[i] = x * y + w
+    return out
 
 
 def to_half_via_float(x: np.ndarray, np_dtype) -> np.ndarray:
@@ -321,146 +364,6 @@ def cast_double(x: np.ndarray, np_dtype) -> np.ndarray:
     return np.asarray(x).astype(np_dtype)
 
 
-# ------------------------------------------------------------------- AVX2 Box-Muller for float32
-#
-# ATen's normal_fill_16_AVX2 computes log256_ps / sincos256_ps from avx_mathfun.h (Cephes
-# polynomials).  The torch wheel is compiled by GCC with -mfma and contraction on, so each
-# ``mul`` whose only use is an ``add``/``sub`` became one fused multiply-add.  We redo the
-# float32 arithmetic with the same fusions.  A fused result is computed in float64 (the product
-# of two floats is exact there) and rounded once more to float32; that second rounding is wrong
-# only when the float64 sum lands exactly halfway between two floats, which we detect and redo.
-
-_C = {k: _F32(v) for k, v in dict(
-    sqrthf=0.707106781186547524, p0=7.0376836292e-2, p1=-1.1514610310e-1, p2=1.1676998740e-1,
-    p3=-1.2420140846e-1, p4=1.4249322787e-1, p5=-1.6668057665e-1, p6=2.0000714765e-1,
-    p7=-2.4999993993e-1, p8=3.3333331174e-1, q1=-2.12194440e-4, q2=0.693359375, dp1=-0.78515625,
-    dp2=-2.4187564849853515625e-4, dp3=-3.77489497744594108e-8, s0=-1.9515295891e-4,
-    s1=8.3321608736e-3, s2=-1.6666654611e-1, c0=2.443315711809948e-005, c1=-1.388731625493765e-003,
-    c2=4.166664568298827e-002, fopi=1.27323954473516, two_pi=2.0 * math.pi).items()}
-_LOG_P = [_C["p%d" % i] for i in range(1, 9)]
-_MASK29 = _U64((1 << 29) - 1)
-_HALF29 = _U64(1 << 28)
-
-
-class _Fused:
-    """float32 fused multiply-add over fixed-size scratch buffers, flagging double-rounding lanes."""
-
-    def __init__(self, n: int, exact: bool) -> None:
-        self.exact = exact
-        self.t64 = np.empty(n, _F64)
-        self.m64 = np.empty(n, _U64)
-        self.hit = np.empty(n, bool)
-        self.flag = np.zeros(n, bool)
-
-    def __call__(self, a, b, c, out):
-        if self.exact:
-            out[...] = fma32_exact(a, b, c)
-            return out
-        t = self.t64[: len(out)]
-        np.multiply(a, b, out=t, dtype=_F64)
-        np.add(t, c, out=t)
-        m = self.m64[: len(out)]
-        np.bitwise_and(t.view(_U64), _MASK29, out=m)
-        hit = self.hit[: len(out)]
-        np.equal(m, _HALF29, out=hit)
-        np.logical_or(self.flag[: len(out)], hit, out=self.flag[: len(out)])
-        np.copyto(out, t, casting="unsafe")
-        return out
-
-
-def _log256(x: np.ndarray, fma: _Fused) -> np.ndarray:
-    n = len(x)
-    invalid = x <= 0
-    x = np.maximum(x, np.array(0x00800000, _U32).view(_F32))
-    xi = x.view(_U32)
-    e = (xi >> _U32(23)).astype(np.int32)
-    e -= 0x7F
-    e = e.astype(_F32)
-    e += _F32(1)
-    np.bitwise_and(xi, _U32(0x807FFFFF), out=xi)
-    np.bitwise_or(xi, _U32(0x3F000000), out=xi)
-    mask = x < _C["sqrthf"]
-    tmp = np.where(mask, x, _F32(0))
-    x -= _F32(1)
-    e -= mask.astype(_F32)
-    x += tmp
-    z = x * x
-    y = np.full(n, _C["p0"], _F32)
-    for p in _LOG_P:
-        fma(y, x, p, y)
-    y *= x
-    fma(y, z, e * _C["q1"], y)  # y*z + e*q1: GCC fused the first product
-    fma(z, _F32(-0.5), y, y)  # y - z*0.5
-    fma(e, _C["q2"], x + y, x)  # (x + y) + e*q2
-    x[invalid] = np.nan
-    return x
-
-
-def _sincos256(x: np.ndarray, fma: _Fused):
-    n = len(x)
-    sign_sin = x.view(_U32) & _U32(0x80000000)
-    x = np.abs(x)
-    j = (x * _C["fopi"]).astype(np.int32)  # truncation, as cvttps
-    j += 1
-    j &= ~1
-    y = j.astype(_F32)
-    sign_sin ^= ((j & 4) << 29).astype(_U32)
-    poly = (j & 2) == 0
-    sign_cos = ((~(j - 2) & 4) << 29).astype(_U32)
-    for d in ("dp1", "dp2", "dp3"):
-        fma(y, _C[d], x, x)
-    z = x * x
-    yc = np.empty(n, _F32)
-    fma(z, _C["c0"], _C["c1"], yc)
-    fma(yc, z, _C["c2"], yc)
-    yc *= z
-    fma(yc, z, -(z * _F32(0.5)), yc)  # y*z - z*0.5: the first product is the fused one
-    yc += _F32(1)
-    ys = np.empty(n, _F32)
-    fma(z, _C["s0"], _C["s1"], ys)
-    fma(ys, z, _C["s2"], ys)
-    ys *= z
-    fma(ys, x, x, ys)
-    s = np.where(poly, ys, yc)
-    c = np.where(poly, yc, ys)
-    s.view(_U32)[...] ^= sign_sin
-    c.view(_U32)[...] ^= sign_cos
-    return s, c
-
-
-def _bm_lanes(u1: np.ndarray, u2: np.ndarray, mean: np.float32, std: np.float32, fma: _Fused):
-    radius = _log256(_F32(1) - u1, fma)
-    radius *= _F32(-2)
-    np.sqrt(radius, out=radius)
-    s, c = _sincos256(_C["two_pi"] * u2, fma)
-    c *= radius
-    s *= radius
-    fma(c, std, mean, c)
-    fma(s, std, mean, s)
-    return c, s
-
-
-def box_muller_avx2(u: np.ndarray, mean: float, std: float) -> np.ndarray:
-    """normal_fill_16_AVX2 over consecutive 16-value blocks of float32 uniforms."""
-    g = u.reshape(-1, 16)
-    out = np.empty_like(g)
-    m, s = _F32(mean), _F32(std)
-    chunk = 4096  # blocks per pass: keeps the scratch arrays in cache
-    fused = _Fused(chunk * 8, exact=False)
-    for b in range(0, len(g), chunk):
-        blk = g[b : b + chunk]
-        u1 = np.ascontiguousarray(blk[:, :8]).ravel()
-        u2 = np.ascontiguousarray(blk[:, 8:]).ravel()
-        fused.flag[:] = False
-        c, sn = _bm_lanes(u1, u2, m, s, fused)
-        bad = np.flatnonzero(fused.flag[: len(u1)])
-        if len(bad):
-            c[bad], sn[bad] = _bm_lanes(u1[bad], u2[bad], m, s, _Fused(len(bad), exact=True))
-        out[b : b + chunk, :8] = c.reshape(-1, 8)
-        out[b : b + chunk, 8:] = sn.reshape(-1, 8)
-    return out.reshape(-1)
-
-
 # ---------------------------------------------------------------------------------------- kernels
 
 
@@ -470,18 +373,19 @@ def uniform_values(eng: Engine, n: int, np_dtype, lo: float, hi: float) -> np.nd
     np_dtype = np.dtype(np_dtype)
     if np_dtype == np.dtype(_F64):
         x = eng.double53(n)
-        v = x if (lo == 0.0 and hi == 1.0) else fma64(x, hi - lo, lo)
+        v = x if (lo == 0 and hi == 1) else fma64(x, hi - lo, lo)
     else:
         x = eng.float24(n)
         flo, fhi = _F32(lo), _F32(hi)
-        v = x if (flo == 0 and fhi == 1) else fma32_exact(x, fhi - flo, flo)
-        v = v.astype(np_dtype)
+        v = x if (flo == 0 and fhi == 1) else fmadd(x, fhi - flo, flo)
+        if np_dtype != np.dtype(_F32):
+            v = v.astype(np_dtype)
     to_s, from_s = np.array(hi).astype(_F32).astype(np_dtype), np.array(lo).astype(_F32).astype(np_dtype)
     if np_dtype == np.dtype(_F64):
         to_s, from_s = np.float64(hi), np.float64(lo)
     hit = v == to_s
     if hit.any():
-        v = np.where(hit, from_s, v)
+        v[hit] = from_s
     return v
 
 
@@ -506,8 +410,6 @@ def normal_scalar(eng: Engine, n: int, mean: float, std: float) -> np.ndarray:
         vals[start:] = flat[:m]
         if m % 2:
             eng.normal_double = float(flat[m])
-    if std == 1.0 and mean == 0.0:
-        return vals
     return fma64(vals, std, mean)
 
 
@@ -518,52 +420,59 @@ def normal_fill_double(u: np.ndarray, mean: float, std: float) -> np.ndarray:
     out = np.empty_like(g)
     out[:, :8] = radius * libm("cos", theta)
     out[:, 8:] = radius * libm("sin", theta)
-    if not (std == 1.0 and mean == 0.0):
-        out = fma64(out, std, mean)
-    return out.reshape(-1)
+    return fma64(out, std, mean).reshape(-1)
 
 
 def normal_values(eng: Engine, n: int, np_dtype, mean: float, std: float, contiguous: bool) -> np.ndarray:
-    """normal_kernel: 16-wide Box-Muller for contiguous tensors of 16+ elements, else scalar."""
+    """normal_kernel: 16-wide Box-Muller for contiguous tensors of 16+ elements, else scalar.
+
+    When n is not a multiple of 16 the last 16 outputs are recomputed from 16 fresh uniforms.
+    float/double fill the whole buffer with uniforms first; the half types draw block by block
+    into a float scratch buffer, so they draw ``n - n % 16 + 16`` uniforms instead of ``n + 16``.
+    """
     np_dtype = np.dtype(np_dtype)
     if n < 16 or not contiguous:
         return cast_double(normal_scalar(eng, n, mean, std), np_dtype)
     tail = n % 16
+    head = n - tail
     if np_dtype == np.dtype(_F64):
         u = eng.double53(n + (16 if tail else 0))
-        out = normal_fill_double(u[: n - tail], mean, std)
-        if tail:
-            out = np.concatenate([out, normal_fill_double(u[n:], mean, std)])
-            out = np.concatenate([out[: n - 16], out[n - tail :]]) if n - tail else out[n - tail :]
-        return out
-    # float fills the whole buffer first; the half types draw block by block into a float buffer
-    head = n - tail
-    u = eng.float24((n if np_dtype == np.dtype(_F32) else head) + (16 if tail else 0))
-    body = box_muller_avx2(u[:head], mean, std)
+        body = normal_fill_double(u[:head], mean, std)
+        last = normal_fill_double(u[n:], mean, std) if tail else None
+    else:
+        u = eng.float24((n if np_dtype == np.dtype(_F32) else head) + (16 if tail else 0))
+        body = box_muller_avx2(u[:head], mean, std)
+        last = box_muller_avx2(u[len(u) - 16 :], mean, std) if tail else None
     if tail:
-        last = box_muller_avx2(u[len(u) - 16 :], mean, std)
-        body = np.concatenate([body[: n - 16], last]) if n >= 16 else last
-    return body.astype(np_dtype)
+        body = np.concatenate([body[: n - 16], last])
+    return body if np_dtype in (np.dtype(_F64), np.dtype(_F32)) else body.astype(np_dtype)
 
 
 def random_from_to_values(eng: Engine, n: int, np_dtype, rng: int, base: int) -> np.ndarray:
-    """``(bits % range) + base`` with 64-bit draws only for wide ranges of 64-bit-capable dtypes."""
-    np_dtype = np.dtype(np_dtype)
-    wide = np_dtype in _WIDE_DTYPES and rng >= 1 << 32
-    bits = eng.u64(n) if wide else eng.raw32(n)
-    v = (bits % _U64(rng) + _U64(base & 0xFFFFFFFFFFFFFFFF)).view(np.int64)
-    return _cast_int64(v, np_dtype)
+    """``(bits % range) + base``, cast through int64 to the dtype."""
+    # torch >= 2.6 takes 64 bits for any range >= 2**28, to keep the modulo bias under ~5%
+    if rng >= 1 << 28:
+        v = (eng.u64(n) % _U64(rng) + _U64(base & 0xFFFFFFFFFFFFFFFF)).view(np.int64)
+    else:  # 32-bit division is much cheaper, and base + (< 2**28) cannot wrap for a valid range
+        v = (eng.raw32(n).astype(_U32) % _U32(rng)).astype(np.int64)
+        v += base
+    return _cast_int64(v, np.dtype(np_dtype))
 
 
 def random_full_range_values(eng: Engine, n: int, np_dtype) -> np.ndarray:
     return _cast_int64(eng.u64(n).view(np.int64), np.dtype(np_dtype))
 
 
-_WIDE_DTYPES = {np.dtype(np.int64), np.dtype(_F64), np.dtype(_F32), np.dtype(ml_dtypes.bfloat16)}
 _RANDOM_MOD = {  # random_(): dtype -> (uses random64, modulus)
-    "int64": (True, 1 << 63), "int32": (False, 1 << 31), "int16": (False, 1 << 15),
-    "int8": (False, 1 << 7), "uint8": (False, 1 << 8), "float64": (True, (1 << 53) + 1),
-    "float32": (False, (1 << 24) + 1), "float16": (False, (1 << 11) + 1), "bfloat16": (False, (1 << 8) + 1),
+    "int64": (True, 1 << 63),
+    "int32": (False, 1 << 31),
+    "int16": (False, 1 << 15),
+    "int8": (False, 1 << 7),
+    "uint8": (False, 1 << 8),
+    "float64": (True, (1 << 53) + 1),
+    "float32": (False, (1 << 24) + 1),
+    "float16": (False, (1 << 11) + 1),
+    "bfloat16": (False, (1 << 8) + 1),
 }
 
 
@@ -620,20 +529,59 @@ def log_normal_values(eng: Engine, n: int, np_dtype, mean: float, std: float) ->
 
 
 def randperm_values(eng: Engine, n: int) -> np.ndarray:
-    """Fisher-Yates with ``random() % (n - i)``; the swaps are sequential, the draws are not."""
+    """ATen's randperm_cpu: Fisher-Yates swapping position i with i + ``random() % (n - i)``."""
     if n < (2**32 - 1) // 20:
         z = (eng.raw32(max(n - 1, 0)) % np.arange(n, 1, -1, dtype=_U64)).astype(np.int64)
-        z += np.arange(len(z))
-        perm = list(range(n))
-        for i, j in enumerate(z.tolist()):
-            perm[i], perm[j] = perm[j], perm[i]
-        return np.array(perm, np.int64)
+        targets = z + np.arange(len(z))
+        if n <= 2048:
+            perm = list(range(n))
+            for i, j in enumerate(targets.tolist()):
+                perm[i], perm[j] = perm[j], perm[i]
+            return np.array(perm, np.int64)
+        return _apply_swaps(targets, n)
     perm = np.empty(n, np.int64)
     for i in range(n):  # inside-out shuffle with random64, as ATen does for huge n
         z = int(eng.u64(1)[0] % _U64(i + 1))
         perm[i] = perm[z]
         perm[z] = i
     return perm
+
+
+def _apply_swaps(j: np.ndarray, n: int) -> np.ndarray:
+    """The result of ``for i: swap(r[i], r[j[i]])`` (j[i] >= i) on r = arange(n), without the loop.
+
+    Position i is final after step i.  Step i reads the content of position j[i], which is what the
+    latest earlier step aiming at j[i] carried there (or j[i] itself), and carries away c[i], the
+    content of position i at that time - itself what the latest earlier step aiming at i carried.
+    Those "latest earlier step with the same target" links are found by grouping steps by target;
+    c follows the links to their roots by pointer doubling."""
+    m = n - 1
+    idx = np.arange(m, dtype=np.int64)
+    # stable sort of the steps by target: LSD radix over 16-bit digits (numpy radix-sorts uint16)
+    order = np.argsort((j & 0xFFFF).astype(np.uint16), kind="stable")
+    for shift in (16, 32, 48):
+        if n >> shift:
+            order = order[np.argsort(((j[order] >> shift) & 0xFFFF).astype(np.uint16), kind="stable")]
+    sj = j[order]
+    same = sj[1:] == sj[:-1]
+    pred = np.full(m, -1, np.int64)
+    pred[order[1:][same]] = order[:-1][same]
+    counts = np.bincount(j, minlength=n)
+    ends = np.cumsum(counts)
+    last = np.where(counts > 0, order[np.maximum(ends - 1, 0)], -1)
+    second = np.where(counts > 1, order[np.maximum(ends - 2, 0)], -1)
+    pos = np.arange(n, dtype=np.int64)
+    prev = np.where(last < pos, last, second)  # a step aiming at itself does not count for its own c
+    c = np.where(prev >= 0, prev, pos)
+    while True:
+        nxt = c[c]
+        if np.array_equal(nxt, c):
+            break
+        c = nxt
+    r = np.empty(n, np.int64)
+    r[:m] = np.where(j == idx, c[:m], np.where(pred >= 0, c[np.maximum(pred, 0)], j))
+    r[m] = c[last[m]] if last[m] >= 0 else m
+    return r
 
 
 def poisson_values(eng: Engine, lam: np.ndarray) -> tuple[np.ndarray, int | None]:
@@ -714,8 +662,7 @@ def multinomial_values(eng: Engine, probs: np.ndarray, n_sample: int, replacemen
                 r = probs / q
         if n_sample == 1:
             return np.argmax(r, axis=1).reshape(n_dist, 1).astype(np.int64)
-        order = np.argsort(-r, axis=1, kind="stable")
-        return order[:, :n_sample].astype(np.int64)
+        return np.stack([topk_indices(row, n_sample) for row in r]).astype(np.int64)
     acc = _F64 if probs.dtype == _F64 else _F32
     out = np.empty((n_dist, n_sample), np.int64)
     for i in range(n_dist):

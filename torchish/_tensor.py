@@ -289,7 +289,9 @@ class Tensor:
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
-        t = Tensor._make(self._value)
+        v = self._value
+        # under a JAX transform (torch.func) the value is a tracer: detach must cut its derivative too
+        t = Tensor._make(jax.lax.stop_gradient(v) if isinstance(v, jax.core.Tracer) else v)
         t._version_counter = self._version_counter  # detach shares storage, hence the version counter
         return t
 

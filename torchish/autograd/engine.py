@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
 from .graph import AccumulateGrad, Node
@@ -115,7 +116,7 @@ class _Plan:
         i = self.index.get(id(e[0]))
         return None if i is None else (0, i, e[1])
 
-    def steps(self, lo, hi):
+    def steps(self, lo, hi, create_graph=False):
         out = []
         for i in range(lo, hi):
             n = self.nodes[i]
@@ -123,8 +124,10 @@ class _Plan:
             dests = tuple(self.dest(e) for e in n.next_edges)
             diff = tuple(j for j, d in enumerate(dests) if d is not None) if not skip else ()
             reads = tuple((o, (1, k, 0)) for o in range(len(n.out_meta)) for k in self.tindex.get((id(n), o), ()))
+            op = getattr(n.kernel, "op", None)
+            tie = create_graph and op is not None and op.grad_keeps_input
             out.append((i, n.kernel.pure, diff, tuple(dests[j] for j in diff), len(n.out_meta), n.out_meta,
-                        reads, skip))
+                        reads, skip, tie))
         return tuple(out)
 
     def key(self, lo, hi, state_meta):
@@ -133,7 +136,7 @@ class _Plan:
                   for n in self.nodes[lo:hi]),
             lo,
             state_meta,
-            tuple((k, self.tindex.get((id(n), o), ())) for k, n in enumerate(self.nodes[lo:hi])
+            tuple((k, tuple(self.tindex.get((id(n), o), ()))) for k, n in enumerate(self.nodes[lo:hi])
                   for o in range(len(n.out_meta)) if (id(n), o) in self.tindex),
         )
 
@@ -142,13 +145,23 @@ def _has_pre_python(n) -> bool:
     return bool(n._prehooks) or bool(n._tensor_hooks) or bool(n._retained)
 
 
-def _segments(plan):
-    """Cut points: before a node with pre-hooks / tensor hooks, after a node with post-hooks."""
+def _is_eager(n, create_graph) -> bool:
+    """Nodes that run alone, eagerly: post-hooks, anomaly mode, and nodes that say their backward can't
+    live in the jitted function (a custom Function whose backward prints, calls .item(), ...)."""
+    if n._hooks or _anomaly._STATE.enabled:
+        return True
+    runs_eagerly = getattr(n, "_runs_eagerly", None)
+    return runs_eagerly is not None and runs_eagerly(create_graph)
+
+
+def _segments(plan, create_graph=False):
+    """Cut points: before a node with pre-hooks / tensor hooks, around a node that runs eagerly."""
     cuts = [0]
     for i, n in enumerate(plan.nodes):
-        if (_has_pre_python(n) or n._hooks) and i != cuts[-1]:
+        eager = _is_eager(n, create_graph)
+        if (_has_pre_python(n) or eager) and i != cuts[-1]:
             cuts.append(i)
-        if n._hooks and i + 1 < len(plan.nodes):
+        if eager and i + 1 < len(plan.nodes):
             cuts.append(i + 1)
     cuts.append(len(plan.nodes))
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b] or [(0, 0)]
@@ -176,11 +189,11 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
             continue
         key = (0, i, e[1])
         state[key] = g if key not in state else state[key] + g
-    for lo, hi in _segments(plan):
+    for lo, hi in _segments(plan, create_graph):
         if lo < hi:
             state = _before_node_hooks(plan, lo, state, create_graph)
-            if plan.nodes[lo]._hooks:
-                state = _run_hooked_node(plan, lo, state, create_graph)
+            if _is_eager(plan.nodes[lo], create_graph):
+                state = _anomaly._run_node(_run_hooked_node, plan, lo, state, create_graph)
             else:
                 state = _run_segment(plan, lo, hi, state, create_graph)
     if not retain_graph:
@@ -198,11 +211,11 @@ def _values(state):
 
 
 def _run_segment(plan, lo, hi, state, create_graph):
-    steps = plan.steps(lo, hi)
+    steps = plan.steps(lo, hi, create_graph)
     saved = tuple(tuple(plan.nodes[i].saved) for i in range(lo, hi))
     vals = _values(state)
     state_meta = tuple(sorted((k, _meta_of(v)) for k, v in vals.items()))
-    key = plan.key(lo, hi, state_meta)
+    key = (plan.key(lo, hi, state_meta), create_graph)
     pure, jitted = L.cached(key, lambda: L.segment_function(steps))
     if not create_graph:
         return jitted(saved, vals)
@@ -337,11 +350,11 @@ def _check_hook_result(r, g):
 
 
 def _run_hooked_node(plan, i, state, create_graph):
-    """A node with post-hooks runs on its own, eagerly, so the hooks see (and may replace) its grad_inputs."""
+    """A node run on its own, eagerly: hooks see (and may replace) its grad_inputs, anomaly mode checks them."""
     Tensor = _Tensor()
     n = plan.nodes[i]
     (step,) = plan.steps(i, i + 1)
-    _, pure, diff, dests, n_out, metas, reads, skip = step
+    _, pure, diff, dests, n_out, metas, reads, skip, _ = step
     state = dict(state)
     for o, tkey in reads:
         c = state.get((0, i, o))
@@ -350,8 +363,13 @@ def _run_hooked_node(plan, i, state, create_graph):
     cts = [state.pop((0, i, o), None) for o in range(n_out)]
     grad_outputs = tuple(_wrap_or_none(c) for c in cts)
     grad_inputs = [None] * len(n.next_edges)
+    eager_vjp = getattr(n, "_eager_vjp", None)
     if not skip and diff and any(c is not None for c in cts):
-        if create_graph:
+        if eager_vjp is not None:  # a node with its own eager backward (custom Function); None = no gradient
+            res = eager_vjp(grad_outputs, create_graph)
+            for j in diff:
+                grad_inputs[j] = res[j]
+        elif create_graph:
             sub = _run_segment(plan, i, i + 1, {(0, i, o): c for o, c in enumerate(cts) if c is not None}, True)
             for j, d in zip(diff, dests):
                 grad_inputs[j] = sub.get(d)
@@ -360,10 +378,11 @@ def _run_hooked_node(plan, i, state, create_graph):
             res = L._node_vjp(pure, n.saved, diff, vals, metas)
             for j, r in zip(diff, res):
                 grad_inputs[j] = Tensor._make(r)
-    for fn in list(n._hooks.values()):
+    for fn in list((n._hooks or {}).values()):
         r = fn(tuple(grad_inputs), grad_outputs)
         if r is not None:
             grad_inputs = list(r)
+    _anomaly._check_nan(n, grad_inputs)
     for j, d in zip(diff, dests):
         g = grad_inputs[j]
         if g is None:

@@ -61,7 +61,7 @@ def segment_function(steps):
 
     def run(saved, state):
         state = dict(state)
-        for (i, pure, diff, dests, n_out, metas, reads, skip), args in zip(steps, saved):
+        for (i, pure, diff, dests, n_out, metas, reads, skip, tie), args in zip(steps, saved):
             for o, tkey in reads:
                 c = state.get((0, i, o))
                 if c is not None:
@@ -70,6 +70,10 @@ def segment_function(steps):
             if skip or not diff or all(c is None for c in cts):
                 continue
             grads = _node_vjp(pure, args, diff, cts, metas)
+            if tie:
+                # torch's backward of this op reads its input even where the derivative is zero
+                # (relu's threshold_backward): keep that dependency visible to create_graph
+                grads = [jax.lax.optimization_barrier((g, args[j]))[0] for g, j in zip(grads, diff)]
             for key, g in zip(dests, grads):
                 if key is None:
                     continue
@@ -121,21 +125,30 @@ def output_info(pure, args, n):
     except Exception:  # naming is cosmetic; never let it break a backward
         return [("MulBackward0", set(range(len(args))))] * n
     jaxpr = closed.jaxpr
-    deps = {}
-    for k, v in enumerate(jaxpr.invars):
-        deps[v] = {k}
+    outs = _dependencies(jaxpr, [{k} for k in range(len(jaxpr.invars))])
+    return [(_name_of(jaxpr, v), d) for v, d in zip(jaxpr.outvars[:n], outs)]
+
+
+def _dependencies(jaxpr, in_deps):
+    """Which inputs each output of a jaxpr differentiably depends on (nested calls followed)."""
+    deps = dict(zip(jaxpr.invars, in_deps))
+
+    def of(v):
+        return set() if type(v).__name__ == "Literal" else deps.get(v, set())
+
     for eqn in jaxpr.eqns:
-        d = set()
-        for v in eqn.invars:
-            if not type(v).__name__ == "Literal":
-                d |= deps.get(v, set())
-        for o in eqn.outvars:
-            deps[o] = d
-    out = []
-    for v in jaxpr.outvars[:n]:
-        d = set() if type(v).__name__ == "Literal" else deps.get(v, set())
-        out.append((_name_of(jaxpr, v), d))
-    return out
+        inner = eqn.params.get("jaxpr") or eqn.params.get("call_jaxpr")
+        inner = getattr(inner, "jaxpr", inner)
+        if inner is not None and hasattr(inner, "eqns") and len(inner.invars) == len(eqn.invars):
+            outs = _dependencies(inner, [of(v) for v in eqn.invars])
+        else:
+            d = set().union(*(of(v) for v in eqn.invars)) if eqn.invars else set()
+            outs = [d] * len(eqn.outvars)
+        for o, d in zip(eqn.outvars, outs):
+            # integer and boolean values (masks, indices) carry no derivative
+            kind = getattr(getattr(o.aval, "dtype", None), "kind", "f")
+            deps[o] = d if kind in "fcV" else set()
+    return [of(v) for v in jaxpr.outvars]
 
 
 def _name_of(jaxpr, var):

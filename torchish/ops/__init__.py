@@ -110,16 +110,33 @@ def _iop(fn):
     return method
 
 
-@_registry.op(n_tensors=2, promote=_registry.BINARY, grad_name="RemainderBackward0", inplace=True,
+@_registry.op(n_tensors=2, promote=_registry.BINARY, grad_name=pointwise._mixed_name("RemainderBackward1",
+              "RemainderBackward0"), inplace=True,
               check=pointwise._broadcast_check)
 def remainder(input, other):
     return _registry.jnp.remainder(input, other)
 
 
-@_registry.op(n_tensors=2, promote=_registry.BINARY, grad_name="FmodBackward0", inplace=True,
+@_registry.op(n_tensors=2, promote=_registry.BINARY, grad_name=pointwise._mixed_name("FmodBackward1",
+              "FmodBackward0"), inplace=True,
               check=pointwise._broadcast_check)
 def fmod(input, other):
     return _registry.jnp.fmod(input, other)
+
+
+def _integral_only(name, tensor_only):
+    def check(args, params):
+        if tensor_only and not isinstance(args[1], Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(args[1]).__name__}")
+        pointwise._broadcast_check(args, params)
+        if not name.startswith("logical"):
+            ts = [a for a in args if isinstance(a, Tensor)]
+            d = _D._result_type([t.dtype for t in ts if t.dim()], [t.dtype for t in ts if not t.dim()],
+                                [a for a in args if not isinstance(a, Tensor)])
+            if d.is_floating_point or d.is_complex:
+                raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_registry._type_word(d)}\'')
+
+    return check
 
 
 def _bitwise(name, fn):
@@ -127,8 +144,9 @@ def _bitwise(name, fn):
         return fn(input, other)
 
     pure.__name__ = name
-    return _registry.op(name, n_tensors=2, promote=_registry.BINARY, differentiable=False, inplace=True,
-                        check=pointwise._broadcast_check)(pure)
+    promote = _registry.COMPARE if name.startswith("logical") else _registry.BINARY
+    return _registry.op(name, n_tensors=2, promote=promote, differentiable=False, inplace=True,
+                        check=_integral_only(name, name.startswith("logical")))(pure)
 
 
 bitwise_and = _bitwise("bitwise_and", _registry.jnp.bitwise_and)

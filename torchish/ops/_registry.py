@@ -37,7 +37,7 @@ class OpDef:
     __slots__ = (
         "name", "fn", "n_tensors", "promote", "grad_name", "saves", "differentiable", "method",
         "inplace", "check", "sig", "static_names", "varargs", "out_dtype", "public", "n_out", "promoted",
-        "is_view",
+        "is_view", "grad_keeps_input",
     )
 
     def __init__(self, name, fn, n_tensors, promote, grad_name, saves, differentiable, method, inplace,
@@ -45,6 +45,7 @@ class OpDef:
         self.name = name
         self.promoted = promoted
         self.is_view = False
+        self.grad_keeps_input = False
         self.fn = fn
         self.n_tensors = n_tensors
         self.promote = promote
@@ -81,6 +82,8 @@ def op(name=None, *, n_tensors=1, promote=SAME, grad_name=None, saves=(), differ
         d = OpDef(name or fn.__name__, fn, n_tensors, promote, grad_name, saves, differentiable, method, inplace,
                   check, varargs, out_dtype, n_out, promoted)
         OPS[d.name] = d
+        if check is not None and hasattr(check, "__code__") and "op_name" in check.__code__.co_names:
+            check.op_name = d.name
         d.public = _make_public(d)
         return d.public
 

@@ -105,12 +105,12 @@ def fill_(self, value):
     return R.dispatch(R.OPS["_fill_scalar"], (self,), (("value", value),), inplace_target=self)
 
 
-@op("_fill_scalar", promote=SAME, grad_name="FillBackward0", method=False)
+@op("_fill_scalar", promote=SAME, grad_name="FillBackward2", method=False)
 def _fill_scalar(input, value):
     return jnp.full(input.shape, value, input.dtype)
 
 
-@op("_fill_tensor", n_tensors=2, promote=SAME, grad_name="FillBackward1", method=False)
+@op("_fill_tensor", n_tensors=2, promote=SAME, grad_name="FillBackward3", method=False)
 def _fill_tensor(input, value):
     return jnp.broadcast_to(value.astype(input.dtype), input.shape)
 

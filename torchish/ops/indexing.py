@@ -25,10 +25,14 @@ def _is_basic(i):
 
 
 def _expand_ellipsis(idx, ndim):
-    consumed = builtins.sum(1 for i in idx if i is not None and i is not Ellipsis and not isinstance(i, builtins.bool))
-    consumed += builtins.sum(
-        i.dim() - 1 for i in idx if isinstance(i, R._Tensor) and i.dtype._name == "bool" and i.dim() > 1
-    )
+    def width(i):
+        if i is None or i is Ellipsis or isinstance(i, builtins.bool):
+            return 0
+        if isinstance(i, R._Tensor) and i.dtype._name in ("bool", "uint8"):
+            return i.dim()  # a mask spans as many dims as it has
+        return 1
+
+    consumed = builtins.sum(width(i) for i in idx)
     if consumed > ndim:
         if ndim == 0:
             raise IndexError(
@@ -107,7 +111,10 @@ def _advanced(self, idx):
                         f"The shape of the mask [{', '.join(map(str, mask.shape))}] at index {d} does not match the "
                         f"shape of the indexed tensor [{', '.join(map(str, self.shape))}] at index {dim + d}"
                     )
-            for nz in np.nonzero(mask) if mask.ndim else (np.zeros(int(mask), np.int64),):
+            if mask.ndim == 0:
+                spec.append(("b", bool(mask)))
+                continue
+            for nz in np.nonzero(mask):
                 spec.append(("t", len(arrays)))
                 arrays.append(R._Tensor._make(jnp.asarray(nz, jnp.int64)))
             dim += mask.ndim
@@ -146,6 +153,8 @@ def _jnp_index(arrays, spec):
             out.append(None)
         elif s[0] == "s":
             out.append(slice(s[1], s[2], s[3]))
+        elif s[0] == "b":
+            out.append(s[1])
         else:
             out.append(s[1])
     return tuple(out)
@@ -195,6 +204,9 @@ def _advanced_spec(self, idx):
     for i in idx:
         if isinstance(i, R._Tensor) and i.dtype._name in ("bool", "uint8"):
             mask = np.asarray(i._value).astype(bool)
+            if mask.ndim == 0:
+                spec.append(("b", bool(mask)))
+                continue
             for nz in np.nonzero(mask):
                 spec.append(("t", len(arrays)))
                 arrays.append(R._Tensor._make(jnp.asarray(nz, jnp.int64)))

@@ -36,7 +36,10 @@ def _matmul_name(params, args):
     if a == 2 and b == 2:
         return "MmBackward0"
     if a == 2 and b >= 3:
-        return "CloneBackward0"
+        # torch computes (y.mT @ x.mT).mT here; which node ends up last depends on what requires grad
+        if not args[0].requires_grad:
+            return "UnsafeViewBackward0"
+        return "TransposeBackward0" if args[1].shape[-1] == 1 else "CloneBackward0"
     return "UnsafeViewBackward0"
 
 

@@ -17,14 +17,65 @@ def _broadcast_check(args, params):
     shapes = [a._value.shape for a in args if isinstance(a, R._Tensor)]
     if len(shapes) < 2 or all(s == shapes[0] for s in shapes):
         return
-    a, b = shapes[0], shapes[1]
-    for i in range(1, min(len(a), len(b)) + 1):
-        x, y = a[-i], b[-i]
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(
-                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton dimension "
-                f"{max(len(a), len(b)) - i}"
-            )
+    _broadcast_shapes(shapes)
+
+
+def _broadcast_shapes(shapes):
+    """Fold shapes left to right with torch's error for the first mismatch."""
+    a = shapes[0]
+    for b in shapes[1:]:
+        n = max(len(a), len(b))
+        pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+        out = []
+        for i, (x, y) in enumerate(zip(pa, pb)):
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton dimension {i}"
+                )
+            out.append(y if x == 1 else x)
+        a = tuple(out)
+    return a
+
+
+def _tensors_only(*names):
+    """torch's Tensor-only overloads reject Python numbers in these argument positions."""
+
+    def check(args, params):
+        for pos, (a, name) in enumerate(zip(args, names)):
+            if name and not isinstance(a, R._Tensor):
+                op = check.op_name
+                raise TypeError(
+                    f"{op}(): argument '{name}' (position {pos + 1}) must be Tensor, not {type(a).__name__}"
+                )
+        _broadcast_check(args, params)
+
+    return check
+
+
+def _no_bool(args):
+    flags = [isinstance(a, bool) or isinstance(a, R._Tensor) and a.dtype._name == "bool" for a in args[:2]]
+    if all(flags):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+            "operator instead."
+        )
+    if any(flags):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead."
+        )
+
+
+def _no_bool_sub(args, params):
+    _no_bool(args)
+    _broadcast_check(args, params)
+
+
+def _rsub_check(args, params):
+    _no_bool(args)
+    shapes = [a._value.shape for a in args if isinstance(a, R._Tensor)]
+    if len(shapes) == 2 and shapes[0] != shapes[1]:
+        _broadcast_shapes(shapes[::-1])
 
 
 def _mixed_name(tensor_name, scalar_name):
@@ -44,13 +95,12 @@ def add(input, other, *, alpha=1):
     return input + other * alpha if alpha != 1 else input + other
 
 
-@op(n_tensors=2, promote=BINARY, grad_name="SubBackward0", inplace=True, check=_broadcast_check)
+@op(n_tensors=2, promote=BINARY, grad_name="SubBackward0", inplace=True, check=_no_bool_sub)
 def sub(input, other, *, alpha=1):
     return input - other * alpha if alpha != 1 else input - other
 
 
-@op(n_tensors=2, promote=BINARY, grad_name=_mixed_name("RsubBackward0", "RsubBackward1"),
-    check=_broadcast_check)
+@op(n_tensors=2, promote=BINARY, grad_name=_mixed_name("RsubBackward0", "RsubBackward1"), check=_rsub_check)
 def rsub(input, other, *, alpha=1):
     return other - input * alpha if alpha != 1 else other - input
 
@@ -144,9 +194,17 @@ tanh = _unary("tanh", jnp.tanh, "TanhBackward0", saves=((-1,),))
 sigmoid = _unary("sigmoid", jax.nn.sigmoid, "SigmoidBackward0", saves=((-1,),))
 sqrt = _unary("sqrt", jnp.sqrt, "SqrtBackward0", saves=((-1,),))
 rsqrt = _unary("rsqrt", jax.lax.rsqrt, "RsqrtBackward0", saves=((-1,),))
-abs = _unary("abs", jnp.abs, "AbsBackward0", promote=SAME)
+@jax.custom_jvp
+def _abs(x):
+    return jnp.abs(x)
+
+
+# torch's subgradient of |x| at 0 is sgn(0) = 0; JAX's is 1
+_abs.defjvp(lambda primals, tangents: (jnp.abs(primals[0]), jnp.sign(primals[0]) * tangents[0]))
+abs = _unary("abs", _abs, "AbsBackward0", promote=SAME)
 relu = _unary("relu", lambda x: jnp.where(x > 0, x, jnp.zeros((), x.dtype)), "ReluBackward0", saves=((-1,),),
               promote=SAME)
+R.OPS["relu"].grad_keeps_input = True
 log2 = _unary("log2", jnp.log2, "Log2Backward0")
 log10 = _unary("log10", jnp.log10, "Log10Backward0")
 log1p = _unary("log1p", jnp.log1p, "Log1PBackward0")
@@ -196,13 +254,15 @@ def logical_not(input):
     return jnp.logical_not(input)
 
 
-@op(n_tensors=2, promote=BINARY, grad_name="MaximumBackward0", saves=((0, 1), (0, 1)), check=_broadcast_check)
+@op(n_tensors=2, promote=BINARY, grad_name="MaximumBackward0", saves=((0, 1), (0, 1)),
+    check=_tensors_only(None, "other"))
 def maximum(input, other):
     # torch splits the gradient evenly on ties, as JAX's max does
     return jnp.maximum(input, other)
 
 
-@op(n_tensors=2, promote=BINARY, grad_name="MinimumBackward0", saves=((0, 1), (0, 1)), check=_broadcast_check)
+@op(n_tensors=2, promote=BINARY, grad_name="MinimumBackward0", saves=((0, 1), (0, 1)),
+    check=_tensors_only(None, "other"))
 def minimum(input, other):
     return jnp.minimum(input, other)
 
@@ -220,7 +280,8 @@ def clamp(input, min=None, max=None):
 clip = clamp
 
 
-@op(n_tensors=3, promote=BINARY, grad_name="WhereBackward0", saves=((0,), (0,), ()), method=False, promoted=(1, 2))
+@op(n_tensors=3, promote=BINARY, grad_name="WhereBackward0", saves=((0,), (0,), ()), method=False, promoted=(1, 2),
+    check=_broadcast_check)
 def _where(condition, input, other):
     return jnp.where(condition, input, other)
 

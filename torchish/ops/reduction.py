@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from .. import _dtype as D
@@ -69,6 +70,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 @op(promote=SUM, grad_name=_reduce_name("ProdBackward0", "ProdBackward1"), saves=((0, -1),), check=_check_dims)
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     return jnp.prod(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
+
+
+R.OPS["prod"].grad_keeps_input = True
 
 
 @op(promote=SAME, grad_name="AmaxBackward0", saves=((0, -1),), check=_check_dims)
@@ -204,10 +208,23 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return jnp.var(input, axis=_dims(dim, input.ndim), ddof=c, keepdims=keepdim)
 
 
+@jax.custom_jvp
+def _std_sqrt(v):
+    return jnp.sqrt(v)
+
+
+@_std_sqrt.defjvp
+def _std_sqrt_jvp(primals, tangents):
+    # torch's std backward masks the gradient to 0 where the std is 0 (sqrt' would be inf there)
+    y = _std_sqrt(primals[0])  # recursive, so higher orders also mask the kink
+    safe = jnp.where(y == 0, jnp.ones_like(y), y)
+    return y, jnp.where(y == 0, jnp.zeros_like(y), tangents[0] / (2 * safe))
+
+
 @op(promote=FLOAT, grad_name=_reduce_name("StdBackward0", "StdBackward0"), saves=((0, -1),), check=_check_dims)
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     c = _var_correction({"correction": correction, "unbiased": unbiased})
-    return jnp.std(input, axis=_dims(dim, input.ndim), ddof=c, keepdims=keepdim)
+    return _std_sqrt(jnp.var(input, axis=_dims(dim, input.ndim), ddof=c, keepdims=keepdim))
 
 
 @op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.bool)
@@ -239,16 +256,16 @@ def cumprod(input, dim, *, dtype=None):
 
 @op(promote=FLOAT, grad_name="SoftmaxBackward0", saves=((-1,),))
 def softmax(input, dim, dtype=None):
-    import jax
-
-    return jax.nn.softmax(input, axis=_wrap_dim(dim, input.ndim)) if input.ndim else jnp.ones_like(input)
+    if input.ndim == 0:
+        return jax.nn.softmax(input.reshape(1)).reshape(())
+    return jax.nn.softmax(input, axis=_wrap_dim(dim, input.ndim))
 
 
 @op(promote=FLOAT, grad_name="LogSoftmaxBackward0", saves=((-1,),))
 def log_softmax(input, dim, dtype=None):
-    import jax
-
-    return jax.nn.log_softmax(input, axis=_wrap_dim(dim, input.ndim)) if input.ndim else jnp.zeros_like(input)
+    if input.ndim == 0:
+        return jax.nn.log_softmax(input.reshape(1)).reshape(())
+    return jax.nn.log_softmax(input, axis=_wrap_dim(dim, input.ndim))
 
 
 def nonzero(input, *, as_tuple=False):

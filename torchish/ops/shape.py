@@ -109,6 +109,8 @@ def _permute(input, dims):
 
 
 def permute(input, *dims):
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     return _permute(input, _sizes(dims))
 
 
@@ -305,7 +307,7 @@ def _check_narrow(args, params):
         raise RuntimeError(f"start ({params['start']}) + length ({n}) exceeds dimension size ({shp[d]}).")
 
 
-@op(grad_name="NarrowBackward0", check=_check_narrow)
+@op(grad_name="SliceBackward0", check=_check_narrow)
 def narrow(input, dim, start, length):
     d = _wrap_dim(dim, input.ndim)
     s = start % input.shape[d] if start < 0 else start

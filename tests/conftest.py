@@ -1,0 +1,44 @@
+"""Shared test configuration: hypothesis profiles.
+
+``HYPOTHESIS_PROFILE`` picks the profile (default ``ci``):
+
+* ``ci``: bounded, for every run. Hypothesis predefines a ``ci`` profile (auto-loaded when the ``CI``
+  environment variable is set); we re-register it on top of the built-in one, which hypothesis documents
+  as the way to customise it, so both routes end up with the same settings.
+* ``thorough``: many more examples, for a long run before a release or after touching the engine.
+
+Tests that need a different budget (the autograd state machine) scale from the loaded profile's values
+rather than hard-coding their own, so ``thorough`` makes every test more thorough.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+
+_SUPPRESS = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
+settings.register_profile(
+    "ci",
+    settings.get_profile("ci"),
+    max_examples=100,
+    stateful_step_count=15,
+    deadline=None,
+    derandomize=False,
+    print_blob=True,
+    suppress_health_check=_SUPPRESS,
+)
+settings.register_profile(
+    "thorough",
+    settings.get_profile("ci"),
+    max_examples=1000,
+    stateful_step_count=50,
+    deadline=None,
+    derandomize=False,
+    print_blob=True,
+    suppress_health_check=_SUPPRESS,
+)
+settings.load_profile(PROFILE)

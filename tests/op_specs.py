@@ -1,0 +1,208 @@
+"""How to exercise each op of the table in a differential test.
+
+A spec says how to call the op in both libraries (`call(m, *tensors)` with m = torch or torchish),
+how many tensor inputs it takes, which shapes and values are valid, and which table entries it
+reaches (`covers`), so test_ops.py can check that no op of the table goes untested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from hypothesis import strategies as st
+
+SHAPES = [(), (1,), (3,), (2, 3), (3, 1), (2, 1, 3)]
+FLOATS = ("float32", "float64")
+NUMERIC = ("float32", "float64", "int64", "int32")
+
+
+@dataclass
+class Spec:
+    name: str
+    call: Callable
+    n: int = 1
+    shapes: str = "same"  # same | broadcast | matmul | mm | bmm | dot | mv | outer | cat | addmm | min1d | min2d
+    domain: tuple = (-3.0, 3.0)
+    dtypes: tuple = FLOATS
+    grad: bool = True
+    gradgrad: bool = True
+    covers: tuple = ()
+    inplace: str | None = None  # name of the Tensor method for the in-place variant
+    kwargs: Callable | None = None  # shape -> strategy of extra keyword args
+    int_domain: tuple = (-5, 6)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ops(self):
+        return self.covers or (self.name,)
+
+
+def _dim_kw(shape, name="dim", keepdim=True):
+    if not shape:
+        return st.just({})
+    d = st.integers(-len(shape), len(shape) - 1)
+    if keepdim:
+        return st.fixed_dictionaries({name: d, "keepdim": st.booleans()})
+    return st.fixed_dictionaries({name: d})
+
+
+def _opt_dim_kw(shape):
+    return st.one_of(st.just({}), _dim_kw(shape))
+
+
+def _one_dim(shape):
+    return st.fixed_dictionaries({"dim": st.integers(-max(len(shape), 1), max(len(shape), 1) - 1)})
+
+
+def _unary(name, domain=(-3.0, 3.0), inplace=True, dtypes=FLOATS, gradgrad=True, grad=True):
+    return Spec(name, lambda m, x, _n=name: getattr(m, _n)(x), domain=domain, inplace=name + "_" if inplace else None,
+                dtypes=dtypes, gradgrad=gradgrad, grad=grad)
+
+
+def _binary(name, inplace=True, dtypes=NUMERIC, domain=(-3.0, 3.0), grad=True, gradgrad=True):
+    return Spec(name, lambda m, x, y, _n=name: getattr(m, _n)(x, y), n=2, shapes="broadcast", dtypes=dtypes,
+                domain=domain, inplace=name + "_" if inplace else None, grad=grad, gradgrad=gradgrad)
+
+
+POS = (0.1, 3.0)
+SPECS = [
+    _binary("add"), _binary("sub"), _binary("mul"),
+    Spec("add_alpha", lambda m, x, y: m.add(x, y, alpha=2), n=2, shapes="broadcast", covers=("add",)),
+    Spec("div", lambda m, x, y: m.div(x, y), n=2, shapes="broadcast", domain=POS, inplace="div_", dtypes=NUMERIC),
+    Spec("div_floor", lambda m, x, y: m.div(x, y, rounding_mode="floor"), n=2, shapes="broadcast", domain=POS,
+         covers=("div",), gradgrad=False),
+    Spec("rsub", lambda m, x, y: m.rsub(x, y), n=2, shapes="broadcast"),
+    Spec("pow_tensor", lambda m, x, y: m.pow(x, y), n=2, shapes="broadcast", domain=POS, covers=("_pow_tensor",)),
+    Spec("pow_scalar", lambda m, x: m.pow(x, 3), covers=("_pow_scalar",), inplace=None, dtypes=NUMERIC,
+         int_domain=(-3, 4)),
+    Spec("pow_frac", lambda m, x: x ** 0.5, covers=("_pow_scalar",), domain=POS),
+    Spec("rpow", lambda m, x: 2.0 ** x, covers=("_pow_base_scalar",)),
+    Spec("neg", lambda m, x: -x, covers=("neg",), dtypes=NUMERIC),
+    _unary("exp"), _unary("log", domain=POS), _unary("sin"), _unary("cos"), _unary("tan", domain=(-1.2, 1.2)),
+    _unary("tanh"), _unary("sigmoid"), _unary("sqrt", domain=POS), _unary("rsqrt", domain=POS),
+    _unary("abs", dtypes=NUMERIC), _unary("relu", dtypes=NUMERIC),
+    _unary("log2", domain=POS), _unary("log10", domain=POS), _unary("log1p", domain=(-0.9, 3.0)),
+    _unary("expm1"), _unary("asin", domain=(-0.9, 0.9)), _unary("acos", domain=(-0.9, 0.9)), _unary("atan"),
+    _unary("sinh"), _unary("cosh"), _unary("reciprocal", domain=POS), _unary("erf"),
+    _unary("sign", dtypes=NUMERIC), _unary("floor", dtypes=NUMERIC), _unary("ceil", dtypes=NUMERIC),
+    _unary("round"), _unary("trunc"), _unary("frac"),
+    Spec("int_to_float_unary", lambda m, x: m.sin(x), dtypes=("int64", "int32"), grad=False, covers=("sin",)),
+    Spec("clamp", lambda m, x: m.clamp(x, -1.0, 1.0), inplace=None),
+    Spec("clamp_min", lambda m, x: m.clamp(x, min=0.5), covers=("clamp",)),
+    _binary("maximum", inplace=False), _binary("minimum", inplace=False),
+    Spec("where", lambda m, x, y: m.where(x > 0, x, y), n=2, shapes="broadcast", covers=("_where", "gt")),
+    Spec("eq", lambda m, x, y: m.eq(x, y), n=2, shapes="broadcast", dtypes=NUMERIC, grad=False, int_domain=(0, 2)),
+    *[Spec(c, lambda m, x, y, _c=c: getattr(m, _c)(x, y), n=2, shapes="broadcast", dtypes=NUMERIC, grad=False,
+           int_domain=(0, 3)) for c in ("ne", "lt", "le", "gt", "ge")],
+    Spec("logical_not", lambda m, x: m.logical_not(x), dtypes=NUMERIC, grad=False),
+    *[Spec(c, lambda m, x, y, _c=c: getattr(m, _c)(x, y), n=2, shapes="broadcast", dtypes=("int64", "int32"),
+           grad=False) for c in ("bitwise_and", "bitwise_or", "bitwise_xor", "logical_and", "logical_or")],
+    Spec("bitwise_not", lambda m, x: ~x, dtypes=("int64", "int32"), grad=False),
+    Spec("remainder", lambda m, x, y: m.remainder(x, y), n=2, shapes="broadcast", domain=POS, gradgrad=False),
+    Spec("fmod", lambda m, x, y: m.fmod(x, y), n=2, shapes="broadcast", domain=POS, gradgrad=False),
+    # reductions
+    Spec("sum", lambda m, x, **k: m.sum(x, **k), kwargs=_opt_dim_kw, dtypes=NUMERIC),
+    Spec("nansum", lambda m, x, **k: m.nansum(x, **k), kwargs=_opt_dim_kw),
+    Spec("mean", lambda m, x, **k: m.mean(x, **k), kwargs=_opt_dim_kw),
+    Spec("prod", lambda m, x, **k: m.prod(x, **k), kwargs=lambda s: st.one_of(st.just({}), _dim_kw(s))),
+    Spec("amax", lambda m, x, **k: m.amax(x, **k), kwargs=_opt_dim_kw, dtypes=NUMERIC),
+    Spec("amin", lambda m, x, **k: m.amin(x, **k), kwargs=_opt_dim_kw, dtypes=NUMERIC),
+    Spec("max_all", lambda m, x: m.max(x), covers=("_max_all",), dtypes=NUMERIC),
+    Spec("min_all", lambda m, x: m.min(x), covers=("_min_all",), dtypes=NUMERIC),
+    Spec("max_dim", lambda m, x, **k: m.max(x, **k), kwargs=_dim_kw, covers=("_max_dim",), shapes="min1d"),
+    Spec("min_dim", lambda m, x, **k: m.min(x, **k), kwargs=_dim_kw, covers=("_min_dim",), shapes="min1d"),
+    Spec("argmax", lambda m, x, **k: m.argmax(x, **k), kwargs=_opt_dim_kw, dtypes=NUMERIC, grad=False),
+    Spec("argmin", lambda m, x, **k: m.argmin(x, **k), kwargs=_opt_dim_kw, dtypes=NUMERIC, grad=False),
+    Spec("var", lambda m, x, **k: m.var(x, **k), kwargs=_opt_dim_kw, shapes="min2d"),
+    Spec("std", lambda m, x, **k: m.std(x, **k), kwargs=_opt_dim_kw, shapes="min2d", domain=(0.5, 3.0)),
+    Spec("all", lambda m, x, **k: m.all(x, **k), kwargs=_opt_dim_kw, dtypes=NUMERIC, grad=False, int_domain=(0, 2)),
+    Spec("any", lambda m, x, **k: m.any(x, **k), kwargs=_opt_dim_kw, dtypes=NUMERIC, grad=False, int_domain=(0, 2)),
+    Spec("logsumexp", lambda m, x, dim=0: m.logsumexp(x, dim), shapes="min1d"),
+    Spec("cumsum", lambda m, x, dim=0: m.cumsum(x, dim), shapes="min1d", dtypes=NUMERIC),
+    Spec("cumprod", lambda m, x, dim=0: m.cumprod(x, dim), shapes="min1d", domain=(0.5, 2.0)),
+    Spec("softmax", lambda m, x, **k: m.softmax(x, **k), kwargs=_one_dim),
+    Spec("log_softmax", lambda m, x, **k: m.log_softmax(x, **k), kwargs=_one_dim),
+    # shapes and views
+    Spec("reshape", lambda m, x: m.reshape(x, (-1,)), covers=("_view",), dtypes=NUMERIC),
+    Spec("view", lambda m, x: x.view(*x.shape[::-1]) if x.dim() else x.view(1), covers=("_view",)),
+    Spec("transpose", lambda m, x: m.transpose(x, 0, -1), shapes="min1d", dtypes=NUMERIC),
+    Spec("t", lambda m, x: m.t(x), shapes="max2d"),
+    Spec("permute", lambda m, x: x.permute(*reversed(range(x.dim()))), covers=("_permute",)),
+    Spec("unsqueeze", lambda m, x: m.unsqueeze(x, 0), dtypes=NUMERIC),
+    Spec("squeeze", lambda m, x: m.squeeze(x)),
+    Spec("squeeze_dim", lambda m, x: m.squeeze(x, 0), shapes="min1d", covers=("squeeze",)),
+    Spec("expand", lambda m, x: x.expand(2, *x.shape), covers=("_expand",)),
+    Spec("cat", lambda m, x, y: m.cat([x, y], 0), n=2, shapes="cat"),
+    Spec("stack", lambda m, x, y: m.stack([x, y], 0), n=2, shapes="same"),
+    Spec("select", lambda m, x: m.select(x, 0, -1), shapes="min1d"),
+    Spec("narrow", lambda m, x: m.narrow(x, 0, 0, 1), shapes="min1d"),
+    Spec("slice", lambda m, x: x[1:], shapes="min1d", covers=("_slice",)),
+    Spec("alias", lambda m, x: x[...], covers=("_alias",)),
+    Spec("index_tensor", lambda m, x: x[m.tensor([0, 0])], shapes="min1d", covers=("_index",)),
+    Spec("index_mask", lambda m, x: x[x > 0], covers=("_index", "gt")),
+    Spec("diagonal", lambda m, x: m.diagonal(x), shapes="min2d"),
+    Spec("flip", lambda m, x: m.flip(x, (0,)), shapes="min1d"),
+    Spec("repeat", lambda m, x: x.repeat(2, *([1] * x.dim())), covers=("_repeat",)),
+    Spec("roll", lambda m, x: m.roll(x, 1, 0), shapes="min1d"),
+    Spec("tril", lambda m, x: m.tril(x), shapes="min2d"),
+    Spec("triu", lambda m, x: m.triu(x, 1), shapes="min2d"),
+    Spec("clone", lambda m, x: m.clone(x), dtypes=NUMERIC),
+    Spec("to_double", lambda m, x: x.to(m.float64), covers=("_to_copy",)),
+    Spec("fill_", lambda m, x: (x * 1).fill_(2.5), covers=("_fill_scalar", "mul")),
+    Spec("fill_tensor", lambda m, x: (x * 1).fill_(x.sum()), covers=("_fill_tensor", "mul", "sum")),
+    Spec("copy_", lambda m, x: m.zeros(x.shape).copy_(x), covers=("_copy_from",)),
+    Spec("setitem", lambda m, x: _setitem(x), shapes="min1d", covers=("_index_put", "mul", "sum")),
+    # linear algebra
+    Spec("matmul", lambda m, x, y: m.matmul(x, y), n=2, shapes="matmul"),
+    Spec("mm", lambda m, x, y: m.mm(x, y), n=2, shapes="mm"),
+    Spec("bmm", lambda m, x, y: m.bmm(x, y), n=2, shapes="bmm"),
+    Spec("dot", lambda m, x, y: m.dot(x, y), n=2, shapes="dot"),
+    Spec("mv", lambda m, x, y: m.mv(x, y), n=2, shapes="mv"),
+    Spec("outer", lambda m, x, y: m.outer(x, y), n=2, shapes="dot"),
+    Spec("addmm", lambda m, x, y, z: m.addmm(x, y, z, beta=0.5, alpha=2.0), n=3, shapes="addmm"),
+    Spec("einsum", lambda m, x, y: m.einsum("ij,jk->ik", x, y), n=2, shapes="mm", covers=("_einsum",)),
+]
+
+
+def _setitem(x):
+    y = x * 1
+    y[0] = y[0].sum() if y.dim() > 1 else 7.0
+    return y
+
+
+def shapes_for(kind, n):
+    """Strategy of a list of n shapes for a spec's shape kind."""
+    pool = st.sampled_from(SHAPES)
+    if kind == "same":
+        return pool.map(lambda s: [s] * n)
+    if kind == "min1d":
+        return st.sampled_from([s for s in SHAPES if s]).map(lambda s: [s] * n)
+    if kind == "min2d":
+        return st.sampled_from([s for s in SHAPES if len(s) >= 2]).map(lambda s: [s] * n)
+    if kind == "max2d":
+        return st.sampled_from([s for s in SHAPES if len(s) <= 2]).map(lambda s: [s] * n)
+    if kind == "broadcast":
+        return pool.flatmap(lambda s: st.lists(_broadcast_variant(s), min_size=n - 1, max_size=n - 1).map(
+            lambda rest: [s, *rest]))
+    if kind == "cat":
+        return st.sampled_from([((3,), (2,)), ((2, 3), (1, 3)), ((1, 2), (2, 2))]).map(list)
+    fixed = {
+        "matmul": [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 2)), ((2, 2, 3), (3, 2)),
+                   ((2, 2, 3), (2, 3, 2)), ((2, 3), (2, 3, 1))],
+        "mm": [((2, 3), (3, 2)), ((1, 3), (3, 1))],
+        "bmm": [((2, 2, 3), (2, 3, 2))],
+        "dot": [((3,), (3,))],
+        "mv": [((2, 3), (3,))],
+        "addmm": [((2, 2), (2, 3), (3, 2)), ((2,), (1, 3), (3, 2))],
+    }[kind]
+    return st.sampled_from(fixed).map(list)
+
+
+def _broadcast_variant(shape):
+    """A shape that broadcasts with `shape`: a suffix of it with some dims set to 1."""
+    return st.integers(0, len(shape)).flatmap(
+        lambda k: st.lists(st.booleans(), min_size=k, max_size=k).map(
+            lambda ones: tuple(1 if o else d for o, d in zip(ones, shape[len(shape) - k :]))
+        )
+    )

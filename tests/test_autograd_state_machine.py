@@ -1,0 +1,514 @@
+"""A hypothesis state machine that drives torch and torchish in lockstep through autograd's state.
+
+Every rule runs the same program against both modules: create leaves, apply ops (pointwise, reductions,
+matmul, views, cat, indexing), in-place ops (also on views and through ``__setitem__``), backward with and
+without ``retain_graph``, ``autograd.grad`` with ``create_graph``, zeroing / clearing ``.grad``, hooks
+(leaf and non-leaf; observing or replacing the gradient) and their removal, ``retain_grad``, ``detach``,
+``requires_grad_``. When torch raises, torchish must raise the same exception type with the same text, and
+neither may raise alone.
+
+After every step every tensor in the pool is compared: values (float32 tolerance), dtype, shape,
+``requires_grad``, ``is_leaf``, ``grad_fn`` (torch's class name vs torchish's ``name()``), the names of
+``grad_fn.next_functions``, ``_version`` (*), ``retains_grad``, ``.grad`` (values, and whether it is still the
+same object as at the previous step) and everything the hooks have seen.
+
+(*) Tensors that ``autograd.grad`` returns (and views / detaches sharing their storage) start at whatever
+version torch's engine left them (it accumulates into its input buffers in place, so ``x * x`` yields a
+gradient at version 1): for those the machine compares how much the version has grown since, and
+``tests/test_engine.py`` checks the absolute versions of computed gradients on its own.
+
+Shapes come from a small pool ((), (3,), (2, 3) and what ops make of them) because every new shape costs
+JAX a compile.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+
+import torchish
+
+RTOL, ATOL = 1e-5, 1e-5
+SHAPES = [(), (3,), (2, 3)]
+MAX_POOL = 16
+SIDES = (torch, torchish)
+
+# reshape targets by numel
+RESHAPES = {1: [(), (1,)], 3: [(3,), (1, 3), (3, 1)], 6: [(6,), (3, 2), (2, 3)]}
+
+# indices tried by getitem / setitem (torch decides which are valid for which shape)
+INDICES = [
+    0,
+    -1,
+    slice(1, None),
+    (slice(None), 0),
+    (0, slice(0, 2)),
+    None,
+    Ellipsis,
+    "long-index",  # m.tensor([0, 1]): advanced indexing
+]
+
+UNARY = {
+    "exp": lambda m, a: a.exp(),
+    "tanh": lambda m, a: m.tanh(a),
+    "sigmoid": lambda m, a: a.sigmoid(),
+    "relu": lambda m, a: m.relu(a),
+    "neg": lambda m, a: -a,
+    "sin": lambda m, a: a.sin(),
+    "clone": lambda m, a: a.clone(),
+    "square": lambda m, a: a**2,
+    "cube": lambda m, a: a.pow(3),
+    "rpow": lambda m, a: 2**a,
+    "sum": lambda m, a: a.sum(),
+    "mean": lambda m, a: a.mean(),
+    "sum0": lambda m, a: a.sum(0),
+    "sum-1-keepdim": lambda m, a: a.sum(-1, keepdim=True),
+    "t": lambda m, a: a.t(),
+    "transpose01": lambda m, a: a.transpose(0, 1),
+    "unsqueeze0": lambda m, a: a.unsqueeze(0),
+    "unsqueeze-1": lambda m, a: a.unsqueeze(-1),
+    "detach": lambda m, a: a.detach(),
+}
+
+BINARY = {
+    "add": lambda m, a, b: a + b,
+    "sub": lambda m, a, b: m.sub(a, b),
+    "mul": lambda m, a, b: a * b,
+    "div": lambda m, a, b: a / b,
+    "matmul": lambda m, a, b: a @ b,
+    "cat0": lambda m, a, b: m.cat([a, b]),
+    "cat-1": lambda m, a, b: m.cat([a, b], dim=-1),
+    "add-alpha": lambda m, a, b: m.add(a, b, alpha=2),
+}
+
+SCALAR_BINARY = {
+    "add": lambda a, s: a + s,
+    "rsub": lambda a, s: s - a,
+    "mul": lambda a, s: a * s,
+    "div": lambda a, s: a / s,
+    "rdiv": lambda a, s: s / a,
+}
+
+INPLACE = {
+    "add_": lambda a, b: a.add_(b),
+    "sub_": lambda a, b: a.sub_(b),
+    "mul_": lambda a, b: a.mul_(b),
+    "div_": lambda a, b: a.div_(b),
+    "iadd": lambda a, b: a.__iadd__(b),
+    "imul": lambda a, b: a.__imul__(b),
+    "copy_": lambda a, b: a.copy_(b),
+}
+
+INPLACE_UNARY = {
+    "zero_": lambda a: a.zero_(),
+    "exp_": lambda a: a.exp_(),
+    "relu_": lambda a: a.relu_(),
+    "sigmoid_": lambda a: a.sigmoid_(),
+    "fill_": lambda a: a.fill_(0.5),
+}
+
+
+def values(shape):
+    return hnp.arrays(
+        np.float32, shape, elements=st.floats(-2, 2, width=32, allow_nan=False, allow_infinity=False)
+    )
+
+
+def _index(m, key):
+    return m.tensor([0, 1]) if key == "long-index" else key
+
+
+def _grad_fn_name(fn, m):
+    if fn is None:
+        return None
+    return type(fn).__name__ if m is torch else fn.name()
+
+
+def _next_names(fn):
+    if fn is None:
+        return None
+    return tuple((None if f is None else f.name(), nr) for f, nr in fn.next_functions)
+
+
+def _numpy(t):
+    return np.asarray(t.detach().numpy())
+
+
+def _storage(t):
+    return t.untyped_storage().data_ptr()
+
+
+def _quiet_grad(t):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return t.grad
+
+
+class AutogradMachine(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        self.pool: list[tuple] = []  # (torch tensor, torchish tensor)
+        self.last_grads: list[tuple] = []  # the .grad objects seen at the previous check, per pool entry
+        self.logs = {torch: [], torchish: []}  # what hooks saw
+        self.handles: list[tuple] = []  # (torch handle, torchish handle)
+        self.hook_ids = 0
+        self.version_offsets: dict = {}  # torch storage pointer -> (torch - torchish version, keep-alive)
+
+    # ------------------------------------------------------------------ running both sides
+    def both(self, fn, *pairs):
+        """Run fn(m, *tensors of that side) on torch and torchish; compare errors; return the pair of
+        results, or None when both raised the same error."""
+        out, errs = {}, {}
+        for k, m in enumerate(SIDES):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    out[m] = fn(m, *(p[k] for p in pairs))
+                except Exception as e:  # noqa: BLE001 - errors are compared
+                    errs[m] = e
+        if torch in errs or torchish in errs:
+            te, qe = errs.get(torch), errs.get(torchish)
+            assert te is not None, f"torchish raised alone: {type(qe).__name__}: {qe}"
+            assert qe is not None, f"torch raised {type(te).__name__}: {te}; torchish did not"
+            expected, actual = (type(te).__name__, str(te)), (type(qe).__name__, str(qe))
+            assert actual == expected, f"torch raised {expected}, torchish raised {actual}"
+            return None
+        return out[torch], out[torchish]
+
+    def add(self, result, measure_version=False):
+        if result is None:
+            return
+        t, q = result
+        if isinstance(t, (tuple, list)):
+            assert isinstance(q, (tuple, list)) and len(q) == len(t), (t, q)
+            for a, b in zip(t, q):
+                assert (a is None) == (b is None), (a, b)
+                if a is not None:
+                    self.add((a, b), measure_version)
+            return
+        if not isinstance(t, torch.Tensor):
+            return
+        assert isinstance(q, torchish.Tensor), f"torch returned a Tensor, torchish {type(q).__name__}"
+        if measure_version:
+            self.version_offsets[_storage(t)] = (t._version - q._version, t)
+        self.pool.append((t, q))
+        self.last_grads.append((None, None))
+        if len(self.pool) > MAX_POOL:
+            del self.pool[0]
+            del self.last_grads[0]
+
+    def pick(self, data, pred=None, label="tensor"):
+        cands = [i for i, p in enumerate(self.pool) if pred is None or pred(p[0])]
+        if not cands:
+            return None
+        return self.pool[data.draw(st.sampled_from(cands), label=label)]
+
+    # ------------------------------------------------------------------ creation
+    @rule(data=st.data(), shape=st.sampled_from(SHAPES), requires_grad=st.booleans())
+    def new_leaf(self, data, shape, requires_grad):
+        a = data.draw(values(shape), label="values")
+        self.add(self.both(lambda m: m.tensor(a, requires_grad=requires_grad)))
+
+    # ------------------------------------------------------------------ out-of-place ops
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), op=st.sampled_from(sorted(UNARY)), no_grad=st.booleans())
+    def unary(self, data, op, no_grad):
+        p = self.pick(data)
+
+        def fn(m, a):
+            if no_grad:
+                with m.no_grad():
+                    return UNARY[op](m, a)
+            return UNARY[op](m, a)
+
+        self.add(self.both(fn, p))
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), op=st.sampled_from(sorted(BINARY)))
+    def binary(self, data, op):
+        small = (lambda t: t.numel() <= 6) if op.startswith(("cat", "matmul")) else None
+        a = self.pick(data, small, "a")
+        b = self.pick(data, small, "b")
+        if a is None or b is None:
+            return
+        self.add(self.both(lambda m, x, y: BINARY[op](m, x, y), a, b))
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), op=st.sampled_from(sorted(SCALAR_BINARY)), s=st.sampled_from([2, -0.5, 3.0]))
+    def scalar_binary(self, data, op, s):
+        p = self.pick(data)
+        self.add(self.both(lambda m, a: SCALAR_BINARY[op](a, s), p))
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), use_view=st.booleans())
+    def reshape(self, data, use_view):
+        p = self.pick(data, lambda t: t.numel() in RESHAPES)
+        if p is None:
+            return
+        shape = data.draw(st.sampled_from(RESHAPES[p[0].numel()]), label="shape")
+        self.add(self.both(lambda m, a: a.view(shape) if use_view else a.reshape(shape), p))
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), key=st.sampled_from(INDICES))
+    def getitem(self, data, key):
+        p = self.pick(data)
+        self.add(self.both(lambda m, a: a[_index(m, key)], p))
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), dim=st.sampled_from([0, -1]))
+    def unbind(self, data, dim):
+        p = self.pick(data, lambda t: t.numel() <= 6)
+        if p is None:
+            return
+        self.add(self.both(lambda m, a: a.unbind(dim), p))
+
+    # ------------------------------------------------------------------ in-place ops
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), op=st.sampled_from(sorted(INPLACE)), scalar=st.booleans(), no_grad=st.booleans())
+    def inplace(self, data, op, scalar, no_grad):
+        target = self.pick(data, label="target")
+        if scalar:
+            s = data.draw(st.sampled_from([2.0, -1.5, 0.5]), label="scalar")
+            if op == "copy_":
+                return
+
+            def fn(m, a):
+                with m.no_grad() if no_grad else _nothing():
+                    return INPLACE[op](a, s)
+
+            self.add(self.both(fn, target))
+        else:
+            other = self.pick(data, label="other")
+
+            def fn(m, a, b):
+                with m.no_grad() if no_grad else _nothing():
+                    return INPLACE[op](a, b)
+
+            self.add(self.both(fn, target, other))
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), op=st.sampled_from(sorted(INPLACE_UNARY)), no_grad=st.booleans())
+    def inplace_unary(self, data, op, no_grad):
+        target = self.pick(data, label="target")
+
+        def fn(m, a):
+            with m.no_grad() if no_grad else _nothing():
+                return INPLACE_UNARY[op](a)
+
+        self.add(self.both(fn, target))
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), key=st.sampled_from(INDICES), scalar=st.booleans(), through_view=st.booleans())
+    def setitem(self, data, key, scalar, through_view):
+        target = self.pick(data, label="target")
+        value = None if scalar else self.pick(data, label="value")
+
+        def fn(m, a, *v):
+            dest = a.view(a.shape) if through_view else a
+            dest[_index(m, key)] = v[0] if v else 1.25
+            return dest if through_view else None
+
+        self.add(self.both(fn, target, *(() if value is None else (value,))))
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), key=st.sampled_from(INDICES[:5]), op=st.sampled_from(["add_", "mul_", "zero_"]))
+    def inplace_on_view(self, data, key, op):
+        target = self.pick(data, label="target")
+
+        def fn(m, a):
+            v = a[_index(m, key)]
+            if op == "zero_":
+                v.zero_()
+            else:
+                getattr(v, op)(2.0)
+            return v
+
+        self.add(self.both(fn, target))
+
+    # ------------------------------------------------------------------ autograd
+    @precondition(lambda self: self.pool)
+    @rule(
+        data=st.data(),
+        retain_graph=st.booleans(),
+        how=st.sampled_from(["implicit", "ones", "sum", "inputs"]),
+    )
+    def backward(self, data, retain_graph, how):
+        root = self.pick(data, label="root")
+        inp = self.pick(data, lambda t: t.requires_grad, "input") if how == "inputs" else None
+
+        def fn(m, r, *i):
+            if how == "implicit":
+                r.backward(retain_graph=retain_graph)
+            elif how == "ones":
+                r.backward(m.ones_like(r) * 0.5, retain_graph=retain_graph)
+            elif how == "sum":
+                r.sum().backward(retain_graph=retain_graph)
+            else:
+                r.sum().backward(retain_graph=retain_graph, inputs=list(i))
+
+        self.both(fn, root, *(() if inp is None else (inp,)))
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), create_graph=st.booleans(), retain_graph=st.booleans(), n_inputs=st.integers(1, 2))
+    def autograd_grad(self, data, create_graph, retain_graph, n_inputs):
+        root = self.pick(data, label="root")
+        inputs = [self.pick(data, lambda t: t.requires_grad, f"input{k}") for k in range(n_inputs)]
+        inputs = [p for p in inputs if p is not None]
+        if not inputs:
+            return
+
+        def fn(m, r, *ins):
+            out = r if r.dim() == 0 else (r * r).sum()
+            return m.autograd.grad(
+                out, ins, create_graph=create_graph, retain_graph=retain_graph, allow_unused=True
+            )
+
+        self.add(self.both(fn, root, *inputs), measure_version=True)
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), how=st.sampled_from(["zero_", "none"]))
+    def clear_grad(self, data, how):
+        p = self.pick(data, lambda t: t.is_leaf, "leaf")
+        if p is None:
+            return
+
+        def fn(m, t):
+            if how == "none":
+                t.grad = None
+            elif t.grad is not None:
+                t.grad.zero_()
+
+        self.both(fn, p)
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), kind=st.sampled_from(["observe", "double", "observe-then-none"]))
+    def register_hook(self, data, kind):
+        p = self.pick(data, label="tensor")
+        hid = self.hook_ids
+        self.hook_ids += 1
+
+        def fn(m, t):
+            log = self.logs[m]
+
+            def hook(g):
+                log.append((hid, _numpy(g)))
+                if kind == "double":
+                    return g * 2
+                return None
+
+            return t.register_hook(hook)
+
+        res = self.both(fn, p)
+        if res is not None:
+            self.handles.append(res)
+
+    @precondition(lambda self: self.handles)
+    @rule(data=st.data())
+    def remove_hook(self, data):
+        k = data.draw(st.integers(0, len(self.handles) - 1), label="handle")
+        th, qh = self.handles.pop(k)
+        th.remove()
+        qh.remove()
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data())
+    def retain_grad(self, data):
+        p = self.pick(data)
+        self.both(lambda m, t: t.retain_grad(), p)
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), flag=st.booleans())
+    def requires_grad_(self, data, flag):
+        p = self.pick(data)
+        self.add(self.both(lambda m, t: t.requires_grad_(flag), p))
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data())
+    def detach_(self, data):
+        p = self.pick(data)
+        self.both(lambda m, t: t.detach_(), p)
+
+    # ------------------------------------------------------------------ what must agree after every step
+    @invariant()
+    def everything_agrees(self):
+        for k, (t, q) in enumerate(self.pool):
+            offset = self.version_offsets.get(_storage(t), (0,))[0]
+            expected, actual = _snapshot(t, torch, offset), _snapshot(q, torchish, 0)
+            where = f"pool[{k}] (torch: {_safe_repr(t)})"
+            assert actual.keys() == expected.keys()
+            for field, e in expected.items():
+                a = actual[field]
+                if isinstance(e, np.ndarray) and isinstance(a, np.ndarray):
+                    assert a.shape == e.shape, f"{where}: {field} shape"
+                    np.testing.assert_allclose(
+                        a, e, rtol=RTOL, atol=ATOL, equal_nan=True, err_msg=f"{where}: {field}"
+                    )
+                else:
+                    assert a == e, f"{where}: {field}: torchish {a!r} != torch {e!r}"
+            tg, qg = _quiet_grad(t), _quiet_grad(q)
+            ltg, lqg = self.last_grads[k]
+            assert (qg is lqg and qg is not None) == (tg is ltg and tg is not None), f"{where}: .grad identity"
+            self.last_grads[k] = (tg, qg)
+        tl, ql = self.logs[torch], self.logs[torchish]
+        assert [h for h, _ in ql] == [h for h, _ in tl], "hook calls (ids, in order)"
+        for (h, a), (_, b) in zip(ql, tl):
+            np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=True, err_msg=f"hook {h} saw")
+
+
+def _attempt(fn):
+    """fn() or, when it raises, what it raised: reading an attribute can raise in torch too."""
+    try:
+        return fn()
+    except Exception as e:  # noqa: BLE001 - errors are compared
+        return ("raised", type(e).__name__, str(e))
+
+
+def _snapshot(t, m, version_offset):
+    grad = _attempt(lambda: _quiet_grad(t))
+    has_grad = grad is not None and not (isinstance(grad, tuple) and grad[0] == "raised")
+    return {
+        "shape": tuple(t.shape),
+        "dtype": str(t.dtype),
+        "values": _numpy(t),
+        "requires_grad": _attempt(lambda: t.requires_grad),
+        "is_leaf": _attempt(lambda: t.is_leaf),
+        "grad_fn": _attempt(lambda: _grad_fn_name(t.grad_fn, m)),
+        "grad_fn.next_functions": _attempt(lambda: _next_names(t.grad_fn)),
+        "_version": _attempt(lambda: t._version - version_offset),
+        "retains_grad": _attempt(lambda: t.retains_grad),
+        "grad is None": grad is None,
+        "grad": _numpy(grad) if has_grad else grad,
+        "grad.requires_grad": grad.requires_grad if has_grad else None,
+    }
+
+
+def _safe_repr(t):
+    try:
+        return repr(t)
+    except Exception as e:  # noqa: BLE001
+        return f"<repr raised {type(e).__name__}>"
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+STEPS = max(10, settings().stateful_step_count)
+EXAMPLES = max(20, settings().max_examples // 5)
+
+
+def test_autograd_state_machine():
+    run_state_machine_as_test(
+        AutogradMachine,
+        settings=settings(settings(), max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None),
+    )

@@ -1,0 +1,665 @@
+"""The backward engine against torch: retain_graph, accumulation, higher orders, roots, inputs=, hooks that
+show which nodes run, and the structure cache (a repeated training step compiles its backward once).
+
+Each scenario is a function of the module (torch or torchish) and of hypothesis-drawn float32 arrays; it
+returns what it observed, and both runs must agree (values with a tight float32 tolerance, dtypes, shapes,
+requires_grad, is_leaf, grad_fn names, identities the scenario reports as booleans, raised errors).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import torchish
+
+RTOL, ATOL = 1e-5, 1e-6
+
+# a scenario builds a graph per example: keep the per-test budget a fraction of the profile's
+FEW = settings(max_examples=max(10, settings().max_examples // 4))
+
+
+def floats(lo=-2.0, hi=2.0):
+    return st.floats(lo, hi, width=32, allow_nan=False, allow_infinity=False)
+
+
+def arrays(shape, lo=-2.0, hi=2.0):
+    return hnp.arrays(np.float32, shape, elements=floats(lo, hi))
+
+
+def nonzero_arrays(shape):
+    return hnp.arrays(np.float32, shape, elements=floats(0.25, 2.0) | floats(-2.0, -0.25))
+
+
+def leaf(m, a, requires_grad=True):
+    return m.tensor(np.array(a, dtype=np.float32), requires_grad=requires_grad)
+
+
+def grad_fn_name(t, m):
+    fn = t.grad_fn
+    if fn is None:
+        return None
+    return type(fn).__name__ if m is torch else fn.name()
+
+
+def observe(v, m):
+    if isinstance(v, (torch.Tensor, torchish.Tensor)):
+        arr = np.asarray(v.detach().numpy())
+        return ("T", str(v.dtype), tuple(v.shape), arr, v.requires_grad, v.is_leaf, grad_fn_name(v, m))
+    if isinstance(v, (tuple, list)):
+        return tuple(observe(x, m) for x in v)
+    if isinstance(v, dict):
+        return {k: observe(x, m) for k, x in v.items()}
+    return v
+
+
+def assert_same(actual, expected, rtol=RTOL, atol=ATOL, path="out"):
+    if isinstance(expected, tuple) and expected and expected[0] == "T":
+        assert isinstance(actual, tuple) and actual and actual[0] == "T", f"{path}: {actual!r} vs tensor"
+        _, dt, shape, arr, rg, il, name = expected
+        _, dt2, shape2, arr2, rg2, il2, name2 = actual
+        assert (dt2, shape2) == (dt, shape), f"{path}: dtype/shape {(dt2, shape2)} != {(dt, shape)}"
+        np.testing.assert_allclose(arr2, arr, rtol=rtol, atol=atol, err_msg=path)
+        assert (rg2, il2, name2) == (rg, il, name), f"{path}: (requires_grad, is_leaf, grad_fn) differ"
+    elif isinstance(expected, tuple):
+        assert isinstance(actual, tuple) and len(actual) == len(expected), f"{path}: {actual!r} vs {expected!r}"
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            assert_same(a, e, rtol, atol, f"{path}[{i}]")
+    elif isinstance(expected, dict):
+        assert isinstance(actual, dict) and actual.keys() == expected.keys(), path
+        for k in expected:
+            assert_same(actual[k], expected[k], rtol, atol, f"{path}[{k!r}]")
+    elif isinstance(expected, float):
+        assert actual == pytest.approx(expected, rel=rtol, abs=atol), path
+    else:
+        assert actual == expected, f"{path}: {actual!r} != {expected!r}"
+
+
+def run(fn, m, *args):
+    try:
+        return ("ok", observe(fn(m, *args), m))
+    except Exception as e:  # noqa: BLE001 - the error is the observable
+        return ("raised", type(e).__name__, str(e))
+
+
+def check(fn, *args, rtol=RTOL, atol=ATOL):
+    expected = run(fn, torch, *args)
+    actual = run(fn, torchish, *args)
+    if expected[0] == "raised" or actual[0] == "raised":
+        assert actual == expected
+    else:
+        assert_same(actual[1], expected[1], rtol, atol)
+
+
+# ------------------------------------------------------------------------------------------------
+# retain_graph and accumulation
+
+
+@FEW
+@given(arrays((3,)))
+def test_retain_graph_allows_second_backward(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        y = (x.exp() * x).sum()
+        y.backward(retain_graph=True)
+        first = x.grad.clone()
+        y.backward()
+        return first, x.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_second_backward_without_retain_graph_fails(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        y = (x.sin() * x).sum()
+        y.backward()
+        y.backward()
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)), arrays((3,)), arrays((3,)))
+def test_accumulation_across_backward_calls(a, b, c):
+    def fn(m, a, b, c):
+        x, w = leaf(m, a), leaf(m, b)
+        seen = []
+        for k in range(3):
+            ((x * w + k).tanh() * leaf(m, c, False)).sum().backward()
+            seen.append((x.grad.clone(), w.grad.clone()))
+        return seen
+
+    check(fn, a, b, c)
+
+
+@FEW
+@given(arrays((2, 3)))
+def test_grad_identity_kept_on_accumulation(a):
+    """torch adds later gradients into the existing .grad in place: same object, values updated."""
+
+    def fn(m, a):
+        x = leaf(m, a)
+        (x * x).sum().backward()
+        g = x.grad
+        g_before = g.clone()
+        (x * 3).sum().backward()
+        return x.grad is g, g, g_before, x.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_grad_identity_replaced_after_none(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        (x * x).sum().backward()
+        g = x.grad
+        x.grad = None
+        (x * 3).sum().backward()
+        return x.grad is g, g, x.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_user_assigned_grad_is_accumulated_into(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        mine = m.ones(3)
+        x.grad = mine
+        (x * x).sum().backward()
+        return x.grad is mine, mine
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_zero_grad_in_place_then_accumulate(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        (x * x).sum().backward()
+        g = x.grad
+        x.grad.zero_()
+        (x.exp()).sum().backward()
+        return x.grad is g, x.grad
+
+    check(fn, a)
+
+
+@pytest.mark.parametrize(
+    "op",
+    ["add", "mul_scalar", "exp", "identity", "view", "sum_mul"],
+)
+def test_accumulated_grad_version_counter(op):
+    """torch steals a fresh contiguous gradient (version 0) and copies any other (version 1); every later
+    accumulation is an in-place add (version + 1)."""
+    ops = {
+        "add": lambda x: x + 1,
+        "mul_scalar": lambda x: x * 2,
+        "exp": lambda x: x.exp(),
+        "identity": lambda x: x,
+        "view": lambda x: x.view(3),
+        "sum_mul": lambda x: x.sum() * 1.0,
+    }
+
+    def fn(m):
+        x = m.ones(3, requires_grad=True)
+        versions = []
+        for _ in range(3):
+            ops[op](x).sum().backward()
+            versions.append(x.grad._version)
+        return versions
+
+    check(fn)
+
+
+@pytest.mark.parametrize("op", ["x*x", "x+x", "exp", "x*2", "sum"])
+def test_computed_gradient_version_counter(op):
+    """torch's engine sums several contributions into one buffer in place: x * x gives a gradient at
+    version 1, a single contribution gives version 0."""
+    ops = {
+        "x*x": lambda x: x * x,
+        "x+x": lambda x: x + x,
+        "exp": lambda x: x.exp(),
+        "x*2": lambda x: x * 2,
+        "sum": lambda x: x,
+    }
+
+    def fn(m):
+        x = m.ones(3, requires_grad=True)
+        (g,) = m.autograd.grad(ops[op](x).sum(), x)
+        return g._version
+
+    check(fn)
+
+
+# ------------------------------------------------------------------------------------------------
+# create_graph: higher orders
+
+
+def _nth_grads(m, x, y, n):
+    out = []
+    for _ in range(n):
+        (y,) = m.autograd.grad(y.sum(), x, create_graph=True)
+        out.append(y)
+    return out
+
+
+@FEW
+@given(arrays((3,)))
+@pytest.mark.parametrize(
+    "f",
+    [
+        pytest.param(lambda x: x**4, id="pow4"),
+        pytest.param(lambda x: x.sin(), id="sin"),
+        pytest.param(lambda x: x.exp(), id="exp"),
+        pytest.param(lambda x: x * x * x * x, id="x*x*x*x"),
+        pytest.param(lambda x: (x * x).tanh(), id="tanh_sq"),
+        pytest.param(lambda x: x.sigmoid() * x, id="sigmoid_x"),
+    ],
+)
+def test_third_order(f, a):
+    def fn(m, a):
+        x = leaf(m, a)
+        return _nth_grads(m, x, f(x), 3)
+
+    check(fn, a, rtol=1e-4, atol=1e-4)
+
+
+@FEW
+@given(arrays((3,)), arrays((3,)), arrays((3,)))
+def test_third_order_product_of_several_tensors(a, b, c):
+    def fn(m, a, b, c):
+        x, y, z = leaf(m, a), leaf(m, b), leaf(m, c)
+        out = (x * x * y * z * z * z).sum()
+        gx, gy, gz = m.autograd.grad(out, (x, y, z), create_graph=True)
+        (gxz,) = m.autograd.grad(gx.sum(), z, create_graph=True)
+        (gxzz,) = m.autograd.grad(gxz.sum(), z, create_graph=True)
+        return gx, gy, gz, gxz, gxzz
+
+    check(fn, a, b, c, rtol=1e-4, atol=1e-4)
+
+
+@FEW
+@given(arrays((3,)))
+def test_create_graph_backward_accumulates_differentiable_grad(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        (x**3).sum().backward(create_graph=True)
+        g = x.grad
+        out = (g.requires_grad, g.is_leaf)
+        x.grad = None
+        g.sum().backward()
+        return out, g, x.grad
+
+    check(fn, a, rtol=1e-4, atol=1e-4)
+
+
+@FEW
+@given(arrays((3,)))
+def test_double_backward_via_backward_twice(a):
+    """create_graph=True, then backward of the gradient accumulates the second derivative into .grad."""
+
+    def fn(m, a):
+        x = leaf(m, a)
+        (g,) = m.autograd.grad((x.sin() * x).sum(), x, create_graph=True)
+        (g * g).sum().backward()
+        return g, x.grad
+
+    check(fn, a, rtol=1e-4, atol=1e-4)
+
+
+# ------------------------------------------------------------------------------------------------
+# roots
+
+
+@FEW
+@given(arrays((3,)), arrays((3,)), arrays((3,)))
+def test_several_roots(a, b, c):
+    def fn(m, a, b, c):
+        x, w = leaf(m, a), leaf(m, b)
+        y1 = (x * w).exp()
+        y2 = (x - w).sum()
+        m.autograd.backward([y1, y2], [leaf(m, c, False), None])
+        return x.grad, w.grad
+
+    check(fn, a, b, c)
+
+
+@FEW
+@given(arrays((3,)))
+def test_dependent_roots(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        y1 = x * 2
+        y2 = (y1 * y1).sum()
+        m.autograd.backward([y1, y2], [m.ones(3), None])
+        return x.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_duplicate_roots(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        y = (x * x).sum()
+        m.autograd.backward([y, y])
+        g1 = x.grad.clone()
+        y2 = (x.exp()).sum()
+        g2 = m.autograd.grad([y2, y2], x)
+        return g1, g2
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_duplicate_inputs(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        y = x * x
+        return m.autograd.grad(y.sum(), [x, y, x, y])
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_root_is_leaf(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        x.backward(m.full((3,), 2.0))
+        return x.grad, m.autograd.grad(x, x, grad_outputs=m.ones(3))
+
+    check(fn, a)
+
+
+# ------------------------------------------------------------------------------------------------
+# inputs=
+
+
+@FEW
+@given(arrays((3,)), arrays((3,)))
+def test_backward_inputs_on_leaves(a, b):
+    def fn(m, a, b):
+        x, w = leaf(m, a), leaf(m, b)
+        (x * w).sum().backward(inputs=[x])
+        return x.grad, w.grad
+
+    check(fn, a, b)
+
+
+@FEW
+@given(arrays((3,)), arrays((3,)))
+def test_backward_inputs_on_non_leaf_accumulates_into_its_grad(a, b):
+    def fn(m, a, b):
+        x, w = leaf(m, a), leaf(m, b)
+        y = x * w
+        z = (y.exp()).sum()
+        z.backward(inputs=[y], retain_graph=True)
+        first = y.grad.clone()
+        z.backward(inputs=[y, w])
+        return first, y.grad, x.grad, w.grad, y.retains_grad
+
+    check(fn, a, b)
+
+
+@FEW
+@given(arrays((3,)), arrays((3,)))
+def test_autograd_grad_of_non_leaf_inputs(a, b):
+    def fn(m, a, b):
+        x, w = leaf(m, a), leaf(m, b)
+        y = x * w
+        z = y.sin()
+        out = (z * y).sum()
+        gy, gz, gx = m.autograd.grad(out, [y, z, x])
+        return gy, gz, gx, x.grad
+
+    check(fn, a, b)
+
+
+@FEW
+@given(arrays((2, 3)))
+def test_autograd_grad_does_not_touch_dot_grad(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        y = x.exp()
+        y.retain_grad()
+        (g,) = m.autograd.grad(y.sum(), x)
+        return g, x.grad, y.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_grad_of_view_input(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        y = x * 1
+        v = y[1:]
+        out = (v * v).sum() + y.sum()
+        return m.autograd.grad(out, [v, y])
+
+    check(fn, a)
+
+
+# ------------------------------------------------------------------------------------------------
+# materialize_grads, is_grads_batched
+
+
+@FEW
+@given(arrays((3,)), arrays((2,)))
+def test_materialize_grads(a, b):
+    def fn(m, a, b):
+        x, w = leaf(m, a), leaf(m, b)
+        return m.autograd.grad((x * 2).sum(), [x, w], materialize_grads=True)
+
+    check(fn, a, b)
+
+
+@FEW
+@given(arrays((3,)), arrays((2,)))
+def test_allow_unused(a, b):
+    def fn(m, a, b):
+        x, w = leaf(m, a), leaf(m, b)
+        return m.autograd.grad((x * 2).sum(), [x, w], allow_unused=True)
+
+    check(fn, a, b)
+
+
+@FEW
+@given(arrays((3,)), arrays((4, 3)))
+def test_is_grads_batched(a, cts):
+    def fn(m, a, cts):
+        x = leaf(m, a)
+        y = x.sin() * x
+        return m.autograd.grad(y, x, grad_outputs=m.tensor(cts), is_grads_batched=True)
+
+    check(fn, a, cts)
+
+
+@FEW
+@given(arrays((2, 3)), arrays((5, 2, 2)))
+def test_is_grads_batched_matmul(a, cts):
+    def fn(m, a, cts):
+        x = leaf(m, a)
+        y = x @ x.t()
+        return m.autograd.grad(y, x, grad_outputs=m.tensor(cts), is_grads_batched=True, retain_graph=True)
+
+    check(fn, a, cts)
+
+
+# ------------------------------------------------------------------------------------------------
+# which nodes run: hooks as probes
+
+
+@FEW
+@given(arrays((3,)), arrays((3,)))
+def test_unreachable_nodes_not_evaluated(a, b):
+    """A branch that does not lead to the requested inputs is not run: its hooks never fire."""
+
+    def fn(m, a, b):
+        calls = []
+        x, w = leaf(m, a), leaf(m, b)
+        xb = x * 2
+        wb = w * 3
+        xb.register_hook(lambda g: calls.append("x-branch"))
+        wb.register_hook(lambda g: calls.append("w-branch"))
+        wb.grad_fn.register_prehook(lambda go: calls.append("w-node-pre"))
+        out = (xb + wb).sum()
+        (gx,) = m.autograd.grad(out, x, retain_graph=True)
+        first = list(calls)
+        out.backward(inputs=[x])
+        return gx, first, calls, x.grad, w.grad
+
+    check(fn, a, b)
+
+
+@FEW
+@given(arrays((3,)))
+def test_freed_branch_not_needed_does_not_fail(a):
+    """After a backward frees a branch, a later backward that does not need that branch still works."""
+
+    def fn(m, a):
+        x, w = leaf(m, a), leaf(m, a)
+        side = (w.exp()).sum()
+        main = (x * 2).sum()
+        total = side + main
+        side.backward()
+        (g,) = m.autograd.grad(total, x)
+        return g, w.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_hook_order_and_values(a):
+    def fn(m, a):
+        calls = []
+        x = leaf(m, a)
+        x.register_hook(lambda g: calls.append(("leaf", g.clone())))
+        y = x.exp()
+        y.register_hook(lambda g: calls.append(("y1", g.clone())))
+        y.register_hook(lambda g: g * 2)
+        y.register_hook(lambda g: calls.append(("y3", g.clone())))
+        z = (y * y).sum()
+        z.backward()
+        return calls, x.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_post_accumulate_grad_hook(a):
+    def fn(m, a):
+        calls = []
+        x = leaf(m, a)
+        x.register_post_accumulate_grad_hook(lambda p: calls.append(p.grad.clone()))
+        (x * x).sum().backward()
+        (x * 3).sum().backward()
+        return calls
+
+    check(fn, a)
+
+
+# ------------------------------------------------------------------------------------------------
+# structure cache
+
+
+def test_repeated_training_step_compiles_backward_once():
+    rng = np.random.default_rng(0)
+    w_np = rng.standard_normal((4, 3)).astype(np.float32)
+    b_np = rng.standard_normal(3).astype(np.float32)
+    steps = [(rng.standard_normal((5, 4)).astype(np.float32), rng.standard_normal((5, 3)).astype(np.float32))
+             for _ in range(10)]
+
+    def train(m, on_step):
+        w, b = leaf(m, w_np), leaf(m, b_np)
+        for k, (xs, ys) in enumerate(steps):
+            pred = (m.tensor(xs) @ w + b).tanh()
+            loss = ((pred - m.tensor(ys)) ** 2).mean()
+            loss.backward()
+            with m.no_grad():
+                w -= 0.1 * w.grad
+                b -= 0.1 * b.grad
+            w.grad = None
+            b.grad = None
+            on_step(k)
+        return w, b
+
+    compiles = []
+    tw, tb = train(torch, lambda k: None)
+    qw, qb = train(torchish, lambda k: compiles.append(torchish.autograd.stats()["compiles"]))
+    np.testing.assert_allclose(qw.detach().numpy(), tw.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(qb.detach().numpy(), tb.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert compiles[1:] == [compiles[0]] * 9, compiles
+
+
+def test_same_structure_new_leaves_hits_cache():
+    def step(a):
+        x = torchish.tensor(a, requires_grad=True)
+        (x.sin() * x).sum().backward()
+        return x.grad
+
+    step(np.ones(3, np.float32))
+    before = torchish.autograd.stats()["compiles"]
+    for k in range(5):
+        step(np.full(3, k, np.float32))
+    assert torchish.autograd.stats()["compiles"] == before
+
+
+def test_retain_graph_second_backward_hits_cache():
+    x = torchish.ones(3, requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    before = torchish.autograd.stats()["compiles"]
+    y.backward()
+    assert torchish.autograd.stats()["compiles"] == before
+
+
+# ------------------------------------------------------------------------------------------------
+# deep graphs: iterative, never recursive
+
+
+def test_deep_chain():
+    def fn(m):
+        x = m.ones(3, requires_grad=True)
+        y = x
+        for _ in range(1200):  # deeper than Python's recursion limit
+            y = y * 1.0001
+        y.sum().backward()
+        return x.grad
+
+    check(fn, rtol=1e-4)
+
+
+@FEW
+@given(arrays((3,)), st.integers(1, 4))
+def test_grad_mode_inside_backward_hook(a, k):
+    """Hooks run with grad mode as torch sets it (disabled unless create_graph)."""
+
+    def fn(m, a, k):
+        modes = []
+        x = leaf(m, a)
+        y = x * k
+        y.register_hook(lambda g: modes.append(m.is_grad_enabled()))
+        y.sum().backward(retain_graph=True)
+        y.sum().backward(create_graph=True)
+        return modes
+
+    check(fn, a, k)

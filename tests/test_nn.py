@@ -1,0 +1,640 @@
+"""torchish.nn against torch.nn: modules (structure, repr, seeded init, state dicts, hooks, errors),
+nn.functional (values, gradients, grad_fn names, errors, warnings), nn.init and nn.utils.
+
+Every test runs the same scenario under torch and torchish and compares what it observed. Inputs are
+drawn by hypothesis from a small pool of shapes (each new shape costs a JAX compile).
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import torchish
+from tests.nn_common import check, grad_fn_name
+
+FEW = settings(max_examples=max(3, settings().max_examples // 20))
+
+
+def floats(lo=-3.0, hi=3.0):
+    return st.floats(lo, hi, width=32, allow_nan=False, allow_infinity=False)
+
+
+def arrays(shape, lo=-3.0, hi=3.0):
+    return hnp.arrays(np.float32, shape, elements=floats(lo, hi))
+
+
+def leaf(m, a, requires_grad=True):
+    a = np.asarray(a)
+    return m.tensor(a, requires_grad=requires_grad and a.dtype.kind == "f")
+
+
+def fwd_bwd(m, fn, *arrays, grad=None):
+    """fn(m, F, *tensors) -> output; returns output and the gradients of every float input."""
+    grad = grad if grad is not None else [np.asarray(a).dtype.kind == "f" for a in arrays]
+    xs = [leaf(m, a, g) for a, g in zip(arrays, grad)]
+    out = fn(m, m.nn.functional, *xs)
+    y = out[0] if isinstance(out, tuple) else out
+    if y.requires_grad:
+        w = np.linspace(0.5, 1.5, max(y.numel(), 1), dtype=np.float32).reshape(tuple(y.shape))
+        (y * m.tensor(w)).sum().backward()
+    return out, [x.grad if g else None for x, g in zip(xs, grad)]
+
+
+# ------------------------------------------------------------------------- module construction
+
+
+def _specs(m):
+    n = m.nn
+    return {
+        "linear": lambda: n.Linear(3, 4),
+        "linear_nobias": lambda: n.Linear(3, 4, bias=False),
+        "bilinear": lambda: n.Bilinear(2, 3, 4),
+        "conv1d": lambda: n.Conv1d(2, 3, 3, stride=2, padding=1),
+        "conv2d_groups": lambda: n.Conv2d(3, 6, (3, 2), groups=3, bias=False, padding_mode="reflect", padding=1),
+        "conv2d_same": lambda: n.Conv2d(3, 4, 3, padding="same", dilation=2),
+        "conv3d": lambda: n.Conv3d(2, 2, 2),
+        "convT2d": lambda: n.ConvTranspose2d(3, 4, 3, stride=2, output_padding=1),
+        "maxpool": lambda: n.MaxPool2d((3, 2), stride=1, padding=1, ceil_mode=True),
+        "avgpool": lambda: n.AvgPool2d(3, 2, 1),
+        "avgpool1d": lambda: n.AvgPool1d(3),
+        "adaptive": lambda: n.AdaptiveAvgPool2d((2, 3)),
+        "adaptive_max": lambda: n.AdaptiveMaxPool2d(1),
+        "bn1d": lambda: n.BatchNorm1d(4),
+        "bn2d": lambda: n.BatchNorm2d(3, eps=1e-3, momentum=None, affine=False),
+        "bn_untracked": lambda: n.BatchNorm2d(3, track_running_stats=False),
+        "ln": lambda: n.LayerNorm((2, 3), elementwise_affine=False),
+        "ln_nobias": lambda: n.LayerNorm(4, bias=False),
+        "gn": lambda: n.GroupNorm(2, 4),
+        "rms": lambda: n.RMSNorm(4),
+        "embedding": lambda: n.Embedding(10, 3),
+        "embedding_pad": lambda: n.Embedding(10, 3, padding_idx=-2, max_norm=1.0, scale_grad_by_freq=True),
+        "dropout": lambda: n.Dropout(0.2, inplace=True),
+        "dropout2d": lambda: n.Dropout2d(0.1),
+        "flatten": lambda: n.Flatten(),
+        "unflatten": lambda: n.Unflatten(1, (2, 3)),
+        "identity": lambda: n.Identity(),
+        "activations": lambda: n.Sequential(
+            n.ReLU(), n.ReLU(True), n.Tanh(), n.Sigmoid(), n.GELU(), n.GELU("tanh"), n.SiLU(), n.LeakyReLU(0.2),
+            n.ELU(0.5, True), n.CELU(), n.SELU(), n.Softplus(2, 10), n.Softmax(dim=1), n.LogSoftmax(-1),
+            n.Softmin(0), n.Hardtanh(-2, 2), n.ReLU6(), n.Hardswish(), n.Hardsigmoid(), n.Mish(), n.PReLU(3),
+            n.Threshold(0.1, 20), n.Hardshrink(), n.Softshrink(0.3), n.GLU(), n.LogSigmoid(), n.Softsign(),
+            n.Tanhshrink(),
+        ),
+        "losses": lambda: n.ModuleList([
+            n.MSELoss(), n.L1Loss(reduction="sum"), n.CrossEntropyLoss(label_smoothing=0.1), n.NLLLoss(),
+            n.BCELoss(), n.BCEWithLogitsLoss(pos_weight=m.ones(3)), n.HuberLoss(delta=2.0),
+            n.SmoothL1Loss(beta=0.5), n.KLDivLoss(), n.CrossEntropyLoss(weight=m.ones(3)),
+        ]),
+        "pads": lambda: n.Sequential(
+            n.ZeroPad2d(2), n.ConstantPad1d((1, 2), 3.5), n.ReflectionPad2d(1), n.ReplicationPad1d((1, 0)),
+            n.CircularPad2d(1),
+        ),
+        "nested": lambda: n.Sequential(n.Linear(2, 3), n.ReLU(), n.Sequential(n.Linear(3, 3), n.Tanh())),
+        "ordered": lambda: n.Sequential(collections.OrderedDict(a=n.Linear(2, 2), b=n.Dropout())),
+        "modulelist": lambda: n.ModuleList([n.Linear(2, 2) for _ in range(3)] + [n.ReLU()]),
+        "modulelist_empty": lambda: n.ModuleList(),
+        "moduledict": lambda: n.ModuleDict({"a": n.ReLU(), "b": n.Linear(1, 2)}),
+        "paramlist": lambda: n.ParameterList([n.Parameter(m.ones(2, 3)), m.zeros(4)]),
+        "paramdict": lambda: n.ParameterDict({"w": n.Parameter(m.ones(2)), "v": m.zeros(3, 1)}),
+    }
+
+
+SPEC_NAMES = list(_specs(torch))
+
+
+@pytest.mark.parametrize("name", SPEC_NAMES)
+def test_module_structure_and_seeded_init(name):
+    """repr, parameter/buffer/module names and order, and the initial values drawn from the seeded stream."""
+
+    def scenario(m):
+        m.manual_seed(SPEC_NAMES.index(name))
+        mod = _specs(m)[name]()
+        return {
+            "repr": repr(mod),
+            "state_dict": dict(mod.state_dict()),
+            "params": [(k, p.requires_grad, type(p).__name__) for k, p in mod.named_parameters()],
+            "buffers": [k for k, _ in mod.named_buffers()],
+            "modules": [(k, type(v).__name__) for k, v in mod.named_modules()],
+            "children": [k for k, _ in mod.named_children()],
+            "training": [x.training for x in mod.modules()],
+        }
+
+    check(scenario, exact=True)
+
+
+def test_parameter_and_buffer_basics():
+    def scenario(m):
+        p = m.nn.Parameter(m.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        q = m.nn.Parameter(m.ones(2), requires_grad=False)
+        b = m.nn.Buffer(m.zeros(2), persistent=False)
+        mod = m.nn.Module()
+        mod.w = p
+        mod.b = b
+        mod.register_buffer("c", m.ones(1))
+        return {
+            "repr": repr(p), "repr_q": repr(q), "str": str(p), "is_leaf": p.is_leaf, "rg": q.requires_grad,
+            "type_of_op": type(p * 2).__name__, "isinstance": isinstance(p, m.Tensor),
+            "deepcopy": repr(copy.deepcopy(p)), "buffers": [k for k, _ in mod.named_buffers()],
+            "sd": list(mod.state_dict()), "empty": repr(m.nn.Parameter()),
+        }
+
+    check(scenario, exact=True)
+
+
+# ------------------------------------------------------------------------- Module API
+
+
+def _api_scenario(m):
+    n = m.nn
+    out = {}
+    m.manual_seed(0)
+    net = n.Sequential(
+        n.Conv2d(3, 4, 3, padding=1), n.BatchNorm2d(4), n.ReLU(), n.MaxPool2d(2), n.Flatten(), n.Dropout(0.2),
+        n.Linear(4 * 3 * 3, 5), n.LogSoftmax(1),
+    )
+    x = m.tensor(np.linspace(-1, 1, 2 * 3 * 6 * 6, dtype=np.float32).reshape(2, 3, 6, 6))
+    y = net(x)
+    out["y"] = y
+    n.NLLLoss()(y, m.tensor([1, 3])).backward()
+    out["grads"] = [p.grad for p in net.parameters()]
+    out["running"] = [net[1].running_mean, net[1].running_var, net[1].num_batches_tracked]
+    net.eval()
+    out["training"] = [mod.training for mod in net.modules()]
+    out["y_eval"] = net(x)
+    net.zero_grad()
+    out["zeroed"] = [p.grad for p in net.parameters()]
+    calls = []
+    h1 = net[0].register_forward_pre_hook(lambda mod, inp: calls.append(("pre", tuple(inp[0].shape))))
+    h2 = net[6].register_forward_hook(lambda mod, inp, o: o * 2)
+    h3 = net.register_forward_hook(lambda mod, a, kw, o: calls.append(("kw", sorted(kw))), with_kwargs=True)
+    h4 = net[2].register_forward_pre_hook(lambda mod, a, kw: ((a[0] + 1,), kw), with_kwargs=True, prepend=True)
+    out["hooked"] = net(x)
+    out["calls"] = list(calls)
+    for h in (h1, h2, h3, h4):
+        h.remove()
+    calls.clear()
+    net(x)
+    out["calls_after_remove"] = list(calls)
+    net.double()
+    out["double"] = [str(t.dtype) for t in list(net.parameters()) + list(net.buffers())]
+    net.to(m.float32)
+    out["float"] = [str(t.dtype) for t in list(net.parameters()) + list(net.buffers())]
+    seen = []
+    net.apply(lambda mod: seen.append(type(mod).__name__))
+    out["apply"] = seen
+    net.requires_grad_(False)
+    out["requires_grad_"] = [p.requires_grad for p in net.parameters()]
+    sd = net.state_dict()
+    net2 = copy.deepcopy(net)
+    out["deepcopy_same"] = [bool((a == b).all()) for a, b in zip(net.parameters(), net2.parameters())]
+    out["deepcopy_identity"] = [a is b for a, b in zip(net.parameters(), net2.parameters())]
+    out["load"] = repr(net2.load_state_dict(sd))
+    out["load_nonstrict"] = repr(net2.load_state_dict({k: v for k, v in sd.items() if "running" not in k},
+                                                      strict=False))
+    out["keep_vars"] = [type(v).__name__ for v in net.state_dict(keep_vars=True).values()]
+    out["get_submodule"] = repr(net.get_submodule("6"))
+    out["get_parameter"] = net.get_parameter("6.bias")
+    out["get_buffer"] = net.get_buffer("1.running_var")
+    seq = n.Sequential(n.Linear(2, 2), n.ReLU(), n.Tanh())
+    out["slice"] = repr(seq[1:])
+    del seq[0]
+    seq.append(n.Sigmoid())
+    seq.insert(0, n.Identity())
+    out["seq"] = (repr(seq), len(seq), repr(seq[-1]), repr(seq + n.Sequential(n.ReLU())), repr(seq * 2))
+    ml = n.ModuleList([n.ReLU()])
+    ml.extend([n.Tanh()])
+    ml += [n.ReLU()]
+    out["modulelist"] = (repr(ml), repr(ml[1:]), repr(ml[-1]), len(ml))
+    pl = n.ParameterList([m.ones(2)])
+    pl.append(m.zeros(3))
+    out["paramlist"] = (type(pl[0]).__name__, pl[1].requires_grad, len(pl), repr(pl))
+    md = n.ModuleDict({"b": n.ReLU(), "a": n.Tanh()})
+    md.update([("c", n.Sigmoid())])
+    out["moduledict"] = (list(md.keys()), "a" in md, repr(md.pop("b")), list(md))
+    lin = n.Linear(2, 3)
+    lin.extra = n.ReLU()
+    lin.buf = None
+    lin.register_buffer("state", m.zeros(1), persistent=False)
+    out["dynamic"] = (repr(lin), list(lin.state_dict()), [k for k, _ in lin.named_buffers()])
+    del lin.extra
+    out["delattr"] = repr(lin)
+    shared = n.Linear(2, 2)
+    tied = n.Sequential(shared, shared)
+    out["shared"] = ([k for k, _ in tied.named_parameters()], len(list(tied.modules())),
+                     [k for k, _ in tied.named_modules(remove_duplicate=False)], list(tied.state_dict()))
+    out["dir"] = sorted(k for k in dir(lin) if not k.startswith("_"))
+    return out
+
+
+def test_module_api():
+    check(_api_scenario, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", [
+    "setattr_param", "getattr", "register_buffer_exists", "register_buffer_dot", "register_buffer_type",
+    "register_parameter_type", "register_parameter_empty", "add_module_type", "nonleaf_param", "assign_child",
+    "linear_shape", "linear_shape_1d", "linear_shape_3d", "linear_nobias_shape", "linear_dtype", "no_forward",
+    "train_mode", "seq_index", "init_kwargs", "get_submodule", "get_parameter", "to_int", "bn_dims", "bn_one",
+    "dropout_p", "ce_smoothing", "load_missing", "load_size", "load_type", "conv_channels", "conv_dims",
+    "maxpool_pad", "embedding_oob", "nll_oob", "nll_batch", "nll_dtype", "bce_range", "ln_shape", "bn_running",
+    "glu_odd", "pad_mode", "pad_reflect", "one_hot_neg", "hardtanh", "mse_weight", "groupnorm",
+])
+def test_errors(case):
+    def scenario(m):
+        n, F = m.nn, m.nn.functional
+        lin = n.Linear(3, 4)
+        z = m.zeros
+        return {
+            "setattr_param": lambda: setattr(lin, "weight", z(3)),
+            "getattr": lambda: lin.nope,
+            "register_buffer_exists": lambda: lin.register_buffer("weight", z(1)),
+            "register_buffer_dot": lambda: lin.register_buffer("a.b", z(1)),
+            "register_buffer_type": lambda: lin.register_buffer("b2", [1]),
+            "register_parameter_type": lambda: lin.register_parameter("p", z(1)),
+            "register_parameter_empty": lambda: lin.register_parameter("", None),
+            "add_module_type": lambda: lin.add_module("x", 3),
+            "nonleaf_param": lambda: lin.register_parameter("q", n.Parameter(m.ones(2)) * 2),
+            "assign_child": lambda: setattr(n.Sequential(n.ReLU()), "0", 5),
+            "linear_shape": lambda: lin(z(2, 5)),
+            "linear_shape_1d": lambda: lin(z(5)),
+            "linear_shape_3d": lambda: lin(z(2, 2, 5)),
+            "linear_nobias_shape": lambda: n.Linear(3, 4, bias=False)(z(2, 5)),
+            "linear_dtype": lambda: lin(z(2, 3, dtype=m.float64)),
+            "no_forward": lambda: n.Module()(1),
+            "train_mode": lambda: lin.train(1),
+            "seq_index": lambda: n.Sequential(n.ReLU())[3],
+            "init_kwargs": lambda: n.Module(foo=1),
+            "get_submodule": lambda: n.Sequential(n.ReLU()).get_submodule("0.x"),
+            "get_parameter": lambda: lin.get_parameter("bias.x"),
+            "to_int": lambda: lin.to(m.int64),
+            "bn_dims": lambda: n.BatchNorm2d(3)(z(2, 3)),
+            "bn_one": lambda: n.BatchNorm1d(3)(z(1, 3)),
+            "dropout_p": lambda: n.Dropout(1.5),
+            "ce_smoothing": lambda: n.CrossEntropyLoss(label_smoothing=2.0)(z(2, 3), m.tensor([0, 1])),
+            "load_missing": lambda: lin.load_state_dict({"weight": z(4, 3), "x": z(1)}),
+            "load_size": lambda: lin.load_state_dict({"weight": z(4, 2), "bias": z(4)}),
+            "load_type": lambda: lin.load_state_dict([("weight", z(4, 3))]),
+            "conv_channels": lambda: F.conv2d(z(2, 8, 5, 5), z(4, 3, 3, 3)),
+            "conv_dims": lambda: F.conv2d(z(5, 5), z(4, 3, 3, 3)),
+            "maxpool_pad": lambda: F.max_pool2d(z(1, 1, 4, 4), 2, padding=2),
+            "embedding_oob": lambda: F.embedding(m.tensor([1, 10]), z(10, 2)),
+            "nll_oob": lambda: F.nll_loss(z(3, 4), m.tensor([1, 0, 7])),
+            "nll_batch": lambda: F.nll_loss(z(3, 4), m.tensor([1, 0])),
+            "nll_dtype": lambda: F.nll_loss(z(3, 4), m.tensor([1.0, 0, 2])),
+            "bce_range": lambda: F.binary_cross_entropy(m.tensor([1.5]), m.tensor([1.0])),
+            "ln_shape": lambda: F.layer_norm(z(3, 4), (5,)),
+            "bn_running": lambda: F.batch_norm(z(3, 4), z(5), m.ones(5)),
+            "glu_odd": lambda: F.glu(z(3, 3)),
+            "pad_mode": lambda: F.pad(z(2, 3, 4, 5), (1, 1), mode="reflect"),
+            "pad_reflect": lambda: F.pad(z(2, 3, 4), (4, 1), mode="reflect"),
+            "one_hot_neg": lambda: F.one_hot(m.tensor([-1, 2])),
+            "hardtanh": lambda: F.hardtanh(z(2), 2.0, 1.0),
+            "mse_weight": lambda: F.mse_loss(z(2, 3), z(2, 3), weight=z(3)),
+            "groupnorm": lambda: n.GroupNorm(3, 4),
+        }[case]()
+
+    got = check(scenario)
+    assert isinstance(got, tuple) and got[0] == "E", f"{case} did not raise"
+
+
+# ------------------------------------------------------------------------- functional: values and gradients
+
+X = (4, 5)
+_TGT = np.array([0, 2, 4, 1])
+_W5 = np.linspace(0.2, 1.5, 5, dtype=np.float32)
+
+# name -> (fn(m, F, *tensors), shapes (tuple) or fixed arrays, which inputs require grad or None for "floats")
+FUNCTIONAL = {
+    "linear": (lambda m, F, x, w, b: F.linear(x, w, b), [X, (3, 5), (3,)]),
+    "linear_nobias": (lambda m, F, x, w: F.linear(x, w), [X, (3, 5)]),
+    "linear_3d": (lambda m, F, x, w, b: F.linear(x, w, b), [(2, 4, 5), (3, 5), (3,)]),
+    "linear_1d": (lambda m, F, x, w, b: F.linear(x, w, b), [(5,), (3, 5), (3,)]),
+    "linear_nobias_3d": (lambda m, F, x, w: F.linear(x, w), [(2, 4, 5), (3, 5)]),
+    "bilinear": (lambda m, F, a, b, w, bb: F.bilinear(a, b, w, bb), [(4, 2), (4, 3), (3, 2, 3), (3,)]),
+    "gelu_tanh": (lambda m, F, x: F.gelu(x, approximate="tanh"), [X]),
+    "threshold": (lambda m, F, x: F.threshold(x, 0.1, 2.0), [X]),
+    "glu": (lambda m, F, x: F.glu(x, 0), [X]),
+    "prelu": (lambda m, F, x, w: F.prelu(x, w), [(2, 4, 5), (4,)]),
+    "softmax": (lambda m, F, x: F.softmax(x, 1), [X]),
+    "softmax_implicit": (lambda m, F, x: F.softmax(x), [X]),
+    "log_softmax": (lambda m, F, x: F.log_softmax(x, -1), [X]),
+    "softmin": (lambda m, F, x: F.softmin(x, 0), [X]),
+    "leaky_relu_inplace": (lambda m, F, x: F.leaky_relu(x * 1, 0.2, inplace=True), [X]),
+    "elu_inplace": (lambda m, F, x: F.elu(x * 1, inplace=True), [X]),
+    "relu_inplace": (lambda m, F, x: F.relu(x * 1, inplace=True), [X]),
+    "hardtanh_inplace": (lambda m, F, x: F.hardtanh(x * 1, -0.5, 0.5, inplace=True), [X]),
+    "silu_inplace": (lambda m, F, x: F.silu(x * 1, inplace=True), [X]),
+    "layer_norm": (lambda m, F, x, w, b: F.layer_norm(x, (5,), w, b), [(2, 4, 5), (5,), (5,)]),
+    "layer_norm_2d": (lambda m, F, x: F.layer_norm(x, (4, 5)), [(2, 4, 5)]),
+    "group_norm": (lambda m, F, x, w, b: F.group_norm(x, 2, w, b), [(2, 4, 3), (4,), (4,)]),
+    "rms_norm": (lambda m, F, x, w: F.rms_norm(x, (5,), w), [(2, 4, 5), (5,)]),
+    "batch_norm_train": (lambda m, F, x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+                         [(3, 4, 5), (4,), (4,)]),
+    "batch_norm_eval": (lambda m, F, x, w, b, rm: F.batch_norm(x, rm, rm.abs() + 0.5, w, b),
+                        [(3, 4, 5), (4,), (4,), (4,)], [True, True, True, False]),
+    "embedding": (lambda m, F, w: F.embedding(m.tensor([[1, 2], [0, 2]]), w), [(4, 3)]),
+    "embedding_pad": (lambda m, F, w: F.embedding(m.tensor([[1, 2], [2, 2]]), w, padding_idx=2), [(4, 3)]),
+    "embedding_freq": (lambda m, F, w: F.embedding(m.tensor([[1, 2], [2, 2]]), w, scale_grad_by_freq=True),
+                       [(4, 3)]),
+    "normalize": (lambda m, F, x: F.normalize(x), [X]),
+    "cosine_similarity": (lambda m, F, x, y: F.cosine_similarity(x, y), [X, X]),
+    "pairwise_distance": (lambda m, F, x, y: F.pairwise_distance(x, y), [X, X]),
+    "one_hot": (lambda m, F: F.one_hot(m.tensor([0, 3, 1])), []),
+    "one_hot_n": (lambda m, F: F.one_hot(m.tensor([[0, 3], [1, 1]]), 5), []),
+}
+for _n in ["relu", "gelu", "silu", "mish", "elu", "selu", "celu", "leaky_relu", "softplus", "hardtanh", "relu6",
+           "hardsigmoid", "hardswish", "logsigmoid", "softsign", "tanhshrink", "hardshrink", "softshrink", "sigmoid",
+           "tanh"]:
+    FUNCTIONAL[_n] = (lambda m, F, x, _n=_n: getattr(F, _n)(x), [X])
+for _red in ["mean", "sum", "none"]:
+    FUNCTIONAL.update({
+        f"mse_{_red}": (lambda m, F, x, y, r=_red: F.mse_loss(x, y, reduction=r), [X, X]),
+        f"l1_{_red}": (lambda m, F, x, y, r=_red: F.l1_loss(x, y, reduction=r), [X, X]),
+        f"huber_{_red}": (lambda m, F, x, y, r=_red: F.huber_loss(x, y, reduction=r, delta=0.7), [X, X]),
+        f"smooth_l1_{_red}": (lambda m, F, x, y, r=_red: F.smooth_l1_loss(x, y, reduction=r, beta=0.5), [X, X]),
+        f"bce_{_red}": (lambda m, F, x, t, r=_red: F.binary_cross_entropy(x.sigmoid(), t.sigmoid(), reduction=r),
+                        [X, X], [True, False]),
+        f"bce_weight_{_red}": (
+            lambda m, F, x, t, r=_red: F.binary_cross_entropy(x.sigmoid(), t.sigmoid(), m.tensor(_W5), reduction=r),
+            [X, X], [True, False]),
+        f"bce_logits_{_red}": (
+            lambda m, F, x, t, r=_red: F.binary_cross_entropy_with_logits(x, t.sigmoid(), reduction=r), [X, X]),
+        f"bce_logits_pw_{_red}": (
+            lambda m, F, x, t, r=_red: F.binary_cross_entropy_with_logits(
+                x, t.sigmoid(), m.tensor(_W5[::-1].copy()), pos_weight=m.tensor(_W5), reduction=r),
+            [X, X]),
+        f"nll_{_red}": (lambda m, F, x, r=_red: F.nll_loss(F.log_softmax(x, 1), m.tensor(_TGT), reduction=r), [X]),
+        f"ce_{_red}": (lambda m, F, x, r=_red: F.cross_entropy(x, m.tensor(_TGT), reduction=r), [X]),
+        f"ce_weight_ignore_{_red}": (
+            lambda m, F, x, r=_red: F.cross_entropy(x, m.tensor(_TGT), weight=m.tensor(_W5), ignore_index=2,
+                                                    reduction=r), [X]),
+        f"ce_smooth_{_red}": (
+            lambda m, F, x, r=_red: F.cross_entropy(x, m.tensor(_TGT), label_smoothing=0.2, reduction=r), [X]),
+        f"ce_smooth_weight_{_red}": (
+            lambda m, F, x, r=_red: F.cross_entropy(x, m.tensor(_TGT), weight=m.tensor(_W5), label_smoothing=0.2,
+                                                    ignore_index=1, reduction=r), [X]),
+        f"ce_prob_{_red}": (lambda m, F, x, t, r=_red: F.cross_entropy(x, t.softmax(1), reduction=r), [X, X],
+                            [True, False]),
+        f"ce_prob_smooth_weight_{_red}": (
+            lambda m, F, x, t, r=_red: F.cross_entropy(x, t.softmax(1), weight=m.tensor(_W5), label_smoothing=0.3,
+                                                       reduction=r), [X, X], [True, False]),
+        f"ce_4d_{_red}": (lambda m, F, x, r=_red: F.cross_entropy(x, m.tensor((np.arange(40) % 3).reshape(2, 4, 5)),
+                                                                  reduction=r), [(2, 3, 4, 5)]),
+        f"ce_3d_{_red}": (lambda m, F, x, r=_red: F.cross_entropy(x, m.tensor([[0, 2, 1, 1], [2, 2, 0, 1]]),
+                                                                  reduction=r), [(2, 3, 4)]),
+        f"kl_div_{_red}": (lambda m, F, x, t, r=_red: F.kl_div(F.log_softmax(x, 1), t.softmax(1), reduction=r),
+                           [X, X], [True, False]),
+    })
+FUNCTIONAL["kl_div_batchmean_log_target"] = (
+    lambda m, F, x, t: F.kl_div(x, t, reduction="batchmean", log_target=True), [X, X])
+FUNCTIONAL["ce_1d"] = (lambda m, F, x: F.cross_entropy(x, m.tensor(3)), [(5,)])
+FUNCTIONAL["nll_all_ignored"] = (lambda m, F, x: F.nll_loss(x, m.tensor([-100] * 4)), [X])
+FUNCTIONAL["mse_broadcast"] = (lambda m, F, x, y: F.mse_loss(x, y), [X, (5,)])
+
+
+CONDITIONED = {"layer_norm", "layer_norm_2d", "group_norm", "rms_norm", "batch_norm_train", "batch_norm_eval"}
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONAL))
+@FEW
+@given(data=st.data())
+def test_functional(name, data):
+    fn, shapes, *grad = FUNCTIONAL[name]
+    arrs = [data.draw(arrays(s), label=f"arg{i}") for i, s in enumerate(shapes)]
+    if name in CONDITIONED:
+        # a normalisation of (nearly) constant data is all rounding noise: spread the values out
+        arrs = [a + np.linspace(-4, 4, a.size, dtype=np.float32).reshape(a.shape) for a in arrs]
+    check(lambda m: fwd_bwd(m, fn, *arrs, grad=grad[0] if grad else None), rtol=2e-5, atol=2e-5)
+
+
+IMG = (2, 3, 7, 6)
+SIG = (2, 3, 9)
+CONV = {
+    "conv2d": (lambda m, F, x, w, b: F.conv2d(x, w, b), [IMG, (4, 3, 3, 2), (4,)]),
+    "conv2d_stride_pad_dil": (lambda m, F, x, w: F.conv2d(x, w, None, (2, 1), (1, 2), (2, 1)), [IMG, (4, 3, 3, 2)]),
+    "conv2d_groups": (lambda m, F, x, w, b: F.conv2d(x, w, b, groups=3), [IMG, (6, 1, 3, 3), (6,)]),
+    "conv2d_same": (lambda m, F, x, w, b: F.conv2d(x, w, b, padding="same"), [IMG, (4, 3, 4, 3), (4,)]),
+    "conv2d_unbatched": (lambda m, F, x, w, b: F.conv2d(x, w, b), [IMG[1:], (4, 3, 3, 2), (4,)]),
+    "conv1d": (lambda m, F, x, w, b: F.conv1d(x, w, b, stride=2, padding=1), [SIG, (5, 3, 3), (5,)]),
+    "conv3d": (lambda m, F, x, w: F.conv3d(x, w), [(1, 2, 4, 4, 4), (3, 2, 2, 2, 2)]),
+    "conv_transpose2d": (lambda m, F, x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+                         [IMG, (3, 4, 3, 3), (4,)]),
+    "conv_transpose2d_groups": (lambda m, F, x, w: F.conv_transpose2d(x, w, stride=(1, 2), groups=3, dilation=2),
+                                [IMG, (3, 2, 3, 2)]),
+    "conv_transpose1d": (lambda m, F, x, w: F.conv_transpose1d(x, w, stride=3), [SIG, (3, 2, 4)]),
+    "max_pool2d": (lambda m, F, x: F.max_pool2d(x, 2), [IMG]),
+    "max_pool2d_ceil": (lambda m, F, x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True), [IMG]),
+    "max_pool2d_dilation": (lambda m, F, x: F.max_pool2d(x, (3, 2), (2, 1), (1, 0), (1, 2)), [IMG]),
+    "max_pool2d_indices": (lambda m, F, x: F.max_pool2d(x, 3, 2, 1, return_indices=True), [IMG]),
+    "max_pool2d_unbatched": (lambda m, F, x: F.max_pool2d(x, 2, return_indices=True), [IMG[1:]]),
+    "max_pool1d": (lambda m, F, x: F.max_pool1d(x, 3, 2, 1, return_indices=True), [SIG]),
+    "max_pool3d": (lambda m, F, x: F.max_pool3d(x, 2), [(1, 2, 4, 4, 4)]),
+    "avg_pool2d": (lambda m, F, x: F.avg_pool2d(x, 3, 2, 1), [IMG]),
+    "avg_pool2d_ceil_nopad": (lambda m, F, x: F.avg_pool2d(x, 2, 3, 1, True, False), [IMG]),
+    "avg_pool2d_divisor": (lambda m, F, x: F.avg_pool2d(x, 3, 2, 1, divisor_override=5), [IMG]),
+    "avg_pool1d": (lambda m, F, x: F.avg_pool1d(x, 3, 2, 1), [SIG]),
+    "avg_pool3d": (lambda m, F, x: F.avg_pool3d(x, 2), [(1, 2, 4, 4, 4)]),
+    "adaptive_avg_1": (lambda m, F, x: F.adaptive_avg_pool2d(x, 1), [IMG]),
+    "adaptive_avg": (lambda m, F, x: F.adaptive_avg_pool2d(x, (3, None)), [IMG]),
+    "adaptive_avg_1d": (lambda m, F, x: F.adaptive_avg_pool1d(x, 4), [SIG]),
+    "adaptive_max": (lambda m, F, x: F.adaptive_max_pool2d(x, (4, 4), return_indices=True), [IMG]),
+    "adaptive_max_1d": (lambda m, F, x: F.adaptive_max_pool1d(x, 4), [SIG]),
+    "pad_constant": (lambda m, F, x: F.pad(x, (-1, 2, 0, 1), value=3.0), [IMG]),
+    "pad_reflect": (lambda m, F, x: F.pad(x, (1, 2, 2, 1), "reflect"), [IMG]),
+    "pad_replicate": (lambda m, F, x: F.pad(x, (1, 2), "replicate"), [SIG]),
+    "pad_circular": (lambda m, F, x: F.pad(x, (1, 2, 2, 1), "circular"), [IMG]),
+    "dropout_eval": (lambda m, F, x: F.dropout(x, 0.5, False), [IMG]),
+    "dropout_p0": (lambda m, F, x: F.dropout(x * 1, 0.0), [IMG]),
+    "dropout_p1": (lambda m, F, x: F.dropout(x, 1.0), [IMG]),
+}
+
+
+@pytest.mark.parametrize("name", list(CONV))
+@FEW
+@given(data=st.data())
+def test_conv_pool_pad(name, data):
+    fn, shapes = CONV[name]
+    arrs = [data.draw(arrays(s), label=f"arg{i}") for i, s in enumerate(shapes)]
+    check(lambda m: fwd_bwd(m, fn, *arrs), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["dropout", "dropout_inplace", "dropout1d", "dropout2d", "dropout3d", "module"])
+@given(seed=st.integers(0, 2**31), p=st.sampled_from([0.1, 0.5, 0.9]))
+@FEW
+def test_dropout_masks_follow_the_seed(kind, seed, p):
+    def scenario(m):
+        F = m.nn.functional
+        x = m.tensor(np.linspace(1, 2, 2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5), requires_grad=True)
+        m.manual_seed(seed)
+        if kind == "dropout":
+            y = F.dropout(x, p)
+        elif kind == "dropout_inplace":
+            y = F.dropout(x * 1, p, inplace=True)
+        elif kind == "dropout1d":
+            y = F.dropout1d(x[0], p)
+        elif kind == "dropout2d":
+            y = F.dropout2d(x, p)
+        elif kind == "dropout3d":
+            y = F.dropout3d(x, p)
+        else:
+            mod = m.nn.Dropout(p)
+            y = mod(x)
+            mod.eval()
+            y = (y, mod(x))
+        first = y[0] if isinstance(y, tuple) else y
+        first.sum().backward()
+        return y, x.grad
+
+    check(scenario, exact=True)
+
+
+def test_batchnorm_running_stats_and_momentum_none():
+    def scenario(m):
+        m.manual_seed(0)
+        bn = m.nn.BatchNorm2d(3, momentum=None)
+        bn1 = m.nn.BatchNorm1d(4)
+        outs = []
+        for i in range(3):
+            x = m.tensor(np.sin(np.arange(2 * 3 * 4 * 4) * (i + 1.0)).astype(np.float32).reshape(2, 3, 4, 4))
+            outs.append(bn(x))
+            outs.append(bn1(m.tensor(np.cos(np.arange(20.0) * (i + 1)).astype(np.float32).reshape(5, 4))))
+        bn.eval()
+        outs.append(bn(x))
+        return outs, dict(bn.state_dict()), dict(bn1.state_dict())
+
+    check(scenario, rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------------------------------------- training end to end
+
+
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+def test_small_cnn_training_matches(opt):
+    def scenario(m):
+        n = m.nn
+        m.manual_seed(1)
+        net = n.Sequential(
+            n.Conv2d(1, 4, 3, padding=1), n.BatchNorm2d(4), n.ReLU(), n.MaxPool2d(2), n.Flatten(),
+            n.Linear(4 * 4 * 4, 16), n.GELU(), n.Dropout(0.25), n.Linear(16, 3),
+        )
+        o = (m.optim.SGD(net.parameters(), lr=0.05, momentum=0.9) if opt == "sgd"
+             else m.optim.Adam(net.parameters(), lr=0.01))
+        rng = np.random.default_rng(0)
+        x = m.tensor(rng.standard_normal((6, 1, 8, 8)).astype(np.float32))
+        y = m.tensor(rng.integers(0, 3, 6))
+        losses = []
+        for _ in range(4):
+            o.zero_grad()
+            loss = n.functional.cross_entropy(net(x), y, label_smoothing=0.1)
+            loss.backward()
+            o.step()
+            losses.append(loss.item())
+        return losses, [p for p in net.parameters()]
+
+    check(scenario, rtol=2e-4, atol=2e-5)
+
+
+# ------------------------------------------------------------------------- nn.init
+
+
+INIT = {
+    "uniform": lambda m, t: m.nn.init.uniform_(t, -0.3, 0.7),
+    "normal": lambda m, t: m.nn.init.normal_(t, 0.5, 2.0),
+    "constant": lambda m, t: m.nn.init.constant_(t, 0.25),
+    "ones": lambda m, t: m.nn.init.ones_(t),
+    "zeros": lambda m, t: m.nn.init.zeros_(t),
+    "eye": lambda m, t: m.nn.init.eye_(t),
+    "dirac": lambda m, t: m.nn.init.dirac_(t, 2),
+    "xavier_uniform": lambda m, t: m.nn.init.xavier_uniform_(t, gain=m.nn.init.calculate_gain("tanh")),
+    "xavier_normal": lambda m, t: m.nn.init.xavier_normal_(t),
+    "kaiming_uniform": lambda m, t: m.nn.init.kaiming_uniform_(t, a=0.1, mode="fan_out"),
+    "kaiming_normal": lambda m, t: m.nn.init.kaiming_normal_(t, nonlinearity="relu"),
+    "trunc_normal": lambda m, t: m.nn.init.trunc_normal_(t, 0.0, 1.0, -0.5, 0.5),
+    "trunc_normal_wide": lambda m, t: m.nn.init.trunc_normal_(t, 0.0, 0.5),
+    "orthogonal": lambda m, t: m.nn.init.orthogonal_(t, gain=2.0),
+    "orthogonal_wide": lambda m, t: m.nn.init.orthogonal_(t.view(6, 4)),
+}
+_INIT_SHAPE = {"eye": (4, 6), "orthogonal": (4, 6, 3), "orthogonal_wide": (4, 6)}
+
+
+@pytest.mark.parametrize("name", list(INIT))
+def test_init(name):
+    def scenario(m):
+        m.manual_seed(7)
+        t = m.nn.Parameter(m.empty(*_INIT_SHAPE.get(name, (4, 6, 3, 2))))
+        with m.no_grad():
+            INIT[name](m, t)
+        return t
+
+    check(scenario, rtol=1e-5, atol=1e-6, exact=not name.startswith("orthogonal"))
+
+
+def test_init_helpers():
+    def scenario(m):
+        init = m.nn.init
+        gains = [init.calculate_gain(k) for k in ("linear", "conv2d", "sigmoid", "tanh", "relu", "selu")]
+        gains += [init.calculate_gain("leaky_relu", 0.2), init.calculate_gain("leaky_relu")]
+        fans = [init._calculate_fan_in_and_fan_out(m.empty(*s)) for s in ((3, 4), (5, 3, 2, 2), (2, 3, 4))]
+        errs = []
+        for f in (lambda: init.calculate_gain("nope"), lambda: init._calculate_fan_in_and_fan_out(m.empty(3)),
+                  lambda: init.kaiming_uniform_(m.empty(3, 4), mode="x"), lambda: init.eye_(m.empty(2, 2, 2))):
+            try:
+                f()
+            except Exception as e:
+                errs.append((type(e).__name__, str(e)))
+        return gains, fans, errs
+
+    check(scenario)
+
+
+# ------------------------------------------------------------------------- nn.utils
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, math.inf, 3.0])
+@FEW
+@given(g1=arrays((3, 4)), g2=arrays((5,)), max_norm=st.sampled_from([0.1, 1.0, 100.0]))
+def test_clip_grad_norm(norm_type, g1, g2, max_norm):
+    def scenario(m):
+        ps = [m.nn.Parameter(m.zeros(3, 4)), m.nn.Parameter(m.zeros(5)), m.nn.Parameter(m.zeros(2))]
+        ps[0].grad, ps[1].grad = m.tensor(g1), m.tensor(g2)
+        total = m.nn.utils.clip_grad_norm_(ps, max_norm, norm_type)
+        return total, [p.grad for p in ps]
+
+    check(scenario, rtol=2e-6, atol=1e-6)
+
+
+def test_clip_grad_value_and_vectors():
+    def scenario(m):
+        ps = [m.nn.Parameter(m.tensor([[1.0, -2.0], [3.0, 0.5]])), m.nn.Parameter(m.tensor([4.0, -5.0, 6.0]))]
+        ps[0].grad = m.tensor([[0.1, -2.0], [3.0, -0.5]])
+        ps[1].grad = m.tensor([4.0, -0.25, 0.0])
+        m.nn.utils.clip_grad_value_(ps, 1.0)
+        vec = m.nn.utils.parameters_to_vector(ps)
+        m.nn.utils.vector_to_parameters(vec * 2, ps)
+        return [p.grad for p in ps], vec, list(ps)
+
+    check(scenario, exact=True)
+
+
+def test_linear_grad_fn_structure():
+    """F.linear decomposes like at::linear: AddmmBackward0(bias, None, TBackward0(weight)) for 2-D input."""
+
+    def scenario(m):
+        lin = m.nn.Linear(3, 2)
+        y = lin(m.ones(4, 3))
+        nf = y.grad_fn.next_functions
+        names = [None if f is None else getattr(f, "_name", type(f).__name__) for f, _ in nf]
+        z = lin(m.ones(2, 4, 3, requires_grad=True))
+        return names, grad_fn_name(z), grad_fn_name(m.nn.functional.linear(m.ones(2, 3), lin.weight))
+
+    got = check(scenario)
+    assert got[0] == ["AccumulateGrad", None, "TBackward0"]

@@ -1,0 +1,169 @@
+"""Fused optimizer updates: one jitted call per parameter group, bit-compatible with torch's CPU for-loop.
+
+Each kernel replays torch's single-tensor algorithm op by op. Two facts of the CPU backends decide the
+arithmetic (measured on float32, see tests/test_optim.py):
+  * torch's vectorised kernels fuse multiply-add: `add_(x, alpha=a)` is fma(a, x, self), `addcmul_` is
+    fma(value * t1, t2, self), `lerp_` is fma(w, end - self, self); a separate `mul_` is rounded on its own.
+  * XLA's CPU compiler contracts any `a * b + c` into an fma as well, and rewrites `x / scalar` into
+    `x * (1 / scalar)`.
+So every fma is spelled out (exactly: the float32 product is exact in float64, one rounding after the
+add), every product that torch rounds before an add is kept apart from it, and divisions by a scalar
+go through an optimization barrier so they stay true divisions.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+
+_F32 = jnp.dtype(jnp.float32)
+_F64 = jnp.float64
+
+
+def _fma(a, b, c):
+    """round(a * b + c) with a single rounding, as torch's vectorised kernels compute it."""
+    dt = jnp.result_type(a, b, c)
+    if dt == _F32:
+        return (a.astype(_F64) * b.astype(_F64) + c.astype(_F64)).astype(_F32)
+    return a * b + c
+
+
+def _add(a, b):
+    """a + b where a (or b) is a freshly rounded product that XLA must not fuse into an fma."""
+    dt = jnp.result_type(a, b)
+    if dt == _F32:
+        return (a.astype(_F64) + b.astype(_F64)).astype(_F32)
+    return jax.lax.optimization_barrier(a) + b
+
+
+def _div_scalar(x, s):
+    """x / s for a scalar s, as an IEEE division of every element (not x * (1/s))."""
+    return x / jax.lax.optimization_barrier(jnp.broadcast_to(s, x.shape))
+
+
+def _lerp(start, end, w, small: bool):
+    """torch's lerp_ with a scalar weight (vectorised form)."""
+    if small:
+        return _fma(w, end - start, start)
+    return _fma(w - jnp.ones((), w.dtype), end - start, end)
+
+
+def _s(scal, i, dt):
+    return scal[i].astype(dt)
+
+
+# ------------------------------------------------------------------------- SGD
+
+
+@functools.partial(jax.jit, static_argnames=("maximize", "weight_decay", "momentum", "nesterov"))
+def sgd(params, grads, bufs, scal, *, maximize, weight_decay, momentum, nesterov):
+    """scal: [weight_decay, momentum, 1 - dampening, -lr] (float64, cast per parameter like torch's Scalar)."""
+    new_p, new_b = [], []
+    for p, g, buf in zip(params, grads, bufs):
+        dt = p.dtype
+        if maximize:
+            g = -g
+        if weight_decay:
+            g = _fma(_s(scal, 0, dt), p, g)
+        if momentum:
+            if buf is None:
+                buf = g
+            else:
+                buf = _fma(_s(scal, 2, dt), g, buf * _s(scal, 1, dt))
+            g = _fma(_s(scal, 1, dt), buf, g) if nesterov else buf
+        new_p.append(_fma(_s(scal, 3, dt), g, p))
+        new_b.append(buf)
+    return tuple(new_p), tuple(new_b)
+
+
+# ------------------------------------------------------------------------- Adam / AdamW
+
+
+@functools.partial(jax.jit, static_argnames=("maximize", "weight_decay", "amsgrad", "lerp_small"))
+def adam(params, grads, exp_avgs, exp_avg_sqs, max_sqs, scal, *, maximize, weight_decay, amsgrad, lerp_small):
+    """weight_decay: 0 (none), 1 (L2 into the gradient), 2 (decoupled, AdamW).
+    scal[i]: [wd or (1 - lr*wd), 1 - beta1, beta2, 1 - beta2, bias_correction2 ** 0.5, eps, -step_size]."""
+    out_p, out_m, out_v, out_vmax = [], [], [], []
+    for i, (p, g, m, v) in enumerate(zip(params, grads, exp_avgs, exp_avg_sqs)):
+        dt = p.dtype
+        s = scal[i]
+        if maximize:
+            g = -g
+        decayed = False
+        if weight_decay == 1:
+            g = _fma(s[0].astype(dt), p, g)
+        elif weight_decay == 2:
+            p = p * s[0].astype(dt)
+            decayed = True
+        m = _lerp(m, g, s[1].astype(dt), lerp_small)
+        v = _fma(s[3].astype(dt) * g, g, v * s[2].astype(dt))
+        src = v
+        vmax = None
+        if amsgrad:
+            vmax = jnp.maximum(max_sqs[i], v)
+            src = vmax
+        denom = _div_scalar(jnp.sqrt(src), s[4].astype(dt)) + s[5].astype(dt)
+        upd = (s[6].astype(dt) * m) / denom
+        p = _add(upd, p) if decayed else upd + p
+        out_p.append(p)
+        out_m.append(m)
+        out_v.append(v)
+        out_vmax.append(vmax)
+    return tuple(out_p), tuple(out_m), tuple(out_v), tuple(out_vmax)
+
+
+# ------------------------------------------------------------------------- RMSprop
+
+
+@functools.partial(jax.jit, static_argnames=("maximize", "weight_decay", "centered", "momentum", "lerp_small"))
+def rmsprop(
+    params, grads, square_avgs, grad_avgs, bufs, scal, *, maximize, weight_decay, centered, momentum, lerp_small
+):
+    """scal: [weight_decay, alpha, 1 - alpha, eps, momentum, -lr]."""
+    out_p, out_sq, out_ga, out_b = [], [], [], []
+    for p, g, sq, ga, buf in zip(params, grads, square_avgs, grad_avgs, bufs):
+        dt = p.dtype
+        if maximize:
+            g = -g
+        if weight_decay:
+            g = _fma(_s(scal, 0, dt), p, g)
+        sq = _fma(_s(scal, 2, dt) * g, g, sq * _s(scal, 1, dt))
+        if centered:
+            ga = _lerp(ga, g, _s(scal, 2, dt), lerp_small)
+            avg = jnp.sqrt(_fma(-ga, ga, sq))
+        else:
+            avg = jnp.sqrt(sq)
+        avg = avg + _s(scal, 3, dt)
+        if momentum:
+            buf = _add(buf * _s(scal, 4, dt), g / avg)
+            p = _fma(_s(scal, 5, dt), buf, p)
+        else:
+            p = (_s(scal, 5, dt) * g) / avg + p
+        out_p.append(p)
+        out_sq.append(sq)
+        out_ga.append(ga)
+        out_b.append(buf)
+    return tuple(out_p), tuple(out_sq), tuple(out_ga), tuple(out_b)
+
+
+# ------------------------------------------------------------------------- Adagrad
+
+
+@functools.partial(jax.jit, static_argnames=("maximize", "weight_decay"))
+def adagrad(params, grads, sums, scal, *, maximize, weight_decay):
+    """scal[i]: [weight_decay, eps, -clr]."""
+    out_p, out_s = [], []
+    for i, (p, g, sm) in enumerate(zip(params, grads, sums)):
+        dt = p.dtype
+        s = scal[i]
+        if maximize:
+            g = -g
+        if weight_decay:
+            g = _fma(s[0].astype(dt), p, g)
+        sm = _fma(g, g, sm)
+        std = jnp.sqrt(sm) + s[1].astype(dt)
+        out_p.append((s[2].astype(dt) * g) / std + p)
+        out_s.append(sm)
+    return tuple(out_p), tuple(out_s)
