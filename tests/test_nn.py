@@ -18,7 +18,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import torchish
 from tests.nn_common import check, grad_fn_name
 
 FEW = settings(max_examples=max(3, settings().max_examples // 20))

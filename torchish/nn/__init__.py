@@ -1,7 +1,7 @@
 """torch.nn on torchish: Modules, Parameter, functional, init, utils."""
 
+from . import functional, init, utils  # noqa: F401
 from .modules import *  # noqa: F401,F403
-from . import functional, init, utils  # noqa: F401,E402  (after the star import: modules has a `utils` too)
 from .modules import Module  # noqa: F401
 from .modules.module import (  # noqa: F401
     register_module_buffer_registration_hook,
