@@ -7,6 +7,7 @@ the array never changes. In-place ops rebind `_value` and bump the shared versio
 
 from __future__ import annotations
 
+import math
 import warnings
 import weakref
 from typing import Any
@@ -94,7 +95,7 @@ class Tensor:
         return self._value.ndim
 
     def numel(self) -> int:
-        return int(np.prod(self._value.shape, dtype=np.int64))
+        return math.prod(self._value.shape)
 
     nelement = numel
 

@@ -6,6 +6,7 @@ from typing import Sequence
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import grad_mode
 from .engine import _accumulate_grad, run_backward
@@ -59,7 +60,8 @@ def _make_grads(outputs, grads, is_grads_batched=False):
                     raise RuntimeError(
                         f"grad can be implicitly created only for real scalar outputs but got {t.dtype}"
                     )
-                out.append(Tensor._make(jnp.ones(t._value.shape, t._value.dtype)))
+                # numpy, not jnp: an eager jnp.ones costs several XLA dispatches
+                out.append(Tensor._make(np.ones(t._value.shape, t._value.dtype)))
             else:
                 out.append(None)
         else:

@@ -207,7 +207,8 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
 
 
 def _values(state):
-    return {k: (v._value if hasattr(v, "_value") else v) for k, v in state.items()}
+    Tensor = _Tensor()
+    return {k: (v._value if isinstance(v, Tensor) else v) for k, v in state.items()}
 
 
 def _run_segment(plan, lo, hi, state, create_graph):

@@ -16,8 +16,8 @@ from . import _registry as R
 
 
 def _place(array: np.ndarray | jax.Array, device) -> jax.Array:
-    dev = _jax_device(device)
-    return jax.device_put(array, dev) if dev is not None else jnp.asarray(array)
+    # device_put is the cheap path from numpy; jnp.asarray stages several primitives
+    return jax.device_put(array, _jax_device(device))
 
 
 def _leaf(value, requires_grad, dtype_word="Only Tensors of floating point and complex dtype can require gradients"):
