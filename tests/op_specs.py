@@ -161,8 +161,36 @@ SPECS = [
     Spec("mv", lambda m, x, y: m.mv(x, y), n=2, shapes="mv"),
     Spec("outer", lambda m, x, y: m.outer(x, y), n=2, shapes="dot"),
     Spec("addmm", lambda m, x, y, z: m.addmm(x, y, z, beta=0.5, alpha=2.0), n=3, shapes="addmm"),
+    # selection
+    Spec("gather", lambda m, x: m.gather(x, 0, m.zeros(x.shape, dtype=m.int64)), shapes="min1d", covers=("_gather",)),
+    Spec("index_select", lambda m, x: m.index_select(x, 0, m.tensor([0, 0])), shapes="min1d",
+         covers=("_index_select",)),
+    # unique indices: torch leaves the result of colliding scatter writes unspecified
+    Spec("scatter", lambda m, x, y: m.scatter(x, 0, _perm_index(m, y.shape), y), n=2, shapes="min1d",
+         covers=("_scatter",)),
+    Spec("scatter_add", lambda m, x, y: m.scatter_add(x, 0, m.zeros(y.shape, dtype=m.int64), y), n=2,
+         shapes="min1d", covers=("_scatter_add",)),
+    Spec("masked_fill", lambda m, x: m.masked_fill(x, x > 0, 0.5), covers=("masked_fill", "gt"), inplace=None),
+    Spec("sort", lambda m, x: m.sort(x, descending=True), covers=("_sort",), shapes="min1d", gradgrad=False),
+    Spec("argsort", lambda m, x: m.argsort(x), covers=("_sort",), shapes="min1d", grad=False),
+    Spec("topk", lambda m, x: m.topk(x.reshape(-1), 1), covers=("_topk", "_view"), shapes="min1d"),
+    Spec("isnan", lambda m, x: m.isnan(m.log(x)), covers=("isnan", "log"), grad=False),
+    Spec("isinf", lambda m, x: m.isinf(1 / x), covers=("isinf", "div"), grad=False),
+    Spec("isfinite", lambda m, x: m.isfinite(m.log(x)), covers=("isfinite", "log"), grad=False),
+    Spec("nan_to_num", lambda m, x: m.nan_to_num(m.log(x)), covers=("nan_to_num", "log"), gradgrad=False),
+    Spec("lerp", lambda m, x, y, z: m.lerp(x, y, z), n=3, shapes="same"),
+    Spec("addcmul", lambda m, x, y, z: m.addcmul(x, y, z, value=0.5), n=3, shapes="same"),
+    Spec("addcdiv", lambda m, x, y, z: m.addcdiv(x, y, z, value=0.5), n=3, shapes="same", domain=(0.5, 3.0)),
+    Spec("atan2", lambda m, x, y: m.atan2(x, y), n=2, shapes="broadcast", domain=(0.5, 3.0)),
+    Spec("norm", lambda m, x: m.norm(x), covers=("_vector_norm",)),
+    Spec("norm_dim", lambda m, x: m.norm(x, dim=0), covers=("_vector_norm",), shapes="min1d"),
     Spec("einsum", lambda m, x, y: m.einsum("ij,jk->ik", x, y), n=2, shapes="mm", covers=("_einsum",)),
 ]
+
+
+def _perm_index(m, shape):
+    n = shape[0]
+    return m.arange(n - 1, -1, -1).reshape((n,) + (1,) * (len(shape) - 1)).expand(*shape).clone()
 
 
 def _setitem(x):

@@ -39,11 +39,22 @@ from .ops.shape import (  # noqa: E402,F401
     permute, repeat, reshape, roll, select, split, squeeze, stack, swapaxes, swapdims, t, transpose, tril, triu,
     unbind, unflatten, unsqueeze, view, vstack,
 )
+from .ops.selection import (  # noqa: E402,F401
+    addcdiv, addcmul, argsort, atan2, gather, index_select, isfinite, isinf, isnan, lerp, masked_fill, masked_select,
+    nan_to_num, norm, scatter, scatter_add, sort, topk,
+)
 from .ops import bitwise_and, bitwise_or, bitwise_xor, fmod, logical_and, logical_or, remainder  # noqa: E402,F401
 from . import autograd  # noqa: E402
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402,F401
 from .autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled  # noqa: E402,F401
 from ._printing import get_printoptions, printoptions, set_printoptions  # noqa: E402,F401
+from ._random import *  # noqa: E402,F401,F403
+from ._random import TENSOR_METHODS as _RANDOM_METHODS  # noqa: E402
+from . import random  # noqa: E402,F401
+
+for _name, _fn in _RANDOM_METHODS.items():
+    setattr(Tensor, _name, _fn)
+del _name, _fn
 
 float = float32  # noqa: A001
 double = float64

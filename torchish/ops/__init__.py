@@ -15,7 +15,7 @@ from ._registry import OPS, inplace_method
 
 _registry._Tensor = _tensor.Tensor
 
-from . import basic, creation, indexing, linalg, pointwise, reduction, shape  # noqa: E402
+from . import basic, creation, indexing, linalg, pointwise, reduction, selection, shape  # noqa: E402
 
 Tensor = _tensor.Tensor
 
@@ -39,6 +39,11 @@ _METHODS = {
     "greater": pointwise.gt, "greater_equal": pointwise.ge, "less": pointwise.lt, "less_equal": pointwise.le,
     "not_equal": pointwise.ne,
     "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
+    "gather": selection.gather, "index_select": selection.index_select, "scatter": selection.scatter,
+    "scatter_add": selection.scatter_add, "sort": selection.sort, "argsort": selection.argsort,
+    "topk": selection.topk, "masked_select": selection.masked_select, "norm": selection.norm,
+    "scatter_": lambda self, dim, index, src=None, **kw: selection.scatter(self, dim, index, src, _target=self, **kw),
+    "scatter_add_": lambda self, dim, index, src: selection.scatter_add(self, dim, index, src, _target=self),
 }
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)

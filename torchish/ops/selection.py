@@ -1,0 +1,217 @@
+"""Gathers, scatters, masks and sorting."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import _wrap_dim
+from . import _registry as R
+from ._registry import SAME, op
+from .pointwise import _broadcast_check
+
+
+def _index_check(name):
+    def check(args, params):
+        x, idx = args[0], args[1]
+        if idx.dtype is not D.int64:
+            raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+        _wrap_dim(params["dim"], x.dim())
+
+    return check
+
+
+# torch puts `dim` between the two tensors (gather(input, dim, index)); the table's pure functions take
+# tensors first, and the public functions below restore torch's order
+@op("_gather", n_tensors=2, promote=SAME, grad_name="GatherBackward0", promoted=(0,), saves=((1,), ()),
+    check=_index_check("gather"), method=False)
+def _gather(input, index, dim):
+    return jnp.take_along_axis(input, index, axis=_wrap_dim(dim, input.ndim), mode="clip") if input.ndim else input
+
+
+def gather(input, dim, index, *, sparse_grad=False, out=None):
+    return _gather(input, index, dim=dim, out=out)
+
+
+def _scatter_fn(reduce_add):
+    def pure(input, index, src, dim):
+        d = _wrap_dim(dim, input.ndim)
+        idx = list(jnp.indices(index.shape, sparse=True))
+        idx[d] = index
+        at = input.at[tuple(idx)]
+        return at.add(src[tuple(slice(0, s) for s in index.shape)]) if reduce_add else at.set(
+            src[tuple(slice(0, s) for s in index.shape)])
+
+    return pure
+
+
+_scatter = op("_scatter", n_tensors=3, promote=SAME, grad_name="ScatterBackward0", promoted=(0, 2), method=False,
+              saves=((1,), (), (1,)))(_scatter_fn(False))
+_scatter_add = op("_scatter_add", n_tensors=3, promote=SAME, grad_name="ScatterAddBackward0", promoted=(0, 2),
+                  method=False, saves=((), (), (1,)))(_scatter_fn(True))
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None, _target=None):
+    """scatter(input, dim, index, src) / scatter(input, dim, index, value)."""
+    if src is None or not isinstance(src, R._Tensor):
+        fill = value if src is None else src
+        src = R._Tensor._make(jnp.full(tuple(index.shape), fill, input._value.dtype))
+    return _scatter(input, index, src, dim=dim, _target=_target)
+
+
+def scatter_add(input, dim, index, src, *, _target=None):
+    return _scatter_add(input, index, src, dim=dim, _target=_target)
+
+
+@op("_index_select", n_tensors=2, promote=SAME, grad_name="IndexSelectBackward0", promoted=(0,), saves=((1,), ()),
+    method=False)
+def _index_select(input, index, dim):
+    return jnp.take(input, index, axis=_wrap_dim(dim, input.ndim)) if input.ndim else input[index]
+
+
+def index_select(input, dim, index, *, out=None):
+    return _index_select(input, index, dim=dim, out=out)
+
+
+@op(n_tensors=3, promote=SAME, grad_name="MaskedFillBackward0", promoted=(0,), inplace=True, saves=((1,), (), ()))
+def masked_fill(input, mask, value):
+    return jnp.where(mask, jnp.asarray(value).astype(input.dtype), input)
+
+
+def _sort_pure(input, dim=-1, descending=False, stable=False):
+    d = _wrap_dim(dim, input.ndim)
+    if input.ndim == 0:
+        return input, jnp.zeros((), jnp.int64)
+    key = -input if descending and input.dtype != jnp.bool_ else input
+    # torch orders NaN last ascending and first descending; jnp.argsort puts NaN last
+    if descending and jnp.issubdtype(input.dtype, jnp.floating):
+        key = jnp.where(jnp.isnan(input), -jnp.inf, key)
+    idx = jnp.argsort(key, axis=d, stable=True)
+    return jnp.take_along_axis(input, idx, axis=d), idx.astype(jnp.int64)
+
+
+_sort = op("_sort", promote=SAME, grad_name="SortBackward0", n_out=2, method=False, saves=((),))(_sort_pure)
+
+
+def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+    from .reduction import _named
+
+    return _named("sort")(*_sort(input, dim=dim, descending=descending, stable=stable))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return _sort(input, dim=dim, descending=descending, stable=stable)[1]
+
+
+@op("_topk", n_tensors=2, promote=SAME, grad_name="TopkBackward0", method=False, promoted=(0,), saves=((1,), ()))
+def _topk(input, indices, dim):
+    return jnp.take_along_axis(input, indices, axis=dim) if input.ndim else input
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+    """Indices are chosen eagerly the way torch's CPU kernel orders ties (see _topk.py)."""
+    from .._topk import topk_indices
+    from .reduction import _named
+
+    d = _wrap_dim(dim, input.dim())
+    size = input.shape[d] if input.dim() else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    if input.dim() == 0:
+        idx = np.zeros((), np.int64)
+    else:
+        a = np.moveaxis(np.asarray(input._value), d, -1)
+        a = a if largest else -a
+        flat = a.reshape(-1, a.shape[-1])
+        idx = np.stack([topk_indices(row, k) for row in flat]) if flat.shape[0] else np.zeros((0, k), np.int64)
+        idx = np.moveaxis(idx.reshape(a.shape[:-1] + (k,)).astype(np.int64), -1, d)
+    index = R._Tensor._make(jnp.asarray(idx))
+    return _named("topk")(_topk(input, index, dim=d), index)
+
+
+def masked_select(input, mask):
+    from .indexing import getitem
+    from .shape import expand
+
+    shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    return getitem(expand(input, shape), expand(mask, shape))
+
+
+@op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.bool)
+def isnan(input):
+    return jnp.isnan(input)
+
+
+@op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.bool)
+def isinf(input):
+    return jnp.isinf(input)
+
+
+@op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.bool)
+def isfinite(input):
+    return jnp.isfinite(input)
+
+
+@op(promote=SAME, grad_name="NanToNumBackward0", inplace=True)
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    return jnp.nan_to_num(input, nan=nan, posinf=posinf, neginf=neginf)
+
+
+@op(n_tensors=3, promote=R.BINARY, grad_name="LerpBackward1", inplace=True, saves=((2,), (2,), (0, 1)))
+def lerp(input, end, weight):
+    return input + weight * (end - input)
+
+
+@op(n_tensors=3, promote=R.BINARY, grad_name="AddcmulBackward0", inplace=True, saves=((), (2,), (1,)))
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return input + value * tensor1 * tensor2
+
+
+@op(n_tensors=3, promote=R.BINARY, grad_name="AddcdivBackward0", inplace=True, saves=((), (2,), (1, 2)))
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return input + value * tensor1 / tensor2
+
+
+@op(n_tensors=2, promote=R.FLOAT, grad_name="Atan2Backward0", inplace=True, saves=((0, 1), (0, 1)),
+    check=_broadcast_check)
+def atan2(input, other):
+    return jnp.arctan2(input, other)
+
+
+@op(promote=R.FLOAT, grad_name="LinalgVectorNormBackward0", saves=((0, -1),), method=False)
+def _vector_norm(input, ord=2, dim=None, keepdim=False):
+    axes = None if dim is None else tuple(_wrap_dim(d, input.ndim) for d in ((dim,) if isinstance(dim, int) else dim))
+    if ord == 2:
+        # torch's norm backward is 0 at 0 (JAX's sqrt would give nan)
+        return _norm_sqrt(jnp.sum(input * input, axis=axes, keepdims=keepdim))
+    if ord == float("inf"):
+        return jnp.max(jnp.abs(input), axis=axes, keepdims=keepdim)
+    if ord == 1:
+        from .pointwise import _abs
+
+        return jnp.sum(_abs(input), axis=axes, keepdims=keepdim)
+    return jnp.sum(jnp.abs(input) ** ord, axis=axes, keepdims=keepdim) ** (1.0 / ord)
+
+
+@jax.custom_jvp
+def _norm_sqrt(v):
+    return jnp.sqrt(v)
+
+
+@_norm_sqrt.defjvp
+def _norm_sqrt_jvp(primals, tangents):
+    # first order masked to 0 at 0 like torch's norm backward; its own derivative there is nan, as in torch
+    y = jnp.sqrt(primals[0])
+    safe = jnp.where(y == 0, jnp.ones_like(y), y)
+    return y, jnp.where(y == 0, jnp.zeros_like(y), tangents[0] / (2 * safe))
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    ord = 2 if p in ("fro", None) else p
+    return _vector_norm(input, ord=ord, dim=dim, keepdim=keepdim)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    return _vector_norm(x, ord=ord, dim=dim, keepdim=keepdim)
