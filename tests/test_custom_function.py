@@ -546,10 +546,16 @@ def test_grad_fn_identity_names_and_attributes():
             hasattr(fn, "to_save"),
             type(fn).__qualname__,
             isinstance(fn, _fn_api(m)[2]),
+            _saved_output(ns.Exp.apply(x)),
         )
 
     (t, _), (i, _) = both(run)
     assert i == t
+
+
+def _saved_output(y):
+    (s,) = y.grad_fn.saved_tensors  # a saved output unpacks to a new tensor with the same grad_fn
+    return s is y, s.grad_fn is y.grad_fn, s.is_leaf, s._version, s.tolist() == y.tolist()
 
 
 def test_ctx_attributes_set_after_apply_are_seen():

@@ -411,7 +411,21 @@ ERROR_CASES = {
     "jacrev long output": lambda m: m.func.jacrev(lambda x: (x * 2).long())(_t(m, 2)),
     "jacrev long input": lambda m: m.func.jacrev(lambda x: x * 2)(m.ones(2, dtype=m.long)),
     "jacfwd long input": lambda m: m.func.jacfwd(lambda x: x * 2)(m.ones(2, dtype=m.long)),
+    # in-place writes into a tensor the function closed over
+    "grad captured mul_": lambda m: _captured(m, lambda c: m.func.grad(lambda x: (c.mul_(2) * x).sum())),
+    "grad captured add_": lambda m: _captured(m, lambda c: m.func.grad(lambda x: (c.add_(x) * x).sum())),
+    "grad captured copy_": lambda m: _captured(m, lambda c: m.func.grad(lambda x: (c.copy_(x) * x).sum())),
+    "jacrev captured add_": lambda m: _captured(m, lambda c: m.func.jacrev(lambda x: c.add_(x))),
+    "vmap captured add_": lambda m: _captured(m, lambda c: m.func.vmap(lambda x: c.add_(x)), (2, 3)),
 }
+
+
+def _captured(m, make, shape=(3,)):
+    c = m.zeros(3)
+    try:
+        return make(c)(_t(m, *shape))
+    finally:
+        assert not c.requires_grad and float(c.sum()) == 0.0  # the write was undone (torch never made it)
 
 
 @pytest.mark.parametrize("case", sorted(ERROR_CASES))
@@ -442,7 +456,18 @@ FIXED_CASES = {
     "vmap out_dims list": lambda m: m.func.vmap(lambda x: [x, x], out_dims=[0, 1])(_t(m, 2, 3)),
     "vmap out_dims (0,)": lambda m: m.func.vmap(lambda x: x, out_dims=(0,))(_t(m, 2, 3)),
     "vmap matmul": lambda m: m.func.vmap(lambda a, b: a @ b)(_t(m, 2, 2, 3), _t(m, 2, 3, 3)),
+    "grad writes a tensor it created": lambda m: m.func.grad(_fill_and_sum(m))(_t(m, 3)),
 }
+
+
+def _fill_and_sum(m):
+    def f(x):
+        out = m.zeros(3)
+        out[0] = x.sum()
+        out.add_(x)
+        return (out * out).sum()
+
+    return f
 
 
 @pytest.mark.parametrize("case", sorted(FIXED_CASES))
@@ -486,7 +511,7 @@ def test_functional_call(w, b, x, mode):
             out = m.func.vmap(m.func.grad(loss), in_dims=(None, 0))(params, xs.unsqueeze(1))
         else:  # a gradient step, then the loss after it, differentiated w.r.t. the starting weights
             g = m.func.grad(loss)(params, xs)
-            stepped = {k: params[k] - 0.1 * g[k] for k in params}
+            stepped = {k: params[k] - 0.01 * g[k] for k in params}  # small: XLA tanh saturates at |x|>7.9
             out = m.autograd.grad(loss(stepped, xs), params["w"])
         # the module's own tensors are back in place
         return out, model.w, model.b, model.tied is model.w
@@ -536,6 +561,22 @@ FUNCTIONAL_CALL_CASES = {
 @pytest.mark.parametrize("case", sorted(FUNCTIONAL_CALL_CASES))
 def test_functional_call_cases(case):
     check(FUNCTIONAL_CALL_CASES[case])
+
+
+def test_batchnorm_buffers_survive_a_transform():
+    """Training-mode BatchNorm updates its running stats in place: torch.func refuses, and the module's
+    buffers must be untouched afterwards (no tracer left behind)."""
+    for m in (torch, torchish):
+        bn = m.nn.BatchNorm1d(3)
+        x = m.arange(12.0).reshape(4, 3)
+        params = {k: v.detach() for k, v in bn.named_parameters()}
+        with pytest.raises(RuntimeError, match="mutate a captured Tensor"):
+            m.func.grad(lambda p, x: (m.func.functional_call(bn, p, (x,)) ** 3).sum())(params, x)
+        np.testing.assert_array_equal(np.asarray(bn.running_mean.numpy()), np.zeros(3, np.float32))
+        assert int(bn.num_batches_tracked) == 0
+        bn.eval()  # eval mode reads the stats only: allowed
+        g = m.func.grad(lambda p, x: (m.func.functional_call(bn, p, (x,)) ** 3).sum())(params, x)
+        assert set(g) == {"weight", "bias"}
 
 
 def test_functional_call_restores_on_error():

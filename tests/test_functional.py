@@ -323,10 +323,25 @@ FIXED_CASES = {
         lambda x: ((x * 2).long(), x.sin()), _t(m, 3), (m.ones(3, dtype=m.long), m.ones(3))
     ),
     "vhp int output": lambda m: AF(m).vhp(lambda x: (x * x).sum().long(), _t(m, 3), _t(m, 3)),
-    # not traceable abstractly: these take the tape path
+    # not traceable abstractly, or writing state they close over: these take the tape path
+    "batchnorm running stats": lambda m: _bn_case(m),
+    "captured add_": lambda m: _captured_case(m),
     "item inside": lambda m: AF(m).jacobian(lambda x: x * x.sum().item(), _t(m, 3)),
     "python if inside": lambda m: AF(m).hessian(lambda x: (x * x * x).sum() if x.sum() > 0 else x.sum(), _t(m, 3)),
 }
+
+
+def _bn_case(m):
+    import torchish.nn  # noqa: F401
+
+    bn = m.nn.BatchNorm1d(3)
+    jac = AF(m).jacobian(lambda x: bn(x).sum(0), _t(m, 2, 3))
+    return jac, bn.running_mean, bn.running_var, bn.num_batches_tracked
+
+
+def _captured_case(m):
+    c = m.zeros(3)
+    return AF(m).jacobian(lambda x: c.add_(x) * 1, _t(m, 3)), c
 
 
 @pytest.mark.parametrize("case", sorted(FIXED_CASES))

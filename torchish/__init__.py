@@ -47,6 +47,9 @@ from .ops import bitwise_and, bitwise_or, bitwise_xor, fmod, logical_and, logica
 from . import autograd  # noqa: E402
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402,F401
 from .autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled  # noqa: E402,F401
+from .autograd.anomaly import (  # noqa: E402,F401
+    is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled,
+)
 from ._printing import get_printoptions, printoptions, set_printoptions  # noqa: E402,F401
 from ._random import *  # noqa: E402,F401,F403
 from ._random import TENSOR_METHODS as _RANDOM_METHODS  # noqa: E402

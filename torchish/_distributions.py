@@ -22,7 +22,6 @@ import ml_dtypes
 import numpy as np
 
 from ._box_muller import box_muller_avx2, fmadd
-from ._box_muller import fma32 as fma32_exact
 from ._topk import topk_indices
 
 N_STATE = 624
@@ -223,10 +222,9 @@ def _load_libm():
         lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
     except OSError:
         return None
-    for name, t in (("lgamma", ctypes.c_double), ("logf", ctypes.c_float)):
-        fn = getattr(lib, name, None)
-        if fn is not None:
-            fn.restype, fn.argtypes = t, [t]
+    fn = getattr(lib, "lgamma", None)
+    if fn is not None:
+        fn.restype, fn.argtypes = ctypes.c_double, [ctypes.c_double]
     return lib
 
 

@@ -17,7 +17,10 @@ get one graph Node whose pure function is the transformed function itself.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import sys
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -142,12 +145,88 @@ def aval_of(a) -> jax.ShapeDtypeStruct:
     return jax.ShapeDtypeStruct(a.shape, a.dtype)
 
 
+def captured_write(op: str) -> RuntimeError:
+    """torch.func's error for a traced function that wrote a traced value into a tensor it did not create
+    (one it closed over, like a module's buffer), whose tracer would outlive the trace. Marked, so callers
+    with another policy (autograd.functional falls back to the tape) can recognise it."""
+    e = RuntimeError(
+        "During a grad (vjp, jvp, grad, etc) transform, the function provided attempted to call in-place "
+        f"operation ({op}) that would mutate a captured Tensor. This is not supported; please rewrite the "
+        "function being transformed to explicitly accept the mutated Tensor(s) as inputs."
+    )
+    e.torchish_captured_write = True
+    return e
+
+
+def is_captured_write(e: BaseException) -> bool:
+    return getattr(e, "torchish_captured_write", False)
+
+
+def note_write(t, value) -> None:
+    """Called by Tensor._set_value while a guarded trace runs: remember tensors that held a concrete value
+    before a traced write, so the write can be undone and reported if the tensor outlives the trace."""
+    from .autograd import grad_mode as _gm
+
+    if not is_tracer(value) or is_tracer(t._value):
+        return
+    entries = [_snapshot(t)]
+    base = t._base
+    if base is not None and not is_tracer(base._value):
+        entries.append(_snapshot(base))
+    _gm._state.write_log.append((entries, _inplace_name(), (tuple(t._value.shape), tuple(value.shape))))
+
+
+def _snapshot(t):
+    return weakref.ref(t), t._value, t._grad_fn, t._output_nr, t._version_counter[0]
+
+
+def _inplace_name() -> str:
+    f = sys._getframe(2)
+    while f is not None:
+        op = f.f_locals.get("op_def")
+        if op is not None and hasattr(op, "name"):
+            return "aten::copy_" if "copy" in op.name else f"aten::{op.name.rstrip('_')}_.Tensor"
+        f = f.f_back
+    return "aten::copy_"
+
+
+@contextlib.contextmanager
+def guarded():
+    """Run a trace of user code; afterwards undo traced writes into tensors that are still alive (the ones
+    the function closed over: tensors it created are gone) and raise torch.func's error for them."""
+    from .autograd import grad_mode as _gm
+
+    st = _gm._state
+    prev = getattr(st, "write_log", None)
+    log: list = []
+    st.write_log = log
+    ok = False
+    try:
+        yield
+        ok = True
+    finally:
+        st.write_log = prev
+        bad = None
+        for entries, op, shapes in log:
+            for ref, value, grad_fn, output_nr, version in entries:
+                t = ref()
+                if t is not None and is_tracer(t._value):
+                    t._value, t._grad_fn, t._output_nr = value, grad_fn, output_nr
+                    t._version_counter[0] = version
+                    bad = bad or (op, shapes)
+        if ok and bad is not None:
+            e = captured_write(bad[0])
+            e.torchish_shapes = bad[1]
+            raise e
+
+
 def trace(fn: Callable[..., tuple], avals: Sequence[Any]):
     """fn's closed jaxpr for these abstract inputs, or None when fn needs concrete values. Under an outer
     transform (tracer inputs) this still pays: the compiled inner transform is one cached jit call in the
     outer trace instead of a re-trace of the JAX transform machinery."""
     try:
-        return jax.make_jaxpr(fn)(*(a if isinstance(a, jax.ShapeDtypeStruct) else aval_of(a) for a in avals))
+        with guarded():
+            return jax.make_jaxpr(fn)(*(a if isinstance(a, jax.ShapeDtypeStruct) else aval_of(a) for a in avals))
     except CONCRETE_ERRORS:
         return None
 
@@ -176,7 +255,9 @@ def apply(
     if closed is None:
         if not any(is_tracer(a) for a in arrays):
             STATS["eager"] += 1
-        outs, entry, consts = build(fn)(*arrays), None, ()
+        with guarded():
+            outs = build(fn)(*arrays)
+        entry, consts = None, ()
     else:
         entry = _entry((tag, jaxpr_key(closed.jaxpr)), closed.jaxpr, build)
         consts = tuple(closed.consts)

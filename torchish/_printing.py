@@ -231,7 +231,8 @@ def _add_suffixes(body: str, suffixes: list[str], indent: int) -> str:
 
 def _grad_fn_name(grad_fn: Any) -> str:
     name = getattr(grad_fn, "name", None)
-    return name() if callable(name) else type(grad_fn).__name__
+    # torch prints the last component of the node's qualified name (torch::autograd::CopySlices)
+    return (name() if callable(name) else type(grad_fn).__name__).rsplit("::", 1)[-1]
 
 
 def _tensor_repr(t: Any, *, tensor_contents: str | None = None) -> str:

@@ -312,6 +312,10 @@ class Tensor:
             )
 
     def _set_value(self, value: jax.Array) -> None:
+        if getattr(_gm._state, "write_log", None) is not None:  # inside a torch.func-style trace: see _jaxfn
+            from ._jaxfn import note_write
+
+            note_write(self, value)
         self._value = value
         self._version_counter[0] += 1
         if self._base is not None or self._views:

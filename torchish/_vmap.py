@@ -175,13 +175,22 @@ def _vmap_call(func, size, flat_in_dims, flat_args, args_spec, out_dims, kwargs)
             arrays_out.append(o._value)
             axes.append(od)
             slots.append(k)
-        d.update(flat_out=flat_out, out_spec=out_spec, axes=tuple(axes), slots=slots)
+        # only the static (non-tensor) results are kept: a traced tensor must not outlive the trace
+        static = [None if isinstance(o, Tensor) else o for o in flat_out]
+        d.update(flat_out=static, out_spec=out_spec, axes=tuple(axes), slots=slots)
         return tuple(arrays_out)
 
     try:
-        closed = jax.make_jaxpr(fn)(*avals)
+        with J.guarded():
+            closed = jax.make_jaxpr(fn)(*avals)
     except J.CONCRETE_ERRORS as e:
         raise RuntimeError(_vmap_concrete_message(e)) from None
+    except RuntimeError as e:
+        if not J.is_captured_write(e):
+            raise
+        # torch's vmap cannot write a batched value into an unbatched tensor the function closed over
+        old, new = e.torchish_shapes
+        raise RuntimeError(f"output with shape {list(old)} doesn't match the broadcast shape {[size, *new]}") from None
     axes = d["axes"]
 
     def build(g):

@@ -8,7 +8,8 @@ A result whose inputs require grad is recorded as one graph node, so it stays di
 Known gaps: random ops inside vmap are not detected (randomness='error' is accepted but not enforced;
 random values are drawn once, i.e. 'same'); `torch.no_grad()` *inside* a transformed function only
 cuts gradients of results it wraps whole (detach() cuts everywhere); tensors a function closes over
-are constants, so gradients never flow into them through a transform.
+are constants, so gradients never flow into them through a transform (in-place writes into them are
+refused with torch's error and undone).
 """
 
 from __future__ import annotations

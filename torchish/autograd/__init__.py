@@ -255,3 +255,9 @@ def _batched(roots, grads, outs, targets, retain_graph):
     return res
 
 
+
+
+from . import functional  # noqa: E402,F401
+from .anomaly import detect_anomaly, set_detect_anomaly  # noqa: E402,F401
+from .function import Function, FunctionCtx, once_differentiable  # noqa: E402,F401
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401

@@ -9,6 +9,8 @@ With create_graph=True each segment call is itself recorded as a Node, so it can
 
 from __future__ import annotations
 
+import re
+
 import jax.numpy as jnp
 
 from . import anomaly as _anomaly
@@ -39,15 +41,17 @@ def _tensor_type_str(t) -> str:
 def _check_versions(node) -> None:
     for counter, expected, t, idx in node.saved_versions:
         if counter[0] != expected:
+            # a saved result names the node that made it; a saved input names its current grad_fn
+            fn = node if idx == -1 else t._grad_fn
             src = ""
-            if idx == -1 or t._grad_fn is not None:
-                fn = node if idx == -1 else t._grad_fn
-                src = f", which is output {t._output_nr} of {fn.name()}," if fn is not None else ""
+            if fn is not None:
+                op = re.sub(r"Backward\d*$", "", fn.name().rsplit("::", 1)[-1])
+                src = f", which is output {0 if idx == -1 else t._output_nr} of {op},"
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace operation: "
                 f"[{_tensor_type_str(t)}]{src} is at version {counter[0]}; expected version {expected} instead. "
                 "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
-                "torch.autograd.set_detect_anomaly(True)."
+                "torch.autograd.set_detect_anomaly(True, check_nan=False)."
             )
 
 
@@ -132,7 +136,7 @@ class _Plan:
 
     def key(self, lo, hi, state_meta):
         return (
-            tuple((n.fragment, tuple(self.dest(e) for e in n.next_edges), id(n) in self.needed)
+            tuple((n.structure(), tuple(self.dest(e) for e in n.next_edges), id(n) in self.needed)
                   for n in self.nodes[lo:hi]),
             lo,
             state_meta,
@@ -199,6 +203,7 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
     if not retain_graph:
         for n in plan.nodes:
             if n._saves_tensors and id(n) in plan.needed:
+                n.structure()  # keep the key derivable once the saved values are gone
                 n._freed = True
                 n.saved = None
     out = [state.get((1, k, 0)) for k in range(len(target_edges))]

@@ -169,7 +169,9 @@ class BackwardCFunction(Node, FunctionCtx):
         from .engine import _check_versions
 
         _check_versions(self)
-        return tuple(None if e is None else e[0] for e in self._entries)
+        return tuple(
+            None if e is None else e[0] if e[2] is None else _as_output(e[0], self, e[2]) for e in self._entries
+        )
 
     @property
     def saved_variables(self) -> tuple:
@@ -246,7 +248,7 @@ class BackwardCFunction(Node, FunctionCtx):
             res = [e[0]._value for e in self._entries or () if e is not None]
         self.saved = self.saved[: self._n_in] + tuple(res)
         key = ("autograd.Function",) + self._base_key + (tuple(saved_spec), None if attrs is None else tuple(attrs))
-        self.kernel = _kernel(key, self)
+        self.kernel = _kernel(key)
         self.fragment = (
             key,
             tuple(getattr(v, "shape", None) for v in self.saved),
@@ -508,9 +510,9 @@ def _finish_node(cls, ctx, args, rows, to_save, rebased) -> None:
         if t is None:
             entries.append(None)
             continue
-        v = t._version_counter[0]
-        entries.append((t, v))
-        versions.append((t._version_counter, v, t, -1 if id(t) in out_ids else 0))
+        v, is_out = t._version_counter[0], id(t) in out_ids
+        entries.append((t, v, t._output_nr if is_out else None))
+        versions.append((t._version_counter, v, t, -1 if is_out else 0))
     ctx._entries = tuple(entries)
     ctx.saved_versions = tuple(versions)
     ctx._saves_tensors = bool(versions)
@@ -529,6 +531,13 @@ def _finish_node(cls, ctx, args, rows, to_save, rebased) -> None:
                 "torchish: ctx.mark_dirty() on a view is supported only for the Function's first argument"
             )
         var._after_inplace_record()
+
+
+def _as_output(t, node, output_nr: int):
+    """A saved output unpacks, as in torch, to a new tensor: same data and version counter, grad_fn this node."""
+    out = _Tensor()._make(t._value)
+    out._version_counter, out._grad_fn, out._output_nr = t._version_counter, node, output_nr
+    return out
 
 
 def _view_as_self(t):
@@ -704,14 +713,11 @@ class _FnKernel:
         self.pure = _build_pure(self, key)
 
 
-def _kernel(key: tuple, node: BackwardCFunction) -> _FnKernel:
-    k = _KERNELS.get(key)
-    if k is None:
-        k = _KERNELS[key] = _FnKernel(key)
-        if len(_KERNELS) > _KERNELS_SIZE:
-            _KERNELS.popitem(last=False)
-    else:
-        _KERNELS.move_to_end(key)
+def _kernel(key: tuple) -> _FnKernel:
+    k = _KERNELS.pop(key, None) or _FnKernel(key)
+    _KERNELS[key] = k  # most recently used last
+    if len(_KERNELS) > _KERNELS_SIZE:
+        _KERNELS.popitem(last=False)
     return k
 
 
@@ -820,16 +826,17 @@ def _identity(*xs):
     return xs
 
 
+def _requiring_grad(t):
+    t.requires_grad = True
+    return t
+
+
 def _delayed_error(msg: str, outputs: tuple) -> Any:
     from ..ops.views import _ChainKernel
 
     Tensor = _Tensor()
-    fakes = []
-    for v in outputs:
-        if v is not None:
-            v = v.detach()
-            v.requires_grad = True
-        fakes.append(v)
+    # detached aliases that require grad: the node needs an edge to something for its outputs to get it
+    fakes = [None if v is None else _requiring_grad(v.detach()) for v in outputs]
     edges = tuple(None if f is None else (f._accumulator(), 0) for f in fakes)
     vals = tuple(None if f is None else f._value for f in fakes)
     metas = tuple(((), np.dtype(np.float32)) if v is None else (v.shape, v.dtype) for v in vals)
@@ -837,14 +844,10 @@ def _delayed_error(msg: str, outputs: tuple) -> Any:
     node = _DelayedError(kern, vals, edges, (), metas, "torch::autograd::Error")
     node._msg = msg
     node.fragment = (kern.key, tuple(getattr(v, "shape", None) for v in vals), tuple(e is not None for e in edges))
-    results = []
-    for i, v in enumerate(vals):
-        if v is None:
-            results.append(None)
-            continue
-        t = Tensor._make(v)
-        t._grad_fn, t._output_nr = node, i
-        results.append(t)
+    results = [None if v is None else Tensor._make(v) for v in vals]
+    for i, t in enumerate(results):
+        if t is not None:
+            t._grad_fn, t._output_nr = node, i
     return results[0] if len(results) == 1 else tuple(results)
 
 

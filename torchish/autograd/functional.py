@@ -229,7 +229,14 @@ class _Trace:
 
         self.fn = fn
         self.arrays = [t._value for t in inputs]
-        self.closed = J.trace(fn, self.arrays)
+        try:
+            self.closed = J.trace(fn, self.arrays)
+        except RuntimeError as e:
+            if not J.is_captured_write(e):
+                raise
+            # it updates state it closed over (a BatchNorm's running stats, say): torch allows that here,
+            # and the tape path does it for real
+            self.closed = None
         self.d = d
 
     @property

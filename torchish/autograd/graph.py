@@ -73,6 +73,16 @@ class Node:
     def name(self) -> str:
         return self._name
 
+    def structure(self) -> tuple:
+        """The node's part of a backward's cache key: op and params, saved shapes, which inputs need grad."""
+        if self.fragment is None:
+            self.fragment = (
+                self.kernel.key,
+                tuple(getattr(v, "shape", None) for v in self.saved),
+                tuple(e is not None for e in self.next_edges),
+            )
+        return self.fragment
+
     def __repr__(self) -> str:
         return f"<{self._name} object at {hex(id(self))}>"
 

@@ -19,6 +19,7 @@ import numpy as np
 from .. import _dtype as D
 from ..autograd import grad_mode as _gm
 from ..autograd.graph import Node
+from ..autograd import anomaly as _anomaly
 from . import views as _views
 
 OPS: dict[str, OpDef] = {}  # the op table: name -> definition
@@ -97,13 +98,14 @@ def op(name=None, *, n_tensors=1, promote=SAME, grad_name=None, saves=(), differ
 class _Kernel:
     """One op specialised to static params and input signature; `pure` is what JAX differentiates."""
 
-    __slots__ = ("op", "pure", "jitted", "key", "out_dtype", "names")
+    __slots__ = ("op", "pure", "jitted", "key", "out_dtype", "names", "grad_out")
 
     def __init__(self, op_def, params, sig, compute, result):
         self.op = op_def
         self.key = (op_def.name, params, sig)
         self.out_dtype = result
         self.names = None
+        self.grad_out = result is not None and (result.is_floating_point or result.is_complex)
         fn = op_def.fn
         kw = dict(params)
         cdt = D._jnp_dtype(compute) if compute is not None else None
@@ -217,7 +219,7 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
         result = _Tensor._make(out)
         if op_def.is_view:
             _views._attach(result, args[0], k)
-        if record and (out.dtype.kind in "fc" or out.dtype == jnp.bfloat16):
+        if record and k.grad_out:
             _record(op_def, k, args, values, params, (result,))
         return result
     results = tuple(_Tensor._make(o) for o in out)
@@ -255,13 +257,22 @@ def _record(op_def, k, args, values, params, outputs, name=None):
     meta = tuple((o._value.shape, o._value.dtype) for o in outputs)
     node = Node(k, values, edges, saved_versions, meta, name)
     node._saves_tensors = bool(wanted)
-    node.fragment = (k.key, tuple(v.shape if hasattr(v, "shape") else None for v in values),
-                     tuple(e is not None for e in edges))
+    if _anomaly._STATE.enabled:
+        _anomaly._record_traceback(node)
+    # node.fragment (the structure key) is derived lazily by the engine: most graphs are built far more
+    # often than their backward's key is needed for the first time
+    if len(outputs) == 1:
+        outputs[0]._grad_fn = node
+        return node
     for i, o in enumerate(outputs):
-        if o._value.dtype.kind in "fc" or o._value.dtype == jnp.bfloat16:
+        if _grad_dtype(o._value.dtype):
             o._grad_fn = node
             o._output_nr = i
     return node
+
+
+def _grad_dtype(np_dtype) -> bool:
+    return np_dtype.kind in "fc" or np_dtype == jnp.bfloat16
 
 
 def _commit_inplace(op_def, k, args, values, out, params, target):

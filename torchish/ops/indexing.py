@@ -185,7 +185,7 @@ def setitem(self, index, value):
             if not isinstance(i, builtins.bool)
         )
         spec = tuple(s for s in spec if s[0] != "n")
-        name = "CopySlices"
+        name = "torch::autograd::CopySlices"
         arrays = []
     else:
         probe = _advanced(self, idx)

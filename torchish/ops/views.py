@@ -98,7 +98,8 @@ def _propagate_grad_fn(view) -> None:
     k = _ChainKernel(pure, ("copy_slices", tuple(c.key for c in chain), op_node.kernel.key))
     edges = (R._edge(base),) + op_node.next_edges[1:]
     saved = (base_old,) + op_node.saved[1:]
-    node = Node(k, saved, edges, op_node.saved_versions, ((base._value.shape, base._value.dtype),), "CopySlices")
+    node = Node(k, saved, edges, op_node.saved_versions, ((base._value.shape, base._value.dtype),),
+                "torch::autograd::CopySlices")
     node.fragment = (k.key, tuple(getattr(s, "shape", None) for s in saved), tuple(e is not None for e in edges))
     base._grad_fn = node
     base._output_nr = 0

@@ -1,0 +1,51 @@
+"""Autograd extras: the core MLP step with a register_hook on the hidden layer, against torch (1 thread).
+
+A hook splits the lowered backward into two segments (Python runs the hook between them); it must never
+cause a recompile per step. Run: python benchmarks/bench_autograd.py
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+import torchish
+
+from bench_core import timeit
+
+torch.set_num_threads(1)
+
+
+def make(m, hooked):
+    rng = np.random.default_rng(0)
+    x = m.tensor(rng.standard_normal((128, 784), dtype=np.float32))
+    w1 = m.tensor(rng.standard_normal((784, 256), dtype=np.float32) * 0.05, requires_grad=True)
+    w2 = m.tensor(rng.standard_normal((256, 10), dtype=np.float32) * 0.05, requires_grad=True)
+
+    def step():
+        w1.grad = None
+        w2.grad = None
+        h = m.tanh(x @ w1)
+        if hooked:
+            h.register_hook(lambda g: g * 0.5)
+        (h @ w2).sum().backward()
+        return w1.grad
+
+    return step
+
+
+def main():
+    print(f"{'case':34} {'torch':>10} {'torchish':>10} {'ish/torch':>10} {'compiles/step':>14}")
+    for hooked in (False, True):
+        ts, ti = make(torch, hooked), make(torchish, hooked)
+        t = timeit(ts)
+        ti()
+        before = torchish.autograd.stats()["compiles"]
+        i = timeit(lambda: ti()._value.block_until_ready(), reps=50)
+        per_step = (torchish.autograd.stats()["compiles"] - before) / 50
+        name = "MLP step + hidden register_hook" if hooked else "MLP step"
+        print(f"{name:34} {t * 1e6:9.1f}us {i * 1e6:9.1f}us {i / t:9.2f}x {per_step:14.2f}")
+
+
+if __name__ == "__main__":
+    main()
