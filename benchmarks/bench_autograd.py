@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from bench_core import timeit
 
 import torchish
-
-from bench_core import timeit
 
 torch.set_num_threads(1)
 

@@ -7,8 +7,8 @@ reaches (`covers`), so test_ops.py can check that no op of the table goes untest
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from hypothesis import strategies as st
 

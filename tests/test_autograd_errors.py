@@ -133,6 +133,23 @@ def c_leaf_inplace_under_no_grad_is_fine(m):
     return x, x._version
 
 
+@case
+def c_leaf_inplace_checked_before_shapes(m):
+    _x(m, ()).add_(m.ones(3))
+
+
+@case
+def c_view_of_leaf_inplace_checked_before_shapes(m):
+    _x(m)[0].add_(m.ones(3))
+
+
+@case
+def c_inplace_with_overlapping_input(m):
+    x = m.zeros(())
+    v = x[None]
+    v.add_(x)
+
+
 # ------------------------------------------------------------------------------------------------
 # in-place on a view of a leaf
 
@@ -324,6 +341,54 @@ def c_saved_result_after_free(m):
     y = x.exp()
     y.sum().backward()
     return y.grad_fn._saved_result
+
+
+@case
+def c_backward_twice_through_view_inplace(m):
+    y = _x(m) + 2
+    v = y[0]
+    v.add_(2)
+    v.backward()
+    v.backward()
+
+
+@case
+def c_backward_twice_through_setitem(m):
+    y = _x(m) + 2
+    y[0] = 5.0
+    y.sum().backward()
+    y.sum().backward()
+
+
+@case
+def c_backward_twice_through_create_graph_result(m):
+    x = _x(m)
+    (g,) = m.autograd.grad((x * x).sum(), x, create_graph=True)
+    g.sum().backward()
+    g.sum().backward()
+
+
+@case
+def c_backward_twice_through_create_graph_exp(m):
+    x = _x(m)
+    (g,) = m.autograd.grad(x.exp().sum(), x, create_graph=True)
+    m.autograd.grad(g.sum(), x)
+    m.autograd.grad(g.sum(), x)
+
+
+@case
+def c_grad_of_freed_root_with_respect_to_itself(m):
+    y = _x(m, ()) / 2
+    y.backward()
+    return m.autograd.grad(y, y)
+
+
+@case
+def c_grad_with_respect_to_output_of_freed_node(m):
+    y = _x(m, ()) / 2
+    z = y * 3
+    z.backward()
+    return m.autograd.grad(z, y)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -963,6 +1028,80 @@ def c_nonleaf_inplace_under_no_grad_keeps_grad_fn(m):
     with m.no_grad():
         y.add_(1)
     return y
+
+
+# ------------------------------------------------------------------------------------------------
+# op errors the autograd state machine runs into (shapes, indexing, views)
+
+
+@case
+def c_setitem_value_shape_mismatch(m):
+    x = m.zeros(3)
+    x[0] = m.zeros(3)
+
+
+@case
+def c_setitem_value_with_leading_ones(m):
+    x = m.zeros(3)
+    x[0] = m.ones(1, 1)
+    return x
+
+
+@case
+def c_getitem_0d_negative_index(m):
+    return m.zeros(())[-1]
+
+
+@case
+def c_getitem_0d_slice(m):
+    return m.zeros(())[1:]
+
+
+@case
+def c_getitem_0d_long_index(m):
+    return m.zeros(())[m.tensor([0, 1])]
+
+
+@case
+def c_setitem_long_index_out_of_bounds_writes_first(m):
+    y = _x(m, ()) + 2
+    v = y.reshape((1,))
+    try:
+        v[m.tensor([0, 1])] = 1.25
+        raised = None
+    except IndexError as e:
+        raised = str(e)
+    return raised, y.detach().clone(), v.detach().clone()
+
+
+@case
+def c_unbind_0d(m):
+    return m.zeros(()).unbind(0)
+
+
+@case
+def c_sum_dim_0_of_0d(m):
+    return _x(m, ()).sum(0), _x(m, ()).sum(-1, keepdim=True)
+
+
+@case
+def c_view_of_transposed(m):
+    return m.zeros(2, 3).t().view(6)
+
+
+@case
+def c_copy_broadcast_mismatch(m):
+    m.zeros(3).copy_(m.zeros(2, 3))
+
+
+@case
+def c_broadcast_mismatch_message(m):
+    return m.ones(3, 2) + m.ones(2, 3)
+
+
+@case
+def c_inplace_broadcast_mismatch_message(m):
+    return m.ones(3, 2).add_(m.ones(2, 3))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -19,6 +19,10 @@ gradient at version 1): for those the machine compares how much the version has 
 
 Shapes come from a small pool ((), (3,), (2, 3) and what ops make of them) because every new shape costs
 JAX a compile.
+
+DIVISION: denominators are kept away from zero (``b * b + 0.5``). A value that is analytically zero can be
+exactly 0 in torch and a few ulp in JAX (``d(x/x)/dx`` is ``1/x - x/x**2``, rounded differently), and
+dividing by it turns an ulp into inf-vs-finite; that is float rounding, not autograd state.
 """
 
 from __future__ import annotations
@@ -80,7 +84,7 @@ BINARY = {
     "add": lambda m, a, b: a + b,
     "sub": lambda m, a, b: m.sub(a, b),
     "mul": lambda m, a, b: a * b,
-    "div": lambda m, a, b: a / b,
+    "div": lambda m, a, b: a / (b * b + 0.5),  # denominators away from 0 (see DIVISION below)
     "matmul": lambda m, a, b: a @ b,
     "cat0": lambda m, a, b: m.cat([a, b]),
     "cat-1": lambda m, a, b: m.cat([a, b], dim=-1),
@@ -92,14 +96,14 @@ SCALAR_BINARY = {
     "rsub": lambda a, s: s - a,
     "mul": lambda a, s: a * s,
     "div": lambda a, s: a / s,
-    "rdiv": lambda a, s: s / a,
+    "rdiv": lambda a, s: s / (a * a + 0.5),
 }
 
 INPLACE = {
     "add_": lambda a, b: a.add_(b),
     "sub_": lambda a, b: a.sub_(b),
     "mul_": lambda a, b: a.mul_(b),
-    "div_": lambda a, b: a.div_(b),
+    "div_": lambda a, b: a.div_(b * b + 0.5),
     "iadd": lambda a, b: a.__iadd__(b),
     "imul": lambda a, b: a.__imul__(b),
     "copy_": lambda a, b: a.copy_(b),

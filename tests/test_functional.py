@@ -13,12 +13,14 @@ import numpy as np
 import pytest
 import torch
 import torch.autograd.functional  # noqa: F401
+import torch.func  # noqa: F401
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import torchish
 import torchish.autograd.functional  # noqa: F401
+import torchish.func  # noqa: F401
 
 FEW = settings(max_examples=max(10, settings().max_examples // 3))
 TOL = {"float32": (2e-5, 2e-5), "float64": (1e-9, 1e-10), "int64": (0, 0), "bool": (0, 0)}
@@ -285,6 +287,11 @@ ERROR_CASES = {
     "vhp v None": lambda m: AF(m).vhp(lambda x: (x * x).sum(), _t(m, 3)),
     "vhp strict linear": lambda m: AF(m).vhp(lambda x: (x * 2).sum(), _t(m, 3), _t(m, 3), strict=True),
     "hvp strict linear": lambda m: AF(m).hvp(lambda x: (x * 2).sum(), _t(m, 3), _t(m, 3), strict=True),
+    "inside vmap": lambda m: m.func.vmap(lambda x: AF(m).jacobian(lambda t: t.sin() * t.sum(), x))(_t(m, 2, 3)),
+    "inside grad": lambda m: m.func.grad(lambda x: AF(m).hessian(lambda t: (t.sin() * t).sum(), x).sum())(_t(m, 3)),
+    "inside grad, create_graph": lambda m: m.func.grad(
+        lambda x: AF(m).jvp(lambda t: t.sin(), x, m.ones(3), create_graph=True)[1].sum()
+    )(_t(m, 3)),
 }
 
 

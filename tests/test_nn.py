@@ -137,6 +137,12 @@ def _specs(m):
             n.ReplicationPad1d((1, 0)),
             n.CircularPad2d(1),
         ),
+        "rnn": lambda: n.RNN(3, 4, 2, nonlinearity="relu", batch_first=True, bidirectional=True),
+        "lstm": lambda: n.LSTM(3, 5, proj_size=2, bias=False),
+        "gru": lambda: n.GRU(3, 4, dropout=0.5, num_layers=2),
+        "cells": lambda: n.ModuleList(
+            [n.RNNCell(3, 4, nonlinearity="relu"), n.LSTMCell(2, 3), n.GRUCell(2, 2, bias=False)]
+        ),
         "nested": lambda: n.Sequential(n.Linear(2, 3), n.ReLU(), n.Sequential(n.Linear(3, 3), n.Tanh())),
         "ordered": lambda: n.Sequential(collections.OrderedDict(a=n.Linear(2, 2), b=n.Dropout())),
         "modulelist": lambda: n.ModuleList([n.Linear(2, 2) for _ in range(3)] + [n.ReLU()]),
@@ -673,6 +679,45 @@ def test_batchnorm_running_stats_and_momentum_none():
         return outs, dict(bn.state_dict()), dict(bn1.state_dict())
 
     check(scenario, rtol=1e-5, atol=1e-6)
+
+
+RNNS = [
+    ("RNN", (3, 4), {}, (5, 2, 3)),
+    ("RNN", (3, 4, 2), {"batch_first": True, "nonlinearity": "relu"}, (2, 5, 3)),
+    ("RNN", (3, 4), {"bidirectional": True}, (5, 3)),
+    ("GRU", (3, 4, 2), {"bidirectional": True}, (5, 2, 3)),
+    ("GRU", (3, 4), {"batch_first": True, "bias": False}, (2, 5, 3)),
+    ("LSTM", (3, 4), {}, (5, 2, 3)),
+    ("LSTM", (3, 4, 2), {"batch_first": True, "bidirectional": True}, (2, 5, 3)),
+    ("LSTM", (3, 4), {"proj_size": 2}, (5, 2, 3)),
+    ("LSTM", (3, 4), {}, (5, 3)),
+    ("GRU", (3, 4, 3), {"dropout": 0.4}, (5, 2, 3)),
+    ("RNNCell", (3, 4), {}, (2, 3)),
+    ("LSTMCell", (3, 4), {}, (2, 3)),
+    ("GRUCell", (3, 4), {}, (3,)),
+    ("RNNCell", (3, 4), {"nonlinearity": "relu", "bias": False}, (2, 3)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(RNNS)))
+@given(x=st.data())
+@settings(max_examples=2)
+def test_recurrent(case, x):
+    cls, args, kw, shape = RNNS[case]
+    xa = x.draw(arrays(shape, -2, 2))
+
+    def scenario(m):
+        m.manual_seed(case)
+        mod = getattr(m.nn, cls)(*args, **kw)
+        inp = m.tensor(xa, requires_grad=True)
+        out = mod(inp)
+        flat = []
+        for o in out if isinstance(out, tuple) else (out,):
+            flat += list(o) if isinstance(o, tuple) else [o]
+        sum((f * (i + 1)).sum() for i, f in enumerate(flat)).backward()
+        return flat, inp.grad, [p.grad for p in mod.parameters()]
+
+    check(scenario, rtol=1e-4, atol=1e-5)
 
 
 # ------------------------------------------------------------------------- training end to end

@@ -9,51 +9,195 @@ _jax.config.update("jax_enable_x64", True)
 # torch computes float32 matmuls in full float32 (no TF32) unless told otherwise.
 _jax.config.update("jax_default_matmul_precision", "highest")
 
+# ruff: noqa: I001  (import order matters: the Tensor and the op table come before what builds on them)
 from . import _dtype  # noqa: E402
 from ._dtype import (  # noqa: E402,F401
-    bfloat16, bool, complex64, complex128, dtype, float16, float32, float64, get_default_dtype, int8, int16,
-    int32, int64, promote_types, set_default_dtype, uint8,
+    bfloat16,
+    bool,
+    complex64,
+    complex128,
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    promote_types,
+    set_default_dtype,
+    uint8,
 )
 from ._device import device  # noqa: E402,F401
 from ._tensor import Size, Tensor  # noqa: E402,F401
 from . import ops as _ops  # noqa: E402
 from .ops import OPS as _OPS  # noqa: E402
+from .ops import bitwise_and, bitwise_or, bitwise_xor, fmod, logical_and, logical_or, remainder  # noqa: E402,F401
 from .ops.basic import clone  # noqa: E402,F401
 from .ops.creation import (  # noqa: E402,F401
-    arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace, ones,
-    ones_like, range, scalar_tensor, tensor, zeros, zeros_like,
+    arange,
+    as_tensor,
+    asarray,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    ones,
+    ones_like,
+    range,
+    scalar_tensor,
+    tensor,
+    zeros,
+    zeros_like,
 )
 from .ops.linalg import addmm, bmm, dot, einsum, ger, matmul, mm, mv, outer  # noqa: E402,F401
 from .ops.pointwise import (  # noqa: E402,F401
-    abs, acos, add, asin, atan, ceil, clamp, clip, cos, cosh, div, eq, erf, exp, expm1, floor, frac, ge, greater,
-    greater_equal, gt, le, less, less_equal, log, log1p, log2, log10, logical_not, lt, maximum, minimum, mul, ne,
-    neg, not_equal, pow, reciprocal, relu, round, rsqrt, rsub, sigmoid, sign, sin, sinh, sqrt, square, sub, tan,
-    tanh, trunc, where,
+    abs,
+    acos,
+    add,
+    asin,
+    atan,
+    ceil,
+    clamp,
+    clip,
+    cos,
+    cosh,
+    div,
+    eq,
+    erf,
+    exp,
+    expm1,
+    floor,
+    frac,
+    ge,
+    greater,
+    greater_equal,
+    gt,
+    le,
+    less,
+    less_equal,
+    log,
+    log1p,
+    log2,
+    log10,
+    logical_not,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    ne,
+    neg,
+    not_equal,
+    pow,
+    reciprocal,
+    relu,
+    round,
+    rsqrt,
+    rsub,
+    sigmoid,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    square,
+    sub,
+    tan,
+    tanh,
+    trunc,
+    where,
 )
 from .ops.reduction import (  # noqa: E402,F401
-    all, amax, amin, any, argmax, argmin, cumprod, cumsum, log_softmax, logsumexp, max, mean, min, nansum, nonzero,
-    prod, softmax, std, sum, var,
-)
-from .ops.shape import (  # noqa: E402,F401
-    atleast_2d, broadcast_to, cat, chunk, concat, concatenate, diagonal, expand, flatten, flip, hstack, narrow,
-    permute, repeat, reshape, roll, select, split, squeeze, stack, swapaxes, swapdims, t, transpose, tril, triu,
-    unbind, unflatten, unsqueeze, view, vstack,
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    cumprod,
+    cumsum,
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    nansum,
+    nonzero,
+    prod,
+    softmax,
+    std,
+    sum,
+    var,
 )
 from .ops.selection import (  # noqa: E402,F401
-    addcdiv, addcmul, argsort, atan2, gather, index_select, isfinite, isinf, isnan, lerp, masked_fill, masked_select,
-    nan_to_num, norm, scatter, scatter_add, sort, topk,
+    addcdiv,
+    addcmul,
+    argsort,
+    atan2,
+    gather,
+    index_select,
+    isfinite,
+    isinf,
+    isnan,
+    lerp,
+    masked_fill,
+    masked_select,
+    nan_to_num,
+    norm,
+    scatter,
+    scatter_add,
+    sort,
+    topk,
 )
-from .ops import bitwise_and, bitwise_or, bitwise_xor, fmod, logical_and, logical_or, remainder  # noqa: E402,F401
-from . import autograd  # noqa: E402
+from .ops.shape import (  # noqa: E402,F401
+    atleast_2d,
+    broadcast_to,
+    cat,
+    chunk,
+    concat,
+    concatenate,
+    diagonal,
+    expand,
+    flatten,
+    flip,
+    hstack,
+    narrow,
+    permute,
+    repeat,
+    reshape,
+    roll,
+    select,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    swapdims,
+    t,
+    transpose,
+    tril,
+    triu,
+    unbind,
+    unflatten,
+    unsqueeze,
+    view,
+    vstack,
+)
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402,F401
-from .autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled  # noqa: E402,F401
 from .autograd.anomaly import (  # noqa: E402,F401
-    is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_anomaly_enabled,
 )
+from .autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled  # noqa: E402,F401
 from ._printing import get_printoptions, printoptions, set_printoptions  # noqa: E402,F401
 from ._random import *  # noqa: E402,F401,F403
 from ._random import TENSOR_METHODS as _RANDOM_METHODS  # noqa: E402
-from . import random  # noqa: E402,F401
+from . import autograd, func, nn, optim, random, testing  # noqa: E402,F401
+from .func import vmap  # noqa: E402,F401
 
 for _name, _fn in _RANDOM_METHODS.items():
     setattr(Tensor, _name, _fn)
@@ -84,9 +228,9 @@ def numel(input: Tensor) -> int:
 
 
 def result_type(tensor1, tensor2) -> dtype:
-    t = [x for x in (tensor1, tensor2) if isinstance(x, Tensor)]
-    s = [x for x in (tensor1, tensor2) if not isinstance(x, Tensor)]
-    return _dtype._result_type([x.dtype for x in t if x.dim()], [x.dtype for x in t if not x.dim()], s)
+    ts = [x for x in (tensor1, tensor2) if isinstance(x, Tensor)]
+    scalars = [x for x in (tensor1, tensor2) if not isinstance(x, Tensor)]
+    return _dtype._result_type([x.dtype for x in ts if x.dim()], [x.dtype for x in ts if not x.dim()], scalars)
 
 
 def can_cast(from_: dtype, to: dtype) -> bool:

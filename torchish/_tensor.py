@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import warnings
 import weakref
-from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -389,7 +388,7 @@ class Tensor:
 
     def _scalar(self, what: str):
         if self.numel() != 1:
-            raise TypeError(f"only one element tensors can be converted to Python scalars")
+            raise TypeError("only one element tensors can be converted to Python scalars")
         return self.item()
 
     def __len__(self) -> int:

@@ -130,6 +130,8 @@ class _Plan:
             reads = tuple((o, (1, k, 0)) for o in range(len(n.out_meta)) for k in self.tindex.get((id(n), o), ()))
             op = getattr(n.kernel, "op", None)
             tie = create_graph and op is not None and op.grad_keeps_input
+            if callable(tie):
+                tie = tie(n)
             out.append((i, n.kernel.pure, diff, tuple(dests[j] for j in diff), len(n.out_meta), n.out_meta,
                         reads, skip, tie))
         return tuple(out)
@@ -350,7 +352,7 @@ def _check_hook_result(r, g):
         raise TypeError(f"expected Tensor or None (got {type(r).__name__})")
     if tuple(r.shape) != tuple(g.shape):
         raise RuntimeError(
-            f"hook 'hook' has changed the size of value"
+            "hook 'hook' has changed the size of value"
         )
     return r
 

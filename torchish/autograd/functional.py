@@ -78,6 +78,7 @@ def _tuple_postprocess(res, to_unpack):
 
 def _grad_preprocess(inputs, create_graph, need_graph):
     # a new Tensor object even for inputs the function also closes over (pytorch issue 32576)
+    _not_in_transform(inputs)
     res = []
     for inp in inputs:
         if create_graph and inp.requires_grad:
@@ -247,8 +248,23 @@ class _Trace:
         return J.apply(tag, self.closed, self.fn, self.arrays + list(extra), build, sources=sources, names=names)
 
 
+_IN_TRANSFORM = (
+    "You are attempting to call Tensor.requires_grad_() (or perhaps using torch.autograd.functional.* APIs) inside "
+    "of a function being transformed by a functorch transform. This is unsupported, please attempt to use the "
+    "functorch transforms (e.g. grad, vjp, jacrev, jacfwd, hessian) or call requires_grad_() outside of a function "
+    "being transformed instead."
+)
+
+
+def _not_in_transform(inputs) -> None:
+    # tracer-valued inputs mean a torch.func transform is tracing us: torch refuses this nesting
+    if any(J.is_tracer(i._value) for i in inputs):
+        raise RuntimeError(_IN_TRANSFORM)
+
+
 def _check_grad_dtypes(inputs) -> None:
-    """The error torch's preprocessing raises for inputs that cannot require grad."""
+    """The errors torch's preprocessing (requires_grad_ on each input) raises."""
+    _not_in_transform(inputs)
     for inp in inputs:
         inp.detach().requires_grad_(True)
 
@@ -441,6 +457,7 @@ def jacobian(
                 "Computing Jacobian using forward-AD or forward-over-reverse Hessian isonly implemented for "
                 "`vectorize=True`."
             )
+        _not_in_transform(inputs)
         for inp in inputs:
             if not (inp.is_floating_point() or inp.is_complex()):
                 raise ValueError(f"Expected primal to be floating point or complex, but got: {inp.dtype}")
@@ -592,6 +609,7 @@ def hessian(
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
     forward = outer_jacobian_strategy == "forward-mode"
     if not (create_graph or strict) and (not forward or vectorize):
+        _not_in_transform(inputs)
         for inp in inputs:
             if not forward:
                 inp.detach().requires_grad_(True)
@@ -615,14 +633,12 @@ def hessian(
         _check_requires_grad(jac, "jacobian", strict=strict)
         return jac
 
-    res = jacobian(
-        jac_func,
-        inputs,
-        create_graph=create_graph,
-        strict=strict,
-        vectorize=vectorize,
-        strategy=outer_jacobian_strategy,
-    )
+    if forward:  # torch's errors for forward mode; the traced path handles the rest
+        res = jacobian(
+            jac_func, inputs, create_graph=create_graph, strict=strict, vectorize=vectorize, strategy="forward-mode"
+        )
+    else:  # on the tape throughout: the function could not be traced, or the tape is asked for
+        res = _jacobian_tape(jac_func, inputs, create_graph, strict, vectorize)
     return _tuple_postprocess(res, (is_inputs_tuple, is_inputs_tuple))
 
 

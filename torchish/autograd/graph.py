@@ -8,7 +8,8 @@ gradient goes next. It never holds a backward formula of its own.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _FREED = object()
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import builtins
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
+from ..autograd import anomaly as _anomaly
 from ..autograd import grad_mode as _gm
 from ..autograd.graph import Node
-from ..autograd import anomaly as _anomaly
 from . import views as _views
 
 OPS: dict[str, OpDef] = {}  # the op table: name -> definition

@@ -125,7 +125,8 @@ def _advanced(self, idx):
             size = self.shape[dim]
             bad = v[(v >= size) | (v < -size)]
             if bad.size:
-                raise IndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {dim} with size {size}")
+                first = int(bad.reshape(-1)[0])
+                raise IndexError(f"index {first} is out of bounds for dimension {dim} with size {size}")
             spec.append(("t", len(arrays)))
             arrays.append(i)
             dim += 1

@@ -9,8 +9,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from ._registry import BINARY, COMPARE, FLOAT, SAME, _Tensor, op
 from . import _registry as R
+from ._registry import BINARY, COMPARE, FLOAT, SAME, op
 
 
 def _broadcast_check(args, params):

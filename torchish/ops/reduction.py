@@ -72,7 +72,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     return jnp.prod(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
 
 
-R.OPS["prod"].grad_keeps_input = True
+# torch's prod backward reads its input, except for a 0-dim input where it returns grad as is
+R.OPS["prod"].grad_keeps_input = lambda node: getattr(node.saved[0], "ndim", 0) > 0
 
 
 @op(promote=SAME, grad_name="AmaxBackward0", saves=((0, -1),), check=_check_dims)
