@@ -31,8 +31,14 @@ def _mlp(m):
 def _cnn(m):
     n = m.nn
     return n.Sequential(
-        n.Conv2d(1, 8, 3, padding=1), n.ReLU(), n.MaxPool2d(2), n.Conv2d(8, 16, 3, padding=1), n.ReLU(),
-        n.MaxPool2d(2), n.Flatten(), n.Linear(16 * 7 * 7, 10),
+        n.Conv2d(1, 8, 3, padding=1),
+        n.ReLU(),
+        n.MaxPool2d(2),
+        n.Conv2d(8, 16, 3, padding=1),
+        n.ReLU(),
+        n.MaxPool2d(2),
+        n.Flatten(),
+        n.Linear(16 * 7 * 7, 10),
     )
 
 
@@ -54,8 +60,11 @@ def _framework_step(m, model_name: str, opt_name: str, x: np.ndarray, y: np.ndar
     build, _ = MODELS[model_name]
     m.manual_seed(0)
     net = build(m)
-    opt = (m.optim.SGD(net.parameters(), lr=0.01, momentum=0.9) if opt_name == "sgd"
-           else m.optim.Adam(net.parameters(), lr=1e-3))
+    opt = (
+        m.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+        if opt_name == "sgd"
+        else m.optim.Adam(net.parameters(), lr=1e-3)
+    )
     loss_fn = m.nn.CrossEntropyLoss()
     xt, yt = m.tensor(x), m.tensor(y)
 
@@ -128,7 +137,9 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=50)
     args = ap.parse_args()
     rng = np.random.default_rng(0)
-    print(f"{'model':5} {'opt':5} {'torch ms':>9} {'torchish ms':>12} {'jax ms':>8} {'ish/torch':>10} {'jax/torch':>10}")
+    print(
+        f"{'model':5} {'opt':5} {'torch ms':>9} {'torchish ms':>12} {'jax ms':>8} {'ish/torch':>10} {'jax/torch':>10}"
+    )
     for model_name, (_, shape) in MODELS.items():
         x = rng.standard_normal(shape).astype(np.float32)
         y = rng.integers(0, 10, shape[0]).astype(np.int64)
@@ -136,8 +147,10 @@ def main() -> None:
             t_torch = _time(_framework_step(torch, model_name, opt_name, x, y), args.steps)
             t_ish = _time(_framework_step(torchish, model_name, opt_name, x, y), args.steps)
             t_jax = _time(_jax_step(model_name, opt_name, x, y), args.steps)
-            print(f"{model_name:5} {opt_name:5} {t_torch:9.3f} {t_ish:12.3f} {t_jax:8.3f} {t_ish / t_torch:10.2f} "
-                  f"{t_jax / t_torch:10.2f}")
+            print(
+                f"{model_name:5} {opt_name:5} {t_torch:9.3f} {t_ish:12.3f} {t_jax:8.3f} {t_ish / t_torch:10.2f} "
+                f"{t_jax / t_torch:10.2f}"
+            )
 
 
 if __name__ == "__main__":

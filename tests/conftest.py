@@ -42,3 +42,30 @@ settings.register_profile(
     suppress_health_check=_SUPPRESS,
 )
 settings.load_profile(PROFILE)
+
+
+# Known divergences from torch that are not fixed yet. Each stays an expected failure, listed by test id
+# in known_divergences.txt with the issue that tracks it; strict, so a fixed one fails until it is removed
+# from the list. Hypothesis-driven entries (marked "flaky") are not strict: their inputs vary per run.
+def _known_divergences():
+    import pathlib
+
+    path = pathlib.Path(__file__).with_name("known_divergences.txt")
+    out = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                test_id, _, reason = line.partition("  # ")
+                out[test_id.strip()] = reason.strip() or "known divergence from torch"
+    return out
+
+
+def pytest_collection_modifyitems(config, items):
+    import pytest
+
+    known = _known_divergences()
+    for item in items:
+        reason = known.get(item.nodeid)
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(reason=reason, strict="flaky" not in reason))

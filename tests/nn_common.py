@@ -6,22 +6,13 @@ import warnings
 
 import numpy as np
 import torch
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import torchish
 import torchish.nn
 import torchish.optim
-
-# torchish's namespace may not export these yet while the core wires its random module in
-if not hasattr(torchish.Tensor, "uniform_"):
-    from torchish import _random
-
-    for _name, _fn in _random.TENSOR_METHODS.items():
-        setattr(torchish.Tensor, _name, _fn)
-for _name in ("manual_seed",):
-    if not hasattr(torchish, _name):
-        from torchish import _random
-
-        setattr(torchish, _name, getattr(_random, _name))
 
 MODULES = (torch, torchish)
 
@@ -101,3 +92,36 @@ def check(scenario, *args, rtol=1e-5, atol=1e-6, exact=False, warns=True, **kwar
     if warns:
         assert got_w == want_w, f"warnings differ:\n{got_w}\n{want_w}"
     return got
+
+
+FEW = settings(max_examples=max(3, settings().max_examples // 20))
+
+
+def floats(lo=-3.0, hi=3.0):
+    return st.floats(lo, hi, width=32, allow_nan=False, allow_infinity=False)
+
+
+def _flush(a):
+    """No tiny values: XLA's CPU backend flushes subnormals to zero, torch keeps them."""
+    return np.where(np.abs(a) < 1e-6, np.float32(0), a).astype(np.float32)
+
+
+def arrays(shape, lo=-3.0, hi=3.0):
+    return hnp.arrays(np.float32, shape, elements=floats(lo, hi)).map(_flush)
+
+
+def leaf(m, a, requires_grad=True):
+    a = np.asarray(a)
+    return m.tensor(a, requires_grad=requires_grad and a.dtype.kind == "f")
+
+
+def fwd_bwd(m, fn, *arrays, grad=None):
+    """fn(m, F, *tensors) -> output; returns output and the gradients of every float input."""
+    grad = grad if grad is not None else [np.asarray(a).dtype.kind == "f" for a in arrays]
+    xs = [leaf(m, a, g) for a, g in zip(arrays, grad)]
+    out = fn(m, m.nn.functional, *xs)
+    y = out[0] if isinstance(out, tuple) else out
+    if y.requires_grad:
+        w = np.linspace(0.5, 1.5, max(y.numel(), 1), dtype=np.float32).reshape(tuple(y.shape))
+        (y * m.tensor(w)).sum().backward()
+    return out, [x.grad if g else None for x, g in zip(xs, grad)]

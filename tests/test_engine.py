@@ -663,3 +663,282 @@ def test_grad_mode_inside_backward_hook(a, k):
         return modes
 
     check(fn, a, k)
+
+
+# ------------------------------------------------------------------------------------------------
+# state the autograd state machine found wanting: each a small scenario against torch
+
+
+@FEW
+@given(arrays((3,)))
+def test_detach_shares_storage(a):
+    def fn(m, a):
+        x = leaf(m, a, requires_grad=False)
+        d = x.detach()
+        x.exp_()
+        after_base_write = d.clone()
+        d.add_(1)
+        return after_base_write, x, d, x._version, d._version
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_leaf_that_stopped_requiring_grad_gets_no_grad(a):
+    def fn(m, a):
+        x, w = leaf(m, a), leaf(m, a)
+        y = x * 2 + w
+        z = x * 3 + w
+        x.requires_grad_(False)
+        y.sum().backward()
+        w.detach_()
+        z.sum().backward()
+        return x.grad, w.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_backward_inputs_non_leaf_sets_retains_grad(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        y = x * 2
+        before = y.retains_grad
+        (y * y).sum().backward(inputs=[y])
+        return before, y.retains_grad, x.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_retain_grad_follows_inplace(a):
+    """retain_grad() of a tensor later modified in place reports the gradient of its new value."""
+
+    def fn(m, a):
+        x = leaf(m, a)
+        y = x * 1
+        y.retain_grad()
+        y.mul_(2)
+        (y * y).sum().backward()
+        return y.grad, x.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_retain_grad_of_view_survives_base_inplace(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        y = x + 2
+        v = y[0]
+        v.retain_grad()
+        y.add_(x)
+        (v * 3).backward()
+        return v.grad, x.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_autograd_grad_runs_root_hooks_even_when_input_unreachable(a):
+    def fn(m, a):
+        calls = []
+        x = leaf(m, a)
+        other = leaf(m, a) * 1
+        y = x * 2
+        y.retain_grad()
+        y.register_hook(lambda g: calls.append(g.clone()))
+        res = m.autograd.grad(y, other, grad_outputs=m.ones(3), allow_unused=True)
+        return res, calls, y.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_leaf_hooks_run_for_autograd_grad_inputs(a):
+    def fn(m, a):
+        calls = []
+        x = leaf(m, a)
+        x.register_hook(lambda g: calls.append(g.clone()))
+        x.register_hook(lambda g: g * 3)
+        (g,) = m.autograd.grad((x * x).sum(), x)
+        return g, calls, x.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)), arrays((3,)))
+def test_work_done_before_an_error_is_kept(a, b):
+    """torch raises when it reaches the failing node: hooks and leaves processed before it already ran."""
+
+    def fn(m, a, b):
+        calls = []
+        x, w = leaf(m, a), leaf(m, b)
+        s = (w * 1).sigmoid()
+        s.add_(1)
+        out = s + x * 3
+        out.register_hook(lambda g: calls.append(g.clone()))
+        try:
+            out.sum().backward()
+            raised = None
+        except RuntimeError as e:
+            raised = str(e)
+        return raised, calls, x.grad, w.grad
+
+    check(fn, a, b)
+
+
+@FEW
+@given(arrays((3,)), arrays((3,)))
+def test_work_done_before_a_freed_graph_error_is_kept(a, b):
+    def fn(m, a, b):
+        x, w = leaf(m, a), leaf(m, b)
+        s = (w * 1).exp()
+        out = (s + x * 3).sum()
+        s.sum().backward()
+        try:
+            out.backward()
+            raised = None
+        except RuntimeError as e:
+            raised = str(e)
+        return raised, x.grad, w.grad
+
+    check(fn, a, b)
+
+
+@FEW
+@given(arrays((3,)))
+def test_view_made_in_no_grad_of_requires_grad_tensor(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        y = x * 1
+        with m.no_grad():
+            v = x.unsqueeze(-1)
+            w = y[0:2]
+        return v, w
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_view_grad_fn_after_base_inplace_under_no_grad(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        v = x[None]
+        u = (x * 1).view(3)
+        with m.no_grad():
+            x.add_(1)
+            u._base.mul_(2)
+        return v, u
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_view_requires_grad_follows_base(a):
+    def fn(m, a):
+        x = leaf(m, a, requires_grad=False)
+        v = x.reshape(3)
+        x.requires_grad_(True)
+        return v, v.requires_grad, v.is_leaf
+
+    check(fn, a)
+
+
+def _node_names(fn):
+    if fn is None:
+        return None
+    return fn.name(), tuple((None if f is None else f.name(), k) for f, k in fn.next_functions)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["rsub", "rpow", "index", "zero_", "copy_slices", "mul_scalar", "add_scalar", "matmul_1d_2d"],
+)
+def test_grad_fn_names_and_edges(case):
+    def fn(m):
+        x = m.ones(3, requires_grad=True)
+        if case == "rsub":
+            y = 2 - x
+        elif case == "rpow":
+            y = 2**x
+        elif case == "index":
+            y = x[m.tensor([0, 1])]
+        elif case == "zero_":
+            y = x * 1
+            y.zero_()
+        elif case == "copy_slices":
+            y = x * 1
+            y[0] = 2.0
+        elif case == "mul_scalar":
+            y = x * 2
+        elif case == "add_scalar":
+            y = x + 2
+        else:
+            y = x @ m.ones(3, 2)
+        return _node_names(y.grad_fn), y._version
+
+    check(fn)
+
+
+@pytest.mark.parametrize("op", ["x*x", "exp", "sin", "tanh", "sigmoid", "pow3"])
+def test_create_graph_result_grad_fn(op):
+    """What grad_fn a create_graph gradient reports: torch's backward formulas' own nodes."""
+    ops = {
+        "x*x": lambda x: x * x,
+        "exp": lambda x: x.exp(),
+        "sin": lambda x: x.sin(),
+        "tanh": lambda x: x.tanh(),
+        "sigmoid": lambda x: x.sigmoid(),
+        "pow3": lambda x: x**3,
+    }
+
+    def fn(m):
+        x = m.ones(3, requires_grad=True)
+        (g,) = m.autograd.grad(ops[op](x).sum(), x, create_graph=True)
+        return _node_names(g.grad_fn)
+
+    check(fn)
+
+
+def test_grad_of_input_itself_is_an_ordinary_tensor():
+    def fn(m):
+        x = m.ones((), requires_grad=True)
+        (g,) = m.autograd.grad(x, x)
+        v = g.view(1)
+        v.mul_(2)
+        return g, v, g + 1
+
+    check(fn)
+
+
+def test_relu_of_nan():
+    def fn(m):
+        x = m.tensor([float("nan"), 1.0, -1.0], requires_grad=True)
+        y = m.relu(x)
+        y.sum().backward()
+        z = x.detach().clone().relu_()
+        return y, x.grad, z
+
+    check(fn)
+
+
+def test_subnormal_values():
+    """torch on CPU keeps float32 subnormals; XLA on CPU flushes them to zero."""
+
+    def fn(m):
+        x = m.tensor([1e-45, 1e-40, 1.0], requires_grad=True)
+        y = x / x
+        (x * 1e-3).sum().backward()
+        return y, x * 1, x.grad * 1e-40
+
+    check(fn, rtol=0, atol=0)

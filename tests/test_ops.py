@@ -73,12 +73,14 @@ def _compare(ours, theirs):
 
 
 def _grad_fn_name(t):
-    return None if t.grad_fn is None else type(t.grad_fn).__name__
+    return None if t.grad_fn is None else t.grad_fn.name()
 
 
 def test_every_op_in_the_table_has_a_spec():
     covered = {op for s in SPECS for op in s.ops}
-    missing = sorted(set(OPS) - covered)
+    # the nn ops (conv, pooling, losses, ...) are compared against torch.nn.functional in tests/test_nn.py
+    core = {name for name, d in OPS.items() if not d.fn.__module__.startswith("torchish.ops.nn")}
+    missing = sorted(core - covered)
     assert not missing, f"ops without a differential spec: {missing}"
 
 

@@ -103,20 +103,29 @@ def test_sgd_is_bit_exact_on_large_tensors():
     check(scenario, exact=True)
 
 
-def test_adam_moments_are_bit_exact():
-    """Everything except the sqrt matches torch exactly: first and second moments after several steps."""
+MOMENTS = {
+    "Adam": ({"lr": 0.01, "betas": (0.8, 0.95)}, ["exp_avg", "exp_avg_sq", "step"]),
+    "AdamW_big_beta1": ({"lr": 0.01, "betas": (0.3, 0.95), "amsgrad": True}, ["exp_avg", "max_exp_avg_sq"]),
+    "RMSprop": ({"lr": 0.01, "centered": True, "momentum": 0.9}, ["square_avg", "grad_avg"]),
+    "Adagrad": ({"lr": 0.1, "initial_accumulator_value": 0.3}, ["sum", "step"]),
+}
+
+
+@pytest.mark.parametrize("name", list(MOMENTS))
+def test_moments_are_bit_exact(name):
+    """Everything except the sqrt matches torch exactly: the running moments after several steps."""
     rng = np.random.default_rng(1)
     p0 = rng.standard_normal((37, 53)).astype(np.float32)
     gs = [rng.standard_normal((37, 53)).astype(np.float32) for _ in range(4)]
+    kw, keys = MOMENTS[name]
 
     def scenario(m):
         p = m.nn.Parameter(m.tensor(p0))
-        opt = m.optim.Adam([p], lr=0.01, betas=(0.8, 0.95))
+        opt = getattr(m.optim, name.split("_")[0])([p], **kw)
         for g in gs:
             p.grad = m.tensor(g)
             opt.step()
-        st_ = opt.state[p]
-        return st_["exp_avg"], st_["exp_avg_sq"], st_["step"]
+        return [opt.state[p][k] for k in keys]
 
     check(scenario, exact=True)
 

@@ -190,8 +190,7 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
-        if self._grad_fn is not None and not self._retains_grad and not self._warned_grad:
-            self._warned_grad = True
+        if self._grad_fn is not None and not self._retains_grad:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
                 "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
@@ -210,10 +209,15 @@ class Tensor:
             if not isinstance(new, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(new).__name__}")
             if new.dtype is not self.dtype:
+                from .ops._registry import _type_word
+                from .ops.linalg import _C_NAMES
+
                 raise RuntimeError(
-                    "attempting to assign a gradient with dtype '"
-                    f"{_c10_name(new.dtype)}' to a tensor with dtype '{_c10_name(self.dtype)}'. Please ensure that the "
-                    "gradient and the tensor have the same dtype"
+                    f"attempting to assign a gradient with dtype '{_C_NAMES[new.dtype._name]}' to a tensor with "
+                    f"grad_dtype '{_type_word(self.dtype)}'. The gradient must match the tensor's grad_dtype (defaults "
+                    "to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or "
+                    "None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its "
+                    "gradient may break downstream systems that assume they match."
                 )
             if tuple(new.shape) != tuple(self.shape):
                 raise RuntimeError(

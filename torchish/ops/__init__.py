@@ -34,7 +34,7 @@ _METHODS = {
     "expand_as": shape.expand_as, "unbind": shape.unbind, "split": shape.split, "chunk": shape.chunk,
     "repeat": shape.repeat, "swapaxes": shape.transpose, "swapdims": shape.transpose, "clip": pointwise.clamp,
     "to": basic.to, "type_as": basic.type_as, "type": basic._type, "fill_": basic.fill_, "zero_": basic.zero_,
-    "copy_": basic.copy_, "where": lambda self, condition, y: pointwise.where(condition, self, y),
+    "copy_": basic.copy_, "resize_": basic.resize_, "where": lambda self, condition, y: pointwise.where(condition, self, y),
     "nonzero": reduction.nonzero, "broadcast_to": shape.broadcast_to,
     "greater": pointwise.gt, "greater_equal": pointwise.ge, "less": pointwise.lt, "less_equal": pointwise.le,
     "not_equal": pointwise.ne,

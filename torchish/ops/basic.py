@@ -143,3 +143,23 @@ def copy_(self, src, non_blocking=False):
 
 def _detach_copy(t):
     return R._Tensor._make(t._value)
+
+
+def resize_(self, *sizes, memory_format=None):
+    """Tensor.resize_: keep the leading elements in memory order; new elements are zero (torch leaves them
+    uninitialised)."""
+    from .creation import _size
+
+    shape = _size(sizes)
+    n = 1
+    for d in shape:
+        n *= d
+    flat = self._value.reshape(-1)
+    if n <= flat.size:
+        new = flat[:n]
+    else:
+        new = jnp.concatenate([flat, jnp.zeros((n - flat.size,), flat.dtype)])
+    if self.requires_grad and self._grad_fn is None and self._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    self._set_value(new.reshape(shape))
+    return self

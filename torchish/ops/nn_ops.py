@@ -486,7 +486,7 @@ def one_hot(input, num_classes=-1):
     return jax.nn.one_hot(input, num_classes, dtype=jnp.int64)
 
 
-@op(n_tensors=2, promote=R.FLOAT, grad_name="XlogyBackward0", saves=((0, 1), (0, 1)))
+@op(n_tensors=2, promote=R.FLOAT, grad_name="XlogyBackward0", saves=((0, 1), (0, 1)), method=True)
 def xlogy(input, other):
     return jax.scipy.special.xlogy(input, other)
 

@@ -125,7 +125,8 @@ def _div_promote(compute, params):
     check=_broadcast_check)
 def div(input, other, *, rounding_mode=None):
     if rounding_mode is None:
-        return input / other
+        # the barrier stops XLA from turning `x / s` into `x * (1 / s)`, which rounds differently from torch
+        return input / jax.lax.optimization_barrier(other)
     if rounding_mode == "trunc":
         return jnp.trunc(input / other)
     return jnp.floor_divide(input, other)
@@ -202,7 +203,8 @@ def _abs(x):
 # torch's subgradient of |x| at 0 is sgn(0) = 0; JAX's is 1
 _abs.defjvp(lambda primals, tangents: (jnp.abs(primals[0]), jnp.sign(primals[0]) * tangents[0]))
 abs = _unary("abs", _abs, "AbsBackward0", promote=SAME)
-relu = _unary("relu", lambda x: jnp.where(x > 0, x, jnp.zeros((), x.dtype)), "ReluBackward0", saves=((-1,),),
+# written as "0 where x <= 0" so NaN passes through as in torch, and the derivative at 0 is torch's 0
+relu = _unary("relu", lambda x: jnp.where(x <= 0, jnp.zeros((), x.dtype), x), "ReluBackward0", saves=((-1,),),
               promote=SAME)
 R.OPS["relu"].grad_keeps_input = True
 log2 = _unary("log2", jnp.log2, "Log2Backward0")

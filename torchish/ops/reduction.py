@@ -20,6 +20,8 @@ def _dims(dim, ndim):
     if len(dim) == 0:
         return None
     axes = tuple(_wrap_dim(d, ndim) for d in dim)
+    if ndim == 0:
+        return None  # torch accepts dim 0 / -1 on a 0-dim tensor and reduces nothing
     if len(set(axes)) != len(axes):
         dup = next(a for a in axes if axes.count(a) > 1)
         raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")

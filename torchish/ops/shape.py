@@ -322,6 +322,8 @@ def _slice(input, dim, start, stop, step):
 
 
 def unbind(input, dim=0):
+    if input.dim() == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = _wrap_dim(dim, input.dim())
     n = input.shape[d]
     return tuple(select(input, d, i) for i in range(n))

@@ -12,9 +12,9 @@ from . import _kernels as K
 from .optimizer import (
     Optimizer,
     _check_lr,
+    _commit_steps,
     _get_scalar_dtype,
-    _set_step,
-    _step_value,
+    _next_steps,
     _to_scalar,
     _use_grad_for_differentiable,
 )
@@ -92,7 +92,7 @@ class Adagrad(Optimizer):
             with _gm.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            params, grads, sums, rows = [], [], [], []
+            params, grads, sums, steps = [], [], [], []
             lr = _to_scalar(group["lr"])
             lr = float(lr) if isinstance(lr, Tensor) else lr
             for p in group["params"]:
@@ -105,20 +105,24 @@ class Adagrad(Optimizer):
                     state["step"] = tensor(0.0, dtype=_get_scalar_dtype())
                     state["sum"] = full_like(p, self.defaults["initial_accumulator_value"])
                 sums.append(state["sum"])
-                _set_step(state["step"], _step_value(state["step"]) + 1)
-                step = _step_value(state["step"])
-                clr = lr / (1 + (step - 1) * group["lr_decay"])
-                rows.append([group["weight_decay"], group["eps"], -clr])
+                steps.append(state["step"])
             if not params:
                 continue
-            new_p, new_s = K.adagrad(
+            rows = []
+            new_steps = _next_steps(steps)
+            for step in new_steps:
+                clr = lr / (1 + (step - 1) * group["lr_decay"])
+                rows.append([group["weight_decay"], group["eps"], -clr])
+            new_p, new_s, step_arrays = K.adagrad(
                 tuple(p._value for p in params),
                 tuple(g._value for g in grads),
                 tuple(s._value for s in sums),
+                tuple(t._value for t in steps),
                 np.array(rows, np.float64),
                 maximize=bool(group["maximize"]),
                 weight_decay=group["weight_decay"] != 0,
             )
+            _commit_steps(steps, step_arrays, new_steps)
             for ts, vs in ((params, new_p), (sums, new_s)):
                 for t, v in zip(ts, vs):
                     t._set_value(v)

@@ -12,9 +12,9 @@ from . import _kernels as K
 from .optimizer import (
     Optimizer,
     _check_lr,
+    _commit_steps,
     _get_scalar_dtype,
-    _set_step,
-    _step_value,
+    _next_steps,
     _to_scalar,
     _use_grad_for_differentiable,
 )
@@ -158,10 +158,8 @@ def _adam_group(
     lr, wd, eps = _f(group["lr"]), group["weight_decay"], group["eps"]
     decoupled = bool(group["decoupled_weight_decay"])
     rows = []
-    for step_t in steps:
-        step = _step_value(step_t) + 1
-        _set_step(step_t, step)
-        step = _step_value(step_t)
+    new_steps = _next_steps(steps)
+    for step in new_steps:
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
         step_size = lr / bias_correction1
@@ -169,18 +167,20 @@ def _adam_group(
             [1 - lr * wd if decoupled else wd, 1 - beta1, beta2, 1 - beta2, bias_correction2**0.5, eps, -step_size]
         )
     amsgrad = bool(group["amsgrad"])
-    new_p, new_m, new_v, new_vmax = K.adam(
+    new_p, new_m, new_v, new_vmax, step_arrays = K.adam(
         tuple(p._value for p in params),
         tuple(g._value for g in grads),
         tuple(m._value for m in exp_avgs),
         tuple(v._value for v in exp_avg_sqs),
         tuple(v._value for v in max_sqs) if amsgrad else None,
+        tuple(t._value for t in steps),
         np.array(rows, np.float64),
         maximize=bool(group["maximize"]),
         weight_decay=0 if wd == 0 else (2 if decoupled else 1),
         amsgrad=amsgrad,
         lerp_small=abs(np.float32(1 - beta1)) < 0.5,
     )
+    _commit_steps(steps, step_arrays, new_steps)
     for ts, vs in ((params, new_p), (exp_avgs, new_m), (exp_avg_sqs, new_v)):
         for t, v in zip(ts, vs):
             t._set_value(v)

@@ -39,7 +39,10 @@ required = _RequiredParameter()
 
 def _use_grad_for_differentiable(func: Callable) -> Callable:
     def _use_grad(*args: Any, **kwargs: Any) -> Any:
-        with _gm.set_grad_enabled(bool(args[0].defaults["differentiable"])):
+        if args[0].defaults.get("differentiable"):
+            # the fused kernels update raw arrays; a differentiable step would need the op-by-op form
+            raise NotImplementedError("torchish: optimizers with differentiable=True are not supported")
+        with _gm.no_grad():
             return func(*args, **kwargs)
 
     functools.update_wrapper(_use_grad, func)
@@ -383,13 +386,21 @@ def _step_value(step_t: Tensor) -> float:
     return float(np.asarray(step_t._value))
 
 
-def _set_step(step_t: Tensor, value: float) -> None:
-    """`step_t += 1` done on the host: the count is exact in float32 and torch reads it back as a float."""
-    import jax.numpy as jnp
+def _next_steps(steps: list[Tensor]) -> list[float]:
+    """The counts after `step_t += 1`, computed on the host in the step tensors' dtype (torch reads them
+    back with .item()); the kernels do the increment on the device (see _commit_steps)."""
+    out = []
+    for t in steps:
+        dt = np.dtype(t._value.dtype)
+        out.append(float(np.asarray(_step_value(t), dt) + np.asarray(1, dt)))
+    return out
 
-    arr = jnp.asarray(np.asarray(value, step_t._value.dtype))
-    step_t._set_value(arr)
-    step_t._host_step = (arr, float(np.asarray(value, step_t._value.dtype)))
+
+def _commit_steps(steps: list[Tensor], arrays: tuple, values: list[float]) -> None:
+    # the host mirror answers later reads without a device round trip while the tensor holds this array
+    for t, v, f in zip(steps, arrays, values):
+        t._set_value(v)
+        t._host_step = (v, f)
 
 
 def _check_lr(lr: Any) -> None:

@@ -12,9 +12,9 @@ from . import _kernels as K
 from .optimizer import (
     Optimizer,
     _check_lr,
+    _commit_steps,
     _get_scalar_dtype,
-    _set_step,
-    _step_value,
+    _next_steps,
     _to_scalar,
     _use_grad_for_differentiable,
 )
@@ -81,7 +81,7 @@ class RMSprop(Optimizer):
             with _gm.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            params, grads, square_avgs, grad_avgs, bufs = [], [], [], [], []
+            params, grads, square_avgs, grad_avgs, bufs, steps = [], [], [], [], [], []
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -95,23 +95,25 @@ class RMSprop(Optimizer):
                         state["momentum_buffer"] = zeros_like(p)
                     if group["centered"]:
                         state["grad_avg"] = zeros_like(p)
-                _set_step(state["step"], _step_value(state["step"]) + 1)
+                steps.append(state["step"])
                 square_avgs.append(state["square_avg"])
                 grad_avgs.append(state.get("grad_avg") if group["centered"] else None)
                 bufs.append(state.get("momentum_buffer") if group["momentum"] > 0 else None)
             if not params:
                 continue
+            new_steps = _next_steps(steps)
             lr = _to_scalar(group["lr"])
             lr = float(lr) if isinstance(lr, Tensor) else lr
             alpha, momentum, wd = group["alpha"], group["momentum"], group["weight_decay"]
             scal = np.array([wd, alpha, 1 - alpha, group["eps"], momentum, -lr], np.float64)
             centered, use_mom = bool(group["centered"]), momentum > 0
-            new_p, new_sq, new_ga, new_b = K.rmsprop(
+            new_p, new_sq, new_ga, new_b, step_arrays = K.rmsprop(
                 tuple(p._value for p in params),
                 tuple(g._value for g in grads),
                 tuple(s._value for s in square_avgs),
                 tuple(None if t is None else t._value for t in grad_avgs),
                 tuple(None if t is None else t._value for t in bufs),
+                tuple(t._value for t in steps),
                 scal,
                 maximize=bool(group["maximize"]),
                 weight_decay=wd != 0,
@@ -119,6 +121,7 @@ class RMSprop(Optimizer):
                 momentum=use_mom,
                 lerp_small=abs(np.float32(1 - alpha)) < 0.5,
             )
+            _commit_steps(steps, step_arrays, new_steps)
             for ts, vs, on in (
                 (params, new_p, True),
                 (square_avgs, new_sq, True),
