@@ -369,9 +369,7 @@ class AutogradMachine(RuleBasedStateMachine):
 
         def fn(m, r, *ins):
             out = r if r.dim() == 0 else (r * r).sum()
-            return m.autograd.grad(
-                out, ins, create_graph=create_graph, retain_graph=retain_graph, allow_unused=True
-            )
+            return m.autograd.grad(out, ins, create_graph=create_graph, retain_graph=retain_graph, allow_unused=True)
 
         self.add(self.both(fn, root, *inputs), measure_version=True)
 
@@ -450,9 +448,7 @@ class AutogradMachine(RuleBasedStateMachine):
                 a = actual[field]
                 if isinstance(e, np.ndarray) and isinstance(a, np.ndarray):
                     assert a.shape == e.shape, f"{where}: {field} shape"
-                    np.testing.assert_allclose(
-                        a, e, rtol=RTOL, atol=ATOL, equal_nan=True, err_msg=f"{where}: {field}"
-                    )
+                    np.testing.assert_allclose(a, e, rtol=RTOL, atol=ATOL, equal_nan=True, err_msg=f"{where}: {field}")
                 else:
                     assert a == e, f"{where}: {field}: torchish {a!r} != torch {e!r}"
             tg, qg = _quiet_grad(t), _quiet_grad(q)

@@ -585,8 +585,10 @@ def test_repeated_training_step_compiles_backward_once():
     rng = np.random.default_rng(0)
     w_np = rng.standard_normal((4, 3)).astype(np.float32)
     b_np = rng.standard_normal(3).astype(np.float32)
-    steps = [(rng.standard_normal((5, 4)).astype(np.float32), rng.standard_normal((5, 3)).astype(np.float32))
-             for _ in range(10)]
+    steps = [
+        (rng.standard_normal((5, 4)).astype(np.float32), rng.standard_normal((5, 3)).astype(np.float32))
+        for _ in range(10)
+    ]
 
     def train(m, on_step):
         w, b = leaf(m, w_np), leaf(m, b_np)

@@ -207,7 +207,9 @@ class Tensor:
     def grad(self, new: Tensor | None) -> None:
         if new is not None:
             if not isinstance(new, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(new).__name__}")
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type {type(new).__name__}"
+                )
             if new.dtype is not self.dtype:
                 from .ops._registry import _type_word
                 from .ops.linalg import _C_NAMES

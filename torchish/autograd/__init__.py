@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -42,9 +40,10 @@ def _make_grads(outputs, grads, is_grads_batched=False):
             if gshape != tuple(t.shape):
                 from .._tensor import Size
 
+                shown = Size(g.shape) if is_grads_batched else Size(gshape)
                 raise RuntimeError(
-                    f"Mismatch in shape: grad_output[{i}] has a shape of {Size(gshape) if not is_grads_batched else Size(g.shape)} "
-                    f"and output[{i}] has a shape of {Size(t.shape)}."
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {shown} and output[{i}] has a shape of "
+                    f"{Size(t.shape)}."
                 )
             if t.dtype.is_complex != g.dtype.is_complex:
                 raise RuntimeError(
@@ -96,7 +95,6 @@ def backward(
     inputs=None,
 ) -> None:
     """Accumulate d(tensors)/d(leaves) into the leaves' .grad."""
-    Tensor = _Tensor()
     outputs = _as_tuple(tensors)
     if grad_variables is not None:
         grad_tensors = grad_variables

@@ -119,7 +119,7 @@ def zero_(self):
     return R.dispatch(R.OPS["_fill_scalar"], (self,), (("value", 0),), inplace_target=self)
 
 
-@op("_copy_from", n_tensors=2, promote=SAME, grad_name="CopyBackwards", method=False)
+@op("_copy_from", n_tensors=2, promote=SAME, grad_name="torch::autograd::CopyBackwards", method=False)
 def _copy_from(input, src):
     return jnp.broadcast_to(src.astype(input.dtype), input.shape)
 
