@@ -223,7 +223,8 @@ def _run_segment(plan, lo, hi, state, create_graph):
     saved = tuple(tuple(plan.nodes[i].saved) for i in range(lo, hi))
     vals = _values(state)
     state_meta = tuple(sorted((k, _meta_of(v)) for k, v in vals.items()))
-    key = (plan.key(lo, hi, state_meta), create_graph)
+    # the ties can depend on values (prod of a lone zero), so they are part of the key
+    key = (plan.key(lo, hi, state_meta), create_graph, tuple(st[-1] for st in steps))
     pure, jitted = L.cached(key, lambda: L.segment_function(steps))
     if not create_graph:
         return jitted(saved, vals)

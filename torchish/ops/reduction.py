@@ -74,8 +74,10 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     return jnp.prod(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
 
 
-# torch's prod backward reads its input, except for a 0-dim input where it returns grad as is
-R.OPS["prod"].grad_keeps_input = lambda node: getattr(node.saved[0], "ndim", 0) > 0
+# torch's prod backward reads its input, except for a 0-dim input (grad as is) and a lone zero element
+R.OPS["prod"].grad_keeps_input = lambda node: getattr(node.saved[0], "ndim", 0) > 0 and not (
+    node.saved[0].size == 1 and float(node.saved[0].reshape(())) == 0.0
+)
 
 
 @op(promote=SAME, grad_name="AmaxBackward0", saves=((0, -1),), check=_check_dims)
