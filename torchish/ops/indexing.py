@@ -99,8 +99,8 @@ def _alias(input):
 R.OPS["_alias"].is_view = True
 
 
-def _advanced(self, idx):
-    """One gather: tensors/lists index, basic parts stay as static slices."""
+def _advanced_spec(self, idx):
+    """Validate a tensor/list index like torch and turn it into a static spec plus index tensors."""
     spec, arrays, dim = [], [], 0
     for i in idx:
         if isinstance(i, R._Tensor) and i.dtype._name in ("bool", "uint8"):
@@ -142,7 +142,13 @@ def _advanced(self, idx):
                 raise IndexError(f"index {n} is out of bounds for dimension {dim} with size {size}")
             spec.append(("i", n))
             dim += 1
-    return _index((self, *arrays), tuple(spec))
+    return tuple(spec), arrays
+
+
+def _advanced(self, idx):
+    """One gather: tensors/lists index, basic parts stay as static slices."""
+    spec, arrays = _advanced_spec(self, idx)
+    return _index((self, *arrays), spec)
 
 
 def _jnp_index(arrays, spec):
@@ -189,8 +195,6 @@ def setitem(self, index, value):
         name = "torch::autograd::CopySlices"
         arrays = []
     else:
-        probe = _advanced(self, idx)
-        del probe
         spec, arrays = _advanced_spec(self, idx)
         name = "IndexPutBackward0"
     _check_value_shape(self, spec, arrays, value)
@@ -198,33 +202,6 @@ def setitem(self, index, value):
     R.dispatch(d, (self, value, *arrays), (("spec", spec),), inplace_target=self)
     if self._grad_fn is not None and self._grad_fn._name != name and self._grad_fn.kernel.op is d:
         self._grad_fn._name = name
-
-
-def _advanced_spec(self, idx):
-    spec, arrays, dim = [], [], 0
-    for i in idx:
-        if isinstance(i, R._Tensor) and i.dtype._name in ("bool", "uint8"):
-            mask = np.asarray(i._value).astype(bool)
-            if mask.ndim == 0:
-                spec.append(("b", bool(mask)))
-                continue
-            for nz in np.nonzero(mask):
-                spec.append(("t", len(arrays)))
-                arrays.append(R._Tensor._make(jnp.asarray(nz, jnp.int64)))
-            dim += mask.ndim
-        elif isinstance(i, R._Tensor):
-            spec.append(("t", len(arrays)))
-            arrays.append(i)
-            dim += 1
-        elif i is None:
-            spec.append(("n",))
-        elif isinstance(i, slice):
-            spec.append(("s", i.start, i.stop, i.step))
-            dim += 1
-        else:
-            spec.append(("i", int(i)))
-            dim += 1
-    return tuple(spec), arrays
 
 
 def _check_value_shape(self, spec, arrays, value):
