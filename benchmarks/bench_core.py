@@ -102,17 +102,30 @@ def chain_case(n=100):
 def main():
     rows = []
     xt, xi, xj = torch.ones(1), torchish.ones(1), jnp.ones(1, jnp.float32)
-    rows.append(("x + 1.0 (1 element)", timeit(lambda: xt + 1.0), timeit(lambda: (xi + 1.0)._value.block_until_ready()),
-                 timeit(lambda: (xj + 1.0).block_until_ready())))
-    rows.append(("seed graph fwd+bwd", timeit(lambda: seed_graph(torch)),
-                 timeit(lambda: seed_graph(torchish)._value.block_until_ready()), None))
+    rows.append(
+        (
+            "x + 1.0 (1 element)",
+            timeit(lambda: xt + 1.0),
+            timeit(lambda: (xi + 1.0)._value.block_until_ready()),
+            timeit(lambda: (xj + 1.0).block_until_ready()),
+        )
+    )
+    rows.append(
+        (
+            "seed graph fwd+bwd",
+            timeit(lambda: seed_graph(torch)),
+            timeit(lambda: seed_graph(torchish)._value.block_until_ready()),
+            None,
+        )
+    )
     ts, ti, tj = mlp_case()
     before = torchish.autograd.stats()["compiles"]
     rows.append(("MLP step 128x784-256-10", timeit(ts), timeit(lambda: ti()._value.block_until_ready()), timeit(tj)))
     compiles = torchish.autograd.stats()["compiles"] - before
     cs, ci, cj = chain_case()
-    rows.append(("chain 100x(sin, *1.01) fwd+bwd", timeit(cs), timeit(lambda: ci()._value.block_until_ready()),
-                 timeit(cj)))
+    rows.append(
+        ("chain 100x(sin, *1.01) fwd+bwd", timeit(cs), timeit(lambda: ci()._value.block_until_ready()), timeit(cj))
+    )
     print(f"{'case':34} {'torch':>10} {'torchish':>10} {'jax':>10} {'ish/torch':>10} {'ish/jax':>9}")
     for name, t, i, j in rows:
         js = f"{j * 1e6:9.1f}us" if j else f"{'-':>10}"

@@ -21,7 +21,7 @@ def grad_fn_name(t) -> str | None:
     fn = t.grad_fn
     if fn is None:
         return None
-    return type(fn).__name__ if isinstance(t, torch.Tensor) else fn.name()
+    return fn.name()  # the same observable on both sides (qualified for CopySlices, CopyBackwards)
 
 
 def observe(v):

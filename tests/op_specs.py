@@ -56,48 +56,119 @@ def _one_dim(shape):
 
 
 def _unary(name, domain=(-3.0, 3.0), inplace=True, dtypes=FLOATS, gradgrad=True, grad=True):
-    return Spec(name, lambda m, x, _n=name: getattr(m, _n)(x), domain=domain, inplace=name + "_" if inplace else None,
-                dtypes=dtypes, gradgrad=gradgrad, grad=grad)
+    return Spec(
+        name,
+        lambda m, x, _n=name: getattr(m, _n)(x),
+        domain=domain,
+        inplace=name + "_" if inplace else None,
+        dtypes=dtypes,
+        gradgrad=gradgrad,
+        grad=grad,
+    )
 
 
 def _binary(name, inplace=True, dtypes=NUMERIC, domain=(-3.0, 3.0), grad=True, gradgrad=True):
-    return Spec(name, lambda m, x, y, _n=name: getattr(m, _n)(x, y), n=2, shapes="broadcast", dtypes=dtypes,
-                domain=domain, inplace=name + "_" if inplace else None, grad=grad, gradgrad=gradgrad)
+    return Spec(
+        name,
+        lambda m, x, y, _n=name: getattr(m, _n)(x, y),
+        n=2,
+        shapes="broadcast",
+        dtypes=dtypes,
+        domain=domain,
+        inplace=name + "_" if inplace else None,
+        grad=grad,
+        gradgrad=gradgrad,
+    )
 
 
 POS = (0.1, 3.0)
 SPECS = [
-    _binary("add"), _binary("sub"), _binary("mul"),
+    _binary("add"),
+    _binary("sub"),
+    _binary("mul"),
     Spec("add_alpha", lambda m, x, y: m.add(x, y, alpha=2), n=2, shapes="broadcast", covers=("add",)),
     Spec("div", lambda m, x, y: m.div(x, y), n=2, shapes="broadcast", domain=POS, inplace="div_", dtypes=NUMERIC),
-    Spec("div_floor", lambda m, x, y: m.div(x, y, rounding_mode="floor"), n=2, shapes="broadcast", domain=POS,
-         covers=("div",), gradgrad=False),
+    Spec(
+        "div_floor",
+        lambda m, x, y: m.div(x, y, rounding_mode="floor"),
+        n=2,
+        shapes="broadcast",
+        domain=POS,
+        covers=("div",),
+        gradgrad=False,
+    ),
     Spec("rsub", lambda m, x, y: m.rsub(x, y), n=2, shapes="broadcast"),
     Spec("pow_tensor", lambda m, x, y: m.pow(x, y), n=2, shapes="broadcast", domain=POS, covers=("_pow_tensor",)),
-    Spec("pow_scalar", lambda m, x: m.pow(x, 3), covers=("_pow_scalar",), inplace=None, dtypes=NUMERIC,
-         int_domain=(-3, 4)),
-    Spec("pow_frac", lambda m, x: x ** 0.5, covers=("_pow_scalar",), domain=POS),
-    Spec("rpow", lambda m, x: 2.0 ** x, covers=("_pow_base_scalar",)),
+    Spec(
+        "pow_scalar",
+        lambda m, x: m.pow(x, 3),
+        covers=("_pow_scalar",),
+        inplace=None,
+        dtypes=NUMERIC,
+        int_domain=(-3, 4),
+    ),
+    Spec("pow_frac", lambda m, x: x**0.5, covers=("_pow_scalar",), domain=POS),
+    Spec("rpow", lambda m, x: 2.0**x, covers=("_pow_base_scalar",)),
     Spec("neg", lambda m, x: -x, covers=("neg",), dtypes=NUMERIC),
-    _unary("exp"), _unary("log", domain=POS), _unary("sin"), _unary("cos"), _unary("tan", domain=(-1.2, 1.2)),
-    _unary("tanh"), _unary("sigmoid"), _unary("sqrt", domain=POS), _unary("rsqrt", domain=POS),
-    _unary("abs", dtypes=NUMERIC), _unary("relu", dtypes=NUMERIC),
-    _unary("log2", domain=POS), _unary("log10", domain=POS), _unary("log1p", domain=(-0.9, 3.0)),
-    _unary("expm1"), _unary("asin", domain=(-0.9, 0.9)), _unary("acos", domain=(-0.9, 0.9)), _unary("atan"),
-    _unary("sinh"), _unary("cosh"), _unary("reciprocal", domain=POS), _unary("erf"),
-    _unary("sign", dtypes=NUMERIC), _unary("floor", dtypes=NUMERIC), _unary("ceil", dtypes=NUMERIC),
-    _unary("round"), _unary("trunc"), _unary("frac"),
+    _unary("exp"),
+    _unary("log", domain=POS),
+    _unary("sin"),
+    _unary("cos"),
+    _unary("tan", domain=(-1.2, 1.2)),
+    _unary("tanh"),
+    _unary("sigmoid"),
+    _unary("sqrt", domain=POS),
+    _unary("rsqrt", domain=POS),
+    _unary("abs", dtypes=NUMERIC),
+    _unary("relu", dtypes=NUMERIC),
+    _unary("log2", domain=POS),
+    _unary("log10", domain=POS),
+    _unary("log1p", domain=(-0.9, 3.0)),
+    _unary("expm1"),
+    _unary("asin", domain=(-0.9, 0.9)),
+    _unary("acos", domain=(-0.9, 0.9)),
+    _unary("atan"),
+    _unary("sinh"),
+    _unary("cosh"),
+    _unary("reciprocal", domain=POS),
+    _unary("erf"),
+    _unary("sign", dtypes=NUMERIC),
+    _unary("floor", dtypes=NUMERIC),
+    _unary("ceil", dtypes=NUMERIC),
+    _unary("round"),
+    _unary("trunc"),
+    _unary("frac"),
     Spec("int_to_float_unary", lambda m, x: m.sin(x), dtypes=("int64", "int32"), grad=False, covers=("sin",)),
     Spec("clamp", lambda m, x: m.clamp(x, -1.0, 1.0), inplace=None),
     Spec("clamp_min", lambda m, x: m.clamp(x, min=0.5), covers=("clamp",)),
-    _binary("maximum", inplace=False), _binary("minimum", inplace=False),
+    _binary("maximum", inplace=False),
+    _binary("minimum", inplace=False),
     Spec("where", lambda m, x, y: m.where(x > 0, x, y), n=2, shapes="broadcast", covers=("_where", "gt")),
     Spec("eq", lambda m, x, y: m.eq(x, y), n=2, shapes="broadcast", dtypes=NUMERIC, grad=False, int_domain=(0, 2)),
-    *[Spec(c, lambda m, x, y, _c=c: getattr(m, _c)(x, y), n=2, shapes="broadcast", dtypes=NUMERIC, grad=False,
-           int_domain=(0, 3)) for c in ("ne", "lt", "le", "gt", "ge")],
+    *[
+        Spec(
+            c,
+            lambda m, x, y, _c=c: getattr(m, _c)(x, y),
+            n=2,
+            shapes="broadcast",
+            dtypes=NUMERIC,
+            grad=False,
+            int_domain=(0, 3),
+        )
+        for c in ("ne", "lt", "le", "gt", "ge")
+    ],
     Spec("logical_not", lambda m, x: m.logical_not(x), dtypes=NUMERIC, grad=False),
-    *[Spec(c, lambda m, x, y, _c=c: getattr(m, _c)(x, y), n=2, shapes="broadcast", dtypes=("int64", "int32"),
-           grad=False) for c in ("bitwise_and", "bitwise_or", "bitwise_xor", "logical_and", "logical_or")],
+    *[
+        Spec(
+            c,
+            lambda m, x, y, _c=c: getattr(m, _c)(x, y),
+            n=2,
+            shapes="broadcast",
+            dtypes=("int64", "int32"),
+            grad=False,
+        )
+        for c in ("bitwise_and", "bitwise_or", "bitwise_xor", "logical_and", "logical_or")
+    ],
     Spec("bitwise_not", lambda m, x: ~x, dtypes=("int64", "int32"), grad=False),
     Spec("remainder", lambda m, x, y: m.remainder(x, y), n=2, shapes="broadcast", domain=POS, gradgrad=False),
     Spec("fmod", lambda m, x, y: m.fmod(x, y), n=2, shapes="broadcast", domain=POS, gradgrad=False),
@@ -126,6 +197,9 @@ SPECS = [
     # shapes and views
     Spec("reshape", lambda m, x: m.reshape(x, (-1,)), covers=("_view",), dtypes=NUMERIC),
     Spec("view", lambda m, x: x.view(*x.shape[::-1]) if x.dim() else x.view(1), covers=("_view",)),
+    # a transposed tensor is not viewable as one row: reshape copies (CloneBackward0 -> UnsafeViewBackward0)
+    Spec("reshape_copy", lambda m, x: m.reshape(x.transpose(0, -1), (-1,)), covers=("_unsafe_view", "_view"),
+         shapes="min1d", dtypes=NUMERIC),
     Spec("transpose", lambda m, x: m.transpose(x, 0, -1), shapes="min1d", dtypes=NUMERIC),
     Spec("t", lambda m, x: m.t(x), shapes="max2d"),
     Spec("permute", lambda m, x: x.permute(*reversed(range(x.dim()))), covers=("_permute",)),
@@ -137,6 +211,9 @@ SPECS = [
     Spec("stack", lambda m, x, y: m.stack([x, y], 0), n=2, shapes="same"),
     Spec("select", lambda m, x: m.select(x, 0, -1), shapes="min1d"),
     Spec("narrow", lambda m, x: m.narrow(x, 0, 0, 1), shapes="min1d"),
+    Spec("unbind", lambda m, x: m.unbind(x, -1), shapes="min1d", covers=("_unbind",)),
+    Spec("split", lambda m, x: m.split(x, 2), shapes="min1d", covers=("_split",)),
+    Spec("split_with_sizes", lambda m, x: m.split(x, [1, x.shape[0] - 1]), shapes="min1d", covers=("_split",)),
     Spec("slice", lambda m, x: x[1:], shapes="min1d", covers=("_slice",)),
     Spec("alias", lambda m, x: x[...], covers=("_alias",)),
     Spec("index_tensor", lambda m, x: x[m.tensor([0, 0])], shapes="min1d", covers=("_index",)),
@@ -150,11 +227,12 @@ SPECS = [
     Spec("clone", lambda m, x: m.clone(x), dtypes=NUMERIC),
     Spec("to_double", lambda m, x: x.to(m.float64), covers=("_to_copy",)),
     Spec("fill_", lambda m, x: (x * 1).fill_(2.5), covers=("_fill_scalar", "mul")),
+    Spec("zero_", lambda m, x: (x * 1).zero_(), covers=("_zero", "mul")),
     Spec("fill_tensor", lambda m, x: (x * 1).fill_(x.sum()), covers=("_fill_tensor", "mul", "sum")),
     Spec("copy_", lambda m, x: m.zeros(x.shape).copy_(x), covers=("_copy_from",)),
     Spec("setitem", lambda m, x: _setitem(x), shapes="min1d", covers=("_index_put", "mul", "sum")),
     # linear algebra
-    Spec("matmul", lambda m, x, y: m.matmul(x, y), n=2, shapes="matmul"),
+    Spec("matmul", lambda m, x, y: m.matmul(x, y), n=2, shapes="matmul", covers=("_matmul", "_squeeze_", "mm")),
     Spec("mm", lambda m, x, y: m.mm(x, y), n=2, shapes="mm"),
     Spec("bmm", lambda m, x, y: m.bmm(x, y), n=2, shapes="bmm"),
     Spec("dot", lambda m, x, y: m.dot(x, y), n=2, shapes="dot"),
@@ -163,13 +241,24 @@ SPECS = [
     Spec("addmm", lambda m, x, y, z: m.addmm(x, y, z, beta=0.5, alpha=2.0), n=3, shapes="addmm"),
     # selection
     Spec("gather", lambda m, x: m.gather(x, 0, m.zeros(x.shape, dtype=m.int64)), shapes="min1d", covers=("_gather",)),
-    Spec("index_select", lambda m, x: m.index_select(x, 0, m.tensor([0, 0])), shapes="min1d",
-         covers=("_index_select",)),
+    Spec(
+        "index_select", lambda m, x: m.index_select(x, 0, m.tensor([0, 0])), shapes="min1d", covers=("_index_select",)
+    ),
     # unique indices: torch leaves the result of colliding scatter writes unspecified
-    Spec("scatter", lambda m, x, y: m.scatter(x, 0, _perm_index(m, y.shape), y), n=2, shapes="min1d",
-         covers=("_scatter",)),
-    Spec("scatter_add", lambda m, x, y: m.scatter_add(x, 0, m.zeros(y.shape, dtype=m.int64), y), n=2,
-         shapes="min1d", covers=("_scatter_add",)),
+    Spec(
+        "scatter",
+        lambda m, x, y: m.scatter(x, 0, _perm_index(m, y.shape), y),
+        n=2,
+        shapes="min1d",
+        covers=("_scatter",),
+    ),
+    Spec(
+        "scatter_add",
+        lambda m, x, y: m.scatter_add(x, 0, m.zeros(y.shape, dtype=m.int64), y),
+        n=2,
+        shapes="min1d",
+        covers=("_scatter_add",),
+    ),
     Spec("masked_fill", lambda m, x: m.masked_fill(x, x > 0, 0.5), covers=("masked_fill", "gt"), inplace=None),
     Spec("sort", lambda m, x: m.sort(x, descending=True), covers=("_sort",), shapes="min1d", gradgrad=False),
     Spec("argsort", lambda m, x: m.argsort(x), covers=("_sort",), shapes="min1d", grad=False),
@@ -211,13 +300,21 @@ def shapes_for(kind, n):
     if kind == "max2d":
         return st.sampled_from([s for s in SHAPES if len(s) <= 2]).map(lambda s: [s] * n)
     if kind == "broadcast":
-        return pool.flatmap(lambda s: st.lists(_broadcast_variant(s), min_size=n - 1, max_size=n - 1).map(
-            lambda rest: [s, *rest]))
+        return pool.flatmap(
+            lambda s: st.lists(_broadcast_variant(s), min_size=n - 1, max_size=n - 1).map(lambda rest: [s, *rest])
+        )
     if kind == "cat":
         return st.sampled_from([((3,), (2,)), ((2, 3), (1, 3)), ((1, 2), (2, 2))]).map(list)
     fixed = {
-        "matmul": [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 2)), ((2, 2, 3), (3, 2)),
-                   ((2, 2, 3), (2, 3, 2)), ((2, 3), (2, 3, 1))],
+        "matmul": [
+            ((3,), (3,)),
+            ((2, 3), (3,)),
+            ((3,), (3, 2)),
+            ((2, 3), (3, 2)),
+            ((2, 2, 3), (3, 2)),
+            ((2, 2, 3), (2, 3, 2)),
+            ((2, 3), (2, 3, 1)),
+        ],
         "mm": [((2, 3), (3, 2)), ((1, 3), (3, 1))],
         "bmm": [((2, 2, 3), (2, 3, 2))],
         "dot": [((3,), (3,))],

@@ -131,7 +131,7 @@ def _index(m, key):
 def _grad_fn_name(fn, m):
     if fn is None:
         return None
-    return type(fn).__name__ if m is torch else fn.name()
+    return fn.name()  # the same observable on both sides (qualified for CopySlices, CopyBackwards)
 
 
 def _next_names(fn):
@@ -442,6 +442,7 @@ class AutogradMachine(RuleBasedStateMachine):
         for k, (t, q) in enumerate(self.pool):
             offset = self.version_offsets.get(_storage(t), (0,))[0]
             expected, actual = _snapshot(t, torch, offset), _snapshot(q, torchish, 0)
+            _mask_backward_graph(q, expected, actual)
             where = f"pool[{k}] (torch: {_safe_repr(t)})"
             assert actual.keys() == expected.keys()
             for field, e in expected.items():
@@ -459,6 +460,29 @@ class AutogradMachine(RuleBasedStateMachine):
         assert [h for h, _ in ql] == [h for h, _ in tl], "hook calls (ids, in order)"
         for (h, a), (_, b) in zip(ql, tl):
             np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=True, err_msg=f"hook {h} saw")
+
+
+def _mask_backward_graph(q, expected, actual):
+    """A create_graph gradient's history is JAX's derivative graph, not the nodes of torch's backward formulas
+    (DESIGN.md, create_graph): its node names and wiring are not compared, only whether it has a history.
+    tests/test_engine.py::test_create_graph_result_grad_fn keeps that difference listed."""
+    fn = q.grad_fn
+    if fn is None:
+        return
+    if getattr(fn, "_of_backward", False):
+        for side in (expected, actual):
+            side["grad_fn"] = side["grad_fn"] is not None
+            side["grad_fn.next_functions"] = None
+        return
+    nexts = [f for f, _ in fn.next_functions]
+    e, a = expected["grad_fn.next_functions"], actual["grad_fn.next_functions"]
+    if isinstance(e, tuple) and isinstance(a, tuple) and len(e) == len(a):
+        masked = [i for i, f in enumerate(nexts) if getattr(f, "_of_backward", False)]
+        for side in (expected, actual):
+            entries = list(side["grad_fn.next_functions"])
+            for i in masked:
+                entries[i] = ("<backward>", entries[i][1])
+            side["grad_fn.next_functions"] = tuple(entries)
 
 
 def _attempt(fn):

@@ -18,11 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import torchish
-from torchish.autograd import anomaly as ish_anomaly
 import torchish.autograd.gradcheck  # noqa: F401  (the attribute is the function, as in torch)
+from torchish.autograd import anomaly as ish_anomaly
+from torchish.autograd.function import Function as IshFunction
 
 ish_gc = sys.modules["torchish.autograd.gradcheck"]
-from torchish.autograd.function import Function as IshFunction
 
 if not os.path.exists(os.path.join(os.path.dirname(__file__), "conftest.py")):
     settings.register_profile("ci", max_examples=100, deadline=None)

@@ -158,7 +158,7 @@ def test_inplace_variant(spec, data):
     arrays, kwargs = data.draw(_case(spec, _grad_dtypes(spec)))
     ours, theirs = _pair(arrays, requires_grad=True)
     results = []
-    for m, ts in ((torchish, ours), (torch, theirs)):
+    for _m, ts in ((torchish, ours), (torch, theirs)):
         base = ts[0] * 1.0
         try:
             r = getattr(base, spec.inplace)(*ts[1:])
@@ -181,14 +181,21 @@ def test_inplace_variant(spec, data):
             _compare(a, b)
 
 
-@pytest.mark.parametrize("spec", [s for s in SPECS if s.n == 2 and s.shapes == "broadcast" and "int64" in s.dtypes],
-                         ids=[s.name for s in SPECS if s.n == 2 and s.shapes == "broadcast" and "int64" in s.dtypes])
+@pytest.mark.parametrize(
+    "spec",
+    [s for s in SPECS if s.n == 2 and s.shapes == "broadcast" and "int64" in s.dtypes],
+    ids=[s.name for s in SPECS if s.n == 2 and s.shapes == "broadcast" and "int64" in s.dtypes],
+)
 @SETTINGS
 @given(data=st.data())
 def test_type_promotion(spec, data):
     """Mixed dtypes, 0-dim tensors and Python scalars promote as in torch."""
-    da, db = data.draw(st.sampled_from(["float32", "float64", "int64", "int32", "bool"]), label="dtype a"), data.draw(
-        st.sampled_from(["float32", "float64", "int64", "int32", "bool", "int", "float", "pybool"]), label="dtype b")
+    da, db = (
+        data.draw(st.sampled_from(["float32", "float64", "int64", "int32", "bool"]), label="dtype a"),
+        data.draw(
+            st.sampled_from(["float32", "float64", "int64", "int32", "bool", "int", "float", "pybool"]), label="dtype b"
+        ),
+    )
     sa = data.draw(st.sampled_from([(), (3,)]))
     a = np.arange(1, 1 + int(np.prod(sa))).reshape(sa).astype(da)
     if db in ("int", "float", "pybool"):
@@ -204,8 +211,11 @@ def test_type_promotion(spec, data):
         _compare(o, t)
 
 
-@pytest.mark.parametrize("spec", [s for s in SPECS if s.n == 2 and s.shapes == "broadcast"],
-                         ids=[s.name for s in SPECS if s.n == 2 and s.shapes == "broadcast"])
+@pytest.mark.parametrize(
+    "spec",
+    [s for s in SPECS if s.n == 2 and s.shapes == "broadcast"],
+    ids=[s.name for s in SPECS if s.n == 2 and s.shapes == "broadcast"],
+)
 def test_broadcast_error(spec):
     a, b = np.ones((2, 3), np.float32), np.ones((4,), np.float32)
     _, eo = _run(spec, torchish, [torchish.tensor(a), torchish.tensor(b)], {})

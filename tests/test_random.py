@@ -230,11 +230,7 @@ def test_generator_pickles():
     g2 = pickle.loads(pickle.dumps(g))
     g3 = copy.deepcopy(g)
     same_bytes = np.asarray(g.get_state()._value).tobytes()
-    assert (
-        np.asarray(g2.get_state()._value).tobytes()
-        == same_bytes
-        == np.asarray(g3.get_state()._value).tobytes()
-    )
+    assert np.asarray(g2.get_state()._value).tobytes() == same_bytes == np.asarray(g3.get_state()._value).tobytes()
 
 
 # -------------------------------------------------------------------------------------- factories
@@ -250,9 +246,7 @@ def test_rand_randn(s, shape, dt):
     same_state()
 
 
-@given(
-    seeds, small_shapes, st.sampled_from(DTYPES_F + DTYPES_I), st.integers(-300, 300), st.integers(1, 2**40)
-)
+@given(seeds, small_shapes, st.sampled_from(DTYPES_F + DTYPES_I), st.integers(-300, 300), st.integers(1, 2**40))
 @settings(max_examples=_examples(40), suppress_health_check=SUPPRESS)
 def test_randint(s, shape, dt, low, span):
     seed_both(s)

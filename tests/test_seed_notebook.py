@@ -19,8 +19,9 @@ def _mask_ids(text: str) -> str:
 
 
 def _run(code: str) -> str:
-    r = subprocess.run([sys.executable, "-c", code, str(NOTEBOOK)], capture_output=True, text=True, cwd=ROOT,
-                       timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(NOTEBOOK)], capture_output=True, text=True, cwd=ROOT, timeout=600
+    )
     assert r.returncode == 0, r.stderr
     return r.stdout
 

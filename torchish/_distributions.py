@@ -194,9 +194,7 @@ class Engine:
         self._exhausted_next = nxt if (left == 1) else None
         self._prefix = prefix
         self._prefix_next = nxt
-        self.normal_double = (
-            float(data[5024:5032].view(_F64)[0]) if data[5040:5044].view(np.int32)[0] else None
-        )
+        self.normal_double = float(data[5024:5032].view(_F64)[0]) if data[5040:5044].view(np.int32)[0] else None
         self.normal_float = float(data[5048:5052].view(_F32)[0]) if data[5052] else None
 
 
@@ -321,12 +319,7 @@ def fma64(a, b, c) -> np.ndarray:
         # the error-free transformations need no underflow or overflow in the partial products
         big, tiny = 2.0**990, 2.0**-960
         mag = np.broadcast_to(np.abs(uh), shape)
-        hard = (
-            ~np.isfinite(out)
-            | (mag > big)
-            | ((mag < tiny) & (mag != 0))
-            | ((np.abs(out) < tiny) & (out != 0))
-        )
+        hard = ~np.isfinite(out) | (mag > big) | ((mag < tiny) & (mag != 0)) | ((np.abs(out) < tiny) & (out != 0))
         hard |= np.broadcast_to((np.abs(a) > big) | (np.abs(b) > big), shape)
     if hard.any():
         aa, bb, cc = (np.broadcast_to(v, shape) for v in (a, b, c))

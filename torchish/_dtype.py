@@ -54,8 +54,14 @@ _ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, floa
 _by_name = {d._name: d for d in _ALL}
 _by_np = {d._np: d for d in _ALL}
 _ALIASES = {
-    "half": float16, "float": float32, "double": float64, "short": int16, "int": int32,
-    "long": int64, "cfloat": complex64, "cdouble": complex128,
+    "half": float16,
+    "float": float32,
+    "double": float64,
+    "short": int16,
+    "int": int32,
+    "long": int64,
+    "cfloat": complex64,
+    "cdouble": complex128,
 }
 
 _default_float = float32

@@ -150,7 +150,5 @@ def _gen(generator, fname: str) -> Generator:
     if generator is None:
         return default_generator
     if not isinstance(generator, Generator):
-        raise TypeError(
-            f"{fname}(): argument 'generator' must be torch.Generator, not {type(generator).__name__}"
-        )
+        raise TypeError(f"{fname}(): argument 'generator' must be torch.Generator, not {type(generator).__name__}")
     return generator

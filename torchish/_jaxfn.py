@@ -29,6 +29,8 @@ import jax
 import jax.extend.core as jcore
 import numpy as np
 
+from .autograd.graph import _Tensor
+
 CONCRETE_ERRORS = (
     jax.errors.ConcretizationTypeError,
     jax.errors.TracerArrayConversionError,
@@ -40,12 +42,6 @@ _CACHE_SIZE = 256
 _SUB: OrderedDict = OrderedDict()  # id(sub-jaxpr) -> (sub-jaxpr, key): keeps the object alive, so ids stay unique
 _ids = itertools.count()
 STATS = {"compiles": 0, "hits": 0, "eager": 0}
-
-
-def _Tensor():
-    from ._tensor import Tensor
-
-    return Tensor
 
 
 def is_tracer(x: Any) -> bool:
@@ -169,10 +165,10 @@ def note_write(t, value) -> None:
 
     if not is_tracer(value) or is_tracer(t._value):
         return
-    entries = [_snapshot(t)]
-    base = t._base
-    if base is not None and not is_tracer(base._value):
-        entries.append(_snapshot(base))
+    from .ops.views import _storage_tensors
+
+    # the write lands in every tensor sharing t's storage (bases, views, aliases from detach)
+    entries = [_snapshot(u) for u in _storage_tensors(t) if not is_tracer(u._value)]
     _gm._state.write_log.append((entries, _inplace_name(), (tuple(t._value.shape), tuple(value.shape))))
 
 

@@ -86,9 +86,7 @@ __all__ = [
 ]
 
 
-def uniform_(
-    self, from_: float = 0.0, to: float = 1.0, *, generator: Generator | None = None, **kw
-) -> Tensor:
+def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Generator | None = None, **kw) -> Tensor:
     lo = _as_float(kw.pop("from", from_), "uniform_", "from")
     hi = _as_float(to, "uniform_", "to")
     gen = _gen(generator, "uniform_")
@@ -128,9 +126,7 @@ def rand(
 ) -> Tensor:
     """Uniform on [0, 1): ``empty(size).uniform_()``."""
     sampler = lambda gen, d: _uniform_sampler(gen, d, 0.0, 1.0)  # noqa: E731
-    return _factory(
-        "rand", sampler, _jax_uniform(0.0, 1.0), size, kw, generator, out, dtype, device, requires_grad
-    )
+    return _factory("rand", sampler, _jax_uniform(0.0, 1.0), size, kw, generator, out, dtype, device, requires_grad)
 
 
 def randn(
@@ -144,9 +140,7 @@ def randn(
 ) -> Tensor:
     """Standard normal: ``empty(size).normal_()``."""
     sampler = lambda gen, d: _normal_sampler(gen, d, 0.0, 1.0)  # noqa: E731
-    return _factory(
-        "randn", sampler, _jax_normal(0.0, 1.0), size, kw, generator, out, dtype, device, requires_grad
-    )
+    return _factory("randn", sampler, _jax_normal(0.0, 1.0), size, kw, generator, out, dtype, device, requires_grad)
 
 
 # ------------------------------------------------------------------------------------------ random_
@@ -350,9 +344,7 @@ def randint(
     elif len(a) > 3:
         raise TypeError("randint() received an invalid combination of arguments")
     if high is None or size is None:
-        raise TypeError(
-            "randint() received an invalid combination of arguments - got (), but expected one of:"
-        )
+        raise TypeError("randint() received an invalid combination of arguments - got (), but expected one of:")
     has_low = low is not None
     if not isinstance(size, (tuple, list)) and not hasattr(size, "__len__"):
         raise TypeError(
@@ -453,9 +445,7 @@ def randn_like(
 ) -> Tensor:
     d, dev, lay = _like("randn_like", input, dtype, device, requires_grad)
     gen = _gen(generator, "randn_like")
-    return _like_fill(
-        input, d, dev, lay, requires_grad, gen, _normal_sampler(gen, d, 0.0, 1.0), _jax_normal(0.0, 1.0)
-    )
+    return _like_fill(input, d, dev, lay, requires_grad, gen, _normal_sampler(gen, d, 0.0, 1.0), _jax_normal(0.0, 1.0))
 
 
 def randint_like(

@@ -45,9 +45,7 @@ def bernoulli_(self, p: Any = 0.5, *, generator: Generator | None = None) -> Ten
     gen = _gen(generator, "bernoulli_")
     d = self.dtype
     if d.is_complex:
-        raise _not_implemented(
-            "bernoulli_scalar_cpu_" if not _is_tensor(p) else "bernoulli_tensor_cpu_self_", d
-        )
+        raise _not_implemented("bernoulli_scalar_cpu_" if not _is_tensor(p) else "bernoulli_tensor_cpu_self_", d)
     if _is_tensor(p):
         return _bernoulli_tensor_(self, p, gen)
     pv = _as_float(p, "bernoulli_", "p")
@@ -334,8 +332,7 @@ def multinomial(
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if not input.dtype.is_floating_point:
         raise RuntimeError(
-            "multinomial only supports floating-point dtypes for input, got: "
-            f"{_SCALAR_NAME[input.dtype._name]}"
+            f"multinomial only supports floating-point dtypes for input, got: {_SCALAR_NAME[input.dtype._name]}"
         )
     if out is not None and out.dtype is not D.int64:
         raise RuntimeError(f"multinomial expects Long tensor out, got: {_SCALAR_NAME[out.dtype._name]}")

@@ -86,9 +86,7 @@ def _parse_size(fname: str, args: tuple, size) -> tuple[int, ...]:
             raise TypeError(f"{fname}() received an invalid combination of arguments")
         args = (size,)
     if not args:
-        raise TypeError(
-            f"{fname}() received an invalid combination of arguments - got (), but expected one of:"
-        )
+        raise TypeError(f"{fname}() received an invalid combination of arguments - got (), but expected one of:")
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         seq, nested = tuple(args[0]), True
     else:
@@ -103,9 +101,7 @@ def _parse_size(fname: str, args: tuple, size) -> tuple[int, ...]:
                     f"{fname}(): argument 'size' (position 1) must be tuple of ints, but found element of "
                     f"type {type(s).__name__} at pos {i}"
                 )
-            raise TypeError(
-                f"{fname}(): argument 'size' (position 1) must be tuple of ints, not {type(s).__name__}"
-            )
+            raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, not {type(s).__name__}")
         out.append(int(s))
     for s in out:
         if s < 0:
@@ -195,9 +191,7 @@ def _order(shape, strides) -> tuple[bool, list[int] | None]:
             expect *= n
     if contiguous:
         return True, None
-    dims = sorted(
-        range(len(shape)), key=lambda d: (strides[d] if shape[d] > 1 else 0, shape[d], d), reverse=True
-    )
+    dims = sorted(range(len(shape)), key=lambda d: (strides[d] if shape[d] > 1 else 0, shape[d], d), reverse=True)
     return False, dims
 
 
@@ -277,9 +271,7 @@ def _check_uniform(d: D.dtype, lo: float, hi: float) -> None:
     if not mn <= hi <= mx:
         raise RuntimeError(f"to is out of bounds for {tm}")
     if not lo <= hi:
-        raise RuntimeError(
-            f"uniform_ expects to return a [from, to) range, but found from={_fmt(lo)} > to={_fmt(hi)}"
-        )
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={_fmt(lo)} > to={_fmt(hi)}")
     if not hi - lo <= mx:
         raise RuntimeError(
             f"uniform_ expects to-from <= std::numeric_limits<{_SCALAR_NAME[d._name]}>::max(), but found "

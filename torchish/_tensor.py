@@ -8,6 +8,7 @@ the array never changes. In-place ops rebind `_value` and bump the shared versio
 from __future__ import annotations
 
 import math
+import re
 import warnings
 import weakref
 
@@ -18,7 +19,47 @@ import numpy as np
 from . import _dtype as D
 from ._device import _of_array
 from .autograd import grad_mode as _gm
-from .autograd.graph import AccumulateGrad, _RemovableHandle
+from .autograd.engine import _check_hook_result
+from .autograd.graph import AccumulateGrad, _register_retained, _RemovableHandle
+
+_NO_INPLACE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal "
+    "tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details."
+)
+_NO_SAVE = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in "
+    "computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use it "
+    "in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`."
+)
+
+
+class _NoVersion(list):
+    """The version counter of an inference tensor, disabled as torch's is. Outside inference mode a bump (an
+    in-place op) is refused, and so is a read: ops read a counter only to save the tensor for backward."""
+
+    __slots__ = ()
+
+    def __getitem__(self, i):
+        if _gm._state.inference:
+            return 0
+        raise RuntimeError(_NO_SAVE)
+
+    def __setitem__(self, i, v):
+        if not _gm._state.inference:
+            raise RuntimeError(_NO_INPLACE)
+
+
+class _TensorHook:
+    """A hook registered on a tensor: torch checks that it returns None or a gradient like the one it got."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, grad):
+        r = self.fn(grad)
+        return None if r is None else _check_hook_result(r, grad, self.fn)
 
 
 class Size(tuple):
@@ -45,10 +86,27 @@ class Size(tuple):
 
 class Tensor:
     __slots__ = (
-        "_value", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_version_counter", "_base",
-        "_view_fn", "_acc", "_hooks", "_post_acc_hooks", "_retains_grad", "_views", "_warned_grad",
-        "__dict__", "__weakref__",
+        "_value",
+        "_requires_grad",
+        "_grad",
+        "_grad_fn",
+        "_output_nr",
+        "_version_counter",
+        "_base",
+        "_view_fn",
+        "_acc",
+        "_hooks",
+        "_post_acc_hooks",
+        "_retains_grad",
+        "_views",
+        "_warned_grad",
+        "__dict__",
+        "__weakref__",
     )
+    # rarely set, so kept out of the slots (an instance sets them in its __dict__)
+    _alias = None  # weakref of the tensor whose storage this one shares without being its view (detach, .data)
+    _multi_output_view = False  # a view from unbind/split (or a view of one): torch forbids in-place on it
+    _no_grad_view = False  # a view made with grad mode off (or a view of one): no in-place with grad mode on
 
     def __new__(cls, *args, **kwargs):
         # torch.Tensor(data) / torch.Tensor(*sizes): float32 of the default dtype
@@ -64,7 +122,8 @@ class Tensor:
         t._grad = None
         t._grad_fn = None
         t._output_nr = 0
-        t._version_counter = [0]
+        # tensors made in inference mode are inference tensors: no version counter
+        t._version_counter = _NoVersion((0,)) if _gm._state.inference else [0]
         t._base = None
         t._view_fn = None
         t._acc = None
@@ -127,21 +186,23 @@ class Tensor:
         return self.dtype.is_complex
 
     def is_contiguous(self, memory_format=None) -> bool:
-        return True
+        from .ops.views import _is_contiguous
+
+        return _is_contiguous(self)
 
     def contiguous(self, memory_format=None) -> Tensor:
-        return self
+        return self if self.is_contiguous() else self.clone()
 
     def stride(self, dim: int | None = None):
-        st, acc = [], 1
-        for s in reversed(self._value.shape):
-            st.append(acc)
-            acc *= max(s, 1)
-        st = tuple(reversed(st))
+        from .ops.views import _layout
+
+        st = _layout(self)[0]
         return st if dim is None else st[_wrap_dim(dim, self._value.ndim)]
 
     def storage_offset(self) -> int:
-        return 0
+        from .ops.views import _layout
+
+        return _layout(self)[1]
 
     def get_device(self) -> int:
         d = self.device
@@ -150,18 +211,26 @@ class Tensor:
     # ------------------------------------------------------------------ autograd state
     @property
     def requires_grad(self) -> bool:
-        return self._grad_fn is not None or self._requires_grad
+        # a view follows its base (one made under no_grad, or before the base asked for grad, stays a leaf)
+        return self._grad_fn is not None or self._requires_grad or (self._base is not None and self._base.requires_grad)
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
         if self._grad_fn is not None:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
-                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+            hint = (  # torch gives it only for turning the flag off
+                " If you want to use a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
             )
+            raise RuntimeError("you can only change requires_grad flags of leaf variables." + ("" if flag else hint))
         if flag and not _grad_dtype(self._value.dtype):
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        if flag:
+            self._check_not_inference()
         self._requires_grad = bool(flag)
+
+    def _check_not_inference(self) -> None:
+        if self._version_counter.__class__ is _NoVersion and not _gm._state.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if self._grad_fn is not None:
@@ -173,8 +242,13 @@ class Tensor:
             return self
         if requires_grad and not _grad_dtype(self._value.dtype):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if requires_grad:
+            self._check_not_inference()
         self._requires_grad = bool(requires_grad)
         return self
+
+    def is_inference(self) -> bool:
+        return self._version_counter.__class__ is _NoVersion
 
     @property
     def is_leaf(self) -> bool:
@@ -197,7 +271,7 @@ class Tensor:
                 "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf "
                 "Tensor by mistake, make sure you access the leaf Tensor instead. See "
                 "github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally at "
-                "/pytorch/build/aten/src/ATen/core/TensorBody.h:494.)",
+                "/__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)",
                 UserWarning,
                 stacklevel=2,
             )
@@ -230,11 +304,16 @@ class Tensor:
 
     @property
     def _version(self) -> int:
+        if self._version_counter.__class__ is _NoVersion:
+            raise RuntimeError("Inference tensors do not track version counter.")
         return self._version_counter[0]
 
     @property
     def data(self) -> Tensor:
-        return self.detach()
+        # the same storage as self, but torch gives it a fresh version counter: writes through it go unnoticed
+        t = self.detach()
+        t._version_counter = [0]
+        return t
 
     @data.setter
     def data(self, new: Tensor) -> None:
@@ -250,10 +329,7 @@ class Tensor:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
         self._retains_grad = True
-        fn = self._grad_fn
-        if fn._retained is None:
-            fn._retained = {}
-        fn._retained[self._output_nr] = weakref.ref(self)
+        _register_retained(self)
 
     def _accumulator(self) -> AccumulateGrad:
         acc = self._acc() if self._acc is not None else None
@@ -277,12 +353,14 @@ class Tensor:
                 fn._tensor_hooks = {}
             hooks = fn._tensor_hooks.setdefault(self._output_nr, {})
         handle = _RemovableHandle(hooks)
-        hooks[handle.id] = hook
+        hooks[handle.id] = _TensorHook(hook)
         return handle
 
     def register_post_accumulate_grad_hook(self, hook) -> _RemovableHandle:
         if self._grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._post_acc_hooks is None:
             self._post_acc_hooks = {}
         handle = _RemovableHandle(self._post_acc_hooks)
@@ -297,11 +375,23 @@ class Tensor:
     def detach(self) -> Tensor:
         v = self._value
         # under a JAX transform (torch.func) the value is a tracer: detach must cut its derivative too
-        t = Tensor._make(jax.lax.stop_gradient(v) if isinstance(v, jax.core.Tracer) else v)
+        traced = isinstance(v, jax.core.Tracer)
+        t = Tensor._make(jax.lax.stop_gradient(v) if traced else v)
         t._version_counter = self._version_counter  # detach shares storage, hence the version counter
+        if not traced:  # (a traced alias would lose its stop_gradient when a write re-derives it)
+            from .ops.views import _alias
+
+            _alias(t, self)
         return t
 
     def detach_(self) -> Tensor:
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) "
+                "for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and "
+                "hence detach_() cannot be called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+            )
         self._grad_fn = None
         self._requires_grad = False
         return self
@@ -310,11 +400,30 @@ class Tensor:
     def _check_inplace(self, grad_recording: bool) -> None:
         if grad_recording and self._grad_fn is None and self._requires_grad:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        if _gm._state.grad_enabled and self._base is not None and self._base._grad_fn is None \
-                and self._base._requires_grad:
+        if grad_recording and self._multi_output_view:
+            fn = self._grad_fn
+            what = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
+            if fn is not None:
+                what = f"Output {self._output_nr} of {_node_label(fn)} is a view and is being modified inplace."
             raise RuntimeError(
-                "a view of a leaf Variable that requires grad is being used in an in-place operation."
+                f"{what} This view is the output of a function that returns multiple views. Such functions do not "
+                "allow the output views to be modified inplace. You should replace the inplace operation by an "
+                "out-of-place one."
             )
+        if grad_recording and self._no_grad_view and not self._multi_output_view:
+            raise RuntimeError(
+                "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given "
+                "that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+                "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
+                "inplace to be tracked) or both outside (if you want the inplace to be tracked)."
+            )
+        if (
+            _gm._state.grad_enabled
+            and self._base is not None
+            and self._base._grad_fn is None
+            and self._base._requires_grad
+        ):
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
     def _set_value(self, value: jax.Array) -> None:
         if getattr(_gm._state, "write_log", None) is not None:  # inside a torch.func-style trace: see _jaxfn
@@ -322,13 +431,19 @@ class Tensor:
 
             note_write(self, value)
         self._value = value
-        self._version_counter[0] += 1
-        if self._base is not None or self._views:
+        if self._base is not None or self._views or self._alias is not None:
             from .ops.views import _propagate_write
 
             _propagate_write(self)
+        c = self._version_counter
+        if c.__class__ is _NoVersion:
+            c[0] = 0  # as in torch the write is done, then an inference tensor refuses the bump outside inference mode
+        else:
+            c[0] += 1
 
     def _after_inplace_record(self) -> None:
+        if self._retains_grad:  # torch moves the retain_grad hook to the new grad_fn
+            _register_retained(self)
         if self._base is not None:
             from .ops.views import _propagate_grad_fn
 
@@ -358,9 +473,7 @@ class Tensor:
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         if self.requires_grad and not force:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
-            )
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return np.asarray(self._value)
 
     def __array__(self, dtype=None, copy=None):
@@ -378,7 +491,18 @@ class Tensor:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
+    _warned_float = False  # torch's warning below is a TORCH_WARN_ONCE: once per process
+
     def __float__(self) -> float:
+        if self.requires_grad and not Tensor._warned_float:  # only float(), and before the size check
+            Tensor._warned_float = True
+            warnings.warn(
+                "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                "Consider using tensor.detach() first. (Triggered internally at "
+                "/__w/pytorch/pytorch/torch/csrc/autograd/generated/python_variable_methods.cpp:822.)",
+                UserWarning,
+                stacklevel=2,
+            )
         return float(self._scalar("float"))
 
     def __int__(self) -> int:
@@ -394,7 +518,7 @@ class Tensor:
 
     def _scalar(self, what: str):
         if self.numel() != 1:
-            raise TypeError("only one element tensors can be converted to Python scalars")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return self.item()
 
     def __len__(self) -> int:
@@ -433,7 +557,9 @@ class Tensor:
         t = Tensor._make(self._value, self._requires_grad)
         if self._grad is not None:
             t._grad = Tensor._make(self._grad._value)
-        t.__dict__.update(self.__dict__)
+        # the user's attributes; not the storage and view links, the copy is a fresh leaf
+        links = ("_alias", "_multi_output_view", "_no_grad_view")
+        t.__dict__.update((k, v) for k, v in self.__dict__.items() if k not in links)
         memo[id(self)] = t
         return t
 
@@ -454,6 +580,11 @@ def _grad_dtype(np_dtype) -> bool:
     return np_dtype.kind in "fc" or np_dtype == D.bfloat16._np
 
 
+def _node_label(fn) -> str:
+    """How torch's messages name a node: its class name without the Backward suffix (`Unbind`)."""
+    return re.sub(r"Backward\d*$", "", fn.name().rsplit("::", 1)[-1])
+
+
 def _wrap_dim(dim: int, ndim: int) -> int:
     lo, hi = (-ndim, ndim - 1) if ndim > 0 else (-1, 0)
     if not lo <= dim <= hi:
@@ -461,8 +592,14 @@ def _wrap_dim(dim: int, ndim: int) -> int:
     return dim % max(ndim, 1)
 
 
-_C10 = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-        "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+_C10 = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16",
+    "complex64": "c10::complex<float>",
+    "complex128": "c10::complex<double>",
+}
 
 
 def _c10_name(d: D.dtype) -> str:

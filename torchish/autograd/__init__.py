@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from . import grad_mode
 from .engine import _accumulate_grad, run_backward
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
-from .graph import AccumulateGrad, Node
+from .graph import AccumulateGrad, Node, _Tensor
 from .lowering import stats
 
-__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "stats", "Node",
-           "AccumulateGrad"]
-
-
-def _Tensor():
-    from .._tensor import Tensor
-
-    return Tensor
+__all__ = [
+    "backward",
+    "grad",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "inference_mode",
+    "stats",
+    "Node",
+    "AccumulateGrad",
+]
 
 
 def _as_tuple(x):
@@ -56,16 +58,30 @@ def _make_grads(outputs, grads, is_grads_batched=False):
                 if t.numel() != 1:
                     raise RuntimeError("grad can be implicitly created only for scalar outputs")
                 if not t.dtype.is_floating_point:
-                    raise RuntimeError(
-                        f"grad can be implicitly created only for real scalar outputs but got {t.dtype}"
-                    )
-                # numpy, not jnp: an eager jnp.ones costs several XLA dispatches
-                out.append(Tensor._make(np.ones(t._value.shape, t._value.dtype)))
+                    raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
+                out.append(Tensor._make(_ones(t._value.shape, t._value.dtype)))
             else:
                 out.append(None)
         else:
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
     return out
+
+
+def _check_grad_count(outputs, grads):
+    # torch pairs outputs with gradients like zip: extra gradients are ignored, missing ones are an error
+    if len(grads) < len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
+
+
+_ONES: dict = {}
+
+
+def _ones(shape, dtype):
+    """The implicit root gradient: jax arrays are immutable, so one per (shape, dtype) serves every call."""
+    v = _ONES.get((shape, dtype))
+    if v is None:
+        v = _ONES[(shape, dtype)] = jnp.ones(shape, dtype)
+    return v
 
 
 def _root_edges(outputs):
@@ -99,34 +115,39 @@ def backward(
     if grad_variables is not None:
         grad_tensors = grad_variables
     grads = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(outputs)
-    if len(grads) != len(outputs):
-        raise RuntimeError("grad can be implicitly created only for scalar outputs")
     inputs = _as_tuple(inputs)
     if inputs is not None and len(inputs) == 0:
         raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     grads = _make_grads(outputs, grads)
+    _check_grad_count(outputs, grads)
     if retain_graph is None:
         retain_graph = create_graph
     roots = _root_edges(outputs)
+    targets, holders = None, None
     if inputs is not None:
         targets, holders = [], []
         for t in inputs:
             if not t.requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            if t._grad_fn is not None:  # as torch: a non-leaf input gets retain_grad(), which fills .grad
+                t.retain_grad()
             targets.append(_target_edge(t))
             holders.append(t)
-    else:
-        targets, holders = _collect_leaves(roots)
     root_vals = [_root_value(g, t, create_graph) for g, t in zip(grads, outputs)]
     with grad_mode.set_grad_enabled(create_graph):
-        results = run_backward(roots, root_vals, targets, create_graph, retain_graph)
+        targets, results, error = run_backward(roots, root_vals, targets, create_graph, retain_graph)
+        if holders is None:
+            holders = [e[0].variable for e in targets]
+        seen = set()
         for t, g in zip(holders, results):
-            if g is None:
+            if id(t) in seen:  # inputs=[x, x] accumulates once
                 continue
-            if t._grad_fn is None:
+            seen.add(id(t))
+            # a leaf that stopped requiring grad after the graph was built gets nothing (torch's AccumulateGrad)
+            if g is not None and t._grad_fn is None and t._requires_grad:
                 _leaf_accumulate(t, g, create_graph)
-            else:
-                _accumulate_grad(t, g, create_graph)
+        if error is not None:
+            raise error
 
 
 def _root_value(g, t, create_graph):
@@ -153,25 +174,6 @@ def _leaf_accumulate(t, g, create_graph):
             fn(t)
 
 
-def _collect_leaves(roots):
-    """Every leaf (AccumulateGrad) and retain_grad tensor reachable from the roots, iteratively."""
-    targets, holders, seen = [], [], set()
-    stack = [e[0] for e in roots]
-    while stack:
-        n = stack.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        if isinstance(n, AccumulateGrad):
-            targets.append((n, 0))
-            holders.append(n.variable)
-            continue
-        for e in n.next_edges:
-            if e is not None and id(e[0]) not in seen:
-                stack.append(e[0])
-    return targets, holders
-
-
 def grad(
     outputs,
     inputs,
@@ -187,8 +189,7 @@ def grad(
     Tensor = _Tensor()
     if materialize_grads and allow_unused is False:
         raise ValueError(
-            "Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
-            "allow_unused=False."
+            "Expected allow_unused to be True or not passed when materialize_grads=True, but got: allow_unused=False."
         )
     if allow_unused is None:
         allow_unused = materialize_grads
@@ -197,14 +198,11 @@ def grad(
     if not ins:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     gouts = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outs)
-    if len(gouts) != len(outs):
-        raise RuntimeError(
-            f"grad_outputs must be of the same length as outputs (got {len(gouts)} and {len(outs)})"
-        )
     for t in ins:
         if not isinstance(t, Tensor):
-            raise TypeError("grad(): argument 'inputs' must be tuple of Tensors")
+            raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got {type(t).__name__}")
     grads = _make_grads(outs, gouts, is_grads_batched)
+    _check_grad_count(outs, grads)
     if retain_graph is None:
         retain_graph = create_graph
     for t in ins:
@@ -217,7 +215,10 @@ def grad(
     else:
         root_vals = [_root_value(g, t, create_graph) for g, t in zip(grads, outs)]
         with grad_mode.set_grad_enabled(create_graph):
-            results = run_backward(roots, root_vals, targets, create_graph, retain_graph)
+            _, results, error = run_backward(roots, root_vals, targets, create_graph, retain_graph)
+            if error is not None:
+                raise error
+            results = _leaf_input_hooks(ins, results)
     out = []
     for i, (t, g) in enumerate(zip(ins, results)):
         if g is None:
@@ -235,24 +236,46 @@ def grad(
     return tuple(out)
 
 
+def _leaf_input_hooks(ins, results):
+    """torch captures a leaf input's gradient after the leaf's tensor hooks (not its post-accumulate ones)."""
+    Tensor = _Tensor()
+    done = {}
+    out = list(results)
+    for i, (t, g) in enumerate(zip(ins, results)):
+        if g is None or t._grad_fn is not None or not t._hooks:
+            continue
+        if id(t) not in done:
+            g = g if isinstance(g, Tensor) else Tensor._make(g)
+            for fn in list(t._hooks.values()):
+                r = fn(g)
+                if r is not None:
+                    g = r
+            done[id(t)] = g
+        out[i] = done[id(t)]
+    return out
+
+
 def _batched(roots, grads, outs, targets, retain_graph):
     """is_grads_batched: the lowered backward is vmapped over the leading dim of grad_outputs."""
     from .engine import _Plan, _segments
 
     plan = _Plan(roots, targets)
+    if plan.error is not None:
+        raise plan.error
     if len(_segments(plan)) > 1:
         raise RuntimeError("is_grads_batched is not supported together with backward hooks")
     vals = [g._value.astype(t._value.dtype) for g, t in zip(grads, outs)]
 
     def one(*cts):
-        return run_backward(roots, list(cts), targets, False, True)
+        _, res, error = run_backward(roots, list(cts), targets, False, True)
+        if error is not None:
+            raise error
+        return res
 
     res = jax.vmap(one)(*vals)
     if not retain_graph:
         run_backward(roots, [v[0] for v in vals], targets, False, False)
     return res
-
-
 
 
 from . import functional  # noqa: E402,F401

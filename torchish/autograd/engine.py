@@ -9,14 +9,16 @@ With create_graph=True each segment call is itself recorded as a Node, so it can
 
 from __future__ import annotations
 
+import heapq
 import re
 
+import jax
 import jax.numpy as jnp
 
 from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
-from .graph import AccumulateGrad, Node
+from .graph import AccumulateGrad, Node, _Tensor
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
@@ -26,12 +28,6 @@ _FREED_MSG = (
 )
 
 
-def _Tensor():
-    from .._tensor import Tensor
-
-    return Tensor
-
-
 def _tensor_type_str(t) -> str:
     from ..ops._registry import _type_word
 
@@ -39,15 +35,21 @@ def _tensor_type_str(t) -> str:
 
 
 def _check_versions(node) -> None:
+    err = _version_error(node)
+    if err is not None:
+        raise err
+
+
+def _version_error(node):
     for counter, expected, t, idx in node.saved_versions:
         if counter[0] != expected:
             # a saved result names the node that made it; a saved input names its current grad_fn
             fn = node if idx == -1 else t._grad_fn
             src = ""
             if fn is not None:
-                op = re.sub(r"Backward\d*$", "", fn.name().rsplit("::", 1)[-1])
+                op = re.sub(r"Backward\d*$", "", fn.name())
                 src = f", which is output {0 if idx == -1 else t._output_nr} of {op},"
-            raise RuntimeError(
+            return RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace operation: "
                 f"[{_tensor_type_str(t)}]{src} is at version {counter[0]}; expected version {expected} instead. "
                 "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
@@ -55,27 +57,45 @@ def _check_versions(node) -> None:
             )
 
 
+def _reread_saved(node) -> None:
+    """torch's saved tensors share storage: a write that bumps no version (through .data) is seen by backward."""
+    saved = node.saved
+    for _, _, t, i in node.saved_versions:
+        if 0 <= i < len(saved) and t._value is not saved[i] and t._value.shape == saved[i].shape:
+            saved = saved[:i] + (t._value,) + saved[i + 1 :]
+    node.saved = saved
+
+
 class _Plan:
-    """What one backward call must do, derived from the graph; `key` identifies its structure."""
+    """What one backward call must do, derived from the graph; `key` identifies its structure.
+
+    target_edges=None means "every leaf reachable from the roots" (backward() without inputs=): the
+    leaves are collected by the same walk, in the order torch's engine would reach them."""
 
     def __init__(self, root_edges, target_edges):
         # --- reachability (iterative: graphs can be 100k nodes deep)
-        order, seen, stack = [], set(), [e[0] for e in root_edges if isinstance(e[0], Node)]
+        order, seen, leaves = [], set(), []
         consumers = {}
+        stack = [e[0] for e in root_edges]
         while stack:
             n = stack.pop()
             if id(n) in seen:
                 continue
             seen.add(id(n))
+            if not isinstance(n, Node):
+                if isinstance(n, AccumulateGrad):
+                    leaves.append(n)
+                continue
             order.append(n)
             for e in n.next_edges:
-                if e is not None and isinstance(e[0], Node):
-                    consumers[id(e[0])] = consumers.get(id(e[0]), 0) + 1
-                    if id(e[0]) not in seen:
-                        stack.append(e[0])
+                if e is not None:
+                    m = e[0]
+                    if isinstance(m, Node):
+                        consumers[id(m)] = consumers.get(id(m), 0) + 1
+                    if id(m) not in seen:
+                        stack.append(m)
         # --- Kahn's order: a node runs after every node that feeds it cotangents
-        pending = dict(consumers)
-        ready = [n for n in order if pending.get(id(n), 0) == 0]
+        ready = [n for n in order if id(n) not in consumers]
         topo = []
         while ready:
             n = ready.pop()
@@ -83,10 +103,12 @@ class _Plan:
             for e in n.next_edges:
                 if e is not None and isinstance(e[0], Node):
                     k = id(e[0])
-                    pending[k] -= 1
-                    if pending[k] == 0:
+                    consumers[k] -= 1
+                    if consumers[k] == 0:
                         ready.append(e[0])
         # --- targets: leaves (AccumulateGrad) and non-leaf (node, output) pairs
+        if target_edges is None:
+            target_edges = [(a, 0) for a in leaves]
         self.target_edges = target_edges
         tindex = {}
         for k, e in enumerate(target_edges):
@@ -96,19 +118,76 @@ class _Plan:
         needed = set()
         for n in reversed(topo):
             for e in n.next_edges:
-                if e is None:
-                    continue
-                if (id(e[0]), e[1]) in tindex or (isinstance(e[0], Node) and id(e[0]) in needed):
+                if e is not None and ((id(e[0]), e[1]) in tindex or id(e[0]) in needed):
                     needed.add(id(n))
                     break
-        is_target_node = {id(e[0]) for e in target_edges if isinstance(e[0], Node)}
-        self.nodes = [n for n in topo if id(n) in needed or id(n) in is_target_node]
-        self.index = {id(n): i for i, n in enumerate(self.nodes)}
+        target_nodes = {id(e[0]) for e in target_edges if isinstance(e[0], Node)}
+        self.has_node_targets = bool(target_nodes)
+        # a root's tensor hooks and retain_grad run even when nothing below it is needed
+        keep = target_nodes | {id(e[0]) for e in root_edges if isinstance(e[0], Node) and _has_pre_python(e[0])}
+        nodes = [n for n in topo if id(n) in needed or id(n) in keep]
+        # a node that can't run (freed, or a saved input modified in place) fails when torch's engine reaches
+        # it: what torch ran before that point still happens, then the error is raised
+        self.error, self.dropped = None, set()
+        for n in nodes:
+            if id(n) in needed and (n._freed or _version_error(n) is not None):
+                nodes = self._until_failure(root_edges, nodes, needed)
+                break
+        for n in nodes:
+            if n.saved_versions and n.saved is not None and id(n) in needed and getattr(n.kernel, "op", None):
+                _reread_saved(n)
+        self.nodes = nodes
+        self.index = index = {id(n): i for i, n in enumerate(nodes)}
         self.needed = needed
-        for n in self.nodes:
-            if n._freed and id(n) in needed:
-                raise RuntimeError(_FREED_MSG)
-            _check_versions(n)
+        # --- where each input's gradient goes: (0, node, output) pending, (1, target, 0) result, None
+        dests = []
+        for n in nodes:
+            row = []
+            for e in n.next_edges:
+                if e is None:
+                    row.append(None)
+                elif isinstance(e[0], AccumulateGrad):
+                    t = tindex.get((id(e[0]), e[1]))
+                    row.append((1, t[0], 0) if t else None)
+                else:
+                    i = index.get(id(e[0]))
+                    row.append(None if i is None else (0, i, e[1]))
+            dests.append(tuple(row))
+        self.dests = dests
+
+    def _until_failure(self, root_edges, nodes, needed):
+        """Replay torch's ready queue (latest-created node first) up to the first node that fails; keep the
+        nodes run before it, the failing one without its backward (its pre-hooks still run), and drop the
+        leaves that were still waiting for a gradient from a node that never ran."""
+        ids = {id(n) for n in nodes}
+        pending = {}
+        for n in nodes:
+            for e in n.next_edges:
+                if e is not None and id(e[0]) in ids:
+                    pending[id(e[0])] = pending.get(id(e[0]), 0) + 1
+        heap = [(-n._seq, n) for n in nodes if id(n) not in pending]
+        heapq.heapify(heap)
+        ran, failing = set(), None
+        while heap:
+            _, n = heapq.heappop(heap)
+            if id(n) in needed and (n._freed or _version_error(n) is not None):
+                self.error = RuntimeError(_FREED_MSG) if n._freed else _version_error(n)
+                needed.discard(id(n))
+                failing = n
+                break
+            ran.add(id(n))
+            for e in n.next_edges:
+                if e is not None and id(e[0]) in pending:
+                    pending[id(e[0])] -= 1
+                    if pending[id(e[0])] == 0:
+                        heapq.heappush(heap, (-e[0]._seq, e[0]))
+        kept = [n for n in nodes if id(n) in ran or n is failing]
+        for n in nodes:
+            if id(n) not in ran:
+                for e in n.next_edges:
+                    for k in self.tindex.get((id(e[0]), e[1]), ()) if e is not None else ():
+                        self.dropped.add(k)
+        return kept
 
     def dest(self, e):
         """State key that receives the gradient flowing along edge e (None: nowhere)."""
@@ -120,30 +199,44 @@ class _Plan:
         i = self.index.get(id(e[0]))
         return None if i is None else (0, i, e[1])
 
+    def _reads(self, i, n):
+        if not self.has_node_targets:
+            return ()
+        return tuple((o, (1, k, 0)) for o in range(len(n.out_meta)) for k in self.tindex.get((id(n), o), ()))
+
     def steps(self, lo, hi, create_graph=False):
         out = []
         for i in range(lo, hi):
             n = self.nodes[i]
             skip = id(n) not in self.needed
-            dests = tuple(self.dest(e) for e in n.next_edges)
+            dests = self.dests[i]
             diff = tuple(j for j, d in enumerate(dests) if d is not None) if not skip else ()
-            reads = tuple((o, (1, k, 0)) for o in range(len(n.out_meta)) for k in self.tindex.get((id(n), o), ()))
             op = getattr(n.kernel, "op", None)
             tie = create_graph and op is not None and op.grad_keeps_input
             if callable(tie):
                 tie = tie(n)
-            out.append((i, n.kernel.pure, diff, tuple(dests[j] for j in diff), len(n.out_meta), n.out_meta,
-                        reads, skip, tie))
+            out.append(
+                (
+                    i,
+                    n.kernel.pure,
+                    diff,
+                    tuple(dests[j] for j in diff),
+                    len(n.out_meta),
+                    n.out_meta,
+                    self._reads(i, n),
+                    skip,
+                    tie,
+                )
+            )
         return tuple(out)
 
     def key(self, lo, hi, state_meta):
+        nodes, dests, needed = self.nodes, self.dests, self.needed
         return (
-            tuple((n.structure(), tuple(self.dest(e) for e in n.next_edges), id(n) in self.needed)
-                  for n in self.nodes[lo:hi]),
+            tuple([(nodes[i].structure(), dests[i], id(nodes[i]) in needed) for i in range(lo, hi)]),
             lo,
             state_meta,
-            tuple((k, tuple(self.tindex.get((id(n), o), ()))) for k, n in enumerate(self.nodes[lo:hi])
-                  for o in range(len(n.out_meta)) if (id(n), o) in self.tindex),
+            tuple((i - lo, self._reads(i, nodes[i])) for i in range(lo, hi)) if self.has_node_targets else (),
         )
 
 
@@ -178,8 +271,8 @@ def _meta_of(v):
 
 
 def run_backward(root_edges, root_grads, target_edges, create_graph, retain_graph):
-    """Returns a list of gradients (arrays, or Tensors with create_graph) aligned with target_edges."""
-    Tensor = _Tensor()
+    """Returns (target edges, their gradients: arrays, or Tensors with create_graph). target_edges=None:
+    every reachable leaf."""
     L._STATS["backward_calls"] += 1
     plan = _Plan(root_edges, target_edges)
     state = {}
@@ -208,9 +301,11 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
                 n.structure()  # keep the key derivable once the saved values are gone
                 n._freed = True
                 n.saved = None
-    out = [state.get((1, k, 0)) for k in range(len(target_edges))]
-    del Tensor
-    return out
+    out = [None if k in plan.dropped else state.get((1, k, 0)) for k in range(len(plan.target_edges))]
+    for ks in plan.tindex.values():  # an input listed twice gets its gradient twice
+        for k in ks[1:]:
+            out[k] = out[ks[0]]
+    return plan.target_edges, out, plan.error
 
 
 def _values(state):
@@ -219,15 +314,17 @@ def _values(state):
 
 
 def _run_segment(plan, lo, hi, state, create_graph):
-    steps = plan.steps(lo, hi, create_graph)
-    saved = tuple(tuple(plan.nodes[i].saved) for i in range(lo, hi))
+    saved = tuple(plan.nodes[i].saved for i in range(lo, hi))
     vals = _values(state)
-    state_meta = tuple(sorted((k, _meta_of(v)) for k, v in vals.items()))
-    # the ties can depend on values (prod of a lone zero), so they are part of the key
-    key = (plan.key(lo, hi, state_meta), create_graph, tuple(st[-1] for st in steps))
-    pure, jitted = L.cached(key, lambda: L.segment_function(steps))
+    state_meta = tuple(sorted((k, (v.shape, v.dtype)) for k, v in vals.items()))
     if not create_graph:
+        key = (plan.key(lo, hi, state_meta), False)
+        _, jitted = L.cached(key, lambda: L.segment_function(plan.steps(lo, hi)))
         return jitted(saved, vals)
+    steps = plan.steps(lo, hi, True)
+    # the ties can depend on values (prod of a lone zero), so they are part of the key
+    key = (plan.key(lo, hi, state_meta), True, tuple(st[-1] for st in steps))
+    pure, jitted = L.cached(key, lambda: L.segment_function(steps))
     return _recorded_segment(plan, lo, hi, pure, jitted, saved, state, key)
 
 
@@ -287,8 +384,13 @@ def _recorded_segment(plan, lo, hi, pure, jitted, saved, state, key):
         if any(e is not None for e in out_edges) and (v.dtype.kind in "fc" or str(v.dtype) == "bfloat16"):
             kern = _ChainKernel(_pick(seg_pure, o), ("backward", key, o))
             node = Node(kern, tuple(flat), out_edges, (), (_meta_of(v),), name)
-            node.fragment = (kern.key, tuple(getattr(x, "shape", None) for x in flat),
-                             tuple(e is not None for e in out_edges))
+            node._saves_tensors = True  # torch's double-backward nodes save what their formula reads
+            node._of_backward = True
+            node.fragment = (
+                kern.key,
+                tuple(getattr(x, "shape", None) for x in flat),
+                tuple(e is not None for e in out_edges),
+            )
             t._grad_fn = node
         result[k] = t
     return result
@@ -325,7 +427,7 @@ def _before_node_hooks(plan, i, state, create_graph):
                 g = _check_hook_result(r, g)
         ref = (retain or {}).get(o)
         t = ref() if ref is not None else None
-        if t is not None:
+        if t is not None and t._grad_fn is n and t._output_nr == o:
             _accumulate_grad(t, g, create_graph)
         state[k] = g if create_graph else g._value
     if n._prehooks:
@@ -347,14 +449,19 @@ def _wrap_or_none(v):
     return v if isinstance(v, Tensor) else Tensor._make(v)
 
 
-def _check_hook_result(r, g):
-    Tensor = _Tensor()
-    if not isinstance(r, Tensor):
-        raise TypeError(f"expected Tensor or None (got {type(r).__name__})")
+def _check_hook_result(r, g, hook=None):
+    """torch's check for what a tensor hook returned in place of gradient g (None was handled before)."""
+    from ..ops._registry import _type_word
+
+    if not isinstance(r, _Tensor()):
+        raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
+    name = getattr(hook, "__name__", None)
+    name = name if isinstance(name, str) else "<unknown>"
+    if r.dtype is not g.dtype or r.device.type != g.device.type:
+        was, got = (f"torch.{'cuda.' if t.device.type == 'cuda' else ''}{_type_word(t.dtype)}Tensor" for t in (g, r))
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {was} got {got})")
     if tuple(r.shape) != tuple(g.shape):
-        raise RuntimeError(
-            "hook 'hook' has changed the size of value"
-        )
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
     return r
 
 
@@ -407,12 +514,26 @@ def _accumulate_grad(t, g, create_graph) -> None:
     if not isinstance(g, Tensor):
         g = Tensor._make(g)
     if t._grad is None:
-        t._grad = g if create_graph else Tensor._make(g._value)
+        if create_graph and g.requires_grad:
+            # torch copies into a fresh buffer (new_empty_strided().copy_()): CopyBackwards, version 1
+            fresh = Tensor._make(g._value)
+            fresh.copy_(g)
+            t._grad = fresh
+        elif create_graph:
+            t._grad = g
+            g._version_counter[0] += 1
+        else:
+            t._grad = Tensor._make(g._value)
     elif create_graph or _gm._state.grad_enabled and t._grad.requires_grad:
         t._grad = t._grad + g
     else:
-        t._grad._value = t._grad._value + g._value.astype(t._grad._value.dtype)
+        t._grad._value = _add_into(t._grad._value, g._value)
         t._grad._version_counter[0] += 1
+
+
+@jax.jit
+def _add_into(acc, g):
+    return acc + g.astype(acc.dtype)
 
 
 def _call_node(node, grads):

@@ -41,7 +41,7 @@ import numpy as np
 from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
-from .graph import Node
+from .graph import Node, _Tensor
 
 __all__ = ["FunctionCtx", "BackwardCFunction", "FunctionMeta", "Function", "once_differentiable", "InplaceFunction"]
 
@@ -63,12 +63,6 @@ _DIRTY_VIEW = (
     "second one that does the other operations). You can ask on the forum https://discuss.pytorch.org/ if you "
     "need help to do this change."
 )
-
-
-def _Tensor():
-    from .._tensor import Tensor
-
-    return Tensor
 
 
 def _tp_name(obj: object) -> str:

@@ -18,14 +18,9 @@ import jax.numpy as jnp
 
 from .. import _jaxfn as J
 from . import grad_mode as _gm
+from .graph import _Tensor
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
-
-
-def _Tensor():
-    from .._tensor import Tensor
-
-    return Tensor
 
 
 def _inexact(dtype) -> bool:

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import grad_mode as _gm
+from .graph import _Tensor
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
@@ -66,12 +67,6 @@ in the codebase for an explanation of how to fix this.
 
 class GradcheckError(RuntimeError):
     r"""Error raised by :func:`gradcheck` and :func:`gradgradcheck`."""
-
-
-def _Tensor():
-    from .._tensor import Tensor
-
-    return Tensor
 
 
 def _wrap(v):

@@ -12,6 +12,17 @@ from collections.abc import Callable
 from typing import Any
 
 _FREED = object()
+_SEQUENCE = itertools.count()
+_TENSOR: list = []
+
+
+def _Tensor():
+    """The Tensor class, imported late (_tensor.py imports autograd) and then cached."""
+    if not _TENSOR:
+        from .._tensor import Tensor
+
+        _TENSOR.append(Tensor)
+    return _TENSOR[0]
 
 
 class _RemovableHandle:
@@ -52,6 +63,8 @@ class Node:
         "_saves_tensors",
         "_tensor_hooks",
         "_retained",
+        "_seq",
+        "_of_backward",
     )
 
     def __init__(self, kernel, saved: tuple, next_edges: tuple, saved_versions: tuple, out_meta: tuple, name: str):
@@ -70,6 +83,8 @@ class Node:
         self._saves_tensors = False  # torch saved tensors for this node: a second backward must fail
         self._tensor_hooks = None  # output_nr -> {id: hook} for hooks registered on non-leaf tensors
         self._retained = None  # output_nr -> weakref of a tensor that called retain_grad()
+        self._seq = next(_SEQUENCE)  # torch's sequence_nr: its engine runs later-created nodes first
+        self._of_backward = False  # recorded by a create_graph backward: JAX's derivative graph, not torch's
 
     def name(self) -> str:
         return self._name
@@ -79,17 +94,33 @@ class Node:
         if self.fragment is None:
             self.fragment = (
                 self.kernel.key,
-                tuple(getattr(v, "shape", None) for v in self.saved),
-                tuple(e is not None for e in self.next_edges),
+                tuple([getattr(v, "shape", None) for v in self.saved]),
+                tuple([e is not None for e in self.next_edges]),
             )
         return self.fragment
 
     def __repr__(self) -> str:
-        return f"<{self._name} object at {hex(id(self))}>"
+        return f"<{self._name.rsplit('::', 1)[-1]} object at {hex(id(self))}>"
+
+    def __getattr__(self, name: str) -> Any:
+        # torch's `grad_fn._saved_<arg>`: the tensors (and arguments) the backward formula keeps
+        if name.startswith("_saved_"):
+            hit = _saved_attribute(self, name[len("_saved_") :])
+            if hit is not _MISSING:
+                return hit
+        try:
+            label = object.__getattribute__(self, "_name").rsplit("::", 1)[-1]
+        except AttributeError:  # a half-built node (copy, unpickling)
+            label = type(self).__name__
+        raise AttributeError(f"'{label}' object has no attribute '{name}'")
 
     @property
     def next_functions(self) -> tuple:
-        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self.next_edges)
+        edges = self.next_edges
+        keep = getattr(getattr(self.kernel, "op", None), "edges", None)
+        if keep is not None:  # the op's arguments torch has no edge for (see OpDef.edges)
+            edges = [edges[i] for i in keep(self.kernel.key[2])]
+        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in edges)
 
     def register_hook(self, fn: Callable) -> _RemovableHandle:
         if self._hooks is None:
@@ -109,6 +140,40 @@ class Node:
         from .engine import _call_node
 
         return _call_node(self, grads)
+
+
+_MISSING = object()
+
+
+def _register_retained(t) -> None:
+    """retain_grad's hook lives on t's current grad_fn; the engine skips it once t has moved on."""
+    import weakref
+
+    fn = t._grad_fn
+    if fn is None:
+        return
+    if fn._retained is None:
+        fn._retained = {}
+    fn._retained[t._output_nr] = weakref.ref(t)
+
+
+def _saved_attribute(node, arg):
+    op = getattr(node.kernel, "op", None)
+    if op is None or not op.saves:
+        return _MISSING
+    names = ["self" if i == 0 else n for i, n in enumerate(op.sig.parameters)]
+    index = -1 if arg == "result" else names.index(arg) if arg in names[: op.n_tensors] else None
+    if index is None:
+        params = dict(node.kernel.key[1]) if isinstance(node.kernel.key[1], tuple) else {}
+        return params.get(arg, _MISSING)
+    for _, _, t, i in node.saved_versions:
+        if i == index:
+            if node.saved is None:
+                from .engine import _FREED_MSG
+
+                raise RuntimeError(_FREED_MSG)
+            return t
+    return _MISSING
 
 
 class AccumulateGrad:

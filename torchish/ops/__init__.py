@@ -1,10 +1,10 @@
 """The op table. Importing this package registers every op and attaches the Tensor methods.
 
-  _registry.py  the @op decorator, kernels, the dispatcher and recording
-  pointwise.py  arithmetic, unary math, comparisons      reduction.py  sum, mean, max, softmax, ...
-  shape.py      views and joins                          linalg.py     matmul and friends
-  indexing.py   __getitem__ / __setitem__                basic.py      clone, to, fill_, copy_
-  creation.py   factories                                views.py      keeping views and bases in step
+_registry.py  the @op decorator, kernels, the dispatcher and recording
+pointwise.py  arithmetic, unary math, comparisons      reduction.py  sum, mean, max, softmax, ...
+shape.py      views and joins                          linalg.py     matmul and friends
+indexing.py   __getitem__ / __setitem__                basic.py      clone, to, fill_, copy_
+creation.py   factories                                views.py      keeping views and bases in step
 """
 
 from __future__ import annotations
@@ -28,21 +28,53 @@ for _d in list(OPS.values()):
 
 _METHODS = {
     # routed or composite public functions that are also methods
-    "pow": pointwise.pow, "max": reduction.max, "min": reduction.min, "square": pointwise.square,
-    "view": shape.view, "reshape": shape.reshape, "view_as": shape.view_as, "reshape_as": shape.reshape_as,
-    "permute": shape.permute, "flatten": shape.flatten, "unflatten": shape.unflatten, "expand": shape.expand,
-    "expand_as": shape.expand_as, "unbind": shape.unbind, "split": shape.split, "chunk": shape.chunk,
-    "repeat": shape.repeat, "swapaxes": shape.transpose, "swapdims": shape.transpose, "clip": pointwise.clamp,
-    "to": basic.to, "type_as": basic.type_as, "type": basic._type, "fill_": basic.fill_, "zero_": basic.zero_,
-    "copy_": basic.copy_, "resize_": basic.resize_,
+    "pow": pointwise.pow,
+    "max": reduction.max,
+    "min": reduction.min,
+    "square": pointwise.square,
+    "view": shape.view,
+    "reshape": shape.reshape,
+    "view_as": shape.view_as,
+    "reshape_as": shape.reshape_as,
+    "permute": shape.permute,
+    "flatten": shape.flatten,
+    "unflatten": shape.unflatten,
+    "expand": shape.expand,
+    "expand_as": shape.expand_as,
+    "unbind": shape.unbind,
+    "split": shape.split,
+    "chunk": shape.chunk,
+    "repeat": shape.repeat,
+    "swapaxes": shape.transpose,
+    "swapdims": shape.transpose,
+    "clip": pointwise.clamp,
+    "to": basic.to,
+    "type_as": basic.type_as,
+    "type": basic._type,
+    "fill_": basic.fill_,
+    "zero_": basic.zero_,
+    "copy_": basic.copy_,
+    "resize_": basic.resize_,
     "where": lambda self, condition, y: pointwise.where(condition, self, y),
-    "nonzero": reduction.nonzero, "broadcast_to": shape.broadcast_to,
-    "greater": pointwise.gt, "greater_equal": pointwise.ge, "less": pointwise.lt, "less_equal": pointwise.le,
+    "nonzero": reduction.nonzero,
+    "broadcast_to": shape.broadcast_to,
+    "matmul": linalg.matmul,
+    "greater": pointwise.gt,
+    "greater_equal": pointwise.ge,
+    "less": pointwise.lt,
+    "less_equal": pointwise.le,
     "not_equal": pointwise.ne,
-    "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
-    "gather": selection.gather, "index_select": selection.index_select, "scatter": selection.scatter,
-    "scatter_add": selection.scatter_add, "sort": selection.sort, "argsort": selection.argsort,
-    "topk": selection.topk, "masked_select": selection.masked_select, "norm": selection.norm,
+    "__getitem__": indexing.getitem,
+    "__setitem__": indexing.setitem,
+    "gather": selection.gather,
+    "index_select": selection.index_select,
+    "scatter": selection.scatter,
+    "scatter_add": selection.scatter_add,
+    "sort": selection.sort,
+    "argsort": selection.argsort,
+    "topk": selection.topk,
+    "masked_select": selection.masked_select,
+    "norm": selection.norm,
     "scatter_": lambda self, dim, index, src=None, **kw: selection.scatter(self, dim, index, src, _target=self, **kw),
     "scatter_add_": lambda self, dim, index, src: selection.scatter_add(self, dim, index, src, _target=self),
 }
@@ -53,9 +85,20 @@ Tensor.clip_ = Tensor.clamp_
 
 from .. import _dtype as _D  # noqa: E402
 
-for _name, _dt in (("float", _D.float32), ("double", _D.float64), ("half", _D.float16), ("bfloat16", _D.bfloat16),
-                   ("long", _D.int64), ("int", _D.int32), ("short", _D.int16), ("char", _D.int8),
-                   ("byte", _D.uint8), ("bool", _D.bool), ("cfloat", _D.complex64), ("cdouble", _D.complex128)):
+for _name, _dt in (
+    ("float", _D.float32),
+    ("double", _D.float64),
+    ("half", _D.float16),
+    ("bfloat16", _D.bfloat16),
+    ("long", _D.int64),
+    ("int", _D.int32),
+    ("short", _D.int16),
+    ("char", _D.int8),
+    ("byte", _D.uint8),
+    ("bool", _D.bool),
+    ("cfloat", _D.complex64),
+    ("cdouble", _D.complex128),
+):
     setattr(Tensor, _name, basic._cast_method(_dt))
 
 
@@ -69,8 +112,9 @@ def _cuda(self, device=None, non_blocking=False, memory_format=None):
 
 Tensor.cpu = _cpu
 Tensor.cuda = _cuda
-Tensor.T = property(lambda self: shape._permute(self, tuple(range(self.dim() - 1, -1, -1))) if self.dim() > 2
-                    else shape.t(self))
+Tensor.T = property(
+    lambda self: shape._permute(self, tuple(range(self.dim() - 1, -1, -1))) if self.dim() > 2 else shape.t(self)
+)
 Tensor.mT = property(lambda self: shape.transpose(self, -2, -1))
 
 
@@ -97,8 +141,11 @@ def _rsub(self, other):
 
 
 def _rfloordiv(self, other):
-    return pointwise.div(Tensor._make(_registry.jnp.asarray(other)) if not isinstance(other, Tensor) else other,
-                         self, rounding_mode="floor")
+    return pointwise.div(
+        Tensor._make(_registry.jnp.asarray(other)) if not isinstance(other, Tensor) else other,
+        self,
+        rounding_mode="floor",
+    )
 
 
 def _floordiv(self, other):
@@ -116,16 +163,24 @@ def _iop(fn):
     return method
 
 
-@_registry.op(n_tensors=2, promote=_registry.BINARY, grad_name=pointwise._mixed_name("RemainderBackward1",
-              "RemainderBackward0"), inplace=True,
-              check=pointwise._broadcast_check)
+@_registry.op(
+    n_tensors=2,
+    promote=_registry.BINARY,
+    grad_name=pointwise._mixed_name("RemainderBackward1", "RemainderBackward0"),
+    inplace=True,
+    check=pointwise._broadcast_check,
+)
 def remainder(input, other):
     return _registry.jnp.remainder(input, other)
 
 
-@_registry.op(n_tensors=2, promote=_registry.BINARY, grad_name=pointwise._mixed_name("FmodBackward1",
-              "FmodBackward0"), inplace=True,
-              check=pointwise._broadcast_check)
+@_registry.op(
+    n_tensors=2,
+    promote=_registry.BINARY,
+    grad_name=pointwise._mixed_name("FmodBackward1", "FmodBackward0"),
+    inplace=True,
+    check=pointwise._broadcast_check,
+)
 def fmod(input, other):
     return _registry.jnp.fmod(input, other)
 
@@ -137,10 +192,13 @@ def _integral_only(name, tensor_only):
         pointwise._broadcast_check(args, params)
         if not name.startswith("logical"):
             ts = [a for a in args if isinstance(a, Tensor)]
-            d = _D._result_type([t.dtype for t in ts if t.dim()], [t.dtype for t in ts if not t.dim()],
-                                [a for a in args if not isinstance(a, Tensor)])
+            d = _D._result_type(
+                [t.dtype for t in ts if t.dim()],
+                [t.dtype for t in ts if not t.dim()],
+                [a for a in args if not isinstance(a, Tensor)],
+            )
             if d.is_floating_point or d.is_complex:
-                raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_registry._type_word(d)}\'')
+                raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_registry._type_word(d)}'")
 
     return check
 
@@ -151,8 +209,14 @@ def _bitwise(name, fn):
 
     pure.__name__ = name
     promote = _registry.COMPARE if name.startswith("logical") else _registry.BINARY
-    return _registry.op(name, n_tensors=2, promote=promote, differentiable=False, inplace=True,
-                        check=_integral_only(name, name.startswith("logical")))(pure)
+    return _registry.op(
+        name,
+        n_tensors=2,
+        promote=promote,
+        differentiable=False,
+        inplace=True,
+        check=_integral_only(name, name.startswith("logical")),
+    )(pure)
 
 
 bitwise_and = _bitwise("bitwise_and", _registry.jnp.bitwise_and)
@@ -160,8 +224,15 @@ bitwise_or = _bitwise("bitwise_or", _registry.jnp.bitwise_or)
 bitwise_xor = _bitwise("bitwise_xor", _registry.jnp.bitwise_xor)
 logical_and = _bitwise("logical_and", _registry.jnp.logical_and)
 logical_or = _bitwise("logical_or", _registry.jnp.logical_or)
-for _d in (OPS["remainder"], OPS["fmod"], OPS["bitwise_and"], OPS["bitwise_or"], OPS["bitwise_xor"],
-           OPS["logical_and"], OPS["logical_or"]):
+for _d in (
+    OPS["remainder"],
+    OPS["fmod"],
+    OPS["bitwise_and"],
+    OPS["bitwise_or"],
+    OPS["bitwise_xor"],
+    OPS["logical_and"],
+    OPS["logical_or"],
+):
     setattr(Tensor, _d.name, _d.public)
     setattr(Tensor, _d.name + "_", inplace_method(_d.public))
 
@@ -178,24 +249,63 @@ def _bitwise_not(input):
 
 
 _OPERATORS = {
-    "__add__": _binary(pointwise.add), "__radd__": _binary(pointwise.add),
-    "__sub__": _binary(pointwise.sub), "__rsub__": _rsub,
-    "__mul__": _binary(pointwise.mul), "__rmul__": _binary(pointwise.mul),
-    "__truediv__": _binary(pointwise.div), "__rtruediv__": _rtruediv, "__div__": _binary(pointwise.div),
-    "__floordiv__": _floordiv, "__rfloordiv__": _rfloordiv,
-    "__mod__": _mod, "__rmod__": lambda self, other: remainder(Tensor._make(_registry.jnp.asarray(other)), self),
-    "__pow__": _binary(pointwise.pow), "__rpow__": _rpow,
-    "__matmul__": _binary(linalg.matmul), "__rmatmul__": _rmatmul,
-    "__neg__": pointwise.neg, "__pos__": lambda self: self, "__abs__": pointwise.abs,
-    "__eq__": _binary(pointwise.eq), "__ne__": _binary(pointwise.ne), "__lt__": _binary(pointwise.lt),
-    "__le__": _binary(pointwise.le), "__gt__": _binary(pointwise.gt), "__ge__": _binary(pointwise.ge),
-    "__and__": _binary(bitwise_and), "__or__": _binary(bitwise_or), "__xor__": _binary(bitwise_xor),
-    "__rand__": _binary(bitwise_and), "__ror__": _binary(bitwise_or), "__rxor__": _binary(bitwise_xor),
+    "__add__": _binary(pointwise.add),
+    "__radd__": _binary(pointwise.add),
+    "__sub__": _binary(pointwise.sub),
+    "__rsub__": _rsub,
+    "__mul__": _binary(pointwise.mul),
+    "__rmul__": _binary(pointwise.mul),
+    "__truediv__": _binary(pointwise.div),
+    "__rtruediv__": _rtruediv,
+    "__div__": _binary(pointwise.div),
+    "__floordiv__": _floordiv,
+    "__rfloordiv__": _rfloordiv,
+    "__mod__": _mod,
+    "__rmod__": lambda self, other: remainder(Tensor._make(_registry.jnp.asarray(other)), self),
+    "__pow__": _binary(pointwise.pow),
+    "__rpow__": _rpow,
+    "__matmul__": _binary(linalg.matmul),
+    "__rmatmul__": _rmatmul,
+    "__neg__": pointwise.neg,
+    "__pos__": lambda self: self,
+    "__abs__": pointwise.abs,
+    "__eq__": _binary(pointwise.eq),
+    "__ne__": _binary(pointwise.ne),
+    "__lt__": _binary(pointwise.lt),
+    "__le__": _binary(pointwise.le),
+    "__gt__": _binary(pointwise.gt),
+    "__ge__": _binary(pointwise.ge),
+    "__and__": _binary(bitwise_and),
+    "__or__": _binary(bitwise_or),
+    "__xor__": _binary(bitwise_xor),
+    "__rand__": _binary(bitwise_and),
+    "__ror__": _binary(bitwise_or),
+    "__rxor__": _binary(bitwise_xor),
     "__invert__": _invert,
-    "__iadd__": _iop(pointwise.add), "__isub__": _iop(pointwise.sub), "__imul__": _iop(pointwise.mul),
-    "__itruediv__": _iop(pointwise.div), "__ipow__": _iop(pointwise.pow), "__imod__": _iop(remainder),
-    "__iand__": _iop(bitwise_and), "__ior__": _iop(bitwise_or), "__ixor__": _iop(bitwise_xor),
+    "__iadd__": _iop(pointwise.add),
+    "__isub__": _iop(pointwise.sub),
+    "__imul__": _iop(pointwise.mul),
+    "__itruediv__": _iop(pointwise.div),
+    "__ipow__": _iop(pointwise.pow),
+    "__imod__": _iop(remainder),
+    "__iand__": _iop(bitwise_and),
+    "__ior__": _iop(bitwise_or),
+    "__ixor__": _iop(bitwise_xor),
 }
 for _name, _fn in _OPERATORS.items():
     setattr(Tensor, _name, _fn)
+
+
+def _tensor_args(sig):
+    return tuple(i for i, s in enumerate(sig) if isinstance(s, tuple))
+
+
+# torch's next_functions hold the inputs its formulas differentiate: a Python scalar that selects a Scalar
+# overload (`2 - x` is rsub(x, 2)) and index / mask / condition tensors get no edge
+for _name in ("rsub", "_pow_base_scalar", "remainder", "fmod"):
+    OPS[_name].edges = _tensor_args
+_EDGES = {"_where": (1, 2), "_index": (0,), "_index_put": (0, 1), "_gather": (0,), "_index_select": (0,)}
+for _name, _pos in _EDGES.items():
+    OPS[_name].edges = lambda sig, _pos=_pos: _pos
+OPS["masked_fill"].edges = lambda sig: (0, 2) if isinstance(sig[2], tuple) else (0,)  # a Tensor value has one
 Tensor.__hash__ = _tensor.Tensor.__hash__

@@ -36,17 +36,54 @@ SUM = "sum"  # integers/bool accumulate in int64
 
 class OpDef:
     __slots__ = (
-        "name", "fn", "n_tensors", "promote", "grad_name", "saves", "differentiable", "method",
-        "inplace", "check", "sig", "static_names", "varargs", "out_dtype", "public", "n_out", "promoted",
-        "is_view", "grad_keeps_input",
+        "name",
+        "fn",
+        "n_tensors",
+        "promote",
+        "grad_name",
+        "saves",
+        "differentiable",
+        "method",
+        "inplace",
+        "check",
+        "sig",
+        "static_names",
+        "varargs",
+        "out_dtype",
+        "public",
+        "n_out",
+        "promoted",
+        "is_view",
+        "grad_keeps_input",
+        "saved_for",
+        "edges",
     )
 
-    def __init__(self, name, fn, n_tensors, promote, grad_name, saves, differentiable, method, inplace,
-                 check, varargs, out_dtype, n_out, promoted=None):
+    def __init__(
+        self,
+        name,
+        fn,
+        n_tensors,
+        promote,
+        grad_name,
+        saves,
+        differentiable,
+        method,
+        inplace,
+        check,
+        varargs,
+        out_dtype,
+        n_out,
+        promoted=None,
+    ):
         self.name = name
         self.promoted = promoted
         self.is_view = False
         self.grad_keeps_input = False
+        # torch's edges (next_functions) as a function of the kernel's input signature: the positions of the
+        # inputs torch differentiates (None: all). A node records one edge per argument regardless.
+        self.edges = None
+        self.saved_for = {}  # which-inputs-need-grad mask -> saved input indices
         self.fn = fn
         self.n_tensors = n_tensors
         self.promote = promote
@@ -68,8 +105,22 @@ class OpDef:
         return f"<op {self.name}>"
 
 
-def op(name=None, *, n_tensors=1, promote=SAME, grad_name=None, saves=(), differentiable=True, method=True,
-       inplace=False, check=None, varargs=False, out_dtype=None, n_out=1, promoted=None):
+def op(
+    name=None,
+    *,
+    n_tensors=1,
+    promote=SAME,
+    grad_name=None,
+    saves=(),
+    differentiable=True,
+    method=True,
+    inplace=False,
+    check=None,
+    varargs=False,
+    out_dtype=None,
+    n_out=1,
+    promoted=None,
+):
     """Register a pure jax function as a torch op.
 
     grad_name: torch's grad_fn class name, or a function (params, args) -> name.
@@ -80,8 +131,22 @@ def op(name=None, *, n_tensors=1, promote=SAME, grad_name=None, saves=(), differ
     """
 
     def register(fn):
-        d = OpDef(name or fn.__name__, fn, n_tensors, promote, grad_name, saves, differentiable, method, inplace,
-                  check, varargs, out_dtype, n_out, promoted)
+        d = OpDef(
+            name or fn.__name__,
+            fn,
+            n_tensors,
+            promote,
+            grad_name,
+            saves,
+            differentiable,
+            method,
+            inplace,
+            check,
+            varargs,
+            out_dtype,
+            n_out,
+            promoted,
+        )
         OPS[d.name] = d
         if check is not None and hasattr(check, "__code__") and "op_name" in check.__code__.co_names:
             check.op_name = d.name
@@ -110,8 +175,11 @@ class _Kernel:
         kw = dict(params)
         cdt = D._jnp_dtype(compute) if compute is not None else None
         casts = tuple(
-            i for i, s in enumerate(sig)
-            if cdt is not None and isinstance(s, tuple) and s[0] != cdt
+            i
+            for i, s in enumerate(sig)
+            if cdt is not None
+            and isinstance(s, tuple)
+            and s[0] != cdt
             and (op_def.promoted is None or i in op_def.promoted)
         )
         rdt = D._jnp_dtype(result) if result is not None else None
@@ -129,13 +197,6 @@ class _Kernel:
 
         self.pure = pure
         self.jitted = jax.jit(pure)
-
-
-def _sig_of(a):
-    if isinstance(a, _Tensor):
-        v = a._value
-        return (v.dtype, v.ndim == 0)
-    return type(a)
 
 
 def _dtype_of_sig(s):
@@ -175,7 +236,7 @@ def _compute_dtypes(op_def, sig, params):
 
 
 def _kernel(op_def, params, args):
-    sig = tuple(_sig_of(a) for a in args)
+    sig = tuple([(a._value.dtype, not a._value.shape) if isinstance(a, _Tensor) else type(a) for a in args])
     key = (op_def, params, sig)
     k = _KERNELS.get(key)
     if k is None:
@@ -205,16 +266,21 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
         if fixed is not None:
             params = tuple({**dict(params), **fixed}.items())
     k = _kernel(op_def, params, args)
-    values = tuple(a._value if isinstance(a, _Tensor) else a for a in args)
+    values = tuple([a._value if isinstance(a, _Tensor) else a for a in args])
     try:
         out = k.jitted(*values)
     except TypeError as e:  # a JAX error must never surface as is
         raise RuntimeError(f"{op_def.name}: {e}") from None
     if inplace_target is not None:
         return _commit_inplace(op_def, k, args, values, out, params, inplace_target)
-    record = _gm._state.grad_enabled and op_def.differentiable and builtins.any(
-        isinstance(a, _Tensor) and (a._grad_fn is not None or a._requires_grad) for a in args
-    )
+    record = False
+    if op_def.differentiable and _gm._state.grad_enabled:
+        for a in args:
+            if isinstance(a, _Tensor) and (
+                a._grad_fn is not None or a._requires_grad or a._base is not None and a._base.requires_grad
+            ):
+                record = True
+                break
     if op_def.n_out == 1:
         result = _Tensor._make(out)
         if op_def.is_view:
@@ -237,16 +303,13 @@ def _edge(t):
 
 
 def _record(op_def, k, args, values, params, outputs, name=None):
-    edges = tuple(_edge(a) if isinstance(a, _Tensor) else None for a in args)
+    edges = tuple([_edge(a) if isinstance(a, _Tensor) else None for a in args])
     saved_versions = ()
     wanted = ()
     if op_def.saves:
-        wanted = set()
-        for i, e in enumerate(edges):
-            if e is not None and i < len(op_def.saves):
-                wanted.update(op_def.saves[i])
+        wanted = _saved_indices(op_def, edges)
         sv = []
-        for i in sorted(wanted):
+        for i in wanted:
             t = outputs[0] if i == -1 else args[i] if i < len(args) else None
             if isinstance(t, _Tensor):
                 sv.append((t._version_counter, t._version_counter[0], t, i))
@@ -254,7 +317,7 @@ def _record(op_def, k, args, values, params, outputs, name=None):
     if name is None:
         g = op_def.grad_name
         name = g(dict(params), args) if callable(g) else g
-    meta = tuple((o._value.shape, o._value.dtype) for o in outputs)
+    meta = tuple([(o._value.shape, o._value.dtype) for o in outputs])
     node = Node(k, values, edges, saved_versions, meta, name)
     node._saves_tensors = bool(wanted)
     if _anomaly._STATE.enabled:
@@ -271,12 +334,46 @@ def _record(op_def, k, args, values, params, outputs, name=None):
     return node
 
 
+def _saved_indices(op_def, edges):
+    """The inputs (-1: the result) torch's backward saves, given which inputs need a gradient."""
+    mask = tuple([e is not None for e in edges])
+    hit = op_def.saved_for.get(mask)
+    if hit is None:
+        wanted = set()
+        for i, needs in enumerate(mask):
+            if needs and i < len(op_def.saves):
+                wanted.update(op_def.saves[i])
+        # torch's generated backward unpacks (and so version-checks) saved values in name order
+        names = ["self", *list(op_def.sig.parameters)[1:]]
+        hit = op_def.saved_for[mask] = tuple(
+            sorted(wanted, key=lambda i: "result" if i == -1 else names[i] if i < len(names) else str(i))
+        )
+    return hit
+
+
 def _grad_dtype(np_dtype) -> bool:
     return np_dtype.kind in "fc" or np_dtype == jnp.bfloat16
 
 
+def _inplace_records(op_def, args) -> bool:
+    return (
+        _gm._state.grad_enabled
+        and op_def.differentiable
+        and builtins.any(isinstance(a, _Tensor) and a.requires_grad for a in args)
+    )
+
+
+def _check_inplace_first(op_def, args, target) -> None:
+    """What torch checks of an in-place op before its kernel looks at shapes or dtypes: autograd's
+    check_inplace, then TensorIterator's memory-overlap checks."""
+    target._check_inplace(_inplace_records(op_def, args))
+    _views._check_overlap(target, args)
+
+
 def _commit_inplace(op_def, k, args, values, out, params, target):
     """In-place: the op ran out of place; rebind the handle and re-record its grad_fn."""
+    record = _inplace_records(op_def, args)
+    target._check_inplace(record)  # before any shape/dtype error, as in torch
     tdt = target._value.dtype
     if out.dtype != tdt:
         rd, td = D._from_np(out.dtype), D._from_np(tdt)
@@ -289,10 +386,11 @@ def _commit_inplace(op_def, k, args, values, out, params, target):
         raise RuntimeError(
             f"output with shape {list(target._value.shape)} doesn't match the broadcast shape {list(out.shape)}"
         )
-    record = _gm._state.grad_enabled and op_def.differentiable and builtins.any(
-        isinstance(a, _Tensor) and (a._grad_fn is not None or a._requires_grad) for a in args
-    )
-    target._check_inplace(record)
+    if record and op_def.saves:  # an inference tensor refuses to be saved: torch raises before writing
+        needs = tuple([() if isinstance(a, _Tensor) and a.requires_grad else None for a in args])
+        for i in _saved_indices(op_def, needs):
+            if 0 < i < len(args) and isinstance(args[i], _Tensor):
+                args[i]._version_counter[0]
     target._set_value(out)
     if record:
         # edges are taken from the handle's grad_fn before _record rebinds it: the old history
@@ -304,9 +402,18 @@ def _commit_inplace(op_def, k, args, values, out, params, target):
 
 
 _TYPE_WORDS = {
-    "float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
-    "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-    "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "bfloat16": "BFloat16",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+    "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble",
 }
 
 
@@ -322,9 +429,7 @@ def _make_public(d: OpDef) -> Callable:
     sig = d.sig
     n = d.n_tensors
     statics = d.static_names
-    defaults = tuple(
-        (nm, sig.parameters[nm].default) for nm in statics
-    )
+    defaults = tuple((nm, sig.parameters[nm].default) for nm in statics)
     fast_params = tuple((nm, v) for nm, v in defaults if v is not inspect.Parameter.empty)
     all_defaulted = len(fast_params) == len(defaults)
 
@@ -351,13 +456,17 @@ def _make_public(d: OpDef) -> Callable:
                 tensors, params = bind(args, kwargs)
             except TypeError as e:
                 raise TypeError(f"{d.name}() {e}") from None
-        tensors = tuple(_as_operand(t) for t in tensors)
+        for t in tensors:
+            if not isinstance(t, _Tensor):
+                tensors = tuple([_as_operand(t) for t in tensors])
+                break
         if _target is not None:
+            _check_inplace_first(d, tensors, _target)
             return dispatch(d, tensors, params, inplace_target=_target)
-        result = dispatch(d, tensors, params)
         if out is not None:
-            return _write_out(out, result)
-        return result
+            _check_out_grad(d, tensors, out)
+            return _write_out(out, dispatch(d, tensors, params))
+        return dispatch(d, tensors, params)
 
     public.__name__ = d.name
     public.__qualname__ = d.name
@@ -376,10 +485,27 @@ def _as_operand(x):
     raise TypeError(f"expected Tensor as element 0 in argument 0, but got {type(x).__name__}")
 
 
+def _check_out_grad(d, tensors, out):
+    """torch refuses out= on a differentiable op while grad mode is on and any argument requires grad."""
+    if not (d.differentiable and _gm._state.grad_enabled):
+        return
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    if builtins.any(isinstance(t, _Tensor) and t.requires_grad for t in (*tensors, *outs)):
+        # torch names the public op: `_pow_tensor` is pow
+        name = d.name[1:].split("_")[0] if d.name.startswith("_") else d.name
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic differentiation, but one of the "
+            "arguments requires grad."
+        )
+
+
 def _write_out(out, result):
     with _gm.no_grad():
-        out._set_value(result._value.astype(out._value.dtype) if out._value.shape == result._value.shape
-                       else result._value.astype(out._value.dtype))
+        out._set_value(
+            result._value.astype(out._value.dtype)
+            if out._value.shape == result._value.shape
+            else result._value.astype(out._value.dtype)
+        )
     return out
 
 

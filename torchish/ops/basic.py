@@ -8,7 +8,9 @@ import jax.numpy as jnp
 from .. import _dtype as D
 from .._device import _jax_device
 from . import _registry as R
+from . import views as _views
 from ._registry import SAME, op
+from .pointwise import _broadcast_shapes
 
 
 @op(promote=SAME, grad_name="CloneBackward0")
@@ -16,8 +18,13 @@ def clone(input, *, memory_format=None):
     return jnp.array(input, copy=True)
 
 
-@op("_to_copy", promote=SAME, grad_name="ToCopyBackward0", method=False,
-    out_dtype=lambda compute, params: params["dtype"])
+@op(
+    "_to_copy",
+    promote=SAME,
+    grad_name="ToCopyBackward0",
+    method=False,
+    out_dtype=lambda compute, params: params["dtype"],
+)
 def _to_copy(input, dtype):
     return input.astype(D._jnp_dtype(dtype))
 
@@ -74,9 +81,15 @@ def type_as(self, other):
 
 def _type(self, dtype=None, non_blocking=False):
     names = {
-        "torch.FloatTensor": D.float32, "torch.DoubleTensor": D.float64, "torch.LongTensor": D.int64,
-        "torch.IntTensor": D.int32, "torch.BoolTensor": D.bool, "torch.HalfTensor": D.float16,
-        "torch.ByteTensor": D.uint8, "torch.ShortTensor": D.int16, "torch.CharTensor": D.int8,
+        "torch.FloatTensor": D.float32,
+        "torch.DoubleTensor": D.float64,
+        "torch.LongTensor": D.int64,
+        "torch.IntTensor": D.int32,
+        "torch.BoolTensor": D.bool,
+        "torch.HalfTensor": D.float16,
+        "torch.ByteTensor": D.uint8,
+        "torch.ShortTensor": D.int16,
+        "torch.CharTensor": D.int8,
         "torch.BFloat16Tensor": D.bfloat16,
     }
     if dtype is None:
@@ -95,6 +108,10 @@ def _overwrite(t, value):
 
 def fill_(self, value):
     if isinstance(value, R._Tensor):
+        # autograd's check comes first; torch then copy_s the value in (a clone where it aliases self), with
+        # copy_'s check of self's own layout
+        self._check_inplace(R._inplace_records(R.OPS["_fill_tensor"], (self, value)))
+        _views._check_overlap(self, ())
         if value.dim() != 0:
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value.dim()} dimensions."
@@ -115,11 +132,27 @@ def _fill_tensor(input, value):
     return jnp.broadcast_to(value.astype(input.dtype), input.shape)
 
 
+@op("_zero", promote=SAME, grad_name="ZeroBackward0", method=False)
+def _zero(input):
+    return jnp.zeros_like(input)
+
+
 def zero_(self):
-    return R.dispatch(R.OPS["_fill_scalar"], (self,), (("value", 0),), inplace_target=self)
+    return R.dispatch(R.OPS["_zero"], (self,), (), inplace_target=self)
 
 
-@op("_copy_from", n_tensors=2, promote=SAME, grad_name="torch::autograd::CopyBackwards", method=False)
+def _copy_check(args, params):
+    """copy_'s TensorIterator broadcasts [self, src] (the output takes part) and may not resize self."""
+    shp, sshp = args[0]._value.shape, args[1]._value.shape
+    if shp != sshp:
+        out = _broadcast_shapes((shp, sshp))
+        if out != shp:
+            raise RuntimeError(f"output with shape {list(shp)} doesn't match the broadcast shape {list(out)}")
+
+
+@op(
+    "_copy_from", n_tensors=2, promote=SAME, grad_name="torch::autograd::CopyBackwards", method=False, check=_copy_check
+)
 def _copy_from(input, src):
     return jnp.broadcast_to(src.astype(input.dtype), input.shape)
 
@@ -127,17 +160,6 @@ def _copy_from(input, src):
 def copy_(self, src, non_blocking=False):
     if not isinstance(src, R._Tensor):
         src = R._Tensor._make(jnp.asarray(src))
-    shp, sshp = tuple(self.shape), tuple(src.shape)
-    try:
-        jnp.broadcast_shapes(sshp, shp)
-        ok = jnp.broadcast_shapes(sshp, shp) == shp
-    except ValueError:
-        ok = False
-    if not ok:
-        raise RuntimeError(
-            f"The size of tensor a ({shp[-1] if shp else 1}) must match the size of tensor b "
-            f"({sshp[-1] if sshp else 1}) at non-singleton dimension {max(len(shp) - 1, 0)}"
-        )
     return _copy_from(self, src, _target=self)
 
 

@@ -8,19 +8,31 @@ into integer indices eagerly, so every traced function has static shapes.
 from __future__ import annotations
 
 import builtins
+import math
+import warnings
 
 import jax.numpy as jnp
 import numpy as np
 
 from .._tensor import _wrap_dim
+from ..autograd import grad_mode as _gm
 from . import _registry as R
+from . import views as _views
 from ._registry import SAME, op
-from .shape import _slice, select, unsqueeze
+from .shape import _check_expand, _slice, select, unsqueeze
+
+_INVALID_0D = (
+    "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim "
+    "tensor to a number"
+)
 
 
 def _is_basic(i):
-    return i is None or i is Ellipsis or isinstance(i, (builtins.bool, int, np.integer, slice)) or (
-        isinstance(i, R._Tensor) and i.dim() == 0 and not i.dtype.is_floating_point and i.dtype._name != "bool"
+    return (
+        i is None
+        or i is Ellipsis
+        or isinstance(i, (builtins.bool, int, np.integer, slice))
+        or (isinstance(i, R._Tensor) and i.dim() == 0 and not i.dtype.is_floating_point and i.dtype._name != "bool")
     )
 
 
@@ -34,11 +46,6 @@ def _expand_ellipsis(idx, ndim):
 
     consumed = builtins.sum(width(i) for i in idx)
     if consumed > ndim:
-        if ndim == 0:
-            raise IndexError(
-                "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to "
-                "convert a 0-dim tensor to a number"
-            )
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
     if builtins.sum(1 for i in idx if i is Ellipsis) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
@@ -48,7 +55,17 @@ def _expand_ellipsis(idx, ndim):
     return idx + (slice(None),) * (ndim - consumed)
 
 
+def _check_0d(index):
+    """A lone int or slice on a 0-dim tensor reaches torch's select / slice, which have their own errors."""
+    if isinstance(index, slice):
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if isinstance(index, (int, np.integer)) and not isinstance(index, builtins.bool):
+        raise IndexError(_INVALID_0D if index == 0 else f"index {index} is out of bounds for dimension 0 with size 0")
+
+
 def _normalize(self, index):
+    if self._value.ndim == 0 and not isinstance(index, tuple):
+        _check_0d(index)
     idx = index if isinstance(index, tuple) else (index,)
     idx = tuple(R._Tensor._make(jnp.asarray(np.asarray(i))) if isinstance(i, (list, np.ndarray)) else i for i in idx)
     return _expand_ellipsis(idx, self.dim())
@@ -61,8 +78,9 @@ def getitem(self, index):
     return _advanced(self, idx)
 
 
-def _basic(self, idx, keep_full_slice=False):
-    out, dim = self, 0
+def _basic(self, idx, keep_full_slice=False, alias=True):
+    """Apply basic indices as torch's view ops; with nothing to apply, an alias (getitem) or self (setitem)."""
+    out, dim, real = self, 0, 0  # real: the dim of self an index consumes, which torch's errors name
     for i in idx:
         if i is None:
             out = unsqueeze(out, dim)
@@ -80,13 +98,15 @@ def _basic(self, idx, keep_full_slice=False):
             if (start, stop, step) != (0, size, 1) or keep_full_slice:
                 out = _slice(out, dim, start, builtins.max(stop, start), step)
             dim += 1
+            real += 1
         else:
             n = int(i)
             size = out.shape[dim]
             if not -size <= n < size:
-                raise IndexError(f"index {n} is out of bounds for dimension {dim} with size {size}")
+                raise IndexError(f"index {n} is out of bounds for dimension {real} with size {size}")
             out = select(out, dim, n)
-    if out is self:
+            real += 1
+    if out is self and alias:
         return _alias(self)
     return out
 
@@ -100,8 +120,9 @@ R.OPS["_alias"].is_view = True
 
 
 def _advanced_spec(self, idx):
-    """Validate a tensor/list index like torch and turn it into a static spec plus index tensors."""
-    spec, arrays, dim = [], [], 0
+    """Validate a tensor/list index like torch and turn it into a static spec plus index tensors. Index
+    bounds torch only checks while it gathers or scatters: they come back as (array, dim size, indexed dim)."""
+    spec, arrays, checks, dim, j = [], [], [], 0, 0
     for i in idx:
         if isinstance(i, R._Tensor) and i.dtype._name in ("bool", "uint8"):
             mask = np.asarray(i._value).astype(bool)
@@ -118,36 +139,93 @@ def _advanced_spec(self, idx):
                 spec.append(("t", len(arrays)))
                 arrays.append(R._Tensor._make(jnp.asarray(nz, jnp.int64)))
             dim += mask.ndim
-        elif isinstance(i, R._Tensor):
+            j += mask.ndim
+        elif isinstance(i, R._Tensor) and i.dim() != 0:
             if i.dtype.is_floating_point or i.dtype.is_complex:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            v = np.asarray(i._value)
-            size = self.shape[dim]
-            bad = v[(v >= size) | (v < -size)]
-            if bad.size:
-                first = int(bad.reshape(-1)[0])
-                raise IndexError(f"index {first} is out of bounds for dimension {dim} with size {size}")
+            checks.append((len(arrays), self.shape[dim], j))
             spec.append(("t", len(arrays)))
             arrays.append(i)
             dim += 1
+            j += 1
         elif i is None:
             spec.append(("n",))
         elif isinstance(i, slice):
             spec.append(("s", i.start, i.stop, i.step))
             dim += 1
-        else:
+        else:  # an int, or a 0-dim integer tensor: torch selects with it before indexing
+            if isinstance(i, R._Tensor) and (i.dtype.is_floating_point or i.dtype.is_complex):
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             n = int(i)
             size = self.shape[dim]
             if not -size <= n < size:
                 raise IndexError(f"index {n} is out of bounds for dimension {dim} with size {size}")
             spec.append(("i", n))
             dim += 1
-    return tuple(spec), arrays
+    if len(arrays) > 1:
+        shapes = [tuple(a.shape) for a in arrays]
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise IndexError(
+                "shape mismatch: indexing tensors could not be broadcast together with shapes "
+                + ", ".join(f"[{', '.join(map(str, s))}]" for s in shapes)
+            ) from None
+    return tuple(spec), arrays, checks
+
+
+def _result_layout(shape, spec, arrays):
+    """torch's indexing result as (dims before the broadcast index dims, their shape, dims after): the
+    index dims stand where the index tensors do when those are adjacent, else in front."""
+    sizes, parts, adv = iter(shape), [], []
+    for s in spec:
+        if s[0] == "i":
+            next(sizes)
+        elif s[0] == "n":
+            parts.append(1)
+        elif s[0] == "s":
+            parts.append(len(range(*slice(*s[1:]).indices(next(sizes)))))
+        else:
+            adv.append(len(parts))
+            parts.append(None)
+            if s[0] == "t":
+                next(sizes)
+    b = [tuple(arrays[s[1]].shape) if s[0] == "t" else (builtins.int(s[1]),) for s in spec if s[0] in "tb"]
+    basic = [p for p in parts if p is not None]
+    at = adv[0] if adv and adv[-1] - adv[0] == len(adv) - 1 else 0
+    return tuple(basic[:at]), np.broadcast_shapes(*b), tuple(basic[at:])
+
+
+def _out_of_bounds(self, spec, arrays, checks):
+    """torch checks index bounds while it visits the result in C order, each element's indices in turn: the
+    first bad one as (how many result elements come before it, torch's error), or None. An empty result
+    visits nothing, so fails nothing."""
+    if not checks:
+        return None
+    vals = [np.asarray(arrays[k]._value) for k, _, _ in checks]
+    bad = [(v >= n) | (v < -n) for v, (_, n, _) in zip(vals, checks)]
+    if not builtins.any(b.any() for b in bad):
+        return None
+    pre, bshape, post = _result_layout(tuple(self.shape), spec, arrays)
+    if not math.prod(pre + bshape + post):
+        return None
+    hit = np.zeros(bshape, bool)
+    for b in bad:
+        hit |= b
+    p = int(np.argmax(hit.reshape(-1)))
+    for v, b, (_, n, d) in zip(vals, bad, checks):
+        if np.broadcast_to(b, bshape).reshape(-1)[p]:
+            first = int(np.broadcast_to(v, bshape).reshape(-1)[p])
+            return p * math.prod(post), f"index {first} is out of bounds for dimension {d} with size {n}"
+    raise AssertionError
 
 
 def _advanced(self, idx):
     """One gather: tensors/lists index, basic parts stay as static slices."""
-    spec, arrays = _advanced_spec(self, idx)
+    spec, arrays, checks = _advanced_spec(self, idx)
+    oob = _out_of_bounds(self, spec, arrays, checks)
+    if oob is not None:
+        raise IndexError(oob[1])
     return _index((self, *arrays), spec)
 
 
@@ -160,61 +238,157 @@ def _jnp_index(arrays, spec):
             out.append(None)
         elif s[0] == "s":
             out.append(slice(s[1], s[2], s[3]))
-        elif s[0] == "b":
-            out.append(s[1])
         else:
             out.append(s[1])
     return tuple(out)
 
 
+def _split(spec):
+    """torch selects with int indices before the advanced indexing, where numpy would broadcast them with the
+    index tensors: (the selects, the rest), or (None, spec) where one numpy index means the same."""
+    kinds = {s[0] for s in spec}
+    if "i" not in kinds or not kinds & {"t", "b"}:
+        return None, spec
+    first = tuple(s if s[0] == "i" else ("s", None, None, None) for s in spec if s[0] in "ist")
+    return first, tuple(s for s in spec if s[0] != "i")
+
+
+def _take(x, arrays, spec):
+    first, rest = _split(spec)
+    if first is not None:
+        x = x[_jnp_index(arrays, first)]
+    return x[_jnp_index(arrays, rest)]
+
+
+def _put(x, arrays, spec, value):
+    first, rest = _split(spec)
+    if first is None:
+        return x.at[_jnp_index(arrays, rest)].set(value)
+    k = _jnp_index(arrays, first)
+    return x.at[k].set(x[k].at[_jnp_index(arrays, rest)].set(value))
+
+
 @op("_index", promote=SAME, grad_name="IndexBackward0", varargs=True, method=False, promoted=(0,), saves=((1,),))
 def _index(tensors, spec):
     x, *arrays = tensors
-    return x[_jnp_index(arrays, spec)]
+    return _take(x, arrays, spec)
 
 
 @op("_index_put", promote=SAME, grad_name="IndexPutBackward0", varargs=True, method=False, promoted=(0,))
 def _index_put(tensors, spec):
     x, value, *arrays = tensors
-    return x.at[_jnp_index(arrays, spec)].set(value.astype(x.dtype))
+    return _put(x, arrays, spec, value.astype(x.dtype))
+
+
+def _basic_part(idx):
+    """The indices torch's applySlicing applies as views before advanced indexing (index tensors span dims)."""
+    out = []
+    for i in idx:
+        if isinstance(i, R._Tensor) and not _is_basic(i):
+            mask = i.dtype._name in ("bool", "uint8")
+            out += [None] if mask and i.dim() == 0 else [slice(None)] * (i.dim() if mask else 1)
+        else:
+            out.append(i)
+    return tuple(out)
 
 
 def setitem(self, index, value):
-    idx = _normalize(self, index)
     if not isinstance(value, R._Tensor):
         value = R._Tensor._make(jnp.asarray(value, self._value.dtype))
-    if builtins.all(_is_basic(i) for i in idx):
-        view = _basic(self, idx)  # validates the index like torch
-        del view
-        spec = tuple(
-            ("n",) if i is None else ("s", i.start, i.stop, i.step) if isinstance(i, slice) else ("i", int(i))
-            for i in idx
-            if not isinstance(i, builtins.bool)
-        )
-        spec = tuple(s for s in spec if s[0] != "n")
-        name = "torch::autograd::CopySlices"
-        arrays = []
+    if index is False:
+        return  # torch returns before looking at anything else
+    idx = _normalize(self, index)
+    basic = builtins.all(_is_basic(i) for i in idx)
+    # torch writes through the view that the basic indices make (self when they change nothing), so its
+    # autograd checks name a leaf or a view of one accordingly
+    sliced = _basic(self, idx if basic else _basic_part(idx), alias=False)
+    vshape = tuple(value.shape)
+    k = next((k for k, n in enumerate(vshape) if n != 1), len(vshape))
+    if k:  # torch views the value without its leading 1s
+        value = value.reshape(vshape[k:])
+    record = _gm._state.grad_enabled and (sliced.requires_grad or value.requires_grad)
+    if basic:
+        # copy_to: copy_ (or fill_ from a 0-dim value, cloned first where it aliases) after an expand
+        if vshape != tuple(sliced.shape) and vshape:
+            _check_expand((value,), {"size": tuple(sliced.shape)})
+        sliced._check_inplace(record)
+        dense = vshape and value._value.size == sliced._value.size  # an expanded source is not analysed
+        _views._check_overlap(sliced, (value,) if dense else ())
+        del sliced
+        spec, arrays, name = tuple(_basic_entry(i) for i in idx), [], "torch::autograd::CopySlices"
     else:
-        spec, arrays = _advanced_spec(self, idx)
+        # index_put_: autograd's checks, then the kernel's, bounds last as it writes
+        sliced._check_inplace(record)
+        if _views._internal_overlap(sliced):
+            warnings.warn(
+                "Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before performing "
+                "this operation. This also applies to advanced indexing e.g. tensor[indices] = tensor (Triggered "
+                "internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorAdvancedIndexing.cpp:976.)",
+                UserWarning,
+                stacklevel=2,
+            )
+        tensors = [i for i in idx if isinstance(i, R._Tensor) and not _is_basic(i)]
+        # a one-element value and a lone mask: torch's masked_fill_ shortcut, which casts the value
+        lone_mask = len(tensors) == 1 and tensors[0].dtype._name in ("bool", "uint8") and tensors[0].dim() > 0
+        masked = lone_mask and value._value.size == 1 and not builtins.any(isinstance(i, builtins.bool) for i in idx)
+        if not masked:
+            _views._check_overlap(sliced, (value,), full=True)
+        del sliced
+        spec, arrays, checks = _advanced_spec(self, idx)
+        pre, bshape, post = _result_layout(tuple(self.shape), spec, arrays)
+        target = pre + bshape + post
+        if not _expandable(tuple(value.shape), target):
+            raise RuntimeError(
+                f"shape mismatch: value tensor of shape [{', '.join(map(str, value.shape))}] cannot be broadcast "
+                f"to indexing result of shape [{', '.join(map(str, target))}]"
+            )
+        if value.dtype is not self.dtype and not masked:
+            raise RuntimeError(
+                f"Index put requires the source and destination dtypes match, got {R._type_word(self.dtype)} for "
+                f"the destination and {R._type_word(value.dtype)} for the source."
+            )
+        oob = _out_of_bounds(self, spec, arrays, checks)
+        if oob is not None:
+            _write_first(self, spec, arrays, checks, value, target, oob[0])
+            raise IndexError(oob[1])
         name = "IndexPutBackward0"
-    _check_value_shape(self, spec, arrays, value)
     d = R.OPS["_index_put"]
     R.dispatch(d, (self, value, *arrays), (("spec", spec),), inplace_target=self)
     if self._grad_fn is not None and self._grad_fn._name != name and self._grad_fn.kernel.op is d:
         self._grad_fn._name = name
+        self._grad_fn._saves_tensors = True  # CopySlices drops its wrapped fn on release, as in torch
 
 
-def _check_value_shape(self, spec, arrays, value):
-    target = np.empty(tuple(self.shape), np.int8)[_jnp_index([np.asarray(a._value) for a in arrays], spec)]
-    try:
-        shape = np.broadcast_shapes(tuple(value.shape), target.shape)
-    except ValueError:
-        shape = None
-    if shape != target.shape:
-        raise RuntimeError(
-            f"shape mismatch: value tensor of shape [{', '.join(map(str, value.shape))}] cannot be broadcast to "
-            f"indexing result of shape [{', '.join(map(str, target.shape))}]"
-        )
+def _basic_entry(i):
+    if i is None:
+        return ("n",)
+    if isinstance(i, builtins.bool):
+        return ("b", i)
+    if isinstance(i, slice):
+        return ("s", i.start, i.stop, i.step)
+    return ("i", int(i))
+
+
+def _expandable(shape, target) -> bool:
+    return len(shape) <= len(target) and builtins.all(s in (1, t) for s, t in zip(reversed(shape), reversed(target)))
+
+
+def _write_first(self, spec, arrays, checks, value, target, n):
+    """The n writes torch's index_put_ kernel makes before it meets a bad index: data only, no new version
+    nor history, as torch raises inside the kernel."""
+    if not n:
+        return
+    fixed = [np.asarray(a._value) for a in arrays]
+    for k, size, _ in checks:
+        fixed[k] = np.where((fixed[k] >= size) | (fixed[k] < -size), 0, fixed[k])
+    pos = _take(np.arange(self._value.size).reshape(self._value.shape), fixed, spec).reshape(-1)[:n]
+    vals = np.broadcast_to(np.asarray(value._value.astype(self._value.dtype)), target).reshape(-1)[:n]
+    flat = np.array(self._value).reshape(-1)
+    flat[pos] = vals
+    counter = self._version_counter
+    version = counter[0]
+    self._set_value(jnp.asarray(flat.reshape(self._value.shape)))
+    counter[0] = version
 
 
 def _wrap_index_dim(d, n):

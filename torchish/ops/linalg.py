@@ -7,9 +7,20 @@ import jax.numpy as jnp
 from . import _registry as R
 from ._registry import BINARY, op
 
-_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "float16": "c10::Half",
-            "bfloat16": "c10::BFloat16", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+_C_NAMES = {
+    "float32": "float",
+    "float64": "double",
+    "int64": "long int",
+    "int32": "int",
+    "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+    "complex64": "c10::complex<float>",
+    "complex128": "c10::complex<double>",
+}
 
 
 def _same_dtype(a, b, style):
@@ -31,8 +42,6 @@ def _matmul_name(params, args):
         return "DotBackward0"
     if a == 2 and b == 1:
         return "MvBackward0"
-    if a == 1 and b == 2:
-        return "SqueezeBackward4"
     if a == 2 and b == 2:
         return "MmBackward0"
     if a == 2 and b >= 3:
@@ -45,6 +54,9 @@ def _matmul_name(params, args):
 
 def _check_matmul(args, params):
     x, y = args
+    sx, sy = x._value.shape, y._value.shape
+    if len(sx) == 2 == len(sy) and sx[1] == sy[0] and x._value.dtype == y._value.dtype:
+        return  # the common case, without building the error texts' inputs
     a, b = x.dim(), y.dim()
     if a == 0 or b == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a}D and {b}D")
@@ -94,9 +106,37 @@ def _check_matmul(args, params):
         )
 
 
-@op(n_tensors=2, promote=BINARY, grad_name=_matmul_name, saves=((1,), (0,)), check=_check_matmul)
-def matmul(input, other):
+@op(
+    "_matmul",
+    n_tensors=2,
+    promote=BINARY,
+    grad_name=_matmul_name,
+    saves=((1,), (0,)),
+    check=_check_matmul,
+    method=False,
+)
+def _matmul(input, other):
     return jnp.matmul(input, other)
+
+
+@op("_squeeze_", grad_name="SqueezeBackward4", method=False)
+def _squeeze_(input):
+    return input[0]
+
+
+def matmul(input, other, *, out=None):
+    if (
+        out is None
+        and isinstance(input, R._Tensor)
+        and isinstance(other, R._Tensor)
+        and (input.dim(), other.dim()) == (1, 2)
+    ):
+        # torch: mm(input.unsqueeze(0), other).squeeze_(0), a graph of three nodes; the in-place squeeze_ of the
+        # fresh mm result leaves it at version 1
+        result = _squeeze_(mm(input.unsqueeze(0), other))
+        result._version_counter[0] = 1
+        return result
+    return _matmul(input, other, out=out)
 
 
 def _check_mm(args, params):

@@ -238,7 +238,7 @@ def constant_pad_nd(input, pad, value=0):
     grad_name=lambda p, a: {
         "reflect": f"ReflectionPad{len(p['pad']) // 2}DBackward0",
         "replicate": f"ReplicationPad{len(p['pad']) // 2}DBackward0",
-        "circular": "CopySlices",
+        "circular": "torch::autograd::CopySlices",
     }[p["mode"]],
 )
 def _pad_mode(input, pad, mode):

@@ -21,19 +21,19 @@ def _broadcast_check(args, params):
 
 
 def _broadcast_shapes(shapes):
-    """Fold shapes left to right with torch's error for the first mismatch."""
-    a = shapes[0]
+    """Fold shapes left to right like TensorIterator; each step scans from the last dim, as torch's
+    infer_size does, so the error names the rightmost mismatch (by its index in the broadcast shape)."""
+    a = tuple(shapes[0])
     for b in shapes[1:]:
         n = max(len(a), len(b))
-        pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
-        out = []
-        for i, (x, y) in enumerate(zip(pa, pb)):
+        pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + tuple(b)
+        for i in range(n - 1, -1, -1):
+            x, y = pa[i], pb[i]
             if x != y and x != 1 and y != 1:
                 raise RuntimeError(
                     f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton dimension {i}"
                 )
-            out.append(y if x == 1 else x)
-        a = tuple(out)
+        a = tuple([y if x == 1 else x for x, y in zip(pa, pb)])
     return a
 
 
@@ -105,8 +105,7 @@ def rsub(input, other, *, alpha=1):
     return other - input * alpha if alpha != 1 else other - input
 
 
-@op(n_tensors=2, promote=BINARY, grad_name="MulBackward0", inplace=True, saves=((1,), (0,)),
-    check=_broadcast_check)
+@op(n_tensors=2, promote=BINARY, grad_name="MulBackward0", inplace=True, saves=((1,), (0,)), check=_broadcast_check)
 def mul(input, other):
     return input * other
 
@@ -121,8 +120,7 @@ def _div_promote(compute, params):
     return compute
 
 
-@op(n_tensors=2, promote=FLOAT, grad_name=_div_name, inplace=True, saves=((1,), (0, 1)),
-    check=_broadcast_check)
+@op(n_tensors=2, promote=FLOAT, grad_name=_div_name, inplace=True, saves=((1,), (0, 1)), check=_broadcast_check)
 def div(input, other, *, rounding_mode=None):
     if rounding_mode is None:
         # the barrier stops XLA from turning `x / s` into `x * (1 / s)`, which rounds differently from torch
@@ -132,8 +130,9 @@ def div(input, other, *, rounding_mode=None):
     return jnp.floor_divide(input, other)
 
 
-@op(n_tensors=2, promote=BINARY, grad_name="PowBackward1", saves=((0, 1), (0, -1)), method=False,
-    check=_broadcast_check)
+@op(
+    n_tensors=2, promote=BINARY, grad_name="PowBackward1", saves=((0, 1), (0, -1)), method=False, check=_broadcast_check
+)
 def _pow_tensor(input, exponent):
     return jnp.power(input, exponent)
 
@@ -161,13 +160,17 @@ def pow(input, exponent, *, out=None, _target=None):
             from .basic import _to_dtype
 
             input = _to_dtype(input, R.D.get_default_dtype())
-        if isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0 and not (
-            d.is_floating_point or d.is_complex
+        if (
+            isinstance(exponent, int)
+            and not isinstance(exponent, bool)
+            and exponent < 0
+            and not (d.is_floating_point or d.is_complex)
         ):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         return _pow_scalar(input, exponent, out=out, _target=_target)
-    raise TypeError(f"pow() received an invalid combination of arguments - got ({type(input).__name__}, "
-                    f"{type(exponent).__name__})")
+    raise TypeError(
+        f"pow() received an invalid combination of arguments - got ({type(input).__name__}, {type(exponent).__name__})"
+    )
 
 
 @op(grad_name="NegBackward0", inplace=True)
@@ -191,10 +194,38 @@ log = _unary("log", jnp.log, "LogBackward0")
 sin = _unary("sin", jnp.sin, "SinBackward0")
 cos = _unary("cos", jnp.cos, "CosBackward0")
 tan = _unary("tan", jnp.tan, "TanBackward0", saves=((-1,),))
-tanh = _unary("tanh", jnp.tanh, "TanhBackward0", saves=((-1,),))
-sigmoid = _unary("sigmoid", jax.nn.sigmoid, "SigmoidBackward0", saves=((-1,),))
+
+
+@jax.custom_jvp
+def _tanh(x):
+    return jnp.tanh(x)
+
+
+@jax.custom_jvp
+def _sigmoid(x):
+    return jax.nn.sigmoid(x)
+
+
+# torch's tanh_backward / sigmoid_backward formulas, rounding included: near saturation 1 - y*y cancels, and
+# JAX's factored (1 - y)(1 + y) drifts from torch by many ulps there
+@_tanh.defjvp
+def _tanh_jvp(primals, tangents):
+    y = jnp.tanh(primals[0])
+    return y, tangents[0] * (1 - y * y)
+
+
+@_sigmoid.defjvp
+def _sigmoid_jvp(primals, tangents):
+    y = jax.nn.sigmoid(primals[0])
+    return y, tangents[0] * y * (1 - y)  # transposed: (grad * (1 - y)) * y, torch's order
+
+
+tanh = _unary("tanh", _tanh, "TanhBackward0", saves=((-1,),))
+sigmoid = _unary("sigmoid", _sigmoid, "SigmoidBackward0", saves=((-1,),))
 sqrt = _unary("sqrt", jnp.sqrt, "SqrtBackward0", saves=((-1,),))
 rsqrt = _unary("rsqrt", jax.lax.rsqrt, "RsqrtBackward0", saves=((-1,),))
+
+
 @jax.custom_jvp
 def _abs(x):
     return jnp.abs(x)
@@ -204,8 +235,9 @@ def _abs(x):
 _abs.defjvp(lambda primals, tangents: (jnp.abs(primals[0]), jnp.sign(primals[0]) * tangents[0]))
 abs = _unary("abs", _abs, "AbsBackward0", promote=SAME)
 # written as "0 where x <= 0" so NaN passes through as in torch, and the derivative at 0 is torch's 0
-relu = _unary("relu", lambda x: jnp.where(x <= 0, jnp.zeros((), x.dtype), x), "ReluBackward0", saves=((-1,),),
-              promote=SAME)
+relu = _unary(
+    "relu", lambda x: jnp.where(x <= 0, jnp.zeros((), x.dtype), x), "ReluBackward0", saves=((-1,),), promote=SAME
+)
 R.OPS["relu"].grad_keeps_input = True
 log2 = _unary("log2", jnp.log2, "Log2Backward0")
 log10 = _unary("log10", jnp.log10, "Log10Backward0")
@@ -238,8 +270,7 @@ def _compare(name, fn):
         return fn(input, other)
 
     pure.__name__ = name
-    return op(name, n_tensors=2, promote=COMPARE, differentiable=False, inplace=False,
-              check=_broadcast_check)(pure)
+    return op(name, n_tensors=2, promote=COMPARE, differentiable=False, inplace=False, check=_broadcast_check)(pure)
 
 
 eq = _compare("eq", jnp.equal)
@@ -256,15 +287,25 @@ def logical_not(input):
     return jnp.logical_not(input)
 
 
-@op(n_tensors=2, promote=BINARY, grad_name="MaximumBackward0", saves=((0, 1), (0, 1)),
-    check=_tensors_only(None, "other"))
+@op(
+    n_tensors=2,
+    promote=BINARY,
+    grad_name="MaximumBackward0",
+    saves=((0, 1), (0, 1)),
+    check=_tensors_only(None, "other"),
+)
 def maximum(input, other):
     # torch splits the gradient evenly on ties, as JAX's max does
     return jnp.maximum(input, other)
 
 
-@op(n_tensors=2, promote=BINARY, grad_name="MinimumBackward0", saves=((0, 1), (0, 1)),
-    check=_tensors_only(None, "other"))
+@op(
+    n_tensors=2,
+    promote=BINARY,
+    grad_name="MinimumBackward0",
+    saves=((0, 1), (0, 1)),
+    check=_tensors_only(None, "other"),
+)
 def minimum(input, other):
     return jnp.minimum(input, other)
 
@@ -282,8 +323,15 @@ def clamp(input, min=None, max=None):
 clip = clamp
 
 
-@op(n_tensors=3, promote=BINARY, grad_name="WhereBackward0", saves=((0,), (0,), ()), method=False, promoted=(1, 2),
-    check=_broadcast_check)
+@op(
+    n_tensors=3,
+    promote=BINARY,
+    grad_name="WhereBackward0",
+    saves=((0,), (0,), ()),
+    method=False,
+    promoted=(1, 2),
+    check=_broadcast_check,
+)
 def _where(condition, input, other):
     return jnp.where(condition, input, other)
 

@@ -75,8 +75,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 
 
 # torch's prod backward reads its input, except for a 0-dim input (grad as is) and a lone zero element
-R.OPS["prod"].grad_keeps_input = lambda node: getattr(node.saved[0], "ndim", 0) > 0 and not (
-    node.saved[0].size == 1 and float(node.saved[0].reshape(())) == 0.0
+R.OPS["prod"].grad_keeps_input = lambda node: (
+    getattr(node.saved[0], "ndim", 0) > 0 and not (node.saved[0].size == 1 and float(node.saved[0].reshape(())) == 0.0)
 )
 
 
@@ -135,10 +135,12 @@ def _argmin_nan(x, axis, keepdims):
     return jnp.argmin(x, axis=axis, keepdims=keepdims)
 
 
-_max_dim = op("_max_dim", promote=SAME, grad_name="MaxBackward0", n_out=2, method=False, saves=((0,),),
-              check=_check_dims)(_index_reduce(jnp.max, _argmax_nan))
-_min_dim = op("_min_dim", promote=SAME, grad_name="MinBackward0", n_out=2, method=False, saves=((0,),),
-              check=_check_dims)(_index_reduce(jnp.min, _argmin_nan))
+_max_dim = op(
+    "_max_dim", promote=SAME, grad_name="MaxBackward0", n_out=2, method=False, saves=((0,),), check=_check_dims
+)(_index_reduce(jnp.max, _argmax_nan))
+_min_dim = op(
+    "_min_dim", promote=SAME, grad_name="MinBackward0", n_out=2, method=False, saves=((0,),), check=_check_dims
+)(_index_reduce(jnp.min, _argmin_nan))
 
 
 class _ReturnType(tuple):
@@ -280,5 +282,4 @@ def nonzero(input, *, as_tuple=False):
     tensors = tuple(R._Tensor._make(jnp.asarray(i, jnp.int64)) for i in idx)
     if as_tuple:
         return tensors
-    return R._Tensor._make(jnp.stack([t._value for t in tensors], axis=1) if tensors
-                           else jnp.zeros((0, 0), jnp.int64))
+    return R._Tensor._make(jnp.stack([t._value for t in tensors], axis=1) if tensors else jnp.zeros((0, 0), jnp.int64))

@@ -25,8 +25,16 @@ def _index_check(name):
 
 # torch puts `dim` between the two tensors (gather(input, dim, index)); the table's pure functions take
 # tensors first, and the public functions below restore torch's order
-@op("_gather", n_tensors=2, promote=SAME, grad_name="GatherBackward0", promoted=(0,), saves=((1,), ()),
-    check=_index_check("gather"), method=False)
+@op(
+    "_gather",
+    n_tensors=2,
+    promote=SAME,
+    grad_name="GatherBackward0",
+    promoted=(0,),
+    saves=((1,), ()),
+    check=_index_check("gather"),
+    method=False,
+)
 def _gather(input, index, dim):
     return jnp.take_along_axis(input, index, axis=_wrap_dim(dim, input.ndim), mode="clip") if input.ndim else input
 
@@ -41,16 +49,33 @@ def _scatter_fn(reduce_add):
         idx = list(jnp.indices(index.shape, sparse=True))
         idx[d] = index
         at = input.at[tuple(idx)]
-        return at.add(src[tuple(slice(0, s) for s in index.shape)]) if reduce_add else at.set(
-            src[tuple(slice(0, s) for s in index.shape)])
+        return (
+            at.add(src[tuple(slice(0, s) for s in index.shape)])
+            if reduce_add
+            else at.set(src[tuple(slice(0, s) for s in index.shape)])
+        )
 
     return pure
 
 
-_scatter = op("_scatter", n_tensors=3, promote=SAME, grad_name="ScatterBackward0", promoted=(0, 2), method=False,
-              saves=((1,), (), (1,)))(_scatter_fn(False))
-_scatter_add = op("_scatter_add", n_tensors=3, promote=SAME, grad_name="ScatterAddBackward0", promoted=(0, 2),
-                  method=False, saves=((), (), (1,)))(_scatter_fn(True))
+_scatter = op(
+    "_scatter",
+    n_tensors=3,
+    promote=SAME,
+    grad_name="ScatterBackward0",
+    promoted=(0, 2),
+    method=False,
+    saves=((1,), (), (1,)),
+)(_scatter_fn(False))
+_scatter_add = op(
+    "_scatter_add",
+    n_tensors=3,
+    promote=SAME,
+    grad_name="ScatterAddBackward0",
+    promoted=(0, 2),
+    method=False,
+    saves=((), (), (1,)),
+)(_scatter_fn(True))
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None, _target=None):
@@ -65,8 +90,15 @@ def scatter_add(input, dim, index, src, *, _target=None):
     return _scatter_add(input, index, src, dim=dim, _target=_target)
 
 
-@op("_index_select", n_tensors=2, promote=SAME, grad_name="IndexSelectBackward0", promoted=(0,), saves=((1,), ()),
-    method=False)
+@op(
+    "_index_select",
+    n_tensors=2,
+    promote=SAME,
+    grad_name="IndexSelectBackward0",
+    promoted=(0,),
+    saves=((1,), ()),
+    method=False,
+)
 def _index_select(input, index, dim):
     return jnp.take(input, index, axis=_wrap_dim(dim, input.ndim)) if input.ndim else input[index]
 
@@ -174,8 +206,14 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     return input + value * tensor1 / tensor2
 
 
-@op(n_tensors=2, promote=R.FLOAT, grad_name="Atan2Backward0", inplace=True, saves=((0, 1), (0, 1)),
-    check=_broadcast_check)
+@op(
+    n_tensors=2,
+    promote=R.FLOAT,
+    grad_name="Atan2Backward0",
+    inplace=True,
+    saves=((0, 1), (0, 1)),
+    check=_broadcast_check,
+)
 def atan2(input, other):
     return jnp.arctan2(input, other)
 

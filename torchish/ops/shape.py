@@ -11,6 +11,7 @@ import jax.numpy as jnp
 
 from .._tensor import _wrap_dim
 from . import _registry as R
+from . import views as _views
 from ._registry import BINARY, SAME, op
 
 
@@ -48,11 +49,26 @@ def _view(input, shape):
 
 
 def view(input, *shape):
-    return _view(input, _infer_shape(_sizes(shape), input.numel()))
+    size = _infer_shape(_sizes(shape), input.numel())
+    if not _views._viewable(input, size):
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one dimension spans across "
+            "two contiguous subspaces). Use .reshape(...) instead."
+        )
+    return _view(input, size)
+
+
+@op("_unsafe_view", grad_name="UnsafeViewBackward0", method=False)
+def _unsafe_view(input, shape):
+    return jnp.reshape(input, shape)
 
 
 def reshape(input, *shape):
-    return _view(input, _infer_shape(_sizes(shape), input.numel()))
+    size = _infer_shape(_sizes(shape), input.numel())
+    if _views._viewable(input, size):
+        return _view(input, size)
+    # torch copies what no view can express: clone, then a reshape that is not a view of the clone
+    return _unsafe_view(input.clone(), size)
 
 
 def view_as(input, other):
@@ -174,8 +190,10 @@ def _check_expand(args, params):
     shp = args[0]._value.shape
     size = params["size"]
     if len(size) < len(shp):
+        w = R._type_word(args[0].dtype)  # torch prints the legacy type name, or the backend's for newer dtypes
+        kind = f"CPU{w}Type" if w in ("Bool", "BFloat16") or w.startswith("Complex") else f"torch.{w}Tensor"
         raise RuntimeError(
-            f"expand(torch.FloatTensor{{{list(shp)}}}, size={list(size)}): the number of sizes provided "
+            f"expand({kind}{{{list(shp)}}}, size={list(size)}): the number of sizes provided "
             f"({len(size)}) must be greater or equal to the number of dimensions in the tensor ({len(shp)})"
         )
     lead = len(size) - len(shp)
@@ -231,9 +249,7 @@ def _check_cat(args, params):
         if s == (0,) and ref != (0,):
             continue
         if len(s) != len(ref):
-            raise RuntimeError(
-                f"Tensors must have same number of dimensions: got {len(ref)} and {len(s)}"
-            )
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {len(s)}")
         for j in range(len(s)):
             if j != d and s[j] != ref[j]:
                 raise RuntimeError(
@@ -321,12 +337,36 @@ def _slice(input, dim, start, stop, step):
     return input[tuple(idx)]
 
 
+# unbind and split are one node with many outputs in torch (output_nr i of UnbindBackward0, ...); output i is
+# kept in step with the input as the view that select / narrow would make
+
+
+@op("_unbind", grad_name="UnbindBackward0", method=False, n_out=None)
+def _unbind(input, dim):
+    return tuple(jnp.unstack(input, axis=dim))
+
+
+def _split_name(params, args):
+    return "SplitWithSizesBackward0" if params["with_sizes"] else "SplitBackward0"
+
+
+@op("_split", grad_name=_split_name, method=False, n_out=None)
+def _split(input, dim, sections, with_sizes):
+    starts = [sum(sections[:i]) for i in range(len(sections))]
+    return tuple(jax.lax.slice_in_dim(input, s, s + n, axis=dim) for s, n in zip(starts, sections))
+
+
 def unbind(input, dim=0):
-    if input.dim() == 0:
-        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    if input.dim() == 0:  # torch wraps the dim as for a 1-d tensor first
+        raise IndexError(f"Dimension specified as {_wrap_dim(dim, 1)} but tensor has no dimensions")
     d = _wrap_dim(dim, input.dim())
     n = input.shape[d]
-    return tuple(select(input, d, i) for i in range(n))
+    if n == 0:
+        return ()
+    outs = _unbind(input, d)
+    kernels = [R._kernel(R.OPS["select"], (("dim", d), ("index", i)), (input,)) for i in range(n)]
+    _views._multi_output_views(outs, input, kernels)
+    return outs
 
 
 def split(tensor, split_size_or_sections, dim=0):
@@ -344,11 +384,13 @@ def split(tensor, split_size_or_sections, dim=0):
                 f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension "
                 f"{d}), but got split_sizes={sections}"
             )
-    out, start = [], 0
+    outs = _split(tensor, d, tuple(sections), not isinstance(split_size_or_sections, int))
+    kernels, start = [], 0
     for n in sections:
-        out.append(narrow(tensor, d, start, n))
+        kernels.append(R._kernel(R.OPS["narrow"], (("dim", d), ("start", start), ("length", n)), (tensor,)))
         start += n
-    return tuple(out)
+    _views._multi_output_views(outs, tensor, kernels)
+    return outs
 
 
 def chunk(input, chunks, dim=0):
@@ -393,7 +435,18 @@ def triu(input, diagonal=0):
     return jnp.triu(input, diagonal)
 
 
-_VIEW_OPS = ("_view", "transpose", "t", "_permute", "unsqueeze", "squeeze", "_expand", "select", "narrow", "_slice",
-             "diagonal")
+_VIEW_OPS = (
+    "_view",
+    "transpose",
+    "t",
+    "_permute",
+    "unsqueeze",
+    "squeeze",
+    "_expand",
+    "select",
+    "narrow",
+    "_slice",
+    "diagonal",
+)
 for _name in _VIEW_OPS:
     R.OPS[_name].is_view = True

@@ -5,6 +5,10 @@ Writing into a view scatters the new contents into the base (`.at[].set` on the 
 chain selects), then every live view of that base is re-derived. For autograd the base's history gets
 one `CopySlices` node whose pure function is "scatter op(view(base)) into base", and the views get
 `AsStridedBackward0` nodes reading from it, as in torch.
+
+detach() and .data make aliases: tensors sharing their source's storage without being autograd views of it.
+An alias is kept among its source's `_views` (with no chain of its own), and a write walks up from view to
+base and from alias to source, then re-derives everything hanging below the top.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from __future__ import annotations
 import weakref
 
 import jax.numpy as jnp
+import numpy as np
 
 from ..autograd import grad_mode as _gm
-from ..autograd.graph import Node
+from ..autograd.graph import Node, _register_retained
 from . import _registry as R
 
 _last_base_old = None  # the base's value just before the latest write through a view
@@ -26,9 +31,45 @@ def _attach(view, source, kernel) -> None:
     view._base = base
     view._view_fn = (source._view_fn or ()) + (kernel,)
     view._version_counter = source._version_counter
+    if source._multi_output_view:  # torch's views of such a view inherit its ban on in-place
+        view._multi_output_view = True
+    if source._no_grad_view or not _gm._state.grad_enabled:
+        view._no_grad_view = True
     if base._views is None:
         base._views = weakref.WeakSet()
     base._views.add(view)
+
+
+def _alias(t, source) -> None:
+    """Make `t` (fresh from detach/.data) share source's storage. Only a weak link: like torch's detach, the
+    alias must not keep source's autograd history alive."""
+    t._alias = weakref.ref(source)
+    if source._views is None:
+        source._views = weakref.WeakSet()
+    source._views.add(t)
+
+
+def _multi_output_views(outputs, source, kernels) -> None:
+    """unbind/split: output i is the view kernels[i] of source; made with grad mode on, torch forbids
+    modifying them in place."""
+    mark = _gm._state.grad_enabled and not _gm._state.inference
+    for o, k in zip(outputs, kernels):
+        _attach(o, source, k)
+        if mark:
+            o._multi_output_view = True
+
+
+def _parent(t):
+    """The tensor t's storage lives in, and the chain from it to t: (view base, chain) or (alias source, ())."""
+    if t._base is not None:
+        return t._base, t._view_fn
+    if t._alias is None:
+        return None, None
+    src = t._alias()
+    if src is None:
+        del t._alias  # its source is gone: t owns its storage now
+        return None, None
+    return src, ()
 
 
 def _apply_chain(chain, value):
@@ -49,14 +90,54 @@ def _scatter(base_value, chain, new_view_value):
 
 def _propagate_write(t) -> None:
     global _last_base_old
-    base = t._base if t._base is not None else t
     if t._base is not None:
-        _last_base_old = base._value
-        base._value = _scatter(base._value, t._view_fn, t._value)
-    if base._views:
-        for v in list(base._views):
-            if v is not t:
-                v._value = _apply_chain(v._view_fn, base._value)
+        _last_base_old = t._base._value
+    top = t
+    parent, chain = _parent(t)
+    while parent is not None:
+        parent._value = _scatter(parent._value, chain, top._value) if chain else top._value
+        top = parent
+        parent, chain = _parent(top)
+    _rederive(top, t)
+    for owner in {id(o): o for o in (t._base if t._base is not None else t, top)}.values():
+        if owner._views:
+            _regenerate_view_grad_fns(owner)
+
+
+def _regenerate_view_grad_fns(base) -> None:
+    """torch rebuilds a view's grad_fn as AsStridedBackward0 once its base was written, with or without
+    grad mode (a recorded write then rewires them again to the base's CopySlices)."""
+    for v in list(base._views):
+        if v._base is base and v._grad_fn is not None:
+            v._grad_fn = _view_node(base, v)
+            v._output_nr = 0
+            if v._retains_grad:
+                _register_retained(v)
+
+
+def _rederive(top, written) -> None:
+    """Refresh every view and alias hanging below top from its new value (but the one just written)."""
+    stack = [top]
+    while stack:
+        owner = stack.pop()
+        for v in list(owner._views or ()):
+            if v is not written:
+                v._value = _apply_chain(v._view_fn, owner._value) if v._base is owner else owner._value
+            if v._views:
+                stack.append(v)
+
+
+def _storage_tensors(t) -> list:
+    """Every tensor a write into t changes: the top of its storage and all the views and aliases below it."""
+    top, parent = t, _parent(t)[0]
+    while parent is not None:
+        top, parent = parent, _parent(parent)[0]
+    out, stack = [], [top]
+    while stack:
+        u = stack.pop()
+        out.append(u)
+        stack.extend(u._views or ())
+    return out
 
 
 class _ChainKernel:
@@ -98,8 +179,15 @@ def _propagate_grad_fn(view) -> None:
     k = _ChainKernel(pure, ("copy_slices", tuple(c.key for c in chain), op_node.kernel.key))
     edges = (R._edge(base),) + op_node.next_edges[1:]
     saved = (base_old,) + op_node.saved[1:]
-    node = Node(k, saved, edges, op_node.saved_versions, ((base._value.shape, base._value.dtype),),
-                "torch::autograd::CopySlices")
+    node = Node(
+        k,
+        saved,
+        edges,
+        op_node.saved_versions,
+        ((base._value.shape, base._value.dtype),),
+        "torch::autograd::CopySlices",
+    )
+    node._saves_tensors = True  # torch's CopySlices drops its wrapped fn on release: a second backward fails
     node.fragment = (k.key, tuple(getattr(s, "shape", None) for s in saved), tuple(e is not None for e in edges))
     base._grad_fn = node
     base._output_nr = 0
@@ -110,5 +198,150 @@ def _refresh_view_grad_fns(base) -> None:
     if not base._views or base._grad_fn is None or not _gm._state.grad_enabled:
         return
     for v in list(base._views):
-        v._grad_fn = _view_node(base, v)
-        v._output_nr = 0
+        if v._base is base:  # (aliases are no autograd views)
+            v._grad_fn = _view_node(base, v)
+            v._output_nr = 0
+            if v._retains_grad:
+                _register_retained(v)
+
+
+# ------------------------------------------------------------------ memory overlap (torch's MemOverlap.cpp)
+
+_OVERLAP_MSG = (
+    "unsupported operation: {} to a single memory location. Please clone() the tensor before performing the operation."
+)
+
+
+def _storage(t):
+    """(storage owner, the view chains from it down to t, top first)."""
+    chains = []
+    parent, chain = _parent(t)
+    while parent is not None:
+        chains.append(chain)
+        t = parent
+        parent, chain = _parent(t)
+    return t, chains[::-1]
+
+
+def _offsets(owner, chains):
+    """Storage offset of each element: the strided layout torch would give (owners are contiguous)."""
+    offs = jnp.arange(owner._value.size, dtype=jnp.int64).reshape(owner._value.shape)
+    for chain in chains:
+        offs = _apply_chain(chain, offs)
+    return np.asarray(offs)
+
+
+def _internal_overlap(t) -> bool:
+    """has_internal_overlap == Yes: a dim of size > 1 with stride 0, which only expand makes."""
+    owner, chains = _storage(t)
+    if not any(k.op is not None and k.op.name == "_expand" for c in chains for k in c):
+        return False
+    offs = _offsets(owner, chains)
+    zero = (0,) * offs.ndim
+    return any(n > 1 and offs[zero[:d] + (1,) + zero[d + 1 :]] == offs[zero] for d, n in enumerate(offs.shape))
+
+
+def _overlap(a, b):
+    """get_overlap_status for distinct tensors: "full" (the same bytes in the same layout), "partial", or None
+    (no overlap, or a layout torch does not analyse: both must be dense and non-overlapping)."""
+    (oa_owner, ca), (ob_owner, cb) = _storage(a), _storage(b)
+    if oa_owner is not ob_owner or not a._value.size or not b._value.size:
+        return None
+    oa, ob = _offsets(oa_owner, ca), _offsets(ob_owner, cb)
+    for o in (oa, ob):
+        if o.max() - o.min() + 1 != o.size or np.unique(o).size != o.size:
+            return None
+    if (oa.min(), oa.size) == (ob.min(), ob.size):
+        return "full" if oa.shape == ob.shape and (oa == ob).all() else "partial"
+    return "partial" if oa.min() < ob.min() + ob.size and ob.min() < oa.min() + oa.size else None
+
+
+def _check_overlap(target, inputs, full=False) -> None:
+    """The memory-overlap checks of an op writing into target (TensorIterator's, or with full=True
+    assert_no_overlap's, which also refuses an input that is the output's exact alias)."""
+    linked = target._base is not None or target._alias is not None or bool(target._views)  # else shares nothing
+    if linked and not full and _internal_overlap(target):
+        raise RuntimeError(_OVERLAP_MSG.format("more than one element of the written-to tensor refers"))
+    for x in inputs:
+        if isinstance(x, R._Tensor):
+            status = "full" if x is target else _overlap(target, x) if linked else None
+            if status == "partial" or full and status == "full":
+                raise RuntimeError(
+                    _OVERLAP_MSG.format("some elements of the input tensor and the written-to tensor refer")
+                )
+
+
+# ------------------------------------------------------------------------------ strides
+# Arrays have no strides; a tensor's torch layout follows from its view chain (owners are contiguous).
+_CONTIGUOUS_KERNELS = {"_view", "unsqueeze", "squeeze", "_alias"}
+
+
+def _contiguous_strides(shape) -> tuple:
+    out, acc = [], 1
+    for n in reversed(shape):
+        out.append(acc)
+        acc *= max(n, 1)
+    return tuple(reversed(out))
+
+
+def _layout(t) -> tuple:
+    """(strides, storage offset) torch would give t."""
+    shape = t._value.shape
+    owner, chains = _storage(t)
+    if owner is t or all(k.op is not None and k.op.name in _CONTIGUOUS_KERNELS for c in chains for k in c):
+        offset = 0 if owner is t else int(_offsets(owner, chains).reshape(-1)[0]) if t._value.size else 0
+        return _contiguous_strides(shape), offset
+    offs = _offsets(owner, chains)
+    if not offs.size:
+        return _contiguous_strides(shape), 0
+    origin = (0,) * offs.ndim
+    strides = [0] * len(shape)
+    for d in reversed(range(len(shape))):
+        if shape[d] > 1:
+            strides[d] = int(offs[origin[:d] + (1,) + origin[d + 1 :]] - offs[origin])
+        else:  # a size-1 dim: torch's unsqueeze convention
+            strides[d] = strides[d + 1] * max(shape[d + 1], 1) if d + 1 < len(shape) else 1
+    return tuple(strides), int(offs[origin])
+
+
+def _is_contiguous(t) -> bool:
+    if t._value.size == 0:
+        return True
+    strides, _ = _layout(t)
+    expected = _contiguous_strides(t._value.shape)
+    return all(n == 1 or s == e for n, s, e in zip(t._value.shape, strides, expected))
+
+
+def _view_strides(old_shape, old_strides, new_shape):
+    """torch's computeStride: the strides of a view with new_shape, or None when no view can express it."""
+    if not old_shape:
+        return _contiguous_strides(new_shape)
+    numel = 1
+    for n in old_shape:
+        numel *= n
+    if numel == 0:
+        return None if tuple(old_shape) != tuple(new_shape) and 0 in old_shape else _contiguous_strides(new_shape)
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    chunk_base = old_strides[-1]
+    tensor_numel, view_numel = 1, 1
+    for d in reversed(range(len(old_shape))):
+        tensor_numel *= old_shape[d]
+        if d == 0 or (old_shape[d - 1] != 1 and old_strides[d - 1] != tensor_numel * chunk_base):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                chunk_base = old_strides[d - 1]
+                tensor_numel, view_numel = 1, 1
+    return tuple(new_strides) if view_d == -1 else None
+
+
+def _viewable(t, new_shape) -> bool:
+    if t._base is None and getattr(t, "_alias", None) is None:
+        return True  # an owner is contiguous: every shape of its size is a view
+    strides, _ = _layout(t)
+    return _view_strides(tuple(t._value.shape), strides, tuple(new_shape)) is not None

@@ -8,8 +8,12 @@ from .. import _dtype as D
 
 # torch.testing's default tolerances per dtype: (rtol, atol)
 _TOL = {
-    "float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7),
-    "complex64": (1.3e-6, 1e-5), "complex128": (1e-7, 1e-7),
+    "float16": (1e-3, 1e-5),
+    "bfloat16": (1.6e-2, 1e-5),
+    "float32": (1.3e-6, 1e-5),
+    "float64": (1e-7, 1e-7),
+    "complex64": (1.3e-6, 1e-5),
+    "complex128": (1e-7, 1e-7),
 }
 
 
@@ -23,8 +27,20 @@ def _np(x):
     return a, D._from_np(a.dtype) if a.dtype in D._by_np else None
 
 
-def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=None, equal_nan=False,
-                 check_device=True, check_dtype=True, check_layout=True, check_stride=False, msg=None) -> None:
+def assert_close(
+    actual,
+    expected,
+    *,
+    allow_subclasses=True,
+    rtol=None,
+    atol=None,
+    equal_nan=False,
+    check_device=True,
+    check_dtype=True,
+    check_layout=True,
+    check_stride=False,
+    msg=None,
+) -> None:
     """Raise AssertionError unless actual and expected are close, with torch's default tolerances."""
     if isinstance(actual, (list, tuple)) and isinstance(expected, (list, tuple)):
         if len(actual) != len(expected):
@@ -46,20 +62,33 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
         ok = np.array_equal(a, e)
         bad = a != e
     else:
-        bad = ~np.isclose(a.astype(np.complex128 if a.dtype.kind == "c" else np.float64),
-                          e.astype(np.complex128 if e.dtype.kind == "c" else np.float64),
-                          rtol=rtol, atol=atol, equal_nan=equal_nan)
+        bad = ~np.isclose(
+            a.astype(np.complex128 if a.dtype.kind == "c" else np.float64),
+            e.astype(np.complex128 if e.dtype.kind == "c" else np.float64),
+            rtol=rtol,
+            atol=atol,
+            equal_nan=equal_nan,
+        )
         ok = not bad.any()
     if not ok:
         n = int(np.sum(bad))
         raise AssertionError(
-            msg or f"Tensor-likes are not close!\n\nMismatched elements: {n} / {a.size} "
-            f"({100.0 * n / max(a.size, 1):.1f}%)"
+            msg
+            or f"Tensor-likes are not close!\n\nMismatched elements: {n} / {a.size} ({100.0 * n / max(a.size, 1):.1f}%)"
         )
 
 
-def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=False, noncontiguous=False,
-                exclude_zero=False, memory_format=None):
+def make_tensor(
+    *shape,
+    dtype,
+    device=None,
+    low=None,
+    high=None,
+    requires_grad=False,
+    noncontiguous=False,
+    exclude_zero=False,
+    memory_format=None,
+):
     """A tensor of the given shape and dtype filled with values from [low, high) (default [-9, 9))."""
     from ..ops.creation import tensor
 
