@@ -29,9 +29,14 @@ _FREED_MSG = (
 
 
 def _tensor_type_str(t) -> str:
+    return _type_str(t._value.dtype, t._value.shape)
+
+
+def _type_str(np_dtype, shape) -> str:
+    from .. import _dtype as D
     from ..ops._registry import _type_word
 
-    return f"torch.{_type_word(t.dtype)}Tensor [{', '.join(str(s) for s in t.shape)}]"
+    return f"torch.{_type_word(D._from_np(np_dtype))}Tensor [{', '.join(str(s) for s in shape)}]"
 
 
 def _check_versions(node) -> None:
@@ -49,9 +54,14 @@ def _version_error(node):
             if fn is not None:
                 op = re.sub(r"Backward\d*$", "", fn.name())
                 src = f", which is output {0 if idx == -1 else t._output_nr} of {op},"
+            if idx == -1:  # a saved result is held weakly; its node knows its type
+                shape, dtype = node.out_meta[0]
+                what = _type_str(dtype, shape)
+            else:
+                what = _tensor_type_str(t)
             return RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace operation: "
-                f"[{_tensor_type_str(t)}]{src} is at version {counter[0]}; expected version {expected} instead. "
+                f"[{what}]{src} is at version {counter[0]}; expected version {expected} instead. "
                 "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
                 "torch.autograd.set_detect_anomaly(True, check_nan=False)."
             )

@@ -172,7 +172,7 @@ def _saved_attribute(node, arg):
                 from .engine import _FREED_MSG
 
                 raise RuntimeError(_FREED_MSG)
-            return t
+            return t() if i == -1 else t  # a saved result is held weakly
     return _MISSING
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import weakref
 from collections.abc import Callable
 
 import jax
@@ -312,7 +313,9 @@ def _record(op_def, k, args, values, params, outputs, name=None):
         for i in wanted:
             t = outputs[0] if i == -1 else args[i] if i < len(args) else None
             if isinstance(t, _Tensor):
-                sv.append((t._version_counter, t._version_counter[0], t, i))
+                # the result is held weakly, as torch's SavedVariable does: no cycle output -> node -> output,
+                # so a dropped graph frees its buffers at once instead of at the next garbage collection
+                sv.append((t._version_counter, t._version_counter[0], weakref.ref(t) if i == -1 else t, i))
         saved_versions = tuple(sv)
     if name is None:
         g = op_def.grad_name
