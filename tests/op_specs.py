@@ -198,8 +198,13 @@ SPECS = [
     Spec("reshape", lambda m, x: m.reshape(x, (-1,)), covers=("_view",), dtypes=NUMERIC),
     Spec("view", lambda m, x: x.view(*x.shape[::-1]) if x.dim() else x.view(1), covers=("_view",)),
     # a transposed tensor is not viewable as one row: reshape copies (CloneBackward0 -> UnsafeViewBackward0)
-    Spec("reshape_copy", lambda m, x: m.reshape(x.transpose(0, -1), (-1,)), covers=("_unsafe_view", "_view"),
-         shapes="min1d", dtypes=NUMERIC),
+    Spec(
+        "reshape_copy",
+        lambda m, x: m.reshape(x.transpose(0, -1), (-1,)),
+        covers=("_unsafe_view", "_view"),
+        shapes="min1d",
+        dtypes=NUMERIC,
+    ),
     Spec("transpose", lambda m, x: m.transpose(x, 0, -1), shapes="min1d", dtypes=NUMERIC),
     Spec("t", lambda m, x: m.t(x), shapes="max2d"),
     Spec("permute", lambda m, x: x.permute(*reversed(range(x.dim()))), covers=("_permute",)),
