@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from bench_core import timeit
+from bench_core import compare
 
 import torchish
 
@@ -37,11 +37,15 @@ def main():
     print(f"{'case':34} {'torch':>10} {'torchish':>10} {'ish/torch':>10} {'compiles/step':>14}")
     for hooked in (False, True):
         ts, ti = make(torch, hooked), make(torchish, hooked)
-        t = timeit(ts)
         ti()
-        before = torchish.autograd.stats()["compiles"]
-        i = timeit(lambda: ti()._value.block_until_ready(), reps=50)
-        per_step = (torchish.autograd.stats()["compiles"] - before) / 50
+        before, steps = torchish.autograd.stats()["compiles"], [0]
+
+        def counted():
+            steps[0] += 1
+            return ti()._value.block_until_ready()
+
+        t, i = compare(ts, counted)
+        per_step = (torchish.autograd.stats()["compiles"] - before) / steps[0]
         name = "MLP step + hidden register_hook" if hooked else "MLP step"
         print(f"{name:34} {t * 1e6:9.1f}us {i * 1e6:9.1f}us {i / t:9.2f}x {per_step:14.2f}")
 

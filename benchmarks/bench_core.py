@@ -18,20 +18,28 @@ import torchish
 torch.set_num_threads(1)
 
 
-def timeit(fn, reps=None, warmup=3):
+def _calibrate(fn, warmup=3):
     for _ in range(warmup):
         fn()
-    if reps is None:  # aim for ~0.3 s per measurement
-        t0 = time.perf_counter()
-        fn()
-        reps = max(5, min(20000, int(0.3 / max(time.perf_counter() - t0, 1e-7))))
-    samples = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        samples.append((time.perf_counter() - t0) / reps)
-    return statistics.median(samples)
+    t0 = time.perf_counter()
+    fn()
+    return max(5, min(20000, int(0.1 / max(time.perf_counter() - t0, 1e-7))))  # ~0.1 s per sample
+
+
+def compare(*fns, rounds=7):
+    """Median seconds per call of each fn, sampled in interleaved rounds so that drift in the machine's
+    speed (other tenants, frequency scaling) hits every contender alike. None entries are skipped."""
+    reps = [_calibrate(f) if f is not None else 0 for f in fns]
+    samples = [[] for _ in fns]
+    for _ in range(rounds):
+        for k, f in enumerate(fns):
+            if f is None:
+                continue
+            t0 = time.perf_counter()
+            for _ in range(reps[k]):
+                f()
+            samples[k].append((time.perf_counter() - t0) / reps[k])
+    return [statistics.median(s) if s else None for s in samples]
 
 
 def seed_graph(m):
@@ -105,34 +113,33 @@ def main():
     rows.append(
         (
             "x + 1.0 (1 element)",
-            timeit(lambda: xt + 1.0),
-            timeit(lambda: (xi + 1.0)._value.block_until_ready()),
-            timeit(lambda: (xj + 1.0).block_until_ready()),
+            *compare(
+                lambda: xt + 1.0, lambda: (xi + 1.0)._value.block_until_ready(), lambda: (xj + 1.0).block_until_ready()
+            ),
         )
     )
     rows.append(
         (
             "seed graph fwd+bwd",
-            timeit(lambda: seed_graph(torch)),
-            timeit(lambda: seed_graph(torchish)._value.block_until_ready()),
-            None,
+            *compare(lambda: seed_graph(torch), lambda: seed_graph(torchish)._value.block_until_ready(), None),
         )
     )
     ts, ti, tj = mlp_case()
     before = torchish.autograd.stats()["compiles"]
-    rows.append(("MLP step 128x784-256-10", timeit(ts), timeit(lambda: ti()._value.block_until_ready()), timeit(tj)))
+    rows.append(("MLP step 128x784-256-10", *compare(ts, lambda: ti()._value.block_until_ready(), tj)))
     compiles = torchish.autograd.stats()["compiles"] - before
     cs, ci, cj = chain_case()
-    rows.append(
-        ("chain 100x(sin, *1.01) fwd+bwd", timeit(cs), timeit(lambda: ci()._value.block_until_ready()), timeit(cj))
-    )
+    rows.append(("chain 100x(sin, *1.01) fwd+bwd", *compare(cs, lambda: ci()._value.block_until_ready(), cj)))
     print(f"{'case':34} {'torch':>10} {'torchish':>10} {'jax':>10} {'ish/torch':>10} {'ish/jax':>9}")
     for name, t, i, j in rows:
         js = f"{j * 1e6:9.1f}us" if j else f"{'-':>10}"
         rj = f"{i / j:8.2f}x" if j else f"{'-':>9}"
         print(f"{name:34} {t * 1e6:9.1f}us {i * 1e6:9.1f}us {js} {i / t:9.2f}x {rj}")
     print(f"backward compiles during the MLP timing loop (after warm-up): {compiles} (1 = compiled once)")
-    print(f"device: {jax.devices()[0].platform}; torch threads: {torch.get_num_threads()}")
+    print(
+        f"device: {jax.devices()[0].platform}; torch threads: {torch.get_num_threads()}; "
+        "medians of 7 interleaved rounds"
+    )
 
 
 if __name__ == "__main__":

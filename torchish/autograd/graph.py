@@ -86,6 +86,9 @@ class Node:
         self._seq = next(_SEQUENCE)  # torch's sequence_nr: its engine runs later-created nodes first
         self._of_backward = False  # recorded by a create_graph backward: JAX's derivative graph, not torch's
 
+    _runs_eagerly = None  # custom nodes whose backward can't be traced override these
+    _eager_vjp = None
+
     def name(self) -> str:
         return self._name
 
