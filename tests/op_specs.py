@@ -336,3 +336,13 @@ def _broadcast_variant(shape):
             lambda ones: tuple(1 if o else d for o, d in zip(ones, shape[len(shape) - k :]))
         )
     )
+
+
+def _merge_area_specs():
+    from .op_specs_linalg import SPECS_LINALG
+    from .op_specs_misc import SPECS_MISC
+
+    SPECS.extend(SPECS_LINALG + SPECS_MISC)
+
+
+_merge_area_specs()

@@ -196,7 +196,9 @@ from .autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled  # no
 from ._printing import get_printoptions, printoptions, set_printoptions  # noqa: E402,F401
 from ._random import *  # noqa: E402,F401,F403
 from ._random import TENSOR_METHODS as _RANDOM_METHODS  # noqa: E402
-from . import autograd, func, nn, optim, random, testing  # noqa: E402,F401
+from .ops.decomp import *  # noqa: E402,F401,F403
+from .ops.misc import *  # noqa: E402,F401,F403
+from . import autograd, func, linalg, nn, optim, random, testing  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
 
 for _name, _fn in _RANDOM_METHODS.items():

@@ -15,7 +15,7 @@ from ._registry import OPS, inplace_method
 
 _registry._Tensor = _tensor.Tensor
 
-from . import basic, creation, indexing, linalg, pointwise, reduction, selection, shape  # noqa: E402,F401
+from . import basic, creation, decomp, indexing, linalg, misc, pointwise, reduction, selection, shape  # noqa: E402,F401
 
 Tensor = _tensor.Tensor
 
