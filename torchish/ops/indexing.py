@@ -313,7 +313,12 @@ def setitem(self, index, value):
             _check_expand((value,), {"size": tuple(sliced.shape)})
         sliced._check_inplace(record)
         dense = vshape and value._value.size == sliced._value.size  # an expanded source is not analysed
-        _views._check_overlap(sliced, (value,) if dense else ())
+        if dense and tuple(value.shape) != tuple(sliced.shape):  # copy_to expands the value first
+            with _gm.no_grad():
+                value_as_copied = value.expand(*sliced.shape)
+        else:
+            value_as_copied = value
+        _views._check_overlap(sliced, (value_as_copied,) if dense else ())
         del sliced
         spec, arrays, name = tuple(_basic_entry(i) for i in idx), [], "torch::autograd::CopySlices"
     else:

@@ -197,25 +197,26 @@ def _check_expand(args, params):
             f"({len(size)}) must be greater or equal to the number of dimensions in the tensor ({len(shp)})"
         )
     lead = len(size) - len(shp)
-    out = []
-    for i, s in enumerate(size):
+    out = [0] * len(size)
+    for i in reversed(range(len(size))):  # torch checks from the last dimension
+        s = size[i]
         if i < lead:
             if s == -1:
                 raise RuntimeError(
                     f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension {i}"
                 )
-            out.append(s)
+            out[i] = s
             continue
         cur = shp[i - lead]
         if s == -1:
-            out.append(cur)
+            out[i] = cur
         elif cur != 1 and cur != s:
             raise RuntimeError(
                 f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at non-singleton "
                 f"dimension {i}.  Target sizes: {list(size)}.  Tensor sizes: {list(shp)}"
             )
         else:
-            out.append(s)
+            out[i] = s
     return {"size": tuple(out)}
 
 
