@@ -1,5 +1,190 @@
-"""Differential specs for torchish/ops/decomp.py and torchish.linalg (merged into op_specs.SPECS)."""
+"""Differential specs for torchish/ops/decomp.py and torchish.linalg (merged into op_specs.SPECS).
+
+Inputs are built from x so that they are well conditioned: a square block plus 20*diag(1..k) has well
+separated singular values (x's entries are at most 3), so inverses, determinants and the gradients of
+decompositions are stable. Decompositions unique only up to signs are compared through sign-invariant
+functions of their factors (reconstructions, singular values, eigenvalues).
+"""
 
 from __future__ import annotations
 
-SPECS_LINALG: list = []
+from hypothesis import strategies as st
+
+from .op_specs import Spec
+
+
+def _sq(m, x):
+    """A well-conditioned (batch of) square matrices from x's leading square block."""
+    k = min(x.shape[-2:])
+    return x[..., :k, :k] + m.diag(m.arange(1, k + 1, dtype=x.dtype) * 20)
+
+
+def _wide(m, x):
+    """x plus a rectangular diagonal: full rank, distinct singular values."""
+    r, c = x.shape[-2:]
+    return x + m.eye(r, c, dtype=x.dtype) * (m.arange(1, c + 1, dtype=x.dtype) * 20)
+
+
+def _spd(m, x):
+    a = _sq(m, x)
+    return a @ a.mT
+
+
+def _qr_canon(m, x):
+    q, r = m.linalg.qr(_wide(m, x))
+    s = m.sign(m.diagonal(r, 0, -2, -1))  # QR with a positive diagonal in R is unique
+    return q * s.unsqueeze(-2), r * s.unsqueeze(-1)
+
+
+def _svd_rec(m, x):
+    u, s, vh = m.linalg.svd(_wide(m, x), full_matrices=False)
+    return (u * s.unsqueeze(-2)) @ vh, s
+
+
+def _tsvd_rec(m, x):
+    u, s, v = m.svd(_wide(m, x))
+    return (u * s.unsqueeze(-2)) @ v.mT, s
+
+
+def _eigh_rec(m, x):
+    w, v = m.linalg.eigh(_spd(m, x))
+    return (v * w.unsqueeze(-2)) @ v.mT, w
+
+
+_ORDS = st.sampled_from(["fro", "nuc", 2, -2, 1, -1, float("inf"), float("-inf")])
+
+SPECS_LINALG: list = [
+    Spec("inverse", lambda m, x: m.inverse(_sq(m, x)), shapes="min2d"),
+    Spec("inverse_method", lambda m, x: _sq(m, x).inverse(), shapes="min2d", covers=("inverse",)),
+    Spec("linalg_inv", lambda m, x: m.linalg.inv(_sq(m, x)), shapes="min2d", covers=("inverse",)),
+    Spec("inverse_nonsquare", lambda m, x: m.inverse(x), shapes="min2d", covers=("inverse",)),
+    Spec("det", lambda m, x: m.det(_sq(m, x)), shapes="min2d"),
+    Spec("linalg_det", lambda m, x: m.linalg.det(-_sq(m, x)), shapes="min2d", covers=("det",)),
+    Spec("det_bad", lambda m, x: m.det(x), covers=("det",)),
+    Spec("logdet", lambda m, x: m.logdet(_sq(m, x)), shapes="min2d"),
+    Spec("slogdet", lambda m, x: tuple(m.linalg.slogdet(-_sq(m, x))), shapes="min2d", covers=("slogdet",)),
+    Spec("slogdet_t", lambda m, x: m.slogdet(_sq(m, x)), shapes="min2d", covers=("slogdet",)),
+    Spec("trace", lambda m, x: m.trace(x), dtypes=("float32", "float64", "int64", "int32")),
+    Spec(
+        "diag",
+        lambda m, x, **k: m.diag(x, **k),
+        shapes="max2d",
+        kwargs=lambda s: st.fixed_dictionaries({"diagonal": st.integers(-1, 1)}),
+    ),
+    Spec(
+        "diag_embed",
+        lambda m, x, **k: m.diag_embed(x, **k),
+        shapes="min1d",
+        kwargs=lambda s: st.fixed_dictionaries(
+            {"offset": st.integers(-1, 1), "dim1": st.sampled_from([-2, 0]), "dim2": st.just(-1)}
+        ),
+    ),
+    Spec(
+        "linalg_solve",
+        lambda m, x, y: m.linalg.solve(_sq(m, x), y[..., : min(x.shape[-2:]), :]),
+        n=2,
+        shapes="min2d",
+        covers=("_linalg_solve",),
+    ),
+    Spec(
+        "linalg_solve_vec",
+        lambda m, x: m.linalg.solve(_sq(m, x), x[..., 0, : min(x.shape[-2:])]),
+        shapes="min2d",
+        covers=("_linalg_solve",),
+    ),
+    Spec(
+        "linalg_solve_right",
+        lambda m, x, y: m.linalg.solve(_sq(m, x), y[..., :, : min(x.shape[-2:])], left=False),
+        n=2,
+        shapes="min2d",
+        covers=("_linalg_solve",),
+    ),
+    Spec(
+        "linalg_solve_bad",
+        lambda m, x, y: m.linalg.solve(_sq(m, x), y.mT),
+        n=2,
+        shapes="min2d",
+        covers=("_linalg_solve",),
+    ),
+    Spec(
+        "linalg_norm",
+        lambda m, x, **k: m.linalg.norm(x, **k),
+        covers=("_vector_norm",),
+        kwargs=lambda s: (
+            st.one_of(st.just({}), st.fixed_dictionaries({"ord": st.sampled_from([1, 2])}))
+            if len(s) != 2
+            else st.just({})
+        ),
+    ),
+    Spec(
+        "matrix_norm",
+        lambda m, x, **k: m.linalg.matrix_norm(_wide(m, x), **k),
+        shapes="min2d",
+        covers=("_vector_norm", "_linalg_svdvals"),
+        gradgrad=False,
+        kwargs=lambda s: st.fixed_dictionaries({"ord": _ORDS, "keepdim": st.booleans()}),
+    ),
+    Spec(
+        "linalg_norm_matrix",
+        lambda m, x: m.linalg.norm(_wide(m, x), "nuc", dim=(-1, -2)),
+        shapes="min2d",
+        covers=("_linalg_svdvals",),
+        gradgrad=False,
+    ),
+    Spec("vector_norm", lambda m, x: m.linalg.vector_norm(x, 1, dim=-1), shapes="min1d", covers=("_vector_norm",)),
+    Spec("linalg_cholesky", lambda m, x: m.linalg.cholesky(_spd(m, x)), shapes="min2d", covers=("_linalg_cholesky",)),
+    Spec(
+        "linalg_cholesky_upper",
+        lambda m, x: m.linalg.cholesky(_spd(m, x), upper=True),
+        shapes="min2d",
+        covers=("_linalg_cholesky",),
+    ),
+    Spec("cholesky", lambda m, x: m.cholesky(_spd(m, x)), shapes="min2d"),
+    Spec("linalg_qr", _qr_canon, shapes="min2d", covers=("_linalg_qr",)),
+    # float32 second derivatives of the SVD differ from torch's by rounding amplified by 1/(s_i^2 - s_j^2)
+    Spec("linalg_svd", _svd_rec, shapes="min2d", covers=("_linalg_svd",), gradgrad=False),
+    Spec("linalg_svd_f64", _svd_rec, shapes="min2d", covers=("_linalg_svd",), dtypes=("float64",)),
+    Spec("svd", _tsvd_rec, shapes="min2d", covers=("_linalg_svd",), gradgrad=False),
+    Spec("svdvals", lambda m, x: m.linalg.svdvals(_wide(m, x)), shapes="min2d", covers=("_linalg_svdvals",)),
+    # likewise for eigh: float32 second derivatives lose digits in the eigenvalues' large spread
+    Spec("linalg_eigh", _eigh_rec, shapes="min2d", covers=("_linalg_eigh",), gradgrad=False),
+    Spec("linalg_eigh_f64", _eigh_rec, shapes="min2d", covers=("_linalg_eigh",), dtypes=("float64",)),
+    Spec("eigvalsh", lambda m, x: m.linalg.eigvalsh(_spd(m, x)), shapes="min2d", covers=("_linalg_eigvalsh",)),
+    Spec("linalg_pinv", lambda m, x: m.linalg.pinv(_wide(m, x)), shapes="min2d", covers=("pinverse",)),
+    Spec("pinverse", lambda m, x: m.pinverse(_wide(m, x)), shapes="min2d"),
+    Spec(
+        "matrix_power",
+        lambda m, x, **k: m.matrix_power(_sq(m, x) / 20, **k),
+        shapes="min2d",
+        kwargs=lambda s: st.fixed_dictionaries({"n": st.integers(-2, 3)}),
+    ),
+    Spec(
+        "linalg_matrix_power",
+        lambda m, x: m.linalg.matrix_power(_sq(m, x) / 20, 2),
+        shapes="min2d",
+        covers=("matrix_power",),
+    ),
+    Spec("kron", lambda m, x, y: m.kron(x, y), n=2, shapes="same"),
+    Spec("cross", lambda m, x, y: m.cross(x, y, dim=-1), n=2, shapes="broadcast", covers=("cross",)),
+    Spec("linalg_cross", lambda m, x, y: m.linalg.cross(x, y), n=2, shapes="broadcast", covers=("cross",)),
+    Spec("tensordot", lambda m, x, y: m.tensordot(x, y, dims=([0], [0])), n=2, shapes="min1d", covers=("_tensordot",)),
+    Spec("tensordot_int", lambda m, x, y: m.tensordot(x, y.mT, dims=1), n=2, shapes="min2d", covers=("_tensordot",)),
+    Spec(
+        "cdist",
+        lambda m, x, y, **k: m.cdist(x, y, **k),
+        n=2,
+        shapes="min2d",
+        gradgrad=False,
+        kwargs=lambda s: st.fixed_dictionaries({"p": st.sampled_from([1.0, 2.0, 3.0])}),
+    ),
+    Spec(
+        "dist",
+        lambda m, x, y, **k: m.dist(x, y, **k),
+        n=2,
+        shapes="broadcast",
+        kwargs=lambda s: st.fixed_dictionaries({"p": st.sampled_from([1, 2, 3])}),
+    ),
+    Spec("block_diag", lambda m, x, y: m.block_diag(x, y), n=2, shapes="max2d", covers=("_block_diag",)),
+    Spec("baddbmm", lambda m, x, y: m.baddbmm(x[..., :2], x, y, beta=0.5, alpha=2.0), n=2, shapes="bmm"),
+    Spec("multi_dot", lambda m, x, y: m.linalg.multi_dot([x, y.mT, x]), n=2, shapes="min2d", covers=("_multi_dot",)),
+]

@@ -38,6 +38,7 @@ _METHODS = {
     "reshape_as": shape.reshape_as,
     "permute": shape.permute,
     "flatten": shape.flatten,
+    "svd": decomp.svd,
     "unflatten": shape.unflatten,
     "expand": shape.expand,
     "expand_as": shape.expand_as,

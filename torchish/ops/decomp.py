@@ -1,5 +1,374 @@
-"""Linear algebra beyond matmul: inverse, det, solve, decompositions, norms (torch.* and torch.linalg.*)."""
+"""Linear algebra beyond matmul: inverse, det, solve, decompositions, norms (torch.* and torch.linalg.*).
+
+Each op is one JAX function; JAX differentiates it. A decomposition whose factors are unique only up to
+signs (qr, svd, eigh) returns LAPACK's factors, as torch does on CPU; callers should not rely on the signs.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []  # public torch.* names defined here (torch.linalg names live in torchish/linalg.py)
+import collections
+
+import jax.numpy as jnp
+import jax.scipy.linalg as jsl
+
+from .._tensor import _wrap_dim
+from . import _registry as R
+from ._registry import BINARY, FLOAT, op
+from .pointwise import _abs, _broadcast_check
+from .selection import _norm_sqrt
+
+__all__: list[str] = [
+    "inverse",
+    "det",
+    "logdet",
+    "slogdet",
+    "trace",
+    "diag",
+    "diag_embed",
+    "cholesky",
+    "svd",
+    "pinverse",
+    "matrix_power",
+    "kron",
+    "cross",
+    "tensordot",
+    "cdist",
+    "dist",
+    "block_diag",
+    "baddbmm",
+]
+
+
+def _square(name):
+    """torch's linalg input checks (checkInputs / squareCheckInputs), in torch's order."""
+
+    def check(args, params):
+        a = args[0]
+        if a.dim() < 2:
+            raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+        if not (a.dtype.is_floating_point or a.dtype.is_complex):
+            raise RuntimeError(
+                f"{name}: Expected a floating point or complex tensor as input. Got {R._type_word(a.dtype)}"
+            )
+        r, c = a.shape[-2:]
+        if r != c:
+            raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {r} by {c} matrices")
+
+    return check
+
+
+def _matrix(name):
+    def check(args, params):
+        a = args[0]
+        if a.dim() < 2:
+            raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+        if not (a.dtype.is_floating_point or a.dtype.is_complex):
+            raise RuntimeError(
+                f"{name}: Expected a floating point or complex tensor as input. Got {R._type_word(a.dtype)}"
+            )
+
+    return check
+
+
+@op(grad_name="LinalgInvExBackward0", saves=((-1,),), check=_square("linalg.inv"))
+def inverse(input):
+    return jnp.linalg.inv(input)
+
+
+@op(grad_name="LinalgDetBackward0", saves=((0, -1),), check=_square("linalg.det"))
+def det(input):
+    return jnp.linalg.det(input)
+
+
+@op(grad_name="LinalgSlogdetBackward0", saves=((0, -1),), check=_square("linalg.slogdet"), n_out=2)
+def slogdet(input):
+    sign, logabs = jnp.linalg.slogdet(input)
+    return sign, logabs
+
+
+# torch composes logdet as where(sign == -1, nan, logabsdet): its last node is a where
+@op(grad_name="WhereBackward0", saves=((0,),), check=_square("logdet"))
+def logdet(input):
+    sign, logabs = jnp.linalg.slogdet(input)
+    return jnp.where(sign < 0, jnp.nan, logabs)
+
+
+def _int64():
+    from .. import _dtype
+
+    return _dtype.int64
+
+
+def _check_trace(args, params):
+    if args[0].dim() != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {args[0].dim()}")
+
+
+# integers sum in int64, as torch's sum does (promote=SUM needs a dtype parameter, which trace lacks)
+@op(
+    grad_name="TraceBackward0",
+    check=_check_trace,
+    out_dtype=lambda c, p: c if c.is_floating_point or c.is_complex else _int64(),
+)
+def trace(input):
+    return jnp.trace(input)
+
+
+def _check_diag(args, params):
+    if args[0].dim() not in (1, 2):
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {args[0].dim()}D")
+
+
+@op(
+    grad_name=lambda p, a: "DiagEmbedBackward0" if a[0].dim() == 1 else "DiagonalBackward0_copy",
+    check=_check_diag,
+)
+def diag(input, diagonal=0):
+    return jnp.diag(input, diagonal)
+
+
+@op(grad_name="DiagEmbedBackward0")
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    n = input.shape[-1] + abs(offset)
+    i = jnp.arange(input.shape[-1])
+    out = jnp.zeros((*input.shape[:-1], n, n), input.dtype)
+    out = out.at[..., i + max(-offset, 0), i + max(offset, 0)].set(input)
+    nd = input.ndim + 1
+    return jnp.moveaxis(out, (-2, -1), (dim1 % nd, dim2 % nd))
+
+
+def _check_solve(args, params):
+    _square("linalg.solve")(args, params)
+    a, b = args
+    left = params.get("left", True)
+    vec = b.dim() == 1 or (b.dim() == a.dim() - 1 and tuple(b.shape) == tuple(a.shape[:-1]))
+    k = b.shape[-1] if vec else b.shape[-2 if left else -1]
+    if k != a.shape[-1]:
+        bs = f"{b.shape[-1]}" if vec else f"{b.shape[-2]}x{b.shape[-1]}"
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(
+            f"linalg.solve: Incompatible shapes of A and B for the equation {eq} ({a.shape[-2]}x{a.shape[-1]} and {bs})"
+        )
+
+
+@op(
+    "_linalg_solve",
+    n_tensors=2,
+    promote=BINARY,
+    grad_name="LinalgSolveExBackward0",
+    saves=((1, -1), (0,)),
+    check=_check_solve,
+    method=False,
+)
+def _linalg_solve(A, B, left=True):
+    # torch reads B as a (batch of) vector(s) when it is 1-D or A's batch shape times n
+    vec = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+    if vec:
+        B = B[..., None]
+    if not left:
+        A, B = jnp.swapaxes(A, -1, -2), jnp.swapaxes(B, -1, -2)
+    X = jnp.linalg.solve(A, B)
+    if not left:
+        X = jnp.swapaxes(X, -1, -2)
+    return X[..., 0] if vec else X
+
+
+@op("_linalg_cholesky", grad_name="LinalgCholeskyExBackward0", check=_square("linalg.cholesky"), method=False)
+def _linalg_cholesky(input, upper=False):
+    L = jnp.linalg.cholesky(input)
+    return jnp.swapaxes(L, -1, -2).conj() if upper else L
+
+
+@op(grad_name="CholeskyBackward0", check=_square("cholesky"))
+def cholesky(input, upper=False):
+    L = jnp.linalg.cholesky(input)
+    return jnp.swapaxes(L, -1, -2).conj() if upper else L
+
+
+@op("_linalg_qr", grad_name="LinalgQrBackward0", check=_matrix("linalg.qr"), n_out=2, method=False)
+def _linalg_qr(input, mode="reduced"):
+    q, r = jnp.linalg.qr(input, mode=mode)
+    return q, r
+
+
+@op("_linalg_svd", grad_name="LinalgSvdBackward0", check=_matrix("linalg.svd"), n_out=3, method=False)
+def _linalg_svd(input, full_matrices=True):
+    u, s, vh = jnp.linalg.svd(input, full_matrices=full_matrices)
+    return u, s, vh
+
+
+@op("_linalg_svdvals", grad_name="LinalgSvdBackward0", check=_matrix("linalg.svdvals"), method=False)
+def _linalg_svdvals(input):
+    return jnp.linalg.svd(input, compute_uv=False)
+
+
+_SVD_T = collections.namedtuple("svd", ["U", "S", "V"])
+
+
+def svd(input, some=True, compute_uv=True, *, out=None):
+    """torch.svd: V (not Vh), the reduced factors unless some=False; its V is a transpose of linalg.svd's Vh."""
+    u, s, vh = _linalg_svd(input, full_matrices=not some)
+    return _SVD_T(u, s, vh.mT)
+
+
+@op("_linalg_eigh", grad_name="LinalgEighBackward0", check=_square("linalg.eigh"), n_out=2, method=False)
+def _linalg_eigh(input, UPLO="L"):
+    # torch reads only the UPLO triangle; JAX's symmetrization would read both
+    w, v = jnp.linalg.eigh(input, UPLO=UPLO, symmetrize_input=False)
+    return w, v
+
+
+@op("_linalg_eigvalsh", grad_name="LinalgEighBackward0", check=_square("linalg.eigvalsh"), method=False)
+def _linalg_eigvalsh(input, UPLO="L"):
+    return jnp.linalg.eigh(input, UPLO=UPLO, symmetrize_input=False)[0]
+
+
+@op(grad_name="LinalgPinvBackward0", check=_matrix("linalg.pinv"))
+def pinverse(input, rcond=1e-15):
+    return jnp.linalg.pinv(input, rtol=rcond)
+
+
+def _mp_name(p, a):
+    n = p["n"]
+    if n == 0:
+        return "torch::autograd::CopyBackwards"
+    if n == 1:
+        return "CloneBackward0"
+    if n == -1:
+        return "LinalgInvExBackward0"
+    return "MmBackward0" if a[0].dim() == 2 else "UnsafeViewBackward0"
+
+
+@op(grad_name=_mp_name, check=_square("linalg.matrix_power"))
+def matrix_power(input, n):
+    return jnp.linalg.matrix_power(input, n)
+
+
+@op(n_tensors=2, promote=BINARY, grad_name="UnsafeViewBackward0", saves=((1,), (0,)))
+def kron(input, other):
+    return jnp.kron(input, other)
+
+
+def _check_cross(args, params):
+    a, b = args
+    if a.dim() != b.dim():
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    dim = params.get("dim")
+    if dim is None:
+        return {"dim": next((i for i, s in enumerate(a.shape) if s == 3), -1)}
+    if a.dim() == 0 and dim in (-1, 0):
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    _wrap_dim(dim, a.dim())
+    if a.shape[dim] != 3 or b.shape[dim] != 3:
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got {a.shape[dim]} and {b.shape[dim]}"
+        )
+
+
+@op(n_tensors=2, promote=BINARY, grad_name="LinalgCrossBackward0", saves=((1,), (0,)), check=_check_cross)
+def cross(input, other, dim=None):
+    return jnp.cross(input, other, axis=dim)
+
+
+def _check_tensordot(args, params):
+    a, b = args
+    dims = params["dims"]
+    da, db = (tuple(range(-dims, 0)), tuple(range(dims))) if isinstance(dims, int) else dims
+    for i, j in zip(da, db):
+        if a.shape[i] != b.shape[j]:
+            raise RuntimeError(
+                f"contracted dimensions need to match, but first has size {a.shape[i]} in dim {i} and second has "
+                f"size {b.shape[j]} in dim {j}"
+            )
+
+
+@op(
+    "_tensordot",
+    n_tensors=2,
+    promote=BINARY,
+    grad_name="ViewBackward0",
+    saves=((1,), (0,)),
+    method=False,
+    check=_check_tensordot,
+)
+def _tensordot(a, b, dims=2):
+    return jnp.tensordot(a, b, axes=dims)
+
+
+def tensordot(a, b, dims=2, out=None):
+    if not isinstance(dims, int):  # lists or tensors of dims: a hashable static parameter
+        dims = tuple(tuple(int(i) for i in (d.tolist() if hasattr(d, "tolist") else d)) for d in dims)
+    return _tensordot(a, b, dims, out=out)
+
+
+def _pnorm(d, p, axis):
+    if p == 2:  # torch's backward is 0 at distance 0 (a plain sqrt would give nan)
+        return _norm_sqrt(jnp.sum(d * d, axis=axis))
+    if p == float("inf"):
+        return jnp.max(jnp.abs(d), axis=axis)
+    if p == 0:
+        return jnp.sum(d != 0, axis=axis).astype(d.dtype)
+    if p == 1:  # torch's subgradient of |x| at 0 is 0
+        return jnp.sum(_abs(d), axis=axis)
+    s = jnp.sum(_abs(d) ** p, axis=axis)
+    # 0 at distance 0 with a 0 derivative there, as torch's norm backward masks it
+    zero = s == 0
+    return jnp.where(zero, 0, jnp.where(zero, 1, s) ** (1.0 / p))
+
+
+@op(n_tensors=2, promote=BINARY, grad_name="CdistBackward0", saves=((0, 1, -1), (0, 1, -1)), method=False)
+def cdist(x1, x2, p=2.0, compute_mode=None):
+    return _pnorm(x1[..., :, None, :] - x2[..., None, :, :], p, -1)
+
+
+@op(
+    n_tensors=2,
+    promote=FLOAT,
+    grad_name="DistBackward0",
+    saves=((0, 1, -1), (0, 1, -1)),
+    check=_broadcast_check,
+)
+def dist(input, other, p=2):
+    return _pnorm((input - other).reshape(-1), p, None)
+
+
+@op("_block_diag", promote=BINARY, grad_name="BlockDiagBackward0", varargs=True, method=False)
+def _block_diag(tensors):
+    return jsl.block_diag(*tensors)
+
+
+def block_diag(*tensors):
+    return _block_diag(tensors)
+
+
+@op(n_tensors=3, promote=BINARY, grad_name="BaddbmmBackward0", saves=((), (2,), (1,)))
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    prod = jnp.matmul(batch1, batch2)
+    if alpha != 1:
+        prod = prod * alpha
+    return prod + (input * beta if beta != 1 else input)
+
+
+def _check_multi_dot(args, params):
+    n = len(args)
+    if n < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {n}")
+    for i, t in enumerate(args):
+        if i in (0, n - 1):
+            if t.dim() not in (1, 2):
+                which = "first" if i == 0 else "last"
+                raise RuntimeError(f"multi_dot(): the {which} tensor must be 1D or 2D but got {t.dim()}D")
+        elif t.dim() != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.dim()}D")
+    shapes = [(1, *t.shape) if i == 0 and t.dim() == 1 else tuple(t.shape) for i, t in enumerate(args)]
+    for i in range(n - 1):
+        if shapes[i][-1] != shapes[i + 1][0]:
+            raise RuntimeError(
+                f"multi_dot(): tensors {i} and {i + 1} with shapes {list(args[i].shape)} and "
+                f"{list(args[i + 1].shape)} cannot be multiplied"
+            )
+
+
+@op("_multi_dot", promote=BINARY, grad_name="ViewBackward0", varargs=True, method=False, check=_check_multi_dot)
+def _multi_dot(tensors):
+    return jnp.linalg.multi_dot(tensors)

@@ -312,12 +312,16 @@ def minimum(input, other):
 
 @op(n_tensors=1, promote=SAME, grad_name="ClampBackward1", saves=((0,),), inplace=True)
 def clamp(input, min=None, max=None):
-    # torch passes the gradient where min <= x <= max (bounds included); jnp.clip agrees
+    # torch passes the gradient only where min <= x <= max (bounds included: not at NaN), and NaN stays NaN
+    inside = jnp.ones(input.shape, bool)
+    out = input
     if min is not None:
-        input = jnp.where(input >= min, input, jnp.asarray(min, input.dtype))
+        inside = inside & (input >= min)
+        out = jnp.where(input < min, jnp.asarray(min, input.dtype), out)
     if max is not None:
-        input = jnp.where(input <= max, input, jnp.asarray(max, input.dtype))
-    return input
+        inside = inside & (input <= max)
+        out = jnp.where(input > max, jnp.asarray(max, input.dtype), out)
+    return jnp.where(inside, input, jax.lax.stop_gradient(out))
 
 
 clip = clamp
