@@ -199,16 +199,6 @@ class _Plan:
                         self.dropped.add(k)
         return kept
 
-    def dest(self, e):
-        """State key that receives the gradient flowing along edge e (None: nowhere)."""
-        if e is None:
-            return None
-        t = self.tindex.get((id(e[0]), e[1]))
-        if isinstance(e[0], AccumulateGrad):
-            return (1, t[0], 0) if t else None
-        i = self.index.get(id(e[0]))
-        return None if i is None else (0, i, e[1])
-
     def _reads(self, i, n):
         if not self.has_node_targets:
             return ()

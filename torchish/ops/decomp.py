@@ -39,8 +39,8 @@ __all__: list[str] = [
 ]
 
 
-def _square(name):
-    """torch's linalg input checks (checkInputs / squareCheckInputs), in torch's order."""
+def _matrix(name):
+    """torch's linalg input checks (checkInputs), in torch's order."""
 
     def check(args, params):
         a = args[0]
@@ -50,22 +50,19 @@ def _square(name):
             raise RuntimeError(
                 f"{name}: Expected a floating point or complex tensor as input. Got {R._type_word(a.dtype)}"
             )
-        r, c = a.shape[-2:]
-        if r != c:
-            raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {r} by {c} matrices")
 
     return check
 
 
-def _matrix(name):
+def _square(name):
+    """squareCheckInputs: checkInputs, then square matrices."""
+    matrix = _matrix(name)
+
     def check(args, params):
-        a = args[0]
-        if a.dim() < 2:
-            raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
-        if not (a.dtype.is_floating_point or a.dtype.is_complex):
-            raise RuntimeError(
-                f"{name}: Expected a floating point or complex tensor as input. Got {R._type_word(a.dtype)}"
-            )
+        matrix(args, params)
+        r, c = args[0].shape[-2:]
+        if r != c:
+            raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {r} by {c} matrices")
 
     return check
 
