@@ -51,6 +51,16 @@ def _opt_dim_kw(shape):
     return st.one_of(st.just({}), _dim_kw(shape))
 
 
+def _var_kw(shape):
+    # torch's two spellings of the divisor: unbiased= (positional-compatible) or the keyword-only correction=
+    divisor = st.one_of(
+        st.just({}),
+        st.fixed_dictionaries({"unbiased": st.booleans()}),
+        st.fixed_dictionaries({"correction": st.integers(0, 3)}),
+    )
+    return st.builds(lambda d, c: {**d, **c}, _opt_dim_kw(shape), divisor)
+
+
 def _one_dim(shape):
     return st.fixed_dictionaries({"dim": st.integers(-max(len(shape), 1), max(len(shape), 1) - 1)})
 
@@ -185,8 +195,10 @@ SPECS = [
     Spec("min_dim", lambda m, x, **k: m.min(x, **k), kwargs=_dim_kw, covers=("_min_dim",), shapes="min1d"),
     Spec("argmax", lambda m, x, **k: m.argmax(x, **k), kwargs=_opt_dim_kw, dtypes=NUMERIC, grad=False),
     Spec("argmin", lambda m, x, **k: m.argmin(x, **k), kwargs=_opt_dim_kw, dtypes=NUMERIC, grad=False),
-    Spec("var", lambda m, x, **k: m.var(x, **k), kwargs=_opt_dim_kw, shapes="min2d"),
-    Spec("std", lambda m, x, **k: m.std(x, **k), kwargs=_opt_dim_kw, shapes="min2d", domain=(0.5, 3.0)),
+    Spec("var", lambda m, x, **k: m.var(x, **k), kwargs=_var_kw, shapes="min2d"),
+    Spec("std", lambda m, x, **k: m.std(x, **k), kwargs=_var_kw, shapes="min2d", domain=(0.5, 3.0)),
+    Spec("var_mean", lambda m, x, **k: m.var_mean(x, **k), kwargs=_var_kw, shapes="min2d"),
+    Spec("std_mean", lambda m, x, **k: m.std_mean(x, **k), kwargs=_var_kw, shapes="min2d", domain=(0.5, 3.0)),
     Spec("all", lambda m, x, **k: m.all(x, **k), kwargs=_opt_dim_kw, dtypes=NUMERIC, grad=False, int_domain=(0, 2)),
     Spec("any", lambda m, x, **k: m.any(x, **k), kwargs=_opt_dim_kw, dtypes=NUMERIC, grad=False, int_domain=(0, 2)),
     Spec("logsumexp", lambda m, x, dim=0: m.logsumexp(x, dim), shapes="min1d"),

@@ -7,6 +7,8 @@ gradients, the in-place variant and the method form.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -55,11 +57,16 @@ def _outputs(x):
     return list(x) if isinstance(x, (tuple, list)) else [x]
 
 
-def _run(spec, m, tensors, kwargs):
-    try:
-        return spec.call(m, *tensors, **kwargs), None
-    except Exception as e:  # both must fail alike
-        return None, e
+def _run(spec, m, tensors, kwargs, warned=None):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = spec.call(m, *tensors, **kwargs), None
+        except Exception as e:  # both must fail alike
+            out = None, e
+    if warned is not None:
+        warned.extend((w.category.__name__, str(w.message)) for w in caught)
+    return out
 
 
 def _same_error(ours, theirs):
@@ -93,9 +100,11 @@ def test_every_op_in_the_table_has_a_spec():
 def test_forward(spec, data):
     arrays, kwargs = data.draw(_case(spec))
     ours, theirs = _pair(arrays)
-    o, eo = _run(spec, torchish, ours, kwargs)
-    t, et = _run(spec, torch, theirs, kwargs)
+    warned_o, warned_t = [], []
+    o, eo = _run(spec, torchish, ours, kwargs, warned_o)
+    t, et = _run(spec, torch, theirs, kwargs, warned_t)
     _same_error(eo, et)
+    assert warned_o == warned_t
     if et is None:
         for a, b in zip(_outputs(o), _outputs(t)):
             _compare(a, b)

@@ -130,8 +130,10 @@ from .ops.reduction import (  # noqa: E402,F401
     prod,
     softmax,
     std,
+    std_mean,
     sum,
     var,
+    var_mean,
 )
 from .ops.selection import (  # noqa: E402,F401
     addcdiv,

@@ -7,6 +7,7 @@ signs (qr, svd, eigh) returns LAPACK's factors, as torch does on CPU; callers sh
 from __future__ import annotations
 
 import collections
+import warnings
 
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
@@ -176,7 +177,24 @@ def _linalg_cholesky(input, upper=False):
     return jnp.swapaxes(L, -1, -2).conj() if upper else L
 
 
-@op(grad_name="CholeskyBackward0", check=_square("cholesky"))
+_CHOLESKY_DEPRECATED = (
+    "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future PyTorch release.\n"
+    "L = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)\nand\n"
+    "U = torch.cholesky(A, upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\n"
+    "This transform will produce equivalent results for all valid (symmetric positive definite) inputs. "
+    "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:1765.)"
+)
+_warned_cholesky = []
+
+
+def _cholesky_check(args, params):
+    if not _warned_cholesky:  # a TORCH_WARN_ONCE: once per process, before any check
+        _warned_cholesky.append(True)
+        warnings.warn(_CHOLESKY_DEPRECATED, UserWarning, stacklevel=4)
+    _square("cholesky")(args, params)
+
+
+@op(grad_name="CholeskyBackward0", check=_cholesky_check)
 def cholesky(input, upper=False):
     L = jnp.linalg.cholesky(input)
     return jnp.swapaxes(L, -1, -2).conj() if upper else L

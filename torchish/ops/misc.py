@@ -461,11 +461,26 @@ def _sinc(x):
     return _sinc_value(x)
 
 
+def _rounded(fn, x):
+    # XLA's float32 sin/cos can be an ulp off the correctly rounded value torch's kernels return, and sinc
+    # and its derivative cancel catastrophically near zeros and near 0, so the ulp shows: take them in float64
+    return fn(x.astype(jnp.float64)).astype(x.dtype) if x.dtype == jnp.float32 else fn(x)
+
+
+def _unfused(product):
+    # XLA's CPU backend lets LLVM contract a*b - c into one FMA (and sees through barriers, converts and
+    # bitcasts), which skips the product's rounding that torch's separate kernels do; near sinc's zeros that
+    # rounding is the whole answer. A select on the bits that LLVM cannot prove dead keeps the product apart
+    # (the selected pattern is a NaN, so even when taken it changes nothing)
+    bits = jax.lax.bitcast_convert_type(product, {2: jnp.int16, 4: jnp.int32, 8: jnp.int64}[product.dtype.itemsize])
+    bits = jnp.where(bits == -7, bits + 1, bits)
+    return jax.lax.bitcast_convert_type(bits, product.dtype)
+
+
 def _sinc_value(x):
-    # torch: sin(pi*x) / (pi*x) in x's dtype. XLA's float32 sin loses relative accuracy near multiples of pi,
-    # where sinc crosses zero, so the sine of the (float32) product is taken in float64 and rounded back
+    # torch: sin(pi*x) / (pi*x) in x's dtype
     xp = x * jnp.asarray(jnp.pi, x.dtype)
-    s = jnp.sin(xp.astype(jnp.float64)).astype(x.dtype) if x.dtype == jnp.float32 else jnp.sin(xp)
+    s = _rounded(jnp.sin, xp)
     return jnp.where(x == 0, jnp.ones_like(x), s / jnp.where(x == 0, jnp.ones_like(xp), xp))
 
 
@@ -473,8 +488,9 @@ def _sinc_value(x):
 def _sinc_jvp(primals, tangents):
     # torch's sinc_backward, so that its second derivative is NaN at 0 as torch's is
     x, t = primals[0], tangents[0]
-    xp, sq = x * jnp.pi, x * x * jnp.pi
-    coef = (xp * jnp.cos(xp) - jnp.sin(xp)) / sq
+    pi = jnp.asarray(jnp.pi, x.dtype)
+    xp, sq = x * pi, x * x * pi
+    coef = (_unfused(xp * _rounded(jnp.cos, xp)) - _rounded(jnp.sin, xp)) / sq
     return _sinc_value(x), t * jnp.where(sq == 0, jnp.zeros_like(coef), coef)
 
 
@@ -731,7 +747,8 @@ def cov(input, *, correction=1, fweights=None, aweights=None, _name="cov"):
     norm = n - correction
     if norm <= 0:
         warnings.warn(
-            "cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of observations.",
+            "cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of observations. "
+            "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/Correlation.cpp:129.)",
             UserWarning,
             stacklevel=2,
         )

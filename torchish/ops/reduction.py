@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import math
+import warnings
+
 import jax
 import jax.numpy as jnp
 
@@ -71,7 +75,40 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 @op(promote=SUM, grad_name=_reduce_name("ProdBackward0", "ProdBackward1"), saves=((0, -1),), check=_check_dims)
 def prod(input, dim=None, keepdim=False, *, dtype=None):
-    return jnp.prod(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
+    axes = _dims(dim, input.ndim)
+    return _prod(input, None if axes is None else axes[0], keepdim)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2))
+def _prod(x, axis, keepdim):
+    return jnp.prod(x, axis=axis, keepdims=keepdim)
+
+
+@_prod.defjvp
+def _prod_jvp(axis, keepdim, primals, tangents):
+    # torch's prod_backward: result / input while the tensor has no zero, else products of the elements on
+    # either side (exclusive cumprods); its double backward differentiates that formula, so this does too
+    (x,), (t,) = primals, tangents
+    result = _prod(x, axis, True)
+    if x.ndim == 0:
+        return _prod(x, axis, keepdim), t
+    if axis is None:
+        flat = x.reshape(-1)
+        coef = _prod_with_zeros(flat, result.reshape(1), 0).reshape(x.shape)
+    else:
+        coef = _prod_with_zeros(x, result, axis)
+    return _prod(x, axis, keepdim), jnp.sum(coef * t, axis=axis, keepdims=keepdim)
+
+
+def _prod_with_zeros(x, result, axis):
+    ones = jnp.ones_like(jax.lax.slice_in_dim(x, 0, 1, axis=axis))
+    n = x.shape[axis]
+    before = jnp.cumprod(jnp.concatenate([ones, jax.lax.slice_in_dim(x, 0, n - 1, axis=axis)], axis), axis=axis)
+    after = jnp.flip(jax.lax.slice_in_dim(x, 1, n, axis=axis), axis)
+    after = jnp.flip(jnp.cumprod(jnp.concatenate([ones, after], axis), axis=axis), axis)
+    has_zero = jnp.any(x == 0)
+    nonzero = jnp.where(x == 0, jnp.ones_like(x), x)
+    return jnp.where(has_zero, before * after, result / nonzero)
 
 
 # torch's prod backward reads its input, except for a 0-dim input (grad as is) and a lone zero element
@@ -209,10 +246,85 @@ def _var_correction(params):
     return c
 
 
-@op(promote=FLOAT, grad_name=_reduce_name("VarBackward0", "VarBackward0"), saves=((0,),), check=_check_dims)
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2, 3, 4))
+def _var(x, axes, correction, keepdims, dim_given):
+    # torch's CPU kernels: a reduction to one element subtracts the mean taken in x's dtype and sums squares in
+    # double (std_var_all_cpu); any other runs Welford in double. The difference shows where the variance is ~0:
+    # a constant float32 input has a small nonzero full-reduction variance in torch, so its std has a gradient
+    n = _reduced_size(x, axes)
+    kept = 1 if axes is None else math.prod(d for a, d in enumerate(x.shape) if a not in axes)
+    if x.dtype in (jnp.float32, jnp.float64) and kept == 1:
+        dev = x.astype(jnp.float64) - _divided_mean(x, None, False).astype(jnp.float64)
+    else:
+        x64 = x.astype(jnp.float64)
+        dev = x64 - jnp.mean(x64, axis=axes, keepdims=True)
+    var = jnp.sum(dev * dev, axis=axes, keepdims=keepdims) / (n - correction if n > correction else 0)
+    return var.astype(x.dtype)
+
+
+@_var.defjvp
+def _var_jvp(axes, correction, keepdims, dim_given, primals, tangents):
+    # torch's var_backward: 2/(n - correction) * (x - mean) with the mean in x's dtype; with no dof left,
+    # a call without dim gives NaN where x equals its mean and inf elsewhere
+    (x,), (t,) = primals, tangents
+    dof = _reduced_size(x, axes) - correction
+    centred = x - _divided_mean(x, axes, True)
+    if dof > 0:
+        coef = (2.0 / dof) * centred
+    elif not dim_given:
+        coef = jnp.where(centred == 0, jnp.nan, jnp.inf).astype(x.dtype)
+    else:
+        coef = jnp.asarray(jnp.inf if dof == 0 else 2.0 / dof, x.dtype) * centred
+    return _var(x, axes, correction, keepdims, dim_given), jnp.sum(coef * t, axis=axes, keepdims=keepdims)
+
+
+def _divided_mean(x, axes, keepdims):
+    # torch's mean is sum / n; XLA turns a division by a constant into a product with a rounded 1/n, which
+    # can differ in the last bit, so the division is done in double and rounded once. A full mean sums flat,
+    # and below one SIMD vector (8 lanes at the narrowest) torch adds in order, so that order is spelled out
+    if axes is None:
+        flat = x.reshape(-1)
+        total = functools.reduce(jnp.add, list(flat), jnp.zeros((), x.dtype)) if flat.size < 8 else jnp.sum(flat)
+        total = total.reshape((1,) * x.ndim if keepdims else ())
+    else:
+        total = jnp.sum(x, axis=axes, keepdims=keepdims)
+    return (total.astype(jnp.float64) / _reduced_size(x, axes)).astype(x.dtype)
+
+
+def _reduced_size(x, axes):
+    return x.size if axes is None else math.prod(x.shape[a] for a in axes)
+
+
+def _dof_check(fname):
+    def check(args, params):
+        _check_dims(args, params)
+        shape = args[0].shape
+        axes = _dims(params.get("dim"), len(shape))
+        kept = 1 if axes is None else math.prod(d for a, d in enumerate(shape) if a not in axes)
+        reduced = 0 if kept == 0 else math.prod(shape) // kept
+        if reduced - _var_correction(params) <= 0:
+            warnings.warn(
+                f"{fname}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                "factor (input numel divided by output numel). (Triggered internally at "
+                "/__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)",
+                UserWarning,
+                stacklevel=4,
+            )
+
+    return check
+
+
+@op(promote=FLOAT, grad_name="VarBackward0", saves=((0,),), check=_dof_check("var"))
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     c = _var_correction({"correction": correction, "unbiased": unbiased})
-    return jnp.var(input, axis=_dims(dim, input.ndim), ddof=c, keepdims=keepdim)
+    return _var(input, _dims(dim, input.ndim), c, keepdim, dim is not None)
+
+
+@op(promote=FLOAT, grad_name="VarMeanBackward0", saves=((0,),), check=_dof_check("var_mean"), n_out=2, method=False)
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    axes = _dims(dim, input.ndim)
+    c = _var_correction({"correction": correction, "unbiased": unbiased})
+    return _var(input, axes, c, keepdim, dim is not None), jnp.mean(input, axis=axes, keepdims=keepdim)
 
 
 @jax.custom_jvp
@@ -228,10 +340,17 @@ def _std_sqrt_jvp(primals, tangents):
     return y, jnp.where(y == 0, jnp.zeros_like(y), tangents[0] / (2 * safe))
 
 
-@op(promote=FLOAT, grad_name=_reduce_name("StdBackward0", "StdBackward0"), saves=((0, -1),), check=_check_dims)
+@op(promote=FLOAT, grad_name="StdBackward0", saves=((0, -1),), check=_dof_check("std"))
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     c = _var_correction({"correction": correction, "unbiased": unbiased})
-    return _std_sqrt(jnp.var(input, axis=_dims(dim, input.ndim), ddof=c, keepdims=keepdim))
+    return _std_sqrt(_var(input, _dims(dim, input.ndim), c, keepdim, dim is not None))
+
+
+@op(promote=FLOAT, grad_name="StdMeanBackward0", saves=((0, -1),), check=_dof_check("std_mean"), n_out=2, method=False)
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    axes = _dims(dim, input.ndim)
+    c = _var_correction({"correction": correction, "unbiased": unbiased})
+    return _std_sqrt(_var(input, axes, c, keepdim, dim is not None)), jnp.mean(input, axis=axes, keepdims=keepdim)
 
 
 @op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.bool)
