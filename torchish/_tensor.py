@@ -106,6 +106,7 @@ class Tensor:
     # rarely set, so kept out of the slots (an instance sets them in its __dict__)
     _alias = None  # weakref of the tensor whose storage this one shares without being its view (detach, .data)
     _multi_output_view = False  # a view from unbind/split (or a view of one): torch forbids in-place on it
+    _attr_version = 0  # a view's version when its grad_fn was last set (torch regenerates it lazily after writes)
     _no_grad_view = False  # a view made with grad mode off (or a view of one): no in-place with grad mode on
 
     def __new__(cls, *args, **kwargs):
@@ -252,10 +253,14 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        return self._grad_fn is None
+        return self.grad_fn is None
 
     @property
     def grad_fn(self):
+        if self._grad_fn is None and self._base is not None:
+            from .ops.views import _stale_view_grad_fn
+
+            _stale_view_grad_fn(self)
         return self._grad_fn
 
     @property
@@ -417,12 +422,9 @@ class Tensor:
                 "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
                 "inplace to be tracked) or both outside (if you want the inplace to be tracked)."
             )
-        if (
-            _gm._state.grad_enabled
-            and self._base is not None
-            and self._base._grad_fn is None
-            and self._base._requires_grad
-        ):
+        # torch asks whether the view requires grad and its base is a leaf: a base that became a leaf through
+        # detach_() still refuses writes through a view that kept its history
+        if _gm._state.grad_enabled and self._base is not None and self._base._grad_fn is None and self.requires_grad:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
     def _set_value(self, value: jax.Array) -> None:

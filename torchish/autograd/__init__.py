@@ -135,17 +135,18 @@ def backward(
             holders.append(t)
     root_vals = [_root_value(g, t, create_graph) for g, t in zip(grads, outputs)]
     with grad_mode.set_grad_enabled(create_graph):
-        targets, results, error = run_backward(roots, root_vals, targets, create_graph, retain_graph)
+        versions = {"accumulate": True}
+        targets, results, error = run_backward(roots, root_vals, targets, create_graph, retain_graph, versions)
         if holders is None:
             holders = [e[0].variable for e in targets]
         seen = set()
-        for t, g in zip(holders, results):
+        for t, g, v in zip(holders, results, versions.get("of", [None] * len(results))):
             if id(t) in seen:  # inputs=[x, x] accumulates once
                 continue
             seen.add(id(t))
             # a leaf that stopped requiring grad after the graph was built gets nothing (torch's AccumulateGrad)
             if g is not None and t._grad_fn is None and t._requires_grad:
-                _leaf_accumulate(t, g, create_graph)
+                _leaf_accumulate(t, g, create_graph, v)
         if error is not None:
             raise error
 
@@ -159,16 +160,17 @@ def _root_value(g, t, create_graph):
     return v if v.dtype == t._value.dtype else v.astype(t._value.dtype)
 
 
-def _leaf_accumulate(t, g, create_graph):
-    """AccumulateGrad for a leaf: its tensor hooks first, then .grad, then post-accumulate hooks."""
+def _leaf_accumulate(t, g, create_graph, version=None):
+    """AccumulateGrad for a leaf: its tensor hooks first, then .grad, then post-accumulate hooks.
+    version: what a first .grad's `_version` would be in torch (see buffers.py)."""
     Tensor = _Tensor()
     if t._hooks:
         g = g if isinstance(g, Tensor) else Tensor._make(g)
         for fn in list(t._hooks.values()):
             r = fn(g)
             if r is not None:
-                g = r
-    _accumulate_grad(t, g, create_graph)
+                g, version = r, 0  # the hook's own new tensor, which torch's AccumulateGrad steals
+    _accumulate_grad(t, g, create_graph, version)
     if t._post_acc_hooks:
         for fn in list(t._post_acc_hooks.values()):
             fn(t)
@@ -214,11 +216,13 @@ def grad(
         results = _batched(roots, grads, outs, targets, retain_graph)
     else:
         root_vals = [_root_value(g, t, create_graph) for g, t in zip(grads, outs)]
+        versions = {"accumulate": False}
         with grad_mode.set_grad_enabled(create_graph):
-            _, results, error = run_backward(roots, root_vals, targets, create_graph, retain_graph)
+            _, results, error = run_backward(roots, root_vals, targets, create_graph, retain_graph, versions)
             if error is not None:
                 raise error
             results = _leaf_input_hooks(ins, results)
+        results = [_with_version(g, v) for g, v in zip(results, versions.get("of", [None] * len(results)))]
     out = []
     for i, (t, g) in enumerate(zip(ins, results)):
         if g is None:
@@ -234,6 +238,14 @@ def grad(
         else:
             out.append(g if isinstance(g, Tensor) else Tensor._make(g))
     return tuple(out)
+
+
+def _with_version(g, version):
+    if g is None or not version:
+        return g
+    g = g if isinstance(g, _Tensor()) else _Tensor()._make(g)
+    g._version_counter[0] = version
+    return g
 
 
 def _leaf_input_hooks(ins, results):

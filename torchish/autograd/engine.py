@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from . import anomaly as _anomaly
+from .buffers import _PERMUTE, target_versions
 from . import grad_mode as _gm
 from . import lowering as L
 from .graph import AccumulateGrad, Node, _Tensor
@@ -164,6 +165,7 @@ class _Plan:
                     row.append(None if i is None else (0, i, e[1]))
             dests.append(tuple(row))
         self.dests = dests
+        self._whole = None
 
     def _until_failure(self, root_edges, nodes, needed):
         """Replay torch's ready queue (latest-created node first) up to the first node that fails; keep the
@@ -231,13 +233,43 @@ class _Plan:
         return tuple(out)
 
     def key(self, lo, hi, state_meta):
+        return (self._structure(lo, hi), lo, state_meta, self._read_key(lo, hi))
+
+    def _structure(self, lo, hi):
+        whole = lo == 0 and hi == len(self.nodes)
+        if whole and self._whole is not None:
+            return self._whole
         nodes, dests, needed = self.nodes, self.dests, self.needed
-        return (
-            tuple([(nodes[i].structure(), dests[i], id(nodes[i]) in needed) for i in range(lo, hi)]),
-            lo,
-            state_meta,
-            tuple((i - lo, self._reads(i, nodes[i])) for i in range(lo, hi)) if self.has_node_targets else (),
+        out = tuple([(nodes[i].structure(), dests[i], id(nodes[i]) in needed) for i in range(lo, hi)])
+        if whole:
+            self._whole = out
+        return out
+
+    def _read_key(self, lo, hi):
+        return tuple((i - lo, self._reads(i, self.nodes[i])) for i in range(lo, hi)) if self.has_node_targets else ()
+
+    def target_versions(self, root_keys, accumulate):
+        """The targets' gradient `_version`s (buffers.py), cached by structure like the lowering."""
+        n = len(self.nodes)
+        # a permuted gradient's layout depends on its shape, which a node that saves nothing leaves out of its key
+        shapes = tuple([m.out_meta[0][0] for m in self.nodes if m.name() in _PERMUTE])
+        key = (
+            self._structure(0, n),
+            self._read_key(0, n),
+            tuple(root_keys),
+            accumulate,
+            len(self.target_edges),
+            shapes,
         )
+        hit = _VERSIONS.get(key)
+        if hit is None:
+            if len(_VERSIONS) > 512:
+                _VERSIONS.clear()
+            hit = _VERSIONS[key] = target_versions(self, root_keys, accumulate)
+        return hit
+
+
+_VERSIONS: dict = {}
 
 
 def _has_pre_python(n) -> bool:
@@ -270,23 +302,26 @@ def _meta_of(v):
     return (v.shape, v.dtype)
 
 
-def run_backward(root_edges, root_grads, target_edges, create_graph, retain_graph):
+def run_backward(root_edges, root_grads, target_edges, create_graph, retain_graph, versions=None):
     """Returns (target edges, their gradients: arrays, or Tensors with create_graph). target_edges=None:
-    every reachable leaf."""
+    every reachable leaf. versions: a dict {"accumulate": bool} to receive the targets' `_version`s."""
     L._STATS["backward_calls"] += 1
     plan = _Plan(root_edges, target_edges)
     state = {}
+    root_keys = []
     for e, g in zip(root_edges, root_grads):
         k = plan.tindex.get((id(e[0]), e[1]))
         if isinstance(e[0], AccumulateGrad):
             if k:
                 key = (1, k[0], 0)
+                root_keys.append(key)
                 state[key] = g if key not in state else state[key] + g
             continue
         i = plan.index.get(id(e[0]))
         if i is None:
             continue
         key = (0, i, e[1])
+        root_keys.append(key)
         state[key] = g if key not in state else state[key] + g
     for lo, hi in _segments(plan, create_graph):
         if lo < hi:
@@ -295,6 +330,8 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
                 state = _anomaly._run_node(_run_hooked_node, plan, lo, state, create_graph)
             else:
                 state = _run_segment(plan, lo, hi, state, create_graph)
+    if versions is not None and not create_graph:  # after the run: a custom Function's key is final only then
+        versions["of"] = plan.target_versions(root_keys, versions["accumulate"])
     if not retain_graph:
         for n in plan.nodes:
             if n._saves_tensors and id(n) in plan.needed:
@@ -428,7 +465,7 @@ def _before_node_hooks(plan, i, state, create_graph):
         ref = (retain or {}).get(o)
         t = ref() if ref is not None else None
         if t is not None and t._grad_fn is n and t._output_nr == o:
-            _accumulate_grad(t, g, create_graph)
+            _retained_accumulate(t, g, create_graph)
         state[k] = g if create_graph else g._value
     if n._prehooks:
         grads = tuple(_wrap_or_none(state.get((0, i, o))) for o in range(len(n.out_meta)))
@@ -508,8 +545,9 @@ def _run_hooked_node(plan, i, state, create_graph):
     return state
 
 
-def _accumulate_grad(t, g, create_graph) -> None:
-    """torch's AccumulateGrad: store the first gradient, add later ones (in place unless create_graph)."""
+def _accumulate_grad(t, g, create_graph, version=None) -> None:
+    """torch's AccumulateGrad: store the first gradient, add later ones (in place unless create_graph).
+    version: the first gradient's `_version` as torch's engine leaves it (stolen buffer or copy)."""
     Tensor = _Tensor()
     if not isinstance(g, Tensor):
         g = Tensor._make(g)
@@ -524,11 +562,20 @@ def _accumulate_grad(t, g, create_graph) -> None:
             g._version_counter[0] += 1
         else:
             t._grad = Tensor._make(g._value)
+            t._grad._version_counter[0] = version or 0
     elif create_graph or _gm._state.grad_enabled and t._grad.requires_grad:
         t._grad = t._grad + g
     else:
         t._grad._value = _add_into(t._grad._value, g._value)
         t._grad._version_counter[0] += 1
+
+
+def _retained_accumulate(t, g, create_graph) -> None:
+    """torch's retain_grad hook: a contiguous clone first, then `grad + new`, never in place."""
+    if t._grad is None:
+        t._grad = g.clone() if create_graph else _Tensor()._make(g._value)
+    else:
+        t._grad = t._grad + g
 
 
 @jax.jit

@@ -300,6 +300,8 @@ def _edge(t):
         return (t._grad_fn, t._output_nr)
     if t._requires_grad:
         return (t._accumulator(), 0)
+    if t._base is not None and t.grad_fn is not None:  # a view whose history is regenerated now
+        return (t._grad_fn, t._output_nr)
     return None
 
 

@@ -31,6 +31,7 @@ def _attach(view, source, kernel) -> None:
     view._base = base
     view._view_fn = (source._view_fn or ()) + (kernel,)
     view._version_counter = source._version_counter
+    view._attr_version = source._version_counter[0]
     if source._multi_output_view:  # torch's views of such a view inherit its ban on in-place
         view._multi_output_view = True
     if source._no_grad_view or not _gm._state.grad_enabled:
@@ -109,10 +110,23 @@ def _regenerate_view_grad_fns(base) -> None:
     grad mode (a recorded write then rewires them again to the base's CopySlices)."""
     for v in list(base._views):
         if v._base is base and v._grad_fn is not None:
-            v._grad_fn = _view_node(base, v)
-            v._output_nr = 0
-            if v._retains_grad:
-                _register_retained(v)
+            _set_view_node(base, v)
+
+
+def _stale_view_grad_fn(view) -> None:
+    """A view without history whose storage was written since it was made gets one as soon as its base
+    requires grad: torch's grad_fn getter compares versions and regenerates it then."""
+    base = view._base
+    if view._version_counter[0] != view._attr_version and base.requires_grad:
+        _set_view_node(base, view)
+
+
+def _set_view_node(base, v) -> None:
+    v._grad_fn = _view_node(base, v)
+    v._output_nr = 0
+    v._attr_version = v._version_counter[0]
+    if v._retains_grad:
+        _register_retained(v)
 
 
 def _rederive(top, written) -> None:
@@ -199,10 +213,7 @@ def _refresh_view_grad_fns(base) -> None:
         return
     for v in list(base._views):
         if v._base is base:  # (aliases are no autograd views)
-            v._grad_fn = _view_node(base, v)
-            v._output_nr = 0
-            if v._retains_grad:
-                _register_retained(v)
+            _set_view_node(base, v)
 
 
 # ------------------------------------------------------------------ memory overlap (torch's MemOverlap.cpp)
