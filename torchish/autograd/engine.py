@@ -16,9 +16,9 @@ import jax
 import jax.numpy as jnp
 
 from . import anomaly as _anomaly
-from .buffers import _PERMUTE, target_versions
 from . import grad_mode as _gm
 from . import lowering as L
+from .buffers import _PERMUTE, target_versions
 from .graph import AccumulateGrad, Node, _Tensor
 
 _FREED_MSG = (
