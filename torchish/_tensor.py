@@ -330,7 +330,7 @@ class Tensor:
 
     def retain_grad(self) -> None:
         if self._grad_fn is None:
-            if not self._requires_grad:
+            if not self.requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
         self._retains_grad = True
@@ -416,8 +416,14 @@ class Tensor:
                 "out-of-place one."
             )
         if grad_recording and self._no_grad_view and not self._multi_output_view:
+            fn = self.grad_fn
+            what = (
+                "A view was created in"
+                if fn is None
+                else f"Output {self._output_nr} of {_node_label(fn)} is a view of a view which was created in"
+            )
             raise RuntimeError(
-                "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given "
+                f"{what} no_grad mode and is being modified inplace with grad mode enabled. Given "
                 "that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
                 "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
                 "inplace to be tracked) or both outside (if you want the inplace to be tracked)."

@@ -140,10 +140,14 @@ def backward(
         if holders is None:
             holders = [e[0].variable for e in targets]
         seen = set()
-        for t, g, v in zip(holders, results, versions.get("of", [None] * len(results))):
+        vs = versions["of"][0] if "of" in versions else [None] * len(results)
+        for t, e, g, v in zip(holders, targets, results, vs):
             if id(t) in seen:  # inputs=[x, x] accumulates once
                 continue
             seen.add(id(t))
+            if g is not None and t._grad_fn is not None and isinstance(e[0], AccumulateGrad):
+                # an in-place op gave the leaf a history after the graph was built (torch's AccumulateGrad)
+                raise RuntimeError("leaf variable has been moved into the graph interior")
             # a leaf that stopped requiring grad after the graph was built gets nothing (torch's AccumulateGrad)
             if g is not None and t._grad_fn is None and t._requires_grad:
                 _leaf_accumulate(t, g, create_graph, v)
@@ -222,7 +226,8 @@ def grad(
             if error is not None:
                 raise error
             results = _leaf_input_hooks(ins, results)
-        results = [_with_version(g, v) for g, v in zip(results, versions.get("of", [None] * len(results)))]
+        if "of" in versions:
+            results = _as_torch_returns(results, *versions["of"])
     out = []
     for i, (t, g) in enumerate(zip(ins, results)):
         if g is None:
@@ -240,12 +245,22 @@ def grad(
     return tuple(out)
 
 
-def _with_version(g, version):
-    if g is None or not version:
-        return g
-    g = g if isinstance(g, _Tensor()) else _Tensor()._make(g)
-    g._version_counter[0] = version
-    return g
+def _as_torch_returns(results, versions, owners):
+    """autograd.grad's results as torch returns its buffers: at their versions, and one tensor object for
+    inputs that received the very same gradient tensor (a pass-through such as an add, or an input twice)."""
+    Tensor = _Tensor()
+    out, by_owner = [], {}
+    for g, v, o in zip(results, versions, owners):
+        if g is not None and o is not None and o in by_owner:
+            out.append(by_owner[o])
+            continue
+        if g is not None and (v or o is not None):
+            g = g if isinstance(g, Tensor) else Tensor._make(g)
+            g._version_counter[0] = v or 0
+            if o is not None:
+                by_owner[o] = g
+        out.append(g)
+    return out
 
 
 def _leaf_input_hooks(ins, results):

@@ -32,14 +32,22 @@ _PERMUTE = {"TBackward0", "TransposeBackward0", "PermuteBackward0"}
 _EXPAND = {"SumBackward0", "SumBackward1"}
 
 
+class _Storage:
+    __slots__ = ("version", "tensors")
+
+    def __init__(self):
+        self.version, self.tensors = 0, 0
+
+
 class _Buf:
-    """A gradient tensor: its version counter (shared with its views), whether it is dense in its own
-    layout, and how many places hold it."""
+    """A gradient tensor: its storage (version counter shared with its views), whether its layout is dense
+    as its variable's, and how many places hold it."""
 
-    __slots__ = ("counter", "dense", "refs")
+    __slots__ = ("storage", "dense", "refs")
 
-    def __init__(self, counter, dense):
-        self.counter, self.dense, self.refs = counter, dense, 0
+    def __init__(self, storage, dense):
+        self.storage, self.dense, self.refs = storage, dense, 0
+        storage.tensors += 1
 
 
 def _held(b):
@@ -47,27 +55,46 @@ def _held(b):
     return b
 
 
-def _reusable(b) -> bool:
+def _release(b):
+    b.refs -= 1
+    if b.refs == 0:
+        b.storage.tensors -= 1
+
+
+def _stealable(b) -> bool:  # AccumulateGrad: only this handle, in the variable's layout
     return b.dense and b.refs == 1
 
 
-def _derived(name, j, src, grad_shape):
+def _addable(b) -> bool:  # InputBuffer: also the only tensor on its storage
+    return _stealable(b) and b.storage.tensors == 1
+
+
+def _numel(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _derived(name, j, src, grad_shape, dest_shape):
     if j in _PASS.get(name, ()):
         return src
     if name in _RESHAPE:
-        return _Buf(src.counter, src.dense)
+        return _Buf(src.storage, src.dense)
     if name in _PERMUTE:
-        return _Buf(src.counter, src.dense and sum(d > 1 for d in grad_shape) < 2)
-    if name in _EXPAND:
-        return _Buf(src.counter, False)
-    return _Buf([0], True)
+        return _Buf(src.storage, src.dense and sum(d > 1 for d in grad_shape) < 2)
+    if name == "SumBackward0":  # grad.expand(sizes): dense only when nothing is broadcast, a 0-dim input
+        return _Buf(src.storage, src.dense and len(dest_shape) == 0)
+    if name == "SumBackward1":  # unsqueeze, then expand over the reduced dims
+        return _Buf(src.storage, src.dense and _numel(dest_shape) == _numel(grad_shape))
+    return _Buf(_Storage(), True)
 
 
 def target_versions(plan, root_keys, accumulate):
-    """The `_version` of each target's gradient. accumulate: backward(), where each leaf's AccumulateGrad
-    runs once its gradient is complete (steal, or copy at version 1); else autograd.grad, which returns
-    the buffers themselves."""
-    bufs, versions = {}, {}
+    """Per target: the `_version` of its gradient and a token shared by targets that get the same tensor.
+    accumulate: backward(), where each leaf's AccumulateGrad runs once its gradient is complete (steal, or
+    copy at version 1); else autograd.grad, which returns the buffers themselves."""
+    bufs, versions, owners = {}, {}, {}
     pending = {}
     for i, row in enumerate(plan.dests):
         if id(plan.nodes[i]) in plan.needed:
@@ -75,30 +102,33 @@ def target_versions(plan, root_keys, accumulate):
                 if d is not None and d[0] == 1:
                     pending[d] = pending.get(d, 0) + 1
 
-    def release(b):
-        b.refs -= 1
-
     def put(key, b):  # b's reference moves into the buffer (InputBuffer::accumulate, grad mode off)
         old = bufs.get(key)
         if old is None:
             bufs[key] = b
-        elif _reusable(old):  # old.add_(b)
-            old.counter[0] += 1
-            release(b)
+        elif _addable(old):  # old.add_(b)
+            old.storage.version += 1
+            _release(b)
         else:  # old + b
-            release(old)
-            release(b)
-            bufs[key] = fresh = _Buf([0], True)
-            fresh.refs = 1
+            _release(old)
+            _release(b)
+            bufs[key] = _held(_Buf(_Storage(), True))
 
     def finish(key):
         b = bufs.pop(key, None)
         if b is not None:
-            versions[key] = b.counter[0] if _reusable(b) else 1
-            release(b)
+            versions[key] = b.storage.version if _stealable(b) else 1
+            _release(b)
 
-    for key in root_keys:
-        put(key, _held(_Buf([0], False)))  # the caller's grad_tensors (or the implicit ones) stay referenced
+    def shape_of(d):
+        if d[0] == 0:
+            return plan.nodes[d[1]].out_meta[d[2]][0]
+        e = plan.target_edges[d[1]]
+        var = getattr(e[0], "variable", None)
+        return tuple(var.shape) if var is not None else e[0].out_meta[e[1]][0]
+
+    for key in root_keys:  # the caller's grad_tensors (or the implicit ones) stay referenced too
+        put(key, _held(_held(_Buf(_Storage(), True))))
     for key in list(bufs):
         if accumulate and key[0] == 1 and key not in pending:
             finish(key)
@@ -114,11 +144,11 @@ def target_versions(plan, root_keys, accumulate):
             name, src = n.name(), ins[0]
             for j, d in enumerate(plan.dests[i]):
                 if d is not None:
-                    b = _derived(name, j, src, n.out_meta[0][0]) if src is not None else _Buf([0], True)
-                    outs.append((d, _held(b)))
+                    b = _derived(name, j, src, n.out_meta[0][0], shape_of(d)) if src is not None else None
+                    outs.append((d, _held(b or _Buf(_Storage(), True))))
         for b in ins:
             if b is not None:
-                release(b)
+                _release(b)
         done = []
         for d, b in outs:
             put(d, b)
@@ -131,5 +161,11 @@ def target_versions(plan, root_keys, accumulate):
                 finish(d)
     for key, b in bufs.items():
         if key[0] == 1:
-            versions[key] = b.counter[0]
-    return [versions.get((1, k, 0)) for k in range(len(plan.target_edges))]
+            versions[key] = b.storage.version
+            owners[key] = id(b)
+    out_v = [versions.get((1, k, 0)) for k in range(len(plan.target_edges))]
+    out_o = [owners.get((1, k, 0)) for k in range(len(plan.target_edges))]
+    for ks in plan.tindex.values():  # an input listed twice gets the same tensor twice
+        for k in ks[1:]:
+            out_v[k], out_o[k] = out_v[ks[0]], out_o[ks[0]]
+    return out_v, out_o

@@ -316,6 +316,8 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
                 key = (1, k[0], 0)
                 root_keys.append(key)
                 state[key] = g if key not in state else state[key] + g
+            else:
+                _unneeded_root_hooks(e[0], g)
             continue
         i = plan.index.get(id(e[0]))
         if i is None:
@@ -343,6 +345,20 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
         for k in ks[1:]:
             out[k] = out[ks[0]]
     return plan.target_edges, out, plan.error
+
+
+def _unneeded_root_hooks(acc, g) -> None:
+    """A root leaf that is not an input still gets its gradient task in torch's engine, which calls the
+    leaf's tensor hooks before skipping the AccumulateGrad nobody needs."""
+    var = acc.variable
+    if var is None or not var._hooks:
+        return
+    Tensor = _Tensor()
+    g = g if isinstance(g, Tensor) else Tensor._make(g)
+    for fn in list(var._hooks.values()):
+        r = fn(g)
+        if r is not None:
+            g = _check_hook_result(r, g, fn)
 
 
 def _values(state):
