@@ -19,6 +19,10 @@ JAX a compile.
 DIVISION: denominators are kept away from zero (``b * b + 0.5``). A value that is analytically zero can be
 exactly 0 in torch and a few ulp in JAX (``d(x/x)/dx`` is ``1/x - x/x**2``, rounded differently), and
 dividing by it turns an ulp into inf-vs-finite; that is float rounding, not autograd state.
+
+EXP: ``exp`` / ``exp_`` only take tensors whose values lie in [-3, 3], as the op specs give ops a domain.
+XLA's float32 exp can be an ulp off torch's, and ``exp(exp(x))`` magnifies that ulp by ``exp(x)`` each time
+(``sin(exp(exp(2)))`` already differs in the fourth digit): float rounding again, not autograd state.
 """
 
 from __future__ import annotations
@@ -169,7 +173,8 @@ class AutogradMachine(RuleBasedStateMachine):
                     errs[m] = e
         if torch in errs or torchish in errs:
             te, qe = errs.get(torch), errs.get(torchish)
-            assert te is not None, f"torchish raised alone: {type(qe).__name__}: {qe}"
+            if te is None:
+                raise AssertionError(f"torchish raised alone: {type(qe).__name__}: {qe}") from qe
             assert qe is not None, f"torch raised {type(te).__name__}: {te}; torchish did not"
             expected, actual = (type(te).__name__, str(te)), (type(qe).__name__, str(qe))
             assert actual == expected, f"torch raised {expected}, torchish raised {actual}"
@@ -212,7 +217,9 @@ class AutogradMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.pool)
     @rule(data=st.data(), op=st.sampled_from(sorted(UNARY)), no_grad=st.booleans())
     def unary(self, data, op, no_grad):
-        p = self.pick(data)
+        p = self.pick(data, _exp_domain if op == "exp" else None)
+        if p is None:
+            return
 
         def fn(m, a):
             if no_grad:
@@ -288,7 +295,9 @@ class AutogradMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.pool)
     @rule(data=st.data(), op=st.sampled_from(sorted(INPLACE_UNARY)), no_grad=st.booleans())
     def inplace_unary(self, data, op, no_grad):
-        target = self.pick(data, label="target")
+        target = self.pick(data, _exp_domain if op == "exp_" else None, label="target")
+        if target is None:
+            return
 
         def fn(m, a):
             with m.no_grad() if no_grad else _nothing():
@@ -448,6 +457,10 @@ class AutogradMachine(RuleBasedStateMachine):
         assert [h for h, _ in ql] == [h for h, _ in tl], "hook calls (ids, in order)"
         for (h, a), (_, b) in zip(ql, tl):
             np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=True, err_msg=f"hook {h} saw")
+
+
+def _exp_domain(t) -> bool:
+    return t.numel() == 0 or bool(t.detach().abs().max() <= 3)
 
 
 def _mask_backward_graph(q, expected, actual):

@@ -403,8 +403,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ in-place plumbing
     def _check_inplace(self, grad_recording: bool) -> None:
-        if grad_recording and self._grad_fn is None and self._requires_grad:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        # torch's check_inplace: a view's checks first, then the leaf's
         if grad_recording and self._multi_output_view:
             fn = self._grad_fn
             what = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
@@ -432,6 +431,8 @@ class Tensor:
         # detach_() still refuses writes through a view that kept its history
         if _gm._state.grad_enabled and self._base is not None and self._base._grad_fn is None and self.requires_grad:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+        if grad_recording and self._grad_fn is None and self._requires_grad:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
 
     def _set_value(self, value: jax.Array) -> None:
         if getattr(_gm._state, "write_log", None) is not None:  # inside a torch.func-style trace: see _jaxfn

@@ -148,8 +148,7 @@ def backward(
             if g is not None and t._grad_fn is not None and isinstance(e[0], AccumulateGrad):
                 # an in-place op gave the leaf a history after the graph was built (torch's AccumulateGrad)
                 raise RuntimeError("leaf variable has been moved into the graph interior")
-            # a leaf that stopped requiring grad after the graph was built gets nothing (torch's AccumulateGrad)
-            if g is not None and t._grad_fn is None and t._requires_grad:
+            if g is not None and t._grad_fn is None:
                 _leaf_accumulate(t, g, create_graph, v)
         if error is not None:
             raise error
@@ -174,6 +173,8 @@ def _leaf_accumulate(t, g, create_graph, version=None):
             r = fn(g)
             if r is not None:
                 g, version = r, 0  # the hook's own new tensor, which torch's AccumulateGrad steals
+    if not t._requires_grad:  # it stopped requiring grad after the graph was built: hooks ran, nothing stored
+        return
     _accumulate_grad(t, g, create_graph, version)
     if t._post_acc_hooks:
         for fn in list(t._post_acc_hooks.values()):

@@ -29,6 +29,27 @@ _RESHAPE = {
     "UnsqueezeBackward0",
 }
 _PERMUTE = {"TBackward0", "TransposeBackward0", "PermuteBackward0"}
+# torch's formula fills zeros and writes into them in place (index_put_, scatter_, copy_): the new gradient
+# starts at that many versions
+_WRITTEN = {
+    "AsStridedBackward0": 1,
+    "IndexBackward0": 1,
+    "IndexSelectBackward0": 1,
+    "GatherBackward0": 1,
+    "TakeBackward0": 1,
+    "MaskedSelectBackward0": 1,
+    "MaxBackward1": 1,
+    "MinBackward1": 1,
+    "MedianBackward0": 1,
+    "MaxBackward0": 2,
+    "MinBackward0": 2,
+    "MedianBackward1": 2,
+    "KthvalueBackward0": 2,
+    "SortBackward0": 2,
+    "TopkBackward0": 2,
+    "CummaxBackward0": 2,
+    "CumminBackward0": 2,
+}
 _EXPAND = {"SumBackward0", "SumBackward1"}
 
 
@@ -87,7 +108,11 @@ def _derived(name, j, src, grad_shape, dest_shape):
         return _Buf(src.storage, src.dense and len(dest_shape) == 0)
     if name == "SumBackward1":  # unsqueeze, then expand over the reduced dims
         return _Buf(src.storage, src.dense and _numel(dest_shape) == _numel(grad_shape))
-    return _Buf(_Storage(), True)
+    if name == "CatBackward0":  # a narrow view of the incoming gradient per input
+        return _Buf(src.storage, src.dense)
+    fresh = _Storage()
+    fresh.version = _WRITTEN.get(name, 0)
+    return _Buf(fresh, True)
 
 
 def target_versions(plan, root_keys, accumulate):

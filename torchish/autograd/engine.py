@@ -123,7 +123,8 @@ class _Plan:
         self.target_edges = target_edges
         tindex = {}
         for k, e in enumerate(target_edges):
-            tindex.setdefault((id(e[0]), e[1]), []).append(k)
+            if e is not None:  # (a view that requires grad only through its base has no edge: never reached)
+                tindex.setdefault((id(e[0]), e[1]), []).append(k)
         self.tindex = tindex
         # --- which nodes lead to a target
         needed = set()
@@ -132,7 +133,7 @@ class _Plan:
                 if e is not None and ((id(e[0]), e[1]) in tindex or id(e[0]) in needed):
                     needed.add(id(n))
                     break
-        target_nodes = {id(e[0]) for e in target_edges if isinstance(e[0], Node)}
+        target_nodes = {id(e[0]) for e in target_edges if e is not None and isinstance(e[0], Node)}
         self.has_node_targets = bool(target_nodes)
         # a root's tensor hooks and retain_grad run even when nothing below it is needed
         keep = target_nodes | {id(e[0]) for e in root_edges if isinstance(e[0], Node) and _has_pre_python(e[0])}

@@ -302,7 +302,7 @@ def setitem(self, index, value):
     # torch writes through the view that the basic indices make (self when they change nothing), so its
     # autograd checks name a leaf or a view of one accordingly
     sliced = _basic(self, idx if basic else _basic_part(idx), alias=False)
-    vshape = tuple(value.shape)
+    vshape, given = tuple(value.shape), value
     k = next((k for k, n in enumerate(vshape) if n != 1), len(vshape))
     if k:  # torch views the value without its leading 1s
         value = value.reshape(vshape[k:])
@@ -313,12 +313,13 @@ def setitem(self, index, value):
             _check_expand((value,), {"size": tuple(sliced.shape)})
         sliced._check_inplace(record)
         dense = vshape and value._value.size == sliced._value.size  # an expanded source is not analysed
-        if dense and tuple(value.shape) != tuple(sliced.shape):  # copy_to expands the value first
+        if dense and vshape != tuple(sliced.shape):  # copy_to expands the value first (same sizes: copied as is)
             with _gm.no_grad():
                 value_as_copied = value.expand(*sliced.shape)
+            strides = (_copied_strides(value, tuple(sliced.shape)),)
         else:
-            value_as_copied = value
-        _views._check_overlap(sliced, (value_as_copied,) if dense else ())
+            value_as_copied, strides = given, None
+        _views._check_overlap(sliced, (value_as_copied,) if dense else (), strides=strides)
         del sliced
         spec, arrays, name = tuple(_basic_entry(i) for i in idx), [], "torch::autograd::CopySlices"
     else:
@@ -362,6 +363,24 @@ def setitem(self, index, value):
     if self._grad_fn is not None and self._grad_fn._name != name and self._grad_fn.kernel.op is d:
         self._grad_fn._name = name
         self._grad_fn._saves_tensors = True  # CopySlices drops its wrapped fn on release, as in torch
+
+
+def _copied_strides(value, shape) -> tuple:
+    """torch's strides of the value as copy_to copies it: leading 1s dropped, then expanded the way
+    inferExpandGeometry lays it out (a 0-dim value expands to all-zero strides)."""
+    dims, strides = list(value.shape), list(value.stride())
+    while dims and dims[0] == 1:
+        dims.pop(0)
+        strides.pop(0)
+    if not dims:
+        return (0,) * len(shape)
+    out = [0] * len(shape)
+    for i in reversed(range(len(shape))):
+        d = i - (len(shape) - len(dims))
+        size = dims[d] if d >= 0 else 1
+        stride = strides[d] if d >= 0 else shape[i + 1] * out[i + 1]
+        out[i] = stride if size == shape[i] else 0
+    return tuple(out)
 
 
 def _basic_entry(i):

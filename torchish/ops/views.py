@@ -252,7 +252,7 @@ def _internal_overlap(t) -> bool:
     return any(n > 1 and offs[zero[:d] + (1,) + zero[d + 1 :]] == offs[zero] for d, n in enumerate(offs.shape))
 
 
-def _overlap(a, b):
+def _overlap(a, b, b_strides=None):
     """get_overlap_status for distinct tensors: "full" (the same bytes in the same layout), "partial", or None
     (no overlap, or a layout torch does not analyse: both must be dense and non-overlapping)."""
     (oa_owner, ca), (ob_owner, cb) = _storage(a), _storage(b)
@@ -262,20 +262,21 @@ def _overlap(a, b):
     for o in (oa, ob):
         if o.max() - o.min() + 1 != o.size or np.unique(o).size != o.size:
             return None
-    if (oa.min(), oa.size) == (ob.min(), ob.size):
-        return "full" if oa.shape == ob.shape and (oa == ob).all() else "partial"
+    if (oa.min(), oa.size) == (ob.min(), ob.size):  # the same bytes: torch then compares the strides alone
+        return "full" if a.stride() == (b.stride() if b_strides is None else b_strides) else "partial"
     return "partial" if oa.min() < ob.min() + ob.size and ob.min() < oa.min() + oa.size else None
 
 
-def _check_overlap(target, inputs, full=False) -> None:
+def _check_overlap(target, inputs, full=False, strides=None) -> None:
     """The memory-overlap checks of an op writing into target (TensorIterator's, or with full=True
-    assert_no_overlap's, which also refuses an input that is the output's exact alias)."""
+    assert_no_overlap's, which also refuses an input that is the output's exact alias). strides: torch's
+    strides of the inputs where they are not what stride() derives (an expanded size-1 dim)."""
     linked = target._base is not None or target._alias is not None or bool(target._views)  # else shares nothing
     if linked and not full and _internal_overlap(target):
         raise RuntimeError(_OVERLAP_MSG.format("more than one element of the written-to tensor refers"))
-    for x in inputs:
+    for k, x in enumerate(inputs):
         if isinstance(x, R._Tensor):
-            status = "full" if x is target else _overlap(target, x) if linked else None
+            status = "full" if x is target else _overlap(target, x, strides and strides[k]) if linked else None
             if status == "partial" or full and status == "full":
                 raise RuntimeError(
                     _OVERLAP_MSG.format("some elements of the input tensor and the written-to tensor refer")
