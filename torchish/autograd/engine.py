@@ -83,7 +83,7 @@ class _Plan:
     target_edges=None means "every leaf reachable from the roots" (backward() without inputs=): the
     leaves are collected by the same walk, in the order torch's engine would reach them."""
 
-    def __init__(self, root_edges, target_edges):
+    def __init__(self, root_edges, target_edges, accumulate=False):
         # --- reachability (iterative: graphs can be 100k nodes deep)
         order, seen, leaves = [], set(), []
         consumers = {}
@@ -135,6 +135,8 @@ class _Plan:
                     break
         target_nodes = {id(e[0]) for e in target_edges if e is not None and isinstance(e[0], Node)}
         self.has_node_targets = bool(target_nodes)
+        if accumulate:  # backward(inputs=[non-leaf]) runs the input's own node too (torch's accumulate mode)
+            needed |= target_nodes
         # a root's tensor hooks and retain_grad run even when nothing below it is needed
         keep = target_nodes | {id(e[0]) for e in root_edges if isinstance(e[0], Node) and _has_pre_python(e[0])}
         nodes = [n for n in topo if id(n) in needed or id(n) in keep]
@@ -307,7 +309,7 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
     """Returns (target edges, their gradients: arrays, or Tensors with create_graph). target_edges=None:
     every reachable leaf. versions: a dict {"accumulate": bool} to receive the targets' `_version`s."""
     L._STATS["backward_calls"] += 1
-    plan = _Plan(root_edges, target_edges)
+    plan = _Plan(root_edges, target_edges, versions is not None and versions["accumulate"])
     state = {}
     root_keys = []
     for e, g in zip(root_edges, root_grads):
@@ -389,6 +391,7 @@ def _recorded_segment(plan, lo, hi, pure, jitted, saved, state, key):
     from ..ops.views import _ChainKernel
 
     Tensor = _Tensor()
+    saved = tuple(() if args is None else args for args in saved)  # a freed node here only marks a target
     flat, edges, shape_of = [], [], []
     for i, args in zip(range(lo, hi), saved):
         n = plan.nodes[i]

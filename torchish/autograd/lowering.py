@@ -69,8 +69,10 @@ def segment_function(steps):
             cts = [state.pop((0, i, o), None) for o in range(n_out)]
             if skip or not diff or all(c is None for c in cts):
                 continue
+            if tie == "drop":  # torch's formula reads none of its inputs here: keep create_graph from seeing them
+                args = tuple(jax.lax.stop_gradient(a) for a in args)
             grads = _node_vjp(pure, args, diff, cts, metas)
-            if tie:
+            if tie is True:
                 # torch's backward of this op reads its input even where the derivative is zero
                 # (relu's threshold_backward): keep that dependency visible to create_graph
                 grads = [jax.lax.optimization_barrier((g, args[j]))[0] for g, j in zip(grads, diff)]
@@ -168,6 +170,8 @@ def _dependencies(jaxpr, in_deps):
         inner = getattr(inner, "jaxpr", inner)
         if inner is not None and hasattr(inner, "eqns") and len(inner.invars) == len(eqn.invars):
             outs = _dependencies(inner, [of(v) for v in eqn.invars])
+        elif eqn.primitive.name == "stop_gradient":
+            outs = [set()]
         else:
             d = set().union(*(of(v) for v in eqn.invars)) if eqn.invars else set()
             outs = [d] * len(eqn.outvars)

@@ -15,7 +15,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from . import _registry as R
 from ._registry import COMPARE, FLOAT, SAME, op
-from .pointwise import _broadcast_check
+from .pointwise import _broadcast_check, _true_divide
 
 __all__ = [
     "isclose", "allclose", "equal", "movedim", "moveaxis", "tile", "repeat_interleave", "meshgrid", "rot90",
@@ -386,7 +386,21 @@ _FLOAT_KW = dict(promote=FLOAT, check=_broadcast_check, inplace=True, saves=((0,
 
 @op(grad_name="HypotBackward0", **_FLOAT_KW)
 def hypot(input, other):
-    return jnp.hypot(input, other)
+    return _hypot(input, other)
+
+
+@jax.custom_jvp
+def _hypot(a, b):
+    return jnp.hypot(a, b)
+
+
+@_hypot.defjvp
+def _hypot_jvp(primals, tangents):
+    # torch's formulas, grad * self / result and grad * other / result; JAX's hypot orders its operands with
+    # max/min, whose split subgradient at |a| == |b| zeroes the second derivative there
+    (a, b), (ta, tb) = primals, tangents
+    out = _hypot(a, b)
+    return out, ta * _true_divide(a, out) + tb * _true_divide(b, out)
 
 
 @op(grad_name="LogaddexpBackward0", **{**_FLOAT_KW, "inplace": False})

@@ -13,6 +13,7 @@ from .. import _dtype as D
 from .._tensor import _wrap_dim
 from . import _registry as R
 from ._registry import FLOAT, SAME, SUM, op
+from .pointwise import _true_divide
 
 
 def _dims(dim, ndim):
@@ -108,13 +109,21 @@ def _prod_with_zeros(x, result, axis):
     after = jnp.flip(jnp.cumprod(jnp.concatenate([ones, after], axis), axis=axis), axis)
     has_zero = jnp.any(x == 0)
     nonzero = jnp.where(x == 0, jnp.ones_like(x), x)
-    return jnp.where(has_zero, before * after, result / nonzero)
+    return jnp.where(has_zero, before * after, _true_divide(result, nonzero))
 
 
-# torch's prod backward reads its input, except for a 0-dim input (grad as is) and a lone zero element
-R.OPS["prod"].grad_keeps_input = lambda node: (
-    getattr(node.saved[0], "ndim", 0) > 0 and not (node.saved[0].size == 1 and float(node.saved[0].reshape(())) == 0.0)
-)
+def _prod_tie(node):
+    # torch's prod backward reads its input, except for a 0-dim input (grad as is) and where every reduced
+    # slice has one element and the tensor holds a zero: products of nothing, a constant 1 ("drop")
+    x = node.saved[0]
+    if getattr(x, "ndim", 0) == 0:
+        return False
+    dim = dict(node.kernel.key[1]).get("dim")
+    size = x.size if dim is None else x.shape[dim]
+    return "drop" if size == 1 and bool((x == 0).any()) else True
+
+
+R.OPS["prod"].grad_keeps_input = _prod_tie
 
 
 @op(promote=SAME, grad_name="AmaxBackward0", saves=((0, -1),), check=_check_dims)
