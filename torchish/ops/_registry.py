@@ -305,8 +305,9 @@ def _edge(t):
     return None
 
 
-def _record(op_def, k, args, values, params, outputs, name=None):
-    edges = tuple([_edge(a) if isinstance(a, _Tensor) else None for a in args])
+def _record(op_def, k, args, values, params, outputs, name=None, edges=None):
+    if edges is None:
+        edges = tuple([_edge(a) if isinstance(a, _Tensor) else None for a in args])
     saved_versions = ()
     wanted = ()
     if op_def.saves:
@@ -396,10 +397,12 @@ def _commit_inplace(op_def, k, args, values, out, params, target):
         for i in _saved_indices(op_def, needs):
             if 0 < i < len(args) and isinstance(args[i], _Tensor):
                 args[i]._version_counter[0]
+    # the edges are the inputs' histories before the write (which regenerates the grad_fn of views of the
+    # written storage, an input among them maybe), as torch collects them before running the op
+    edges = tuple([_edge(a) if isinstance(a, _Tensor) else None for a in args]) if record else None
     target._set_value(out)
     if record:
-        # edges are taken from the handle's grad_fn before _record rebinds it: the old history
-        node = _record(op_def, k, args, values, params, (target,))
+        node = _record(op_def, k, args, values, params, (target,), edges=edges)
         # the target's old value is an immutable array held by the node, so only its result can go stale
         node.saved_versions = tuple(s for s in node.saved_versions if s[3] != 0)
         target._after_inplace_record()
