@@ -9,6 +9,8 @@ jitted backward has run: which nodes pass their incoming gradient through, view 
 
 from __future__ import annotations
 
+import math
+
 # inputs whose gradient is the incoming one itself (torch's formula is `grad`)
 _PASS = {
     "AddBackward0": (0, 1),
@@ -90,13 +92,6 @@ def _addable(b) -> bool:  # InputBuffer: also the only tensor on its storage
     return _stealable(b) and b.storage.tensors == 1
 
 
-def _numel(shape):
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
 def _derived(name, j, src, grad_shape, dest_shape):
     if j in _PASS.get(name, ()):
         return src
@@ -107,7 +102,7 @@ def _derived(name, j, src, grad_shape, dest_shape):
     if name == "SumBackward0":  # grad.expand(sizes): dense only when nothing is broadcast, a 0-dim input
         return _Buf(src.storage, src.dense and len(dest_shape) == 0)
     if name == "SumBackward1":  # unsqueeze, then expand over the reduced dims
-        return _Buf(src.storage, src.dense and _numel(dest_shape) == _numel(grad_shape))
+        return _Buf(src.storage, src.dense and math.prod(dest_shape) == math.prod(grad_shape))
     if name == "CatBackward0":  # a narrow view of the incoming gradient per input
         return _Buf(src.storage, src.dense)
     fresh = _Storage()

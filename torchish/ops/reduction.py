@@ -260,9 +260,8 @@ def _var(x, axes, correction, keepdims, dim_given):
     # torch's CPU kernels: a reduction to one element subtracts the mean taken in x's dtype and sums squares in
     # double (std_var_all_cpu); any other runs Welford in double. The difference shows where the variance is ~0:
     # a constant float32 input has a small nonzero full-reduction variance in torch, so its std has a gradient
-    n = _reduced_size(x, axes)
-    kept = 1 if axes is None else math.prod(d for a, d in enumerate(x.shape) if a not in axes)
-    if x.dtype in (jnp.float32, jnp.float64) and kept == 1:
+    n = _reduced_size(x.shape, axes)
+    if x.dtype in (jnp.float32, jnp.float64) and _kept_size(x.shape, axes) == 1:
         dev = x.astype(jnp.float64) - _divided_mean(x, None, False).astype(jnp.float64)
     else:
         x64 = x.astype(jnp.float64)
@@ -276,7 +275,7 @@ def _var_jvp(axes, correction, keepdims, dim_given, primals, tangents):
     # torch's var_backward: 2/(n - correction) * (x - mean) with the mean in x's dtype; with no dof left,
     # a call without dim gives NaN where x equals its mean and inf elsewhere
     (x,), (t,) = primals, tangents
-    dof = _reduced_size(x, axes) - correction
+    dof = _reduced_size(x.shape, axes) - correction
     centred = x - _divided_mean(x, axes, True)
     if dof > 0:
         coef = (2.0 / dof) * centred
@@ -297,11 +296,16 @@ def _divided_mean(x, axes, keepdims):
         total = total.reshape((1,) * x.ndim if keepdims else ())
     else:
         total = jnp.sum(x, axis=axes, keepdims=keepdims)
-    return (total.astype(jnp.float64) / _reduced_size(x, axes)).astype(x.dtype)
+    return (total.astype(jnp.float64) / _reduced_size(x.shape, axes)).astype(x.dtype)
 
 
-def _reduced_size(x, axes):
-    return x.size if axes is None else math.prod(x.shape[a] for a in axes)
+def _reduced_size(shape, axes):
+    return math.prod(shape) if axes is None else math.prod(shape[a] for a in axes)
+
+
+def _kept_size(shape, axes):
+    """How many outputs a reduction over axes makes."""
+    return 1 if axes is None else math.prod(d for a, d in enumerate(shape) if a not in axes)
 
 
 def _dof_check(fname):
@@ -309,8 +313,7 @@ def _dof_check(fname):
         _check_dims(args, params)
         shape = args[0].shape
         axes = _dims(params.get("dim"), len(shape))
-        kept = 1 if axes is None else math.prod(d for a, d in enumerate(shape) if a not in axes)
-        reduced = 0 if kept == 0 else math.prod(shape) // kept
+        reduced = _reduced_size(shape, axes) if _kept_size(shape, axes) else 0  # torch: numel / outputs
         if reduced - _var_correction(params) <= 0:
             warnings.warn(
                 f"{fname}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
@@ -325,15 +328,19 @@ def _dof_check(fname):
 
 @op(promote=FLOAT, grad_name="VarBackward0", saves=((0,),), check=_dof_check("var"))
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _variance(input, dim, unbiased, keepdim, correction)
+
+
+def _variance(input, dim, unbiased, keepdim, correction):
+    """var() of the op's arguments; var_mean, std and std_mean build on it."""
     c = _var_correction({"correction": correction, "unbiased": unbiased})
     return _var(input, _dims(dim, input.ndim), c, keepdim, dim is not None)
 
 
 @op(promote=FLOAT, grad_name="VarMeanBackward0", saves=((0,),), check=_dof_check("var_mean"), n_out=2, method=False)
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    axes = _dims(dim, input.ndim)
-    c = _var_correction({"correction": correction, "unbiased": unbiased})
-    return _var(input, axes, c, keepdim, dim is not None), jnp.mean(input, axis=axes, keepdims=keepdim)
+    variance = _variance(input, dim, unbiased, keepdim, correction)
+    return variance, jnp.mean(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
 
 
 @jax.custom_jvp
@@ -351,15 +358,13 @@ def _std_sqrt_jvp(primals, tangents):
 
 @op(promote=FLOAT, grad_name="StdBackward0", saves=((0, -1),), check=_dof_check("std"))
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    c = _var_correction({"correction": correction, "unbiased": unbiased})
-    return _std_sqrt(_var(input, _dims(dim, input.ndim), c, keepdim, dim is not None))
+    return _std_sqrt(_variance(input, dim, unbiased, keepdim, correction))
 
 
 @op(promote=FLOAT, grad_name="StdMeanBackward0", saves=((0, -1),), check=_dof_check("std_mean"), n_out=2, method=False)
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    axes = _dims(dim, input.ndim)
-    c = _var_correction({"correction": correction, "unbiased": unbiased})
-    return _std_sqrt(_var(input, axes, c, keepdim, dim is not None)), jnp.mean(input, axis=axes, keepdims=keepdim)
+    deviation = _std_sqrt(_variance(input, dim, unbiased, keepdim, correction))
+    return deviation, jnp.mean(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
 
 
 @op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.bool)
