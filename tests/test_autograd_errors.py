@@ -964,6 +964,15 @@ def c_hook_returns_int(m):
     y.sum().backward()
 
 
+@case
+def c_hook_replaces_none_gradient(m):
+    x = _x(m, 2, 3)
+    p, q = (x * 2).unbind(0)
+    p.register_hook(lambda g: m.ones(3))  # p's gradient is None: only q is used
+    q.sum().backward()
+    return _grad(x)
+
+
 # ------------------------------------------------------------------------------------------------
 # misc autograd errors
 

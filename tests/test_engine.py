@@ -776,6 +776,73 @@ def test_leaf_hooks_run_for_autograd_grad_inputs(a):
 
 
 @FEW
+@given(arrays((2, 3)), st.sampled_from(["unbind", "split", "var_mean", "max"]))
+def test_hooks_of_an_unused_sibling_output_see_none(a, how):
+    """A node with several outputs runs when one is used; torch calls the others' tensor hooks with None."""
+
+    def fn(m, a):
+        calls = []
+        x = leaf(m, a)
+        outs = {
+            "unbind": lambda: (x * 2).unbind(0),
+            "split": lambda: (x * 2).split(1),
+            "var_mean": lambda: m.var_mean(x, 0),
+            "max": lambda: (x * 2).max(0),
+        }[how]()
+        used, unused = outs[-1], outs[0]
+        if how == "max":
+            used, unused = outs[0], None  # indices take no gradient: no hook can be registered
+        if unused is not None:
+            unused.retain_grad()
+            unused.register_hook(lambda g: calls.append(("unused", g)))
+        used.register_hook(lambda g: calls.append(("used", g.clone())))
+        used.grad_fn.register_prehook(lambda gs: calls.append(("pre", gs)))
+        used.sum().backward()
+        return calls, x.grad, None if unused is None else unused.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((2, 3)), st.sampled_from(["grad", "grad-and-leaf", "inputs"]))
+def test_a_captured_sibling_output_runs_what_feeds_its_node(a, how):
+    """Asking for p's gradient where only its unbind sibling q is used: torch still runs the nodes that feed
+    the shared node (q's hooks run), and p's gradient is None."""
+
+    def fn(m, a):
+        calls = []
+        x = leaf(m, a)
+        y = x * 2
+        p, q = y.unbind(0)
+        y.register_hook(lambda g: calls.append(("y", g.clone())))
+        q.register_hook(lambda g: calls.append(("q", g.clone())))
+        if how == "inputs":
+            q.sum().backward(inputs=[p])
+            return calls, p.grad, x.grad
+        inputs = [p, x] if how == "grad-and-leaf" else [p]
+        return calls, m.autograd.grad(q.sum(), inputs, allow_unused=True)
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)), st.sampled_from(["reshape", "sin"]))
+def test_create_graph_input_gradient_feeds_the_later_ones(a, op):
+    """autograd.grad(..., (x, y), create_graph=True) with y computed from x: torch's gradient of x is
+    computed from y's (the very tensor returned), so it depends on it."""
+
+    def fn(m, a):
+        x = leaf(m, a)
+        (first,) = m.autograd.grad((x * x).sum(), x, create_graph=True)
+        y = first.reshape(1, 3) if op == "reshape" else (first * 2).sin()
+        gx, gy = m.autograd.grad((y * y).sum(), (x, y), create_graph=True)
+        (dx_dy,) = m.autograd.grad(gx.sum(), gy, allow_unused=True)
+        return gx, gy, dx_dy
+
+    check(fn, a)
+
+
+@FEW
 @given(arrays((3,)), arrays((3,)))
 def test_work_done_before_an_error_is_kept(a, b):
     """torch raises when it reaches the failing node: hooks and leaves processed before it already ran."""

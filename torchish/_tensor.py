@@ -59,7 +59,11 @@ class _TensorHook:
 
     def __call__(self, grad):
         r = self.fn(grad)
-        return None if r is None else _check_hook_result(r, grad, self.fn)
+        if r is None:
+            return None
+        if grad is None:  # the hook of an output that got no gradient
+            raise RuntimeError("can't replace a None gradient with a non-None value")
+        return _check_hook_result(r, grad, self.fn)
 
 
 class Size(tuple):

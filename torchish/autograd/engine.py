@@ -126,11 +126,13 @@ class _Plan:
             if e is not None:  # (a view that requires grad only through its base has no edge: never reached)
                 tindex.setdefault((id(e[0]), e[1]), []).append(k)
         self.tindex = tindex
-        # --- which nodes lead to a target
+        # --- which nodes lead to a target: torch's engine runs whatever feeds a node with a captured output,
+        # whichever of its outputs that is (an unbind sibling's hooks see the gradient)
+        targets = {id(e[0]) for e in target_edges if e is not None}
         needed = set()
         for n in reversed(topo):
             for e in n.next_edges:
-                if e is not None and ((id(e[0]), e[1]) in tindex or id(e[0]) in needed):
+                if e is not None and (id(e[0]) in targets or id(e[0]) in needed):
                     needed.add(id(n))
                     break
         target_nodes = {id(e[0]) for e in target_edges if e is not None and isinstance(e[0], Node)}
@@ -204,8 +206,8 @@ class _Plan:
                         self.dropped.add(k)
         return kept
 
-    def _reads(self, i, n):
-        if not self.has_node_targets:
+    def _reads(self, i, n, create_graph=False):
+        if not self.has_node_targets or create_graph:  # create_graph: run_backward takes them (_take_targets)
             return ()
         return tuple((o, (1, k, 0)) for o in range(len(n.out_meta)) for k in self.tindex.get((id(n), o), ()))
 
@@ -228,7 +230,7 @@ class _Plan:
                     tuple(dests[j] for j in diff),
                     len(n.out_meta),
                     n.out_meta,
-                    self._reads(i, n),
+                    self._reads(i, n, create_graph),
                     skip,
                     tie,
                 )
@@ -293,7 +295,10 @@ def _segments(plan, create_graph=False):
     cuts = [0]
     for i, n in enumerate(plan.nodes):
         eager = _is_eager(n, create_graph)
-        if (_has_pre_python(n) or eager) and i != cuts[-1]:
+        # create_graph: a non-leaf input's gradient is the very tensor its node's backward then reads
+        # (torch's capture), so later gradients depend on it: the input's node starts a segment
+        takes = create_graph and plan.has_node_targets and plan._reads(i, n)
+        if (_has_pre_python(n) or eager or takes) and i != cuts[-1]:
             cuts.append(i)
         if eager and i + 1 < len(plan.nodes):
             cuts.append(i + 1)
@@ -328,9 +333,12 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
         key = (0, i, e[1])
         root_keys.append(key)
         state[key] = g if key not in state else state[key] + g
+    taken = {}
     for lo, hi in _segments(plan, create_graph):
         if lo < hi:
             state = _before_node_hooks(plan, lo, state, create_graph)
+            if create_graph:
+                _take_targets(plan, lo, state, taken)
             if _is_eager(plan.nodes[lo], create_graph):
                 state = _anomaly._run_node(_run_hooked_node, plan, lo, state, create_graph)
             else:
@@ -343,6 +351,7 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
                 n.structure()  # keep the key derivable once the saved values are gone
                 n._freed = True
                 n.saved = None
+    state.update(taken)
     out = [None if k in plan.dropped else state.get((1, k, 0)) for k in range(len(plan.target_edges))]
     for ks in plan.tindex.values():  # an input listed twice gets its gradient twice
         for k in ks[1:]:
@@ -475,10 +484,14 @@ def _before_node_hooks(plan, i, state, create_graph):
     state = dict(state)
     for o in range(len(n.out_meta)):
         k = (0, i, o)
+        hooks = list((thooks or {}).get(o, {}).values())
         if k not in state:
+            # torch calls the hooks of an output that got no gradient (a sibling of a used one) with None
+            for fn in hooks:
+                fn(None)
             continue
         g = state[k] if isinstance(state[k], Tensor) else Tensor._make(state[k])
-        for fn in list((thooks or {}).get(o, {}).values()):
+        for fn in hooks:
             r = fn(g)
             if r is not None:
                 g = _check_hook_result(r, g)
@@ -488,15 +501,27 @@ def _before_node_hooks(plan, i, state, create_graph):
             _retained_accumulate(t, g, create_graph)
         state[k] = g if create_graph else g._value
     if n._prehooks:
-        grads = tuple(_wrap_or_none(state.get((0, i, o))) for o in range(len(n.out_meta)))
+        outs = range(len(n.out_meta))
+        if getattr(n.kernel, "op", None) is not None:  # torch's node of an op has no slot for its indices
+            outs = [o for o in outs if jnp.issubdtype(n.out_meta[o][1], jnp.inexact)]
+        grads = tuple(_wrap_or_none(state.get((0, i, o))) for o in outs)
         for fn in list(n._prehooks.values()):
             r = fn(grads)
             if r is not None:
                 grads = tuple(r)
-        for o, g in enumerate(grads):
+        for o, g in zip(outs, grads):
             if g is not None:
                 state[(0, i, o)] = g if create_graph else g._value
     return state
+
+
+def _take_targets(plan, i, state, taken) -> None:
+    """create_graph: the gradients of node i's outputs that are inputs of the call, as the Tensors that
+    node's segment then consumes."""
+    for o, tkey in plan._reads(i, plan.nodes[i]):
+        c = state.get((0, i, o))
+        if c is not None:
+            taken[tkey] = c if tkey not in taken else taken[tkey] + c
 
 
 def _wrap_or_none(v):
