@@ -826,6 +826,37 @@ def test_a_captured_sibling_output_runs_what_feeds_its_node(a, how):
 
 
 @FEW
+@given(arrays((2, 3)), st.sampled_from(["add", "mul", "view", "sum", "sum1", "sum1-keepdim-t", "permute", "squeeze"]))
+def test_autograd_grad_returns_the_root_gradient_or_a_view_of_it(a, how):
+    """torch's formulas pass the incoming gradient on (add) or view it (sum's expand, view's reshape, t): the
+    result is then grad_outputs itself or a view of it made in no_grad mode, sharing its storage."""
+
+    def fn(m, a):
+        y = leaf(m, a)
+        out, shape = {
+            "add": (lambda: y + 1, (2, 3)),
+            "mul": (lambda: y * 1, (2, 3)),
+            "view": (lambda: y.view(6), (6,)),
+            "sum": (lambda: y.sum(), ()),
+            "sum1": (lambda: y.sum(1), (2,)),
+            "sum1-keepdim-t": (lambda: y.sum(1, keepdim=True).t(), (1, 2)),
+            "permute": (lambda: y.permute(1, 0), (3, 2)),
+            "squeeze": (lambda: y.unsqueeze(0).squeeze(), (2, 3)),
+        }[how]
+        v = m.full(shape, 0.5)
+        (g,) = m.autograd.grad(out(), y, v)
+        seen = [g is v, g._is_view(), g._base is v, g.stride(), g._version]
+        try:
+            g.add_(leaf(m, a))  # a view made in no_grad mode, modified with grad
+        except RuntimeError as e:
+            seen.append(str(e))
+        g.mul_(2)
+        return seen, g, v, v._version
+
+    check(fn, a)
+
+
+@FEW
 @given(arrays((3,)), st.sampled_from(["reshape", "sin"]))
 def test_create_graph_input_gradient_feeds_the_later_ones(a, op):
     """autograd.grad(..., (x, y), create_graph=True) with y computed from x: torch's gradient of x is

@@ -311,6 +311,9 @@ class Tensor:
                 )
         self._grad = new
 
+    def _is_view(self) -> bool:
+        return self._base is not None
+
     @property
     def _version(self) -> int:
         if self._version_counter.__class__ is _NoVersion:

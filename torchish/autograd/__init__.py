@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from . import grad_mode
+from .buffers import views_of_roots
 from .engine import _accumulate_grad, run_backward
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .graph import AccumulateGrad, Node, _Tensor
@@ -228,7 +229,11 @@ def grad(
                 raise error
             results = _leaf_input_hooks(ins, results)
         if "of" in versions:
-            results = _as_torch_returns(results, *versions["of"])
+            vs, owners, chains = versions["of"]
+            # a leaf input's hooks ran on its gradient: what is returned is theirs
+            chains = [None if t._grad_fn is None and t._hooks else c for t, c in zip(ins, chains)]
+            roots = [g if g._value.dtype == t._value.dtype else None for g, t in zip(grads, outs)]
+            results = _as_torch_returns(results, vs, owners, views_of_roots(roots, chains))
     out = []
     for i, (t, g) in enumerate(zip(ins, results)):
         if g is None:
@@ -246,12 +251,18 @@ def grad(
     return tuple(out)
 
 
-def _as_torch_returns(results, versions, owners):
-    """autograd.grad's results as torch returns its buffers: at their versions, and one tensor object for
-    inputs that received the very same gradient tensor (a pass-through such as an add, or an input twice)."""
+def _as_torch_returns(results, versions, owners, views):
+    """autograd.grad's results as torch returns its buffers: at their versions, one tensor object for
+    inputs that received the very same gradient tensor (a pass-through such as an add, or an input twice),
+    and the root's gradient tensor itself or a view of it where torch's formulas pass it on or view it."""
     Tensor = _Tensor()
     out, by_owner = [], {}
-    for g, v, o in zip(results, versions, owners):
+    for g, v, o, view in zip(results, versions, owners, views):
+        if g is not None and view is not None:
+            if o is not None:
+                by_owner.setdefault(o, view)
+            out.append(by_owner.get(o, view))
+            continue
         if g is not None and o is not None and o in by_owner:
             out.append(by_owner[o])
             continue

@@ -64,12 +64,13 @@ class _Storage:
 
 class _Buf:
     """A gradient tensor: its storage (version counter shared with its views), whether its layout is dense
-    as its variable's, and how many places hold it."""
+    as its variable's, how many places hold it, and, when it is a root's gradient or a view of one, how to
+    make it from that root's tensor: (root position, view recipe, ...)."""
 
-    __slots__ = ("storage", "dense", "refs")
+    __slots__ = ("storage", "dense", "refs", "chain")
 
-    def __init__(self, storage, dense):
-        self.storage, self.dense, self.refs = storage, dense, 0
+    def __init__(self, storage, dense, chain=None):
+        self.storage, self.dense, self.refs, self.chain = storage, dense, 0, chain
         storage.tensors += 1
 
 
@@ -92,17 +93,46 @@ def _addable(b) -> bool:  # InputBuffer: also the only tensor on its storage
     return _stealable(b) and b.storage.tensors == 1
 
 
-def _derived(name, j, src, grad_shape, dest_shape):
+def _view_recipe(node, dest_shape):
+    """The view op torch's formula applies to the incoming gradient (see views_of_roots)."""
+    name = node.name()
+    params = dict(node.kernel.key[1]) if isinstance(getattr(node.kernel, "key", None), tuple) else {}
+    if name in _RESHAPE:
+        return ("reshape", dest_shape)
+    if name == "TBackward0":
+        return ("t",)
+    if name == "TransposeBackward0":
+        return ("transpose", params["dim0"], params["dim1"])
+    if name == "PermuteBackward0":
+        dims = [d % len(dest_shape) for d in params["dims"]]
+        return ("permute", tuple(sorted(range(len(dims)), key=dims.__getitem__)))
+    if name == "SumBackward0":
+        return ("expand", dest_shape)
+    if name == "SumBackward1" and not params.get("keepdim"):
+        dims = params["dim"] if isinstance(params["dim"], (tuple, list)) else (params["dim"],)
+        return ("unsqueeze_expand", tuple(sorted(d % len(dest_shape) for d in dims)), dest_shape)
+    if name == "SumBackward1":
+        return ("expand", dest_shape)
+    return None  # a view we do not rebuild (cat's narrow): the result is then a plain tensor
+
+
+def _view(src, dense, node, dest_shape):
+    recipe = _view_recipe(node, dest_shape) if src.chain is not None else None
+    return _Buf(src.storage, dense, None if recipe is None else src.chain + (recipe,))
+
+
+def _derived(node, j, src, dest_shape):
+    name, grad_shape = node.name(), node.out_meta[0][0]
     if j in _PASS.get(name, ()):
         return src
     if name in _RESHAPE:
-        return _Buf(src.storage, src.dense)
+        return _view(src, src.dense, node, dest_shape)
     if name in _PERMUTE:
-        return _Buf(src.storage, src.dense and sum(d > 1 for d in grad_shape) < 2)
+        return _view(src, src.dense and sum(d > 1 for d in grad_shape) < 2, node, dest_shape)
     if name == "SumBackward0":  # grad.expand(sizes): dense only when nothing is broadcast, a 0-dim input
-        return _Buf(src.storage, src.dense and len(dest_shape) == 0)
+        return _view(src, src.dense and len(dest_shape) == 0, node, dest_shape)
     if name == "SumBackward1":  # unsqueeze, then expand over the reduced dims
-        return _Buf(src.storage, src.dense and math.prod(dest_shape) == math.prod(grad_shape))
+        return _view(src, src.dense and math.prod(dest_shape) == math.prod(grad_shape), node, dest_shape)
     if name == "CatBackward0":  # a narrow view of the incoming gradient per input
         return _Buf(src.storage, src.dense)
     fresh = _Storage()
@@ -111,10 +141,11 @@ def _derived(name, j, src, grad_shape, dest_shape):
 
 
 def target_versions(plan, root_keys, accumulate):
-    """Per target: the `_version` of its gradient and a token shared by targets that get the same tensor.
+    """Per target: the `_version` of its gradient, a token shared by targets that get the same tensor, and
+    (autograd.grad) its chain when it is a root's gradient tensor or a view of one, else None.
     accumulate: backward(), where each leaf's AccumulateGrad runs once its gradient is complete (steal, or
     copy at version 1); else autograd.grad, which returns the buffers themselves."""
-    bufs, versions, owners = {}, {}, {}
+    bufs, versions, owners, chains = {}, {}, {}, {}
     pending = {}
     for i, row in enumerate(plan.dests):
         if id(plan.nodes[i]) in plan.needed:
@@ -147,8 +178,8 @@ def target_versions(plan, root_keys, accumulate):
         var = getattr(e[0], "variable", None)
         return tuple(var.shape) if var is not None else e[0].out_meta[e[1]][0]
 
-    for key in root_keys:  # the caller's grad_tensors (or the implicit ones) stay referenced too
-        put(key, _held(_held(_Buf(_Storage(), True))))
+    for r, key in enumerate(root_keys):  # the caller's grad_tensors (or the implicit ones) stay referenced too
+        put(key, _held(_held(_Buf(_Storage(), True, (r,)))))
     for key in list(bufs):
         if accumulate and key[0] == 1 and key not in pending:
             finish(key)
@@ -161,10 +192,10 @@ def target_versions(plan, root_keys, accumulate):
         # dropped and before each output moves into the buffer it feeds
         outs = []
         if id(n) in plan.needed and any(b is not None for b in ins):
-            name, src = n.name(), ins[0]
+            src = ins[0]
             for j, d in enumerate(plan.dests[i]):
                 if d is not None:
-                    b = _derived(name, j, src, n.out_meta[0][0], shape_of(d)) if src is not None else None
+                    b = _derived(n, j, src, shape_of(d)) if src is not None else None
                     outs.append((d, _held(b or _Buf(_Storage(), True))))
         for b in ins:
             if b is not None:
@@ -183,9 +214,36 @@ def target_versions(plan, root_keys, accumulate):
         if key[0] == 1:
             versions[key] = b.storage.version
             owners[key] = id(b)
-    out_v = [versions.get((1, k, 0)) for k in range(len(plan.target_edges))]
-    out_o = [owners.get((1, k, 0)) for k in range(len(plan.target_edges))]
+            chains[key] = b.chain
+    n_targets = range(len(plan.target_edges))
+    out_v = [versions.get((1, k, 0)) for k in n_targets]
+    out_o = [owners.get((1, k, 0)) for k in n_targets]
+    out_c = [chains.get((1, k, 0)) for k in n_targets]
     for ks in plan.tindex.values():  # an input listed twice gets the same tensor twice
         for k in ks[1:]:
-            out_v[k], out_o[k] = out_v[ks[0]], out_o[ks[0]]
-    return out_v, out_o
+            out_v[k], out_o[k], out_c[k] = out_v[ks[0]], out_o[ks[0]], out_c[ks[0]]
+    return out_v, out_o, out_c
+
+
+def views_of_roots(roots, chains):
+    """The tensors torch's autograd.grad returns where its gradient is a root's gradient tensor itself (a
+    pass-through such as add) or a view of it (sum's expand, a view's reshape, t...): made from the root's
+    tensor with the same view ops, so they share its storage and version as in torch. None elsewhere."""
+    from .. import _tensor
+    from . import grad_mode
+
+    out = []
+    with grad_mode.no_grad():  # torch's backward makes them with grad mode off
+        for chain in chains:
+            if chain is None or roots[chain[0]] is None:
+                out.append(None)
+                continue
+            t = roots[chain[0]]
+            for op, *args in chain[1:]:
+                if op == "unsqueeze_expand":
+                    for d in args[0]:
+                        t = t.unsqueeze(d)
+                    op, args = "expand", args[1:]
+                t = getattr(_tensor.Tensor, op)(t, *args)
+            out.append(t)
+    return out

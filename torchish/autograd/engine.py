@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
-from .buffers import _PERMUTE, target_versions
+from .buffers import target_versions
 from .graph import AccumulateGrad, Node, _Tensor
 
 _FREED_MSG = (
@@ -256,8 +256,12 @@ class _Plan:
     def target_versions(self, root_keys, accumulate):
         """The targets' gradient `_version`s (buffers.py), cached by structure like the lowering."""
         n = len(self.nodes)
-        # a permuted gradient's layout depends on its shape, which a node that saves nothing leaves out of its key
-        shapes = tuple([m.out_meta[0][0] for m in self.nodes if m.name() in _PERMUTE])
+        # layouts and view recipes depend on shapes, which a node that saves nothing leaves out of its key
+        shapes = tuple([m.out_meta[0][0] for m in self.nodes]) + tuple(
+            tuple(getattr(e[0], "variable", None).shape) if getattr(e[0], "variable", None) is not None else None
+            for e in self.target_edges
+            if e is not None
+        )
         key = (
             self._structure(0, n),
             self._read_key(0, n),
@@ -316,13 +320,14 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
     L._STATS["backward_calls"] += 1
     plan = _Plan(root_edges, target_edges, versions is not None and versions["accumulate"])
     state = {}
-    root_keys = []
-    for e, g in zip(root_edges, root_grads):
+    root_keys, root_pos = [], []
+    for r, (e, g) in enumerate(zip(root_edges, root_grads)):
         k = plan.tindex.get((id(e[0]), e[1]))
         if isinstance(e[0], AccumulateGrad):
             if k:
                 key = (1, k[0], 0)
                 root_keys.append(key)
+                root_pos.append(r)
                 state[key] = g if key not in state else state[key] + g
             else:
                 _unneeded_root_hooks(e[0], g)
@@ -332,6 +337,7 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
             continue
         key = (0, i, e[1])
         root_keys.append(key)
+        root_pos.append(r)
         state[key] = g if key not in state else state[key] + g
     taken = {}
     for lo, hi in _segments(plan, create_graph):
@@ -344,7 +350,11 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
             else:
                 state = _run_segment(plan, lo, hi, state, create_graph)
     if versions is not None and not create_graph:  # after the run: a custom Function's key is final only then
-        versions["of"] = plan.target_versions(root_keys, versions["accumulate"])
+        vs, owners, chains = plan.target_versions(root_keys, versions["accumulate"])
+        if any(n._prehooks or n._tensor_hooks for n in plan.nodes):  # a hook may have replaced a gradient
+            chains = [None] * len(chains)
+        chains = [c if c is None else (root_pos[c[0]],) + c[1:] for c in chains]
+        versions["of"] = (vs, owners, chains)
     if not retain_graph:
         for n in plan.nodes:
             if n._saves_tensors and id(n) in plan.needed:
