@@ -982,6 +982,72 @@ def c_deepcopy_nonleaf(m):
     copy.deepcopy(_x(m) * 2)
 
 
+def _after_base_write(m, make, write):
+    """torch's grad_fn getter on a view whose base was written: AsStridedBackward0 for a plain view, its
+    handle_view_on_rebase error for one made by a multi-output op or in no_grad mode."""
+    x = m.zeros(3, requires_grad=True) * 1
+    v = make(m, x)
+    write(m, x, v)
+    return v.requires_grad, v._version, _grad_fn_name(v, m), v + 1
+
+
+def _unbind0(m, x):
+    return x.unbind(0)[0]
+
+
+def _write_base_no_grad(m, x, v):
+    with m.no_grad():
+        x.exp_()
+
+
+@case
+def c_rebase_unbind_output_base_written_no_grad(m):
+    return _after_base_write(m, _unbind0, _write_base_no_grad)
+
+
+@case
+def c_rebase_unbind_output_base_written_with_grad(m):
+    return _after_base_write(m, _unbind0, lambda m, x, v: x.exp_())
+
+
+@case
+def c_rebase_split_output_sibling_written_no_grad(m):
+    def write(m, x, v):
+        with m.no_grad():
+            x.split(1)[1].zero_()
+
+    return _after_base_write(m, lambda m, x: x.split(1)[0], write)
+
+
+@case
+def c_rebase_view_of_unbind_output(m):
+    return _after_base_write(m, lambda m, x: _unbind0(m, x).view(1), _write_base_no_grad)
+
+
+@case
+def c_rebase_no_grad_view_base_written_with_grad(m):
+    def make(m, x):
+        with m.no_grad():
+            return x[0:2]
+
+    return _after_base_write(m, make, lambda m, x, v: x.exp_())
+
+
+@case
+def c_rebase_plain_view_base_written_no_grad(m):
+    return _after_base_write(m, lambda m, x: x[0:2], _write_base_no_grad)
+
+
+@case
+def c_rebase_unbind_of_non_requiring_base(m):
+    x = m.zeros(3)
+    v = x.unbind(0)[0]
+    x.requires_grad_()
+    with m.no_grad():
+        x.exp_()
+    return v.requires_grad, _grad_fn_name(v, m)
+
+
 @case
 def c_detach_inplace_on_view(m):
     (_x(m) * 1)[0].detach_()

@@ -112,6 +112,7 @@ class Tensor:
     _multi_output_view = False  # a view from unbind/split (or a view of one): torch forbids in-place on it
     _attr_version = 0  # a view's version when its grad_fn was last set (torch regenerates it lazily after writes)
     _no_grad_view = False  # a view made with grad mode off (or a view of one): no in-place with grad mode on
+    _rebased_label = None  # "Output n of Op" of a multi-output view whose base was written: torch's error names it
 
     def __new__(cls, *args, **kwargs):
         # torch.Tensor(data) / torch.Tensor(*sizes): float32 of the default dtype
@@ -411,16 +412,14 @@ class Tensor:
     # ------------------------------------------------------------------ in-place plumbing
     def _check_inplace(self, grad_recording: bool) -> None:
         # torch's check_inplace: a view's checks first, then the leaf's
+        if grad_recording and (self._multi_output_view or self._no_grad_view):
+            from .ops import views as _views
         if grad_recording and self._multi_output_view:
             fn = self._grad_fn
             what = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
             if fn is not None:
                 what = f"Output {self._output_nr} of {_node_label(fn)} is a view and is being modified inplace."
-            raise RuntimeError(
-                f"{what} This view is the output of a function that returns multiple views. Such functions do not "
-                "allow the output views to be modified inplace. You should replace the inplace operation by an "
-                "out-of-place one."
-            )
+            raise RuntimeError(f"{what} {_views._MULTI_OUTPUT_RULE}")
         if grad_recording and self._no_grad_view and not self._multi_output_view:
             fn = self.grad_fn
             what = (
@@ -429,10 +428,7 @@ class Tensor:
                 else f"Output {self._output_nr} of {_node_label(fn)} is a view of a view which was created in"
             )
             raise RuntimeError(
-                f"{what} no_grad mode and is being modified inplace with grad mode enabled. Given "
-                "that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
-                "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
-                "inplace to be tracked) or both outside (if you want the inplace to be tracked)."
+                f"{what} no_grad mode and is being modified inplace with grad mode enabled. {_views._NO_GRAD_RULE}"
             )
         # torch asks whether the view requires grad and its base is a leaf: a base that became a leaf through
         # detach_() still refuses writes through a view that kept its history

@@ -107,17 +107,54 @@ def _propagate_write(t) -> None:
 
 def _regenerate_view_grad_fns(base) -> None:
     """torch rebuilds a view's grad_fn as AsStridedBackward0 once its base was written, with or without
-    grad mode (a recorded write then rewires them again to the base's CopySlices)."""
+    grad mode (a recorded write then rewires them again to the base's CopySlices). A view torch made with
+    a non-default creation meta (multi-output, no_grad) cannot be rebuilt: its history is dropped and
+    reading it raises (_stale_view_grad_fn)."""
     for v in list(base._views):
         if v._base is base and v._grad_fn is not None:
-            _set_view_node(base, v)
+            _rebase_view(base, v)
+
+
+_MULTI_OUTPUT_RULE = (
+    "This view is the output of a function that returns multiple views. Such functions do not allow the output "
+    "views to be modified inplace. You should replace the inplace operation by an out-of-place one."
+)
+_NO_GRAD_RULE = (
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
+    "both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be "
+    "tracked) or both outside (if you want the inplace to be tracked)."
+)
+
+
+def _rebase_message(view) -> str:
+    what = (
+        f"{view._rebased_label} is a view and its base or another view of its base has been modified inplace."
+        if view._rebased_label is not None
+        else "A view was created in no_grad mode and its base or another view of its base has been modified "
+        "inplace with grad mode enabled."
+    )
+    return f"{what} {_MULTI_OUTPUT_RULE if view._multi_output_view else _NO_GRAD_RULE}"
+
+
+def _rebase_view(base, v) -> None:
+    if v._multi_output_view or v._no_grad_view:
+        if v._grad_fn is not None:
+            from .._tensor import _node_label
+
+            v._rebased_label = f"Output {v._output_nr} of {_node_label(v._grad_fn)}"
+            v._grad_fn = None
+    else:
+        _set_view_node(base, v)
 
 
 def _stale_view_grad_fn(view) -> None:
     """A view without history whose storage was written since it was made gets one as soon as its base
-    requires grad: torch's grad_fn getter compares versions and regenerates it then."""
+    requires grad: torch's grad_fn getter compares versions and regenerates it then, or raises for a view
+    of a multi-output op or one made in no_grad mode (torch's handle_view_on_rebase)."""
     base = view._base
     if view._version_counter[0] != view._attr_version and base.requires_grad:
+        if view._multi_output_view or view._no_grad_view:
+            raise RuntimeError(_rebase_message(view))
         _set_view_node(base, view)
 
 
@@ -213,7 +250,7 @@ def _refresh_view_grad_fns(base) -> None:
         return
     for v in list(base._views):
         if v._base is base:  # (aliases are no autograd views)
-            _set_view_node(base, v)
+            _rebase_view(base, v)
 
 
 # ------------------------------------------------------------------ memory overlap (torch's MemOverlap.cpp)
