@@ -856,6 +856,60 @@ def test_autograd_grad_returns_the_root_gradient_or_a_view_of_it(a, how):
     check(fn, a)
 
 
+def _hooks_then_inplace(m, case, calls):
+    def hook(tag):
+        return lambda g: calls.append((tag, g.clone()))
+
+    x = m.ones(3, requires_grad=True)
+    if case == "nonleaf-inplace":  # hooks before the write stay on the old node
+        t = x * 2
+        t.register_hook(hook(1))
+        t.mul_(3)
+        t.register_hook(hook(2))
+        t.sum().backward()
+    elif case in ("leaf-hook-then-interior", "interior-hook"):  # a leaf moved into the graph interior
+        y = x * 2
+        if case == "leaf-hook-then-interior":
+            x.register_hook(hook(1))  # reset by the in-place op below: never runs
+        x.requires_grad_(False)
+        x.sub_(m.ones(3, requires_grad=True))
+        if case == "interior-hook":
+            x.register_hook(hook(2))  # also runs at the old AccumulateGrad, before its error
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            calls.append(str(e))
+        x.sum().backward()
+    elif case == "view-regenerated":  # added to the dict of the old node: torch resets it only when read
+        b = x * 2
+        v = b[0:2]
+        v.register_hook(hook(1))
+        with m.no_grad():
+            b.mul_(2)
+        v.register_hook(hook(2))
+        w = v * 5
+        v.register_hook(hook(3))
+        w.sum().backward()
+    else:  # "base-copyslices": the base's hooks before a write through its view stay on its old node
+        b = x * 2
+        v = b[0:2]
+        b.register_hook(hook(1))
+        v.register_hook(hook(2))
+        v.mul_(2)
+        b.register_hook(hook(3))
+        (b * 5).sum().backward()
+    return calls, x.grad
+
+
+@pytest.mark.parametrize(
+    "case", ["nonleaf-inplace", "leaf-hook-then-interior", "interior-hook", "view-regenerated", "base-copyslices"]
+)
+def test_which_node_runs_a_hook_after_the_grad_fn_changes(case):
+    """torch's _backward_hooks dict: registered on the grad_fn the tensor had when the dict was made, reset
+    when an in-place op gives it a new one (or when a regenerated view grad_fn is first read)."""
+    check(lambda m: _hooks_then_inplace(m, case, []))
+
+
 @FEW
 @given(arrays((3,)), st.sampled_from(["reshape", "sin"]))
 def test_create_graph_input_gradient_feeds_the_later_ones(a, op):

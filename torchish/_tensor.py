@@ -112,6 +112,9 @@ class Tensor:
     _multi_output_view = False  # a view from unbind/split (or a view of one): torch forbids in-place on it
     _attr_version = 0  # a view's version when its grad_fn was last set (torch regenerates it lazily after writes)
     _no_grad_view = False  # a view made with grad mode off (or a view of one): no in-place with grad mode on
+    # torch's _backward_hooks dict: the hooks of this tensor since its grad_fn last changed, run by its
+    # AccumulateGrad and registered on the grad_fn it had when the dict was made (_hooks_fn)
+    _hooks_fn = None
     _rebased_label = None  # "Output n of Op" of a multi-output view whose base was written: torch's error names it
 
     def __new__(cls, *args, **kwargs):
@@ -266,6 +269,8 @@ class Tensor:
             from .ops.views import _stale_view_grad_fn
 
             _stale_view_grad_fn(self)
+        if self._hooks is not None and self._hooks_fn is not self._grad_fn:
+            self._hooks = None  # torch resets the hooks when it sees a regenerated grad_fn
         return self._grad_fn
 
     @property
@@ -355,16 +360,15 @@ class Tensor:
     def register_hook(self, hook) -> _RemovableHandle:
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self._grad_fn is None:
-            if self._hooks is None:
-                self._hooks = {}
-            hooks = self._hooks
-        else:
-            # torch keeps a non-leaf's hooks on its grad_fn, keyed by output number
-            fn = self._grad_fn
-            if fn._tensor_hooks is None:
-                fn._tensor_hooks = {}
-            hooks = fn._tensor_hooks.setdefault(self._output_nr, {})
+        hooks = self._hooks
+        if hooks is None:
+            fn = self.grad_fn
+            self._hooks_fn = fn
+            hooks = self._hooks = {}
+            if fn is not None:  # a non-leaf's hooks also run as its grad_fn's pre-hooks for its output
+                if fn._tensor_hooks is None:
+                    fn._tensor_hooks = {}
+                fn._tensor_hooks[self._output_nr] = hooks
         handle = _RemovableHandle(hooks)
         hooks[handle.id] = _TensorHook(hook)
         return handle
@@ -454,6 +458,7 @@ class Tensor:
             c[0] += 1
 
     def _after_inplace_record(self) -> None:
+        self._hooks = None  # a new grad_fn: torch's update_tensor_hooks_on_new_gradfn
         if self._retains_grad:  # torch moves the retain_grad hook to the new grad_fn
             _register_retained(self)
         if self._base is not None:

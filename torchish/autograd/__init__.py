@@ -147,7 +147,9 @@ def backward(
                 continue
             seen.add(id(t))
             if g is not None and t._grad_fn is not None and isinstance(e[0], AccumulateGrad):
-                # an in-place op gave the leaf a history after the graph was built (torch's AccumulateGrad)
+                # an in-place op gave the leaf a history after the graph was built: torch's AccumulateGrad
+                # runs the tensor's current hooks, then refuses
+                _run_hooks(t._hooks, g)
                 raise RuntimeError("leaf variable has been moved into the graph interior")
             if g is not None and t._grad_fn is None:
                 _leaf_accumulate(t, g, create_graph, v)
@@ -164,16 +166,25 @@ def _root_value(g, t, create_graph):
     return v if v.dtype == t._value.dtype else v.astype(t._value.dtype)
 
 
+def _run_hooks(hooks, g):
+    """A tensor's hooks in order, each given what the last returned: (gradient, whether one replaced it)."""
+    Tensor = _Tensor()
+    g = g if isinstance(g, Tensor) else Tensor._make(g)
+    replaced = False
+    for fn in list((hooks or {}).values()):
+        r = fn(g)
+        if r is not None:
+            g, replaced = r, True
+    return g, replaced
+
+
 def _leaf_accumulate(t, g, create_graph, version=None):
     """AccumulateGrad for a leaf: its tensor hooks first, then .grad, then post-accumulate hooks.
     version: what a first .grad's `_version` would be in torch (see buffers.py)."""
-    Tensor = _Tensor()
     if t._hooks:
-        g = g if isinstance(g, Tensor) else Tensor._make(g)
-        for fn in list(t._hooks.values()):
-            r = fn(g)
-            if r is not None:
-                g, version = r, 0  # the hook's own new tensor, which torch's AccumulateGrad steals
+        g, replaced = _run_hooks(t._hooks, g)
+        if replaced:
+            version = 0  # the hook's own new tensor, which torch's AccumulateGrad steals
     if not t._requires_grad:  # it stopped requiring grad after the graph was built: hooks ran, nothing stored
         return
     _accumulate_grad(t, g, create_graph, version)
@@ -277,19 +288,13 @@ def _as_torch_returns(results, versions, owners, views):
 
 def _leaf_input_hooks(ins, results):
     """torch captures a leaf input's gradient after the leaf's tensor hooks (not its post-accumulate ones)."""
-    Tensor = _Tensor()
     done = {}
     out = list(results)
     for i, (t, g) in enumerate(zip(ins, results)):
         if g is None or t._grad_fn is not None or not t._hooks:
             continue
         if id(t) not in done:
-            g = g if isinstance(g, Tensor) else Tensor._make(g)
-            for fn in list(t._hooks.values()):
-                r = fn(g)
-                if r is not None:
-                    g = r
-            done[id(t)] = g
+            done[id(t)] = _run_hooks(t._hooks, g)[0]
         out[i] = done[id(t)]
     return out
 

@@ -297,6 +297,8 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
 
 def _edge(t):
     if t._grad_fn is not None:
+        if t._hooks is not None and t._hooks_fn is not t._grad_fn:
+            t._hooks = None  # (Tensor.grad_fn)
         return (t._grad_fn, t._output_nr)
     if t._requires_grad:
         return (t._accumulator(), 0)

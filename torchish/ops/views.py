@@ -242,6 +242,7 @@ def _propagate_grad_fn(view) -> None:
     node.fragment = (k.key, tuple(getattr(s, "shape", None) for s in saved), tuple(e is not None for e in edges))
     base._grad_fn = node
     base._output_nr = 0
+    base._hooks = None  # (Tensor._after_inplace_record)
     _refresh_view_grad_fns(base)
 
 
