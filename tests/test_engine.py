@@ -911,6 +911,21 @@ def test_which_node_runs_a_hook_after_the_grad_fn_changes(case):
 
 
 @FEW
+@given(arrays((2, 3)))
+def test_a_write_into_an_expanded_gradient_lands_in_its_one_element(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        (g,) = m.autograd.grad(x.sum(), x)  # expanded from the implicit tensor(1.)
+        g[0, 1] = 1.25
+        b = m.zeros(3)
+        e = b.expand(2, 3)
+        e[1] = m.tensor([3.0, 4.0, 5.0])
+        return g, g._base, e, b, b._version
+
+    check(fn, a)
+
+
+@FEW
 @given(arrays((3,)), st.sampled_from(["reshape", "sin"]))
 def test_create_graph_input_gradient_feeds_the_later_ones(a, op):
     """autograd.grad(..., (x, y), create_graph=True) with y computed from x: torch's gradient of x is

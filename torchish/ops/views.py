@@ -84,8 +84,16 @@ def _flat_index(base_value, chain):
     return _apply_chain(chain, idx).reshape(-1)
 
 
-def _scatter(base_value, chain, new_view_value):
-    flat = base_value.reshape(-1).at[_flat_index(base_value, chain)].set(new_view_value.reshape(-1))
+def _scatter(base_value, chain, new_view_value, overlapping=False):
+    idx = _flat_index(base_value, chain)
+    new = new_view_value.reshape(-1)
+    if overlapping:
+        # an expanded view: torch wrote through a sub-view of it, so only the elements that changed land
+        # (the others alias them and would put the old value back)
+        old = _apply_chain(chain, base_value).reshape(-1)
+        changed = (new != old) & ~(jnp.isnan(new) & jnp.isnan(old))
+        idx = jnp.where(changed, idx, base_value.size)
+    flat = base_value.reshape(-1).at[idx].set(new, mode="drop")
     return flat.reshape(base_value.shape)
 
 
@@ -95,11 +103,13 @@ def _propagate_write(t) -> None:
         _last_base_old = t._base._value
     top = t
     parent, chain = _parent(t)
+    expanded = parent is not None and _internal_overlap(t)
+    overlapping = expanded
     while parent is not None:
-        parent._value = _scatter(parent._value, chain, top._value) if chain else top._value
-        top = parent
+        parent._value = _scatter(parent._value, chain, top._value, overlapping) if chain else top._value
+        top, overlapping = parent, False
         parent, chain = _parent(top)
-    _rederive(top, t)
+    _rederive(top, None if expanded else t)  # an expanded view itself is re-read: its elements alias
     for owner in {id(o): o for o in (t._base if t._base is not None else t, top)}.values():
         if owner._views:
             _regenerate_view_grad_fns(owner)
