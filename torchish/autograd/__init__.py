@@ -243,7 +243,11 @@ def grad(
             vs, owners, chains = versions["of"]
             # a leaf input's hooks ran on its gradient: what is returned is theirs
             chains = [None if t._grad_fn is None and t._hooks else c for t, c in zip(ins, chains)]
-            roots = [g if g._value.dtype == t._value.dtype else None for g, t in zip(grads, outs)]
+            # (a root gradient with a history would give views with one: the recorded backward's results stay)
+            roots = [
+                g if g._value.dtype == t._value.dtype and not (create_graph and g.requires_grad) else None
+                for g, t in zip(grads, outs)
+            ]
             results = _as_torch_returns(results, vs, owners, views_of_roots(roots, chains))
     out = []
     for i, (t, g) in enumerate(zip(ins, results)):

@@ -95,8 +95,9 @@ def _addable(b) -> bool:  # InputBuffer: also the only tensor on its storage
 
 def _view_recipe(node, dest_shape):
     """The view op torch's formula applies to the incoming gradient (see views_of_roots)."""
-    name = node.name()
-    params = dict(node.kernel.key[1]) if isinstance(getattr(node.kernel, "key", None), tuple) else {}
+    if getattr(node.kernel, "op", None) is None:  # a create_graph node is named after JAX's primitive
+        return None
+    name, params = node.name(), dict(node.kernel.key[1])
     if name in _RESHAPE:
         return ("reshape", dest_shape)
     if name == "TBackward0":

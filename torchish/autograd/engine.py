@@ -349,7 +349,9 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
                 state = _anomaly._run_node(_run_hooked_node, plan, lo, state, create_graph)
             else:
                 state = _run_segment(plan, lo, hi, state, create_graph)
-    if versions is not None and not create_graph:  # after the run: a custom Function's key is final only then
+    # after the run: a custom Function's key is final only then (backward(create_graph=True) keeps its .grad
+    # versions of its own)
+    if versions is not None and not (create_graph and versions["accumulate"]):
         vs, owners, chains = plan.target_versions(root_keys, versions["accumulate"])
         if any(n._prehooks or n._tensor_hooks for n in plan.nodes):  # a hook may have replaced a gradient
             chains = [None] * len(chains)
