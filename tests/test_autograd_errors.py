@@ -667,6 +667,14 @@ def c_version_exp_result_view_mul_(m):
 
 
 @case
+def c_version_saved_result_of_an_overload(m):
+    y = 2 ** (_x(m) * 1)  # PowBackward2 saves its result: torch names it "Pow2"
+    z = y * y
+    y.add_(1)
+    _backward_sum(z)
+
+
+@case
 def c_version_input_of_mul_modified(m):
     y = _x(m) * 1
     z = y * y

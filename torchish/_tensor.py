@@ -8,7 +8,6 @@ the array never changes. In-place ops rebind `_value` and bump the shared versio
 from __future__ import annotations
 
 import math
-import re
 import warnings
 import weakref
 
@@ -20,7 +19,7 @@ from . import _dtype as D
 from ._device import _of_array
 from .autograd import grad_mode as _gm
 from .autograd.engine import _check_hook_result
-from .autograd.graph import AccumulateGrad, _register_retained, _RemovableHandle
+from .autograd.graph import AccumulateGrad, _node_label, _register_retained, _RemovableHandle
 
 _NO_INPLACE = (
     "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal "
@@ -595,11 +594,6 @@ def _wrap(value: jax.Array, requires_grad: bool = False) -> Tensor:
 
 def _grad_dtype(np_dtype) -> bool:
     return np_dtype.kind in "fc" or np_dtype == D.bfloat16._np
-
-
-def _node_label(fn) -> str:
-    """How torch's messages name a node: its class name without the Backward suffix (`Unbind`)."""
-    return re.sub(r"Backward\d*$", "", fn.name().rsplit("::", 1)[-1])
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

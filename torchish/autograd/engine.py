@@ -10,7 +10,6 @@ With create_graph=True each segment call is itself recorded as a Node, so it can
 from __future__ import annotations
 
 import heapq
-import re
 
 import jax
 import jax.numpy as jnp
@@ -19,7 +18,7 @@ from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
 from .buffers import target_versions
-from .graph import AccumulateGrad, Node, _Tensor
+from .graph import AccumulateGrad, Node, _node_label, _Tensor
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
@@ -53,8 +52,8 @@ def _version_error(node):
             fn = node if idx == -1 else t._grad_fn
             src = ""
             if fn is not None:
-                op = re.sub(r"Backward\d*$", "", fn.name())
-                src = f", which is output {0 if idx == -1 else t._output_nr} of {op},"
+                label = fn.name() if "::" in fn.name() else _node_label(fn)  # (torch::autograd::CopySlices)
+                src = f", which is output {0 if idx == -1 else t._output_nr} of {label},"
             if idx == -1:  # a saved result is held weakly; its node knows its type
                 shape, dtype = node.out_meta[0]
                 what = _type_str(dtype, shape)

@@ -8,6 +8,7 @@ gradient goes next. It never holds a backward formula of its own.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -201,3 +202,9 @@ class AccumulateGrad:
 
     register_hook = Node.register_hook
     register_prehook = Node.register_prehook
+
+
+def _node_label(fn) -> str:
+    """How torch's messages name a node: its class name without "Backward0" (`Unbind`), or with only the
+    overload number after "Backward" (`PowBackward2` is `Pow2`)."""
+    return re.sub(r"Backward(?:0|(\d+))$", lambda mt: mt.group(1) or "", fn.name().rsplit("::", 1)[-1])

@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..autograd import grad_mode as _gm
-from ..autograd.graph import Node, _register_retained
+from ..autograd.graph import Node, _node_label, _register_retained
 from . import _registry as R
 
 _last_base_old = None  # the base's value just before the latest write through a view
@@ -149,8 +149,6 @@ def _rebase_message(view) -> str:
 def _rebase_view(base, v) -> None:
     if v._multi_output_view or v._no_grad_view:
         if v._grad_fn is not None:
-            from .._tensor import _node_label
-
             v._rebased_label = f"Output {v._output_nr} of {_node_label(v._grad_fn)}"
             v._grad_fn = None
     else:
