@@ -207,7 +207,7 @@ class AutogradMachine(RuleBasedStateMachine):
             del self.last_grads[0]
 
     def pick(self, data, pred=None, label="tensor"):
-        cands = [i for i, p in enumerate(self.pool) if pred is None or pred(p[0])]
+        cands = [i for i, p in enumerate(self.pool) if pred is None or _attempt(lambda p=p: pred(p[0])) is True]
         if not cands:
             return None
         return self.pool[data.draw(st.sampled_from(cands), label=label)]

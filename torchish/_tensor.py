@@ -424,7 +424,7 @@ class Tensor:
                 what = f"Output {self._output_nr} of {_node_label(fn)} is a view and is being modified inplace."
             raise RuntimeError(f"{what} {_views._MULTI_OUTPUT_RULE}")
         if grad_recording and self._no_grad_view and not self._multi_output_view:
-            fn = self.grad_fn
+            fn = self._grad_fn  # torch reads the field, not the getter that would regenerate (or refuse) it
             what = (
                 "A view was created in"
                 if fn is None

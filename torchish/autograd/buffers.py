@@ -105,11 +105,11 @@ def _view_recipe(node, dest_shape):
     if name == "TransposeBackward0":
         return ("transpose", params["dim0"], params["dim1"])
     if name == "PermuteBackward0":
-        dims = [d % len(dest_shape) for d in params["dims"]]
+        dims = [d % max(len(dest_shape), 1) for d in params["dims"]]
         return ("permute", tuple(sorted(range(len(dims)), key=dims.__getitem__)))
     if name == "SumBackward0":
         return ("expand", dest_shape)
-    if name == "SumBackward1" and not params.get("keepdim"):
+    if name == "SumBackward1" and not params.get("keepdim") and dest_shape:
         dims = params["dim"] if isinstance(params["dim"], (tuple, list)) else (params["dim"],)
         return ("unsqueeze_expand", tuple(sorted(d % len(dest_shape) for d in dims)), dest_shape)
     if name == "SumBackward1":
@@ -141,11 +141,12 @@ def _derived(node, j, src, dest_shape):
     return _Buf(fresh, True)
 
 
-def target_versions(plan, root_keys, accumulate):
+def target_versions(plan, root_keys, accumulate, grad_mode=False):
     """Per target: the `_version` of its gradient, a token shared by targets that get the same tensor, and
     (autograd.grad) its chain when it is a root's gradient tensor or a view of one, else None.
     accumulate: backward(), where each leaf's AccumulateGrad runs once its gradient is complete (steal, or
-    copy at version 1); else autograd.grad, which returns the buffers themselves."""
+    copy at version 1); else autograd.grad, which returns the buffers themselves. grad_mode (create_graph): torch
+    sums out of place then, so nothing is bumped."""
     bufs, versions, owners, chains = {}, {}, {}, {}
     pending = {}
     for i, row in enumerate(plan.dests):
@@ -158,7 +159,7 @@ def target_versions(plan, root_keys, accumulate):
         old = bufs.get(key)
         if old is None:
             bufs[key] = b
-        elif _addable(old):  # old.add_(b)
+        elif not grad_mode and _addable(old):  # old.add_(b)
             old.storage.version += 1
             _release(b)
         else:  # old + b

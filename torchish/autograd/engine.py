@@ -252,7 +252,7 @@ class _Plan:
     def _read_key(self, lo, hi):
         return tuple((i - lo, self._reads(i, self.nodes[i])) for i in range(lo, hi)) if self.has_node_targets else ()
 
-    def target_versions(self, root_keys, accumulate):
+    def target_versions(self, root_keys, accumulate, grad_mode=False):
         """The targets' gradient `_version`s (buffers.py), cached by structure like the lowering."""
         n = len(self.nodes)
         # layouts and view recipes depend on shapes, which a node that saves nothing leaves out of its key
@@ -266,6 +266,7 @@ class _Plan:
             self._read_key(0, n),
             tuple(root_keys),
             accumulate,
+            grad_mode,
             len(self.target_edges),
             shapes,
         )
@@ -273,7 +274,7 @@ class _Plan:
         if hit is None:
             if len(_VERSIONS) > 512:
                 _VERSIONS.clear()
-            hit = _VERSIONS[key] = target_versions(self, root_keys, accumulate)
+            hit = _VERSIONS[key] = target_versions(self, root_keys, accumulate, grad_mode)
         return hit
 
 
@@ -351,7 +352,7 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
     # after the run: a custom Function's key is final only then (backward(create_graph=True) keeps its .grad
     # versions of its own)
     if versions is not None and not (create_graph and versions["accumulate"]):
-        vs, owners, chains = plan.target_versions(root_keys, versions["accumulate"])
+        vs, owners, chains = plan.target_versions(root_keys, versions["accumulate"], create_graph)
         if any(n._prehooks or n._tensor_hooks for n in plan.nodes):  # a hook may have replaced a gradient
             chains = [None] * len(chains)
         chains = [c if c is None else (root_pos[c[0]],) + c[1:] for c in chains]

@@ -300,10 +300,11 @@ def _edge(t):
         if t._hooks is not None and t._hooks_fn is not t._grad_fn:
             t._hooks = None  # (Tensor.grad_fn)
         return (t._grad_fn, t._output_nr)
+    # torch's gradient_edge reads grad_fn first: a view's history is regenerated now (or refused)
+    if t._base is not None and t.grad_fn is not None:
+        return (t._grad_fn, t._output_nr)
     if t._requires_grad:
         return (t._accumulator(), 0)
-    if t._base is not None and t.grad_fn is not None:  # a view whose history is regenerated now
-        return (t._grad_fn, t._output_nr)
     return None
 
 
