@@ -491,7 +491,8 @@ class AutogradMachine(RuleBasedStateMachine):
             assert (qg is lqg and qg is not None) == (tg is ltg and tg is not None), f"{where}: .grad identity"
             self.last_grads[k] = (tg, qg)
         tl, ql = self.logs[torch], self.logs[torchish]
-        assert [h for h, _ in ql] == [h for h, _ in tl], "hook calls (ids, in order)"
+        q_ids, t_ids = [h for h, _ in ql], [h for h, _ in tl]
+        assert q_ids == t_ids, f"hook calls (ids, in order): torchish {q_ids} != torch {t_ids}"
         for (h, a), (_, b) in zip(ql, tl):
             np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=True, err_msg=f"hook {h} saw")
 

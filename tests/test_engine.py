@@ -926,6 +926,34 @@ def test_a_write_into_an_expanded_gradient_lands_in_its_one_element(a):
 
 
 @FEW
+@given(arrays((3,), 0.5, 2.0), st.sampled_from(["hook", "version"]))
+def test_backward_runs_a_dead_end_node(a, how):
+    """backward() without inputs runs every node it reaches, even one that leads to no leaf: a view's grad_fn
+    regenerated over a base that stopped requiring grad has no next edge, yet its hooks run (and a saved
+    tensor modified below it raises)."""
+
+    def fn(m, a):
+        calls = []
+        x = leaf(m, a)
+        v = x.view(3)
+        x.requires_grad_(False)
+        with m.no_grad():
+            x.mul_(2)
+        w = v.exp() if how == "version" else v
+        out = 2 / w  # (before the hook: torch 2.13 crashes registering one on a view never read since the write)
+        v.register_hook(lambda g: calls.append(g.clone()))
+        if how == "version":
+            w.add_(1)  # exp saved its result
+        try:
+            out.sum().backward()
+        except RuntimeError as e:
+            calls.append(str(e))
+        return calls
+
+    check(fn, a)
+
+
+@FEW
 @given(arrays((3,)), st.sampled_from(["reshape", "sin"]))
 def test_create_graph_input_gradient_feeds_the_later_ones(a, op):
     """autograd.grad(..., (x, y), create_graph=True) with y computed from x: torch's gradient of x is

@@ -117,7 +117,8 @@ class _Plan:
                     if consumers[k] == 0:
                         ready.append(e[0])
         # --- targets: leaves (AccumulateGrad) and non-leaf (node, output) pairs
-        if target_edges is None:
+        run_all = target_edges is None  # backward() without inputs: torch's engine runs every reachable node
+        if run_all:
             target_edges = [(a, 0) for a in leaves]
         self.target_edges = target_edges
         tindex = {}
@@ -134,6 +135,8 @@ class _Plan:
                 if e is not None and (id(e[0]) in targets or id(e[0]) in needed):
                     needed.add(id(n))
                     break
+        if run_all:  # (a dead end, such as a view regenerated over a base that needs no grad, runs its hooks)
+            needed.update(id(n) for n in topo)
         target_nodes = {id(e[0]) for e in target_edges if e is not None and isinstance(e[0], Node)}
         self.has_node_targets = bool(target_nodes)
         if accumulate:  # backward(inputs=[non-leaf]) runs the input's own node too (torch's accumulate mode)
