@@ -1056,6 +1056,46 @@ def c_rebase_unbind_of_non_requiring_base(m):
     return v.requires_grad, _grad_fn_name(v, m)
 
 
+def _setitem_whole(m, index, make_value):
+    """An index that selects all of self: torch copies into self itself (copy_ or fill_), not a view."""
+    a = _x(m) * 1
+    a[index] = make_value(m, a)
+    return a, [None if f is None else f.name() for f, _ in a.grad_fn.next_functions]
+
+
+@case
+def c_setitem_ellipsis_number(m):
+    return _setitem_whole(m, Ellipsis, lambda m, a: 1.25)
+
+
+@case
+def c_setitem_full_slice_0dim_alias(m):
+    return _setitem_whole(m, slice(None), lambda m, a: a[1])
+
+
+@case
+def c_setitem_ellipsis_expanded_value(m):
+    return _setitem_whole(m, Ellipsis, lambda m, a: m.ones(1, 1, requires_grad=True))
+
+
+@case
+def c_setitem_full_range_slice_same_shape(m):
+    return _setitem_whole(m, slice(0, 5), lambda m, a: m.ones(3, requires_grad=True))
+
+
+@case
+def c_fill_from_tensor_without_grad(m):
+    a = _x(m) * 1
+    a.fill_(m.tensor(3.0))
+    return a
+
+
+@case
+def c_advanced_index_into_empty_dim(m):
+    t = m.zeros(3, 0)
+    t[m.tensor([7]), m.tensor([0])] = 1.0
+
+
 @case
 def c_detach_inplace_on_view(m):
     (_x(m) * 1)[0].detach_()

@@ -116,9 +116,8 @@ def fill_(self, value):
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value.dim()} dimensions."
             )
-        if value.requires_grad:
-            return _fill_tensor(self, value, _target=self)
-        value = value.item()
+        # (the value is read as a scalar: no overlap check against it, and torch's FillBackward3 either way)
+        return R.dispatch(R.OPS["_fill_tensor"], (self, value), (), inplace_target=self)
     return R.dispatch(R.OPS["_fill_scalar"], (self,), (("value", value),), inplace_target=self)
 
 

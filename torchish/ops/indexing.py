@@ -202,6 +202,8 @@ def _out_of_bounds(self, spec, arrays, checks):
     visits nothing, so fails nothing."""
     if not checks:
         return None
+    if builtins.any(n == 0 and arrays[k]._value.size for k, n, _ in checks):  # torch's first check
+        return 0, "index is out of bounds for dimension with size 0"
     vals = [np.asarray(arrays[k]._value) for k, _, _ in checks]
     bad = [(v >= n) | (v < -n) for v, (_, n, _) in zip(vals, checks)]
     if not builtins.any(b.any() for b in bad):
@@ -320,6 +322,12 @@ def setitem(self, index, value):
         else:
             value_as_copied, strides = given, None
         _views._check_overlap(sliced, (value_as_copied,) if dense else (), strides=strides)
+        if sliced is self:  # torch's copy_to on self itself: fill_ from a 0-dim value, else copy_ (expanded)
+            if given.dim() == 0:
+                self.fill_(value)
+            else:
+                self.copy_(value if tuple(value.shape) == tuple(self.shape) else value.expand(*self.shape))
+            return
         del sliced
         spec, arrays, name = tuple(_basic_entry(i) for i in idx), [], "torch::autograd::CopySlices"
     else:
