@@ -1047,6 +1047,21 @@ def c_rebase_plain_view_base_written_no_grad(m):
 
 
 @case
+def c_rebase_refused_view_is_no_leaf(m):
+    """torch's C++ is_leaf() reads the grad_fn field, which a refused view still holds; its repr says Invalid."""
+    x = m.zeros(3, requires_grad=True) * 1
+    v = x.unbind(0)[0]
+    _write_base_no_grad(m, x, v)
+    out = [repr(v.requires_grad_(True))]
+    for f in (lambda: v.requires_grad_(False), v.retain_grad):
+        try:
+            f()
+        except RuntimeError as e:
+            out.append(str(e))
+    return out
+
+
+@case
 def c_rebase_unbind_of_non_requiring_base(m):
     x = m.zeros(3)
     v = x.unbind(0)[0]

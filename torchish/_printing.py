@@ -260,8 +260,13 @@ def _tensor_repr(t: Any, *, tensor_contents: str | None = None) -> str:
         body = tensor_contents if tensor_contents is not None else _tensor_str(_to_numpy(t), indent)
     if tensor_contents is not None:
         body = tensor_contents
-    if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{_grad_fn_name(t.grad_fn)}>")
-    elif t.requires_grad:
-        suffixes.append("requires_grad=True")
+    try:
+        fn = t.grad_fn
+    except RuntimeError:  # a view refused by handle_view_on_rebase
+        suffixes.append("grad_fn=<Invalid>")
+    else:
+        if fn is not None:
+            suffixes.append(f"grad_fn=<{_grad_fn_name(fn)}>")
+        elif t.requires_grad:
+            suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -224,7 +224,7 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        if self._grad_fn is not None:
+        if self._has_grad_fn_field():
             hint = (  # torch gives it only for turning the flag off
                 " If you want to use a computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach()."
@@ -240,8 +240,12 @@ class Tensor:
         if self._version_counter.__class__ is _NoVersion and not _gm._state.inference:
             raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
 
+    def _has_grad_fn_field(self) -> bool:
+        """torch's C++ is_leaf() reads the grad_fn field, which a view refused by handle_view_on_rebase still holds."""
+        return self._grad_fn is not None or self._rebased_label is not None
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if self._grad_fn is not None:
+        if self._has_grad_fn_field():
             if not requires_grad:
                 raise RuntimeError(
                     "you can only change requires_grad flags of leaf variables. If you want to use a computed "
@@ -278,7 +282,7 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
-        if self._grad_fn is not None and not self._retains_grad:
+        if self._has_grad_fn_field() and not self._retains_grad:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
                 "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
@@ -341,10 +345,11 @@ class Tensor:
         return self._retains_grad
 
     def retain_grad(self) -> None:
-        if self._grad_fn is None:
-            if not self.requires_grad:
-                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if not self._has_grad_fn_field():
             return
+        self.grad_fn  # noqa: B018 - torch reads it here: a refused view raises
         self._retains_grad = True
         _register_retained(self)
 
