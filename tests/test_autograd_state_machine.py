@@ -121,7 +121,7 @@ INPLACE_UNARY = {
 
 
 def values(shape):
-    # no subnormals: XLA on CPU flushes them to zero (tests/test_engine.py::test_subnormal_values tracks that)
+    # no subnormals: XLA on CPU flushes them to zero (tests/test_engine_state.py::test_subnormal_values tracks that)
     elements = st.floats(-2, 2, width=32, allow_nan=False, allow_infinity=False, allow_subnormal=False)
     return hnp.arrays(np.float32, shape, elements=elements)
 
@@ -520,7 +520,7 @@ def _crosses_backward_graph(q) -> bool:
 def _mask_backward_graph(q, expected, actual):
     """A create_graph gradient's history is JAX's derivative graph, not the nodes of torch's backward formulas
     (DESIGN.md, create_graph): its node names and wiring are not compared, only whether it has a history.
-    tests/test_engine.py::test_create_graph_result_grad_fn keeps that difference listed."""
+    tests/test_engine_state.py::test_create_graph_result_grad_fn keeps that difference listed."""
     fn = _attempt(lambda: q.grad_fn)
     if fn is None or isinstance(fn, tuple):  # (reading it raised: compared as such)
         return

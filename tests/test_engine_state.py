@@ -1,0 +1,482 @@
+"""Engine states the autograd state machine found wanting, each a small scenario against torch: hooks of
+sibling outputs, views and their rebased histories, create_graph inputs, buffers torch returns, dead ends."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.engine_common import FEW, arrays, check, leaf
+
+# state the autograd state machine found wanting: each a small scenario against torch
+
+
+@FEW
+@given(arrays((3,)))
+def test_detach_shares_storage(a):
+    def fn(m, a):
+        x = leaf(m, a, requires_grad=False)
+        d = x.detach()
+        x.exp_()
+        after_base_write = d.clone()
+        d.add_(1)
+        return after_base_write, x, d, x._version, d._version
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_leaf_that_stopped_requiring_grad_gets_no_grad(a):
+    def fn(m, a):
+        x, w = leaf(m, a), leaf(m, a)
+        y = x * 2 + w
+        z = x * 3 + w
+        x.requires_grad_(False)
+        y.sum().backward()
+        w.detach_()
+        z.sum().backward()
+        return x.grad, w.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_backward_inputs_non_leaf_sets_retains_grad(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        y = x * 2
+        before = y.retains_grad
+        (y * y).sum().backward(inputs=[y])
+        return before, y.retains_grad, x.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_retain_grad_follows_inplace(a):
+    """retain_grad() of a tensor later modified in place reports the gradient of its new value."""
+
+    def fn(m, a):
+        x = leaf(m, a)
+        y = x * 1
+        y.retain_grad()
+        y.mul_(2)
+        (y * y).sum().backward()
+        return y.grad, x.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_retain_grad_of_view_survives_base_inplace(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        y = x + 2
+        v = y[0]
+        v.retain_grad()
+        y.add_(x)
+        (v * 3).backward()
+        return v.grad, x.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_autograd_grad_runs_root_hooks_even_when_input_unreachable(a):
+    def fn(m, a):
+        calls = []
+        x = leaf(m, a)
+        other = leaf(m, a) * 1
+        y = x * 2
+        y.retain_grad()
+        y.register_hook(lambda g: calls.append(g.clone()))
+        res = m.autograd.grad(y, other, grad_outputs=m.ones(3), allow_unused=True)
+        return res, calls, y.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_leaf_hooks_run_for_autograd_grad_inputs(a):
+    def fn(m, a):
+        calls = []
+        x = leaf(m, a)
+        x.register_hook(lambda g: calls.append(g.clone()))
+        x.register_hook(lambda g: g * 3)
+        (g,) = m.autograd.grad((x * x).sum(), x)
+        return g, calls, x.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((2, 3)), st.sampled_from(["unbind", "split", "var_mean", "max"]))
+def test_hooks_of_an_unused_sibling_output_see_none(a, how):
+    """A node with several outputs runs when one is used; torch calls the others' tensor hooks with None."""
+
+    def fn(m, a):
+        calls = []
+        x = leaf(m, a)
+        outs = {
+            "unbind": lambda: (x * 2).unbind(0),
+            "split": lambda: (x * 2).split(1),
+            "var_mean": lambda: m.var_mean(x, 0),
+            "max": lambda: (x * 2).max(0),
+        }[how]()
+        used, unused = outs[-1], outs[0]
+        if how == "max":
+            used, unused = outs[0], None  # indices take no gradient: no hook can be registered
+        if unused is not None:
+            unused.retain_grad()
+            unused.register_hook(lambda g: calls.append(("unused", g)))
+        used.register_hook(lambda g: calls.append(("used", g.clone())))
+        used.grad_fn.register_prehook(lambda gs: calls.append(("pre", gs)))
+        used.sum().backward()
+        return calls, x.grad, None if unused is None else unused.grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((2, 3)), st.sampled_from(["grad", "grad-and-leaf", "inputs"]))
+def test_a_captured_sibling_output_runs_what_feeds_its_node(a, how):
+    """Asking for p's gradient where only its unbind sibling q is used: torch still runs the nodes that feed
+    the shared node (q's hooks run), and p's gradient is None."""
+
+    def fn(m, a):
+        calls = []
+        x = leaf(m, a)
+        y = x * 2
+        p, q = y.unbind(0)
+        y.register_hook(lambda g: calls.append(("y", g.clone())))
+        q.register_hook(lambda g: calls.append(("q", g.clone())))
+        if how == "inputs":
+            q.sum().backward(inputs=[p])
+            return calls, p.grad, x.grad
+        inputs = [p, x] if how == "grad-and-leaf" else [p]
+        return calls, m.autograd.grad(q.sum(), inputs, allow_unused=True)
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((2, 3)), st.sampled_from(["add", "mul", "view", "sum", "sum1", "sum1-keepdim-t", "permute", "squeeze"]))
+def test_autograd_grad_returns_the_root_gradient_or_a_view_of_it(a, how):
+    """torch's formulas pass the incoming gradient on (add) or view it (sum's expand, view's reshape, t): the
+    result is then grad_outputs itself or a view of it made in no_grad mode, sharing its storage."""
+
+    def fn(m, a):
+        y = leaf(m, a)
+        out, shape = {
+            "add": (lambda: y + 1, (2, 3)),
+            "mul": (lambda: y * 1, (2, 3)),
+            "view": (lambda: y.view(6), (6,)),
+            "sum": (lambda: y.sum(), ()),
+            "sum1": (lambda: y.sum(1), (2,)),
+            "sum1-keepdim-t": (lambda: y.sum(1, keepdim=True).t(), (1, 2)),
+            "permute": (lambda: y.permute(1, 0), (3, 2)),
+            "squeeze": (lambda: y.unsqueeze(0).squeeze(), (2, 3)),
+        }[how]
+        v = m.full(shape, 0.5)
+        (g,) = m.autograd.grad(out(), y, v)
+        seen = [g is v, g._is_view(), g._base is v, g.stride(), g._version]
+        try:
+            g.add_(leaf(m, a))  # a view made in no_grad mode, modified with grad
+        except RuntimeError as e:
+            seen.append(str(e))
+        g.mul_(2)
+        return seen, g, v, v._version
+
+    check(fn, a)
+
+
+def _hooks_then_inplace(m, case, calls):
+    def hook(tag):
+        return lambda g: calls.append((tag, g.clone()))
+
+    x = m.ones(3, requires_grad=True)
+    if case == "nonleaf-inplace":  # hooks before the write stay on the old node
+        t = x * 2
+        t.register_hook(hook(1))
+        t.mul_(3)
+        t.register_hook(hook(2))
+        t.sum().backward()
+    elif case in ("leaf-hook-then-interior", "interior-hook"):  # a leaf moved into the graph interior
+        y = x * 2
+        if case == "leaf-hook-then-interior":
+            x.register_hook(hook(1))  # reset by the in-place op below: never runs
+        x.requires_grad_(False)
+        x.sub_(m.ones(3, requires_grad=True))
+        if case == "interior-hook":
+            x.register_hook(hook(2))  # also runs at the old AccumulateGrad, before its error
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            calls.append(str(e))
+        x.sum().backward()
+    elif case == "view-regenerated":  # added to the dict of the old node: torch resets it only when read
+        b = x * 2
+        v = b[0:2]
+        v.register_hook(hook(1))
+        with m.no_grad():
+            b.mul_(2)
+        v.register_hook(hook(2))
+        w = v * 5
+        v.register_hook(hook(3))
+        w.sum().backward()
+    else:  # "base-copyslices": the base's hooks before a write through its view stay on its old node
+        b = x * 2
+        v = b[0:2]
+        b.register_hook(hook(1))
+        v.register_hook(hook(2))
+        v.mul_(2)
+        b.register_hook(hook(3))
+        (b * 5).sum().backward()
+    return calls, x.grad
+
+
+@pytest.mark.parametrize(
+    "case", ["nonleaf-inplace", "leaf-hook-then-interior", "interior-hook", "view-regenerated", "base-copyslices"]
+)
+def test_which_node_runs_a_hook_after_the_grad_fn_changes(case):
+    """torch's _backward_hooks dict: registered on the grad_fn the tensor had when the dict was made, reset
+    when an in-place op gives it a new one (or when a regenerated view grad_fn is first read)."""
+    check(lambda m: _hooks_then_inplace(m, case, []))
+
+
+@FEW
+@given(arrays((2, 3)))
+def test_a_write_into_an_expanded_gradient_lands_in_its_one_element(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        (g,) = m.autograd.grad(x.sum(), x)  # expanded from the implicit tensor(1.)
+        g[0, 1] = 1.25
+        b = m.zeros(3)
+        e = b.expand(2, 3)
+        e[1] = m.tensor([3.0, 4.0, 5.0])
+        return g, g._base, e, b, b._version
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,), 0.5, 2.0), st.sampled_from(["hook", "version"]))
+def test_backward_runs_a_dead_end_node(a, how):
+    """backward() without inputs runs every node it reaches, even one that leads to no leaf: a view's grad_fn
+    regenerated over a base that stopped requiring grad has no next edge, yet its hooks run (and a saved
+    tensor modified below it raises)."""
+
+    def fn(m, a):
+        calls = []
+        x = leaf(m, a)
+        v = x.view(3)
+        x.requires_grad_(False)
+        with m.no_grad():
+            x.mul_(2)
+        w = v.exp() if how == "version" else v
+        out = 2 / w  # (before the hook: torch 2.13 crashes registering one on a view never read since the write)
+        v.register_hook(lambda g: calls.append(g.clone()))
+        if how == "version":
+            w.add_(1)  # exp saved its result
+        try:
+            out.sum().backward()
+        except RuntimeError as e:
+            calls.append(str(e))
+        return calls
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)), st.sampled_from(["reshape", "sin"]))
+def test_create_graph_input_gradient_feeds_the_later_ones(a, op):
+    """autograd.grad(..., (x, y), create_graph=True) with y computed from x: torch's gradient of x is
+    computed from y's (the very tensor returned), so it depends on it."""
+
+    def fn(m, a):
+        x = leaf(m, a)
+        (first,) = m.autograd.grad((x * x).sum(), x, create_graph=True)
+        y = first.reshape(1, 3) if op == "reshape" else (first * 2).sin()
+        gx, gy = m.autograd.grad((y * y).sum(), (x, y), create_graph=True)
+        (dx_dy,) = m.autograd.grad(gx.sum(), gy, allow_unused=True)
+        return gx, gy, dx_dy
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)), arrays((3,)))
+def test_work_done_before_an_error_is_kept(a, b):
+    """torch raises when it reaches the failing node: hooks and leaves processed before it already ran."""
+
+    def fn(m, a, b):
+        calls = []
+        x, w = leaf(m, a), leaf(m, b)
+        s = (w * 1).sigmoid()
+        s.add_(1)
+        out = s + x * 3
+        out.register_hook(lambda g: calls.append(g.clone()))
+        try:
+            out.sum().backward()
+            raised = None
+        except RuntimeError as e:
+            raised = str(e)
+        return raised, calls, x.grad, w.grad
+
+    check(fn, a, b)
+
+
+@FEW
+@given(arrays((3,)), arrays((3,)))
+def test_work_done_before_a_freed_graph_error_is_kept(a, b):
+    def fn(m, a, b):
+        x, w = leaf(m, a), leaf(m, b)
+        s = (w * 1).exp()
+        out = (s + x * 3).sum()
+        s.sum().backward()
+        try:
+            out.backward()
+            raised = None
+        except RuntimeError as e:
+            raised = str(e)
+        return raised, x.grad, w.grad
+
+    check(fn, a, b)
+
+
+@FEW
+@given(arrays((3,)))
+def test_view_made_in_no_grad_of_requires_grad_tensor(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        y = x * 1
+        with m.no_grad():
+            v = x.unsqueeze(-1)
+            w = y[0:2]
+        return v, w
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_view_grad_fn_after_base_inplace_under_no_grad(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        v = x[None]
+        u = (x * 1).view(3)
+        with m.no_grad():
+            x.add_(1)
+            u._base.mul_(2)
+        return v, u
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_view_requires_grad_follows_base(a):
+    def fn(m, a):
+        x = leaf(m, a, requires_grad=False)
+        v = x.reshape(3)
+        x.requires_grad_(True)
+        return v, v.requires_grad, v.is_leaf
+
+    check(fn, a)
+
+
+def _node_names(fn):
+    if fn is None:
+        return None
+    return fn.name(), tuple((None if f is None else f.name(), k) for f, k in fn.next_functions)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["rsub", "rpow", "index", "zero_", "copy_slices", "mul_scalar", "add_scalar", "matmul_1d_2d"],
+)
+def test_grad_fn_names_and_edges(case):
+    def fn(m):
+        x = m.ones(3, requires_grad=True)
+        if case == "rsub":
+            y = 2 - x
+        elif case == "rpow":
+            y = 2**x
+        elif case == "index":
+            y = x[m.tensor([0, 1])]
+        elif case == "zero_":
+            y = x * 1
+            y.zero_()
+        elif case == "copy_slices":
+            y = x * 1
+            y[0] = 2.0
+        elif case == "mul_scalar":
+            y = x * 2
+        elif case == "add_scalar":
+            y = x + 2
+        else:
+            y = x @ m.ones(3, 2)
+        return _node_names(y.grad_fn), y._version
+
+    check(fn)
+
+
+@pytest.mark.parametrize("op", ["x*x", "exp", "sin", "tanh", "sigmoid", "pow3"])
+def test_create_graph_result_grad_fn(op):
+    """What grad_fn a create_graph gradient reports: torch's backward formulas' own nodes."""
+    ops = {
+        "x*x": lambda x: x * x,
+        "exp": lambda x: x.exp(),
+        "sin": lambda x: x.sin(),
+        "tanh": lambda x: x.tanh(),
+        "sigmoid": lambda x: x.sigmoid(),
+        "pow3": lambda x: x**3,
+    }
+
+    def fn(m):
+        x = m.ones(3, requires_grad=True)
+        (g,) = m.autograd.grad(ops[op](x).sum(), x, create_graph=True)
+        return _node_names(g.grad_fn)
+
+    check(fn)
+
+
+def test_grad_of_input_itself_is_an_ordinary_tensor():
+    def fn(m):
+        x = m.ones((), requires_grad=True)
+        (g,) = m.autograd.grad(x, x)
+        v = g.view(1)
+        v.mul_(2)
+        return g, v, g + 1
+
+    check(fn)
+
+
+def test_relu_of_nan():
+    def fn(m):
+        x = m.tensor([float("nan"), 1.0, -1.0], requires_grad=True)
+        y = m.relu(x)
+        y.sum().backward()
+        z = x.detach().clone().relu_()
+        return y, x.grad, z
+
+    check(fn)
+
+
+def test_subnormal_values():
+    """torch on CPU keeps float32 subnormals; XLA on CPU flushes them to zero."""
+
+    def fn(m):
+        x = m.tensor([1e-45, 1e-40, 1.0], requires_grad=True)
+        y = x / x
+        (x * 1e-3).sum().backward()
+        return y, x * 1, x.grad * 1e-40
+
+    check(fn, rtol=0, atol=0)
