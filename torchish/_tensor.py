@@ -366,9 +366,11 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         hooks = self._hooks
         if hooks is None:
-            fn = self.grad_fn
-            self._hooks_fn = fn
+            # torch sets the dict before it reads grad_fn, so a refused view keeps it when the read raises
+            self._hooks_fn = self._grad_fn
             hooks = self._hooks = {}
+            fn = self.grad_fn
+            self._hooks_fn, self._hooks = fn, hooks
             if fn is not None:  # a non-leaf's hooks also run as its grad_fn's pre-hooks for its output
                 if fn._tensor_hooks is None:
                     fn._tensor_hooks = {}

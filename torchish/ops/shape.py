@@ -49,6 +49,7 @@ def _view(input, shape):
 
 
 def view(input, *shape):
+    _views._history_first(input)
     size = _infer_shape(_sizes(shape), input.numel())
     if not _views._viewable(input, size):
         raise RuntimeError(
@@ -64,6 +65,7 @@ def _unsafe_view(input, shape):
 
 
 def reshape(input, *shape):
+    _views._history_first(input)
     size = _infer_shape(_sizes(shape), input.numel())
     if _views._viewable(input, size):
         return _view(input, size)
@@ -125,6 +127,7 @@ def _permute(input, dims):
 
 
 def permute(input, *dims):
+    _views._history_first(input)
     if not dims:
         raise TypeError('permute() missing 1 required positional arguments: "dims"')
     return _permute(input, _sizes(dims))
@@ -164,6 +167,7 @@ def squeeze(input, dim=None):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
+    _views._history_first(input)
     n = input.dim()
     if n == 0:
         return reshape(input, 1)
@@ -180,6 +184,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def unflatten(input, dim, sizes):
+    _views._history_first(input)
     shp = tuple(input.shape)
     d = _wrap_dim(dim, len(shp))
     inner = _infer_shape(tuple(sizes), shp[d])
@@ -226,6 +231,7 @@ def _expand(input, size):
 
 
 def expand(input, *sizes):
+    _views._history_first(input)
     return _expand(input, _sizes(sizes))
 
 
@@ -358,6 +364,7 @@ def _split(input, dim, sections, with_sizes):
 
 
 def unbind(input, dim=0):
+    _views._history_first(input)
     if input.dim() == 0:  # torch wraps the dim as for a 1-d tensor first
         raise IndexError(f"Dimension specified as {_wrap_dim(dim, 1)} but tensor has no dimensions")
     d = _wrap_dim(dim, input.dim())
@@ -371,6 +378,7 @@ def unbind(input, dim=0):
 
 
 def split(tensor, split_size_or_sections, dim=0):
+    _views._history_first(tensor)
     d = _wrap_dim(dim, tensor.dim())
     size = tensor.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -395,6 +403,7 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
+    _views._history_first(input)
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     d = _wrap_dim(dim, input.dim())

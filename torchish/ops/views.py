@@ -136,6 +136,13 @@ _NO_GRAD_RULE = (
 )
 
 
+def _history_first(t) -> None:
+    """torch's autograd layer collects an op's input edges before its kernel checks the arguments: a stale view
+    is rebuilt (or refused, with handle_view_on_rebase's error) before a shape or dim error."""
+    if t._base is not None and t._grad_fn is None and _gm._state.grad_enabled and t._base.requires_grad:
+        t.grad_fn  # noqa: B018
+
+
 def _rebase_message(view) -> str:
     what = (
         f"{view._rebased_label} is a view and its base or another view of its base has been modified inplace."
