@@ -81,7 +81,7 @@ def getitem(self, index):
 def _basic(self, idx, keep_full_slice=False, alias=True):
     """Apply basic indices as torch's view ops; with nothing to apply, an alias (getitem) or self (setitem)."""
     out, dim, real = self, 0, 0  # real: the dim of self an index consumes, which torch's errors name
-    for i in idx:
+    for k, i in enumerate(idx):
         if i is None:
             out = unsqueeze(out, dim)
             dim += 1
@@ -95,7 +95,8 @@ def _basic(self, idx, keep_full_slice=False, alias=True):
             start, stop, step = i.indices(size)
             if i.step is not None and i.step <= 0:
                 raise ValueError("step must be greater than zero")
-            if (start, stop, step) != (0, size, 1) or keep_full_slice:
+            # a lone slice index is always applied; in a tuple a full one is skipped (torch's applySlicing)
+            if (start, stop, step) != (0, size, 1) or keep_full_slice and k == 0:
                 out = _slice(out, dim, start, builtins.max(stop, start), step)
             dim += 1
             real += 1
