@@ -122,9 +122,22 @@ def _view(src, dense, node, dest_shape):
     return _Buf(src.storage, dense, None if recipe is None else src.chain + (recipe,))
 
 
+def _passes_on(node, j, grad_shape, dest_shape) -> bool:
+    """torch's formula is `grad` itself: not where the input was broadcast (sum_to) or had another dtype."""
+    if j not in _PASS.get(node.name(), ()) or tuple(dest_shape) != tuple(grad_shape):
+        return False
+    key = getattr(node.kernel, "key", None)
+    if not (isinstance(key, tuple) and len(key) > 2 and isinstance(key[1], tuple) and isinstance(key[2], tuple)):
+        return True
+    if j == 1 and dict(key[1]).get("alpha", 1) != 1:  # add's other gets grad * alpha
+        return False
+    entry = key[2][j] if j < len(key[2]) else None
+    return not isinstance(entry, tuple) or entry[0] == node.out_meta[0][1]
+
+
 def _derived(node, j, src, dest_shape):
     name, grad_shape = node.name(), node.out_meta[0][0]
-    if j in _PASS.get(name, ()):
+    if _passes_on(node, j, grad_shape, dest_shape):
         return src
     if name in _RESHAPE:
         return _view(src, src.dense, node, dest_shape)
