@@ -17,7 +17,7 @@ import jax.numpy as jnp
 from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
-from .buffers import target_versions
+from .buffers import _PERMUTE, target_versions
 from .graph import AccumulateGrad, Node, _node_label, _Tensor
 
 _FREED_MSG = (
@@ -258,12 +258,15 @@ class _Plan:
     def target_versions(self, root_keys, accumulate, grad_mode=False):
         """The targets' gradient `_version`s (buffers.py), cached by structure like the lowering."""
         n = len(self.nodes)
-        # layouts and view recipes depend on shapes, which a node that saves nothing leaves out of its key
-        shapes = tuple([m.out_meta[0][0] for m in self.nodes]) + tuple(
-            tuple(getattr(e[0], "variable", None).shape) if getattr(e[0], "variable", None) is not None else None
-            for e in self.target_edges
-            if e is not None
-        )
+        # a permuted gradient's layout, and (autograd.grad) a view recipe, depend on shapes, which a node that
+        # saves nothing leaves out of its key
+        if accumulate:
+            shapes = tuple([m.out_meta[0][0] for m in self.nodes if m.name() in _PERMUTE])
+        else:
+            shapes = tuple([m.out_meta[0][0] for m in self.nodes]) + tuple(
+                None if e is None or getattr(e[0], "variable", None) is None else tuple(e[0].variable.shape)
+                for e in self.target_edges
+            )
         key = (
             self._structure(0, n),
             self._read_key(0, n),
@@ -356,8 +359,8 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
     # versions of its own)
     if versions is not None and not (create_graph and versions["accumulate"]):
         vs, owners, chains = plan.target_versions(root_keys, versions["accumulate"], create_graph)
-        if any(n._prehooks or n._tensor_hooks for n in plan.nodes):  # a hook may have replaced a gradient
-            chains = [None] * len(chains)
+        if not versions["accumulate"] and any(n._prehooks or n._tensor_hooks for n in plan.nodes):
+            chains = [None] * len(chains)  # a hook may have replaced a gradient
         chains = [c if c is None else (root_pos[c[0]],) + c[1:] for c in chains]
         versions["of"] = (vs, owners, chains)
     if not retain_graph:
