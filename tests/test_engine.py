@@ -48,13 +48,17 @@ def test_second_backward_without_retain_graph_fails(a):
 
 
 @FEW
-@given(arrays((3,)), arrays((3,)), arrays((3,)))
+@given(arrays((3,), -1.0, 1.0), arrays((3,), -1.0, 1.0), arrays((3,)))
 def test_accumulation_across_backward_calls(a, b, c):
+    """tanh's argument stays in [-1.5, 1.5]: XLA's float32 tanh is up to 2 ulp off torch's, and torch's
+    derivative 1 - y*y turns that into a relative error of 4e-4 where tanh saturates (tanh(6)), which is
+    float rounding, not accumulation (README, known differences)."""
+
     def fn(m, a, b, c):
         x, w = leaf(m, a), leaf(m, b)
         seen = []
         for k in range(3):
-            ((x * w + k).tanh() * leaf(m, c, False)).sum().backward()
+            ((x * w + 0.25 * k).tanh() * leaf(m, c, False)).sum().backward()
             seen.append((x.grad.clone(), w.grad.clone()))
         return seen
 
