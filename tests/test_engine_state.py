@@ -480,3 +480,18 @@ def test_subnormal_values():
         return y, x * 1, x.grad * 1e-40
 
     check(fn, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("hook", ["observe", "double"])
+def test_leaf_input_hook_decides_what_autograd_grad_returns(hook):
+    """A leaf input's hook that returns None leaves torch's buffer (here a view of grad_outputs' implicit
+    ones); one that returns a tensor makes that tensor the result, at its own version."""
+
+    def fn(m):
+        x = m.ones((), requires_grad=True)
+        x.register_hook(lambda g: None if hook == "observe" else g * 2)
+        (g,) = m.autograd.grad(x.view(()), x)
+        (h,) = m.autograd.grad((x * x).sum(), x)
+        return g, g._is_view(), g._version, h, h._version
+
+    check(fn)

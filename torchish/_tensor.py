@@ -429,6 +429,8 @@ class Tensor:
             what = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
             if fn is not None:
                 what = f"Output {self._output_nr} of {_node_label(fn)} is a view and is being modified inplace."
+            elif self._rebased_label is not None:  # torch reads the field the refused view still holds
+                what = f"{self._rebased_label} is a view and is being modified inplace."
             raise RuntimeError(f"{what} {_views._MULTI_OUTPUT_RULE}")
         if grad_recording and self._no_grad_view and not self._multi_output_view:
             fn = self._grad_fn  # torch reads the field, not the getter that would regenerate (or refuse) it

@@ -425,6 +425,14 @@ def c_rebase_refused_view_is_no_leaf(m):
 
 
 @case
+def c_rebase_refused_view_modified_in_place(m):
+    x = m.zeros(3, requires_grad=True) * 1
+    v = x.unbind(0)[0]
+    _write_base_no_grad(m, x, v)
+    v.exp_()
+
+
+@case
 def c_rebase_unbind_of_non_requiring_base(m):
     x = m.zeros(3)
     v = x.unbind(0)[0]

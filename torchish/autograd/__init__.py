@@ -238,11 +238,13 @@ def grad(
             _, results, error = run_backward(roots, root_vals, targets, create_graph, retain_graph, versions)
             if error is not None:
                 raise error
-            results = _leaf_input_hooks(ins, results)
+            results, replaced = _leaf_input_hooks(ins, results)
         if "of" in versions:
             vs, owners, chains = versions["of"]
-            # a leaf input's hooks ran on its gradient: what is returned is theirs
-            chains = [None if t._grad_fn is None and t._hooks else c for t, c in zip(ins, chains)]
+            # a leaf input's hook that returned a new gradient: what is returned is that tensor, as it is
+            vs, owners, chains = (
+                [None if r else x for r, x in zip(replaced, column)] for column in (vs, owners, chains)
+            )
             # (a root gradient with a history would give views with one: the recorded backward's results stay)
             roots = [
                 g if g._value.dtype == t._value.dtype and not (create_graph and g.requires_grad) else None
@@ -293,14 +295,14 @@ def _as_torch_returns(results, versions, owners, views):
 def _leaf_input_hooks(ins, results):
     """torch captures a leaf input's gradient after the leaf's tensor hooks (not its post-accumulate ones)."""
     done = {}
-    out = list(results)
+    out, replaced = list(results), [False] * len(results)
     for i, (t, g) in enumerate(zip(ins, results)):
         if g is None or t._grad_fn is not None or not t._hooks:
             continue
         if id(t) not in done:
-            done[id(t)] = _run_hooks(t._hooks, g)[0]
-        out[i] = done[id(t)]
-    return out
+            done[id(t)] = _run_hooks(t._hooks, g)
+        out[i], replaced[i] = done[id(t)]
+    return out, replaced
 
 
 def _batched(roots, grads, outs, targets, retain_graph):
