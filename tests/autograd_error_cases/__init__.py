@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 import torchish
+from tests.engine_common import grad_fn_name as _grad_fn_name
 
 CASES: dict = {}
 
@@ -19,13 +20,6 @@ def case(fn):
     assert name not in CASES, name
     CASES[name] = fn
     return fn
-
-
-def _grad_fn_name(t, m):
-    fn = t.grad_fn
-    if fn is None:
-        return None
-    return fn.name()  # the same observable on both sides (qualified for CopySlices, CopyBackwards)
 
 
 def observe(v, m):
