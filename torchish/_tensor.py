@@ -220,7 +220,12 @@ class Tensor:
     @property
     def requires_grad(self) -> bool:
         # a view follows its base (one made under no_grad, or before the base asked for grad, stays a leaf)
-        return self._grad_fn is not None or self._requires_grad or (self._base is not None and self._base.requires_grad)
+        return (
+            self._grad_fn is not None
+            or self._requires_grad
+            or (self._base is not None and self._base.requires_grad)
+            or self._rebased_label is not None  # (the grad_fn field a refused view still holds)
+        )
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:

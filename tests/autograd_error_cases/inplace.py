@@ -433,6 +433,15 @@ def c_rebase_refused_view_modified_in_place(m):
 
 
 @case
+def c_rebase_refused_view_requires_grad_after_base_detach_(m):
+    x = m.zeros(3, requires_grad=True) * 1
+    v = x.unbind(0)[0]
+    _write_base_no_grad(m, x, v)
+    x.detach_()
+    return v.requires_grad, x.requires_grad
+
+
+@case
 def c_rebase_unbind_of_non_requiring_base(m):
     x = m.zeros(3)
     v = x.unbind(0)[0]
