@@ -3,6 +3,8 @@ sibling outputs, views and their rebased histories, create_graph inputs, buffers
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -22,6 +24,22 @@ def test_detach_shares_storage(a):
         after_base_write = d.clone()
         d.add_(1)
         return after_base_write, x, d, x._version, d._version
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_detach_of_a_dropped_view_still_shares_the_base(a):
+    def fn(m, a):
+        x = leaf(m, a, requires_grad=False)
+        v = x[1:]
+        d = v.detach()
+        dd = d.detach()
+        del v, d
+        gc.collect()
+        dd.mul_(3)  # the view and the first alias are gone: the write still reaches x
+        return x, dd, x._version
 
     check(fn, a)
 
@@ -382,6 +400,21 @@ def test_view_grad_fn_after_base_inplace_under_no_grad(a):
 
 @FEW
 @given(arrays((3,)))
+def test_retain_grad_again_on_a_refused_view_does_nothing(a):
+    def fn(m, a):
+        y = leaf(m, a) * 1
+        _, b, _ = y.unbind(0)
+        b.retain_grad()
+        with m.no_grad():
+            y.mul_(2)
+        b.retain_grad()  # torch returns before it reads the refused grad_fn
+        return b.retains_grad, b.requires_grad
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
 def test_view_requires_grad_follows_base(a):
     def fn(m, a):
         x = leaf(m, a, requires_grad=False)
@@ -424,6 +457,30 @@ def test_grad_fn_names_and_edges(case):
         else:
             y = x @ m.ones(3, 2)
         return _node_names(y.grad_fn), y._version
+
+    check(fn)
+
+
+def _graph_names(fn, depth=3):
+    if fn is None or depth == 0:
+        return None if fn is None else fn.name()
+    return fn.name(), tuple(_graph_names(f, depth - 1) for f, _ in fn.next_functions)
+
+
+@pytest.mark.parametrize("key", ["None", "None,None", "None,:", ":", "...", "1:"])
+@pytest.mark.parametrize("value", ["x", "x[None]", "x[0]", "x[None,1:]", "2.0"])
+def test_setitem_value_edges(key, value):
+    """torch's copy_to copies a value of the same sizes as is, fills from a 0-dim one, else views it without its
+    leading 1s and expands that: the value's path in the graph shows those nodes."""
+    keys = {"None": None, "None,None": (None, None), "None,:": (None, slice(None)), ":": slice(None), "...": ...}
+    keys["1:"] = slice(1, None)
+
+    def fn(m):
+        x = m.ones(3, requires_grad=True)
+        values = {"x": x, "x[None]": x[None], "x[0]": x[0], "x[None,1:]": x[None, 1:], "2.0": 2.0}
+        y = x * 2
+        y.view(3)[keys[key]] = values[value]
+        return _graph_names(y.grad_fn), y
 
     check(fn)
 

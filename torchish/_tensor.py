@@ -108,6 +108,7 @@ class Tensor:
     )
     # rarely set, so kept out of the slots (an instance sets them in its __dict__)
     _alias = None  # weakref of the tensor whose storage this one shares without being its view (detach, .data)
+    _alias_chain = ()  # the view kernels from that tensor's value to this one's
     _multi_output_view = False  # a view from unbind/split (or a view of one): torch forbids in-place on it
     _attr_version = 0  # a view's version when its grad_fn was last set (torch regenerates it lazily after writes)
     _no_grad_view = False  # a view made with grad mode off (or a view of one): no in-place with grad mode on
@@ -352,7 +353,7 @@ class Tensor:
     def retain_grad(self) -> None:
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if not self._has_grad_fn_field():
+        if not self._has_grad_fn_field() or self._retains_grad:  # torch returns before reading grad_fn
             return
         self.grad_fn  # noqa: B018 - torch reads it here: a refused view raises
         self._retains_grad = True
@@ -588,7 +589,7 @@ class Tensor:
         if self._grad is not None:
             t._grad = Tensor._make(self._grad._value)
         # the user's attributes; not the storage and view links, the copy is a fresh leaf
-        links = ("_alias", "_multi_output_view", "_no_grad_view")
+        links = ("_alias", "_alias_chain", "_multi_output_view", "_no_grad_view")
         t.__dict__.update((k, v) for k, v in self.__dict__.items() if k not in links)
         memo[id(self)] = t
         return t

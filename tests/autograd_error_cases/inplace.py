@@ -442,6 +442,23 @@ def c_rebase_refused_view_requires_grad_after_base_detach_(m):
 
 
 @case
+def c_rebase_refused_view_in_matmul_with_a_0d_argument(m):
+    """matmul is composed of other ops in torch: its rank check comes before any input history is read."""
+    x = m.zeros(3, requires_grad=True) * 1
+    v = x.unbind(0)[0]
+    _write_base_no_grad(m, x, v)
+    return x @ v
+
+
+@case
+def c_rebase_refused_view_in_matmul(m):
+    x = m.zeros(2, 3, requires_grad=True) * 1
+    v = x.unbind(0)[0]
+    _write_base_no_grad(m, x, v)
+    return x @ v
+
+
+@case
 def c_rebase_unbind_of_non_requiring_base(m):
     x = m.zeros(3)
     v = x.unbind(0)[0]

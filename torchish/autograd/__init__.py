@@ -7,7 +7,7 @@ import jax.numpy as jnp
 
 from . import grad_mode
 from .buffers import views_of_roots
-from .engine import _accumulate_grad, run_backward
+from .engine import _accumulate_grad, _run_hooks, run_backward
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .graph import AccumulateGrad, Node, _Tensor
 from .lowering import stats
@@ -164,18 +164,6 @@ def _root_value(g, t, create_graph):
         return g
     v = g._value
     return v if v.dtype == t._value.dtype else v.astype(t._value.dtype)
-
-
-def _run_hooks(hooks, g):
-    """A tensor's hooks in order, each given what the last returned: (gradient, whether one replaced it)."""
-    Tensor = _Tensor()
-    g = g if isinstance(g, Tensor) else Tensor._make(g)
-    replaced = False
-    for fn in list((hooks or {}).values()):
-        r = fn(g)
-        if r is not None:
-            g, replaced = r, True
-    return g, replaced
 
 
 def _leaf_accumulate(t, g, create_graph, version=None):

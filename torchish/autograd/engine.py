@@ -377,18 +377,25 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
     return plan.target_edges, out, plan.error
 
 
+def _run_hooks(hooks, g):
+    """A tensor's hooks in order, each given what the last returned: (gradient, whether one replaced it).
+    Each hook is a _TensorHook, which makes torch's checks of what it returned."""
+    Tensor = _Tensor()
+    g = g if isinstance(g, Tensor) else Tensor._make(g)
+    replaced = False
+    for fn in list((hooks or {}).values()):
+        r = fn(g)
+        if r is not None:
+            g, replaced = r, True
+    return g, replaced
+
+
 def _unneeded_root_hooks(acc, g) -> None:
     """A root leaf that is not an input still gets its gradient task in torch's engine, which calls the
     leaf's tensor hooks before skipping the AccumulateGrad nobody needs."""
     var = acc.variable
-    if var is None or not var._hooks:
-        return
-    Tensor = _Tensor()
-    g = g if isinstance(g, Tensor) else Tensor._make(g)
-    for fn in list(var._hooks.values()):
-        r = fn(g)
-        if r is not None:
-            g = _check_hook_result(r, g, fn)
+    if var is not None and var._hooks:
+        _run_hooks(var._hooks, g)
 
 
 def _values(state):
@@ -512,7 +519,7 @@ def _before_node_hooks(plan, i, state, create_graph):
         for fn in hooks:
             r = fn(g)
             if r is not None:
-                g = _check_hook_result(r, g)
+                g = r
         ref = (retain or {}).get(o)
         t = ref() if ref is not None else None
         if t is not None and t._grad_fn is n and t._output_nr == o:

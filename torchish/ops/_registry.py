@@ -58,6 +58,7 @@ class OpDef:
         "grad_keeps_input",
         "saved_for",
         "edges",
+        "history_first",
     )
 
     def __init__(
@@ -81,6 +82,10 @@ class OpDef:
         self.promoted = promoted
         self.is_view = False
         self.grad_keeps_input = False
+        # torch's autograd kernel reads the inputs' histories (regenerating stale views' grad_fns, or refusing
+        # them) before the op checks its arguments. False for an op torch composes of others: its check
+        # calls _views._history_first itself where its first inner op would.
+        self.history_first = True
         # torch's edges (next_functions) as a function of the kernel's input signature: the positions of the
         # inputs torch differentiates (None: all). A node records one edge per argument regardless.
         self.edges = None
@@ -262,7 +267,7 @@ def _freeze(v):
 
 def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
     """Run an op on Tensors / Python scalars and record it. The single entry for every op call."""
-    if op_def.differentiable and _gm._state.grad_enabled:
+    if op_def.differentiable and op_def.history_first and _gm._state.grad_enabled:
         for a in args:
             if isinstance(a, _Tensor) and a._base is not None and a._grad_fn is None and a._base.requires_grad:
                 a.grad_fn  # noqa: B018 - torch collects edges before the kernel: a stale view is rebuilt (or refused)

@@ -307,31 +307,31 @@ def setitem(self, index, value):
     sliced = _basic(self, idx if basic else _basic_part(idx), alias=False)
     vshape, given = tuple(value.shape), value
     k = next((k for k, n in enumerate(vshape) if n != 1), len(vshape))
-    if k:  # torch views the value without its leading 1s
-        value = value.reshape(vshape[k:])
     record = _gm._state.grad_enabled and (sliced.requires_grad or value.requires_grad)
     if basic:
-        # copy_to: copy_ (or fill_ from a 0-dim value, cloned first where it aliases) after an expand
-        if vshape != tuple(sliced.shape) and vshape:
-            _check_expand((value,), {"size": tuple(sliced.shape)})
+        # torch's copy_to: copy_ a value of the same sizes as is, fill_ from a 0-dim one, else view the value
+        # without its leading 1s and expand that (both recorded ops, hence nodes in the graph)
+        dshape = tuple(sliced.shape)
+        if vshape != dshape and vshape:
+            value = value.view(vshape[k:])
+            if vshape[k:] != dshape:
+                _check_expand((value,), {"size": dshape})
+                value = value.expand(*dshape)
         sliced._check_inplace(record)
-        dense = vshape and value._value.size == sliced._value.size  # an expanded source is not analysed
-        if dense and vshape != tuple(sliced.shape):  # copy_to expands the value first (same sizes: copied as is)
-            with _gm.no_grad():
-                value_as_copied = value.expand(*sliced.shape)
-            strides = (_copied_strides(value, tuple(sliced.shape)),)
-        else:
-            value_as_copied, strides = given, None
-        _views._check_overlap(sliced, (value_as_copied,) if dense else (), strides=strides)
-        if sliced is self:  # torch's copy_to on self itself: fill_ from a 0-dim value, else copy_ (expanded)
+        dense = vshape and given._value.size == sliced._value.size  # an expanded source is not analysed
+        strides = (_copied_strides(given, dshape),) if dense and vshape != dshape else None
+        _views._check_overlap(sliced, (value,) if dense else (), strides=strides)
+        if sliced is self:  # torch's copy_to on self itself: fill_ from a 0-dim value, else copy_
             if given.dim() == 0:
                 self.fill_(value)
             else:
-                self.copy_(value if tuple(value.shape) == tuple(self.shape) else value.expand(*self.shape))
+                self.copy_(value)
             return
         del sliced
         spec, arrays, name = tuple(_basic_entry(i) for i in idx), [], "torch::autograd::CopySlices"
     else:
+        if k:  # torch views the value without its leading 1s
+            value = value.reshape(vshape[k:])
         # index_put_: autograd's checks, then the kernel's, bounds last as it writes
         sliced._check_inplace(record)
         if _views._internal_overlap(sliced):

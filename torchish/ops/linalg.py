@@ -6,6 +6,7 @@ import jax.numpy as jnp
 
 from . import _registry as R
 from ._registry import BINARY, op
+from .views import _history_first
 
 _C_NAMES = {
     "float32": "float",
@@ -55,11 +56,13 @@ def _matmul_name(params, args):
 def _check_matmul(args, params):
     x, y = args
     sx, sy = x._value.shape, y._value.shape
+    if not sx or not sy:  # torch's matmul checks this itself, before the dot/mv/mm it calls reads histories
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {len(sx)}D and {len(sy)}D")
+    _history_first(x)
+    _history_first(y)
     if len(sx) == 2 == len(sy) and sx[1] == sy[0] and x._value.dtype == y._value.dtype:
         return  # the common case, without building the error texts' inputs
     a, b = x.dim(), y.dim()
-    if a == 0 or b == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a}D and {b}D")
     sx, sy = tuple(x.shape), tuple(y.shape)
     if a == 1 and b == 1:
         _same_dtype(x, y, "dot")
@@ -117,6 +120,9 @@ def _check_matmul(args, params):
 )
 def _matmul(input, other):
     return jnp.matmul(input, other)
+
+
+R.OPS["_matmul"].history_first = False  # (_check_matmul)
 
 
 @op("_squeeze_", grad_name="SqueezeBackward4", method=False)

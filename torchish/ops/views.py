@@ -44,10 +44,13 @@ def _attach(view, source, kernel) -> None:
 def _alias(t, source) -> None:
     """Make `t` (fresh from detach/.data) share source's storage. Only a weak link: like torch's detach, the
     alias must not keep source's autograd history alive."""
-    t._alias = weakref.ref(source)
-    if source._views is None:
-        source._views = weakref.WeakSet()
-    source._views.add(t)
+    owner, chains = _storage(source)
+    # linked to the storage's owner, not to source: source may die (a dropped view) while the storage lives on
+    t._alias = weakref.ref(owner)
+    t._alias_chain = tuple(k for c in chains for k in c)
+    if owner._views is None:
+        owner._views = weakref.WeakSet()
+    owner._views.add(t)
 
 
 def _multi_output_views(outputs, source, kernels) -> None:
@@ -61,7 +64,7 @@ def _multi_output_views(outputs, source, kernels) -> None:
 
 
 def _parent(t):
-    """The tensor t's storage lives in, and the chain from it to t: (view base, chain) or (alias source, ())."""
+    """The tensor t's storage lives in, and the chain from it to t: (view base, chain) or (alias owner, chain)."""
     if t._base is not None:
         return t._base, t._view_fn
     if t._alias is None:
@@ -69,8 +72,9 @@ def _parent(t):
     src = t._alias()
     if src is None:
         del t._alias  # its source is gone: t owns its storage now
+        t.__dict__.pop("_alias_chain", None)
         return None, None
-    return src, ()
+    return src, t._alias_chain
 
 
 def _apply_chain(chain, value):
@@ -188,7 +192,7 @@ def _rederive(top, written) -> None:
         owner = stack.pop()
         for v in list(owner._views or ()):
             if v is not written:
-                v._value = _apply_chain(v._view_fn, owner._value) if v._base is owner else owner._value
+                v._value = _apply_chain(v._view_fn if v._base is owner else v._alias_chain, owner._value)
             if v._views:
                 stack.append(v)
 
