@@ -400,6 +400,45 @@ def test_view_grad_fn_after_base_inplace_under_no_grad(a):
 
 @FEW
 @given(arrays((3,)))
+def test_an_input_listed_twice_after_a_graph_of_the_same_structure(a):
+    """The versions of autograd.grad's results are cached by graph structure: which inputs repeat is part of it."""
+
+    def fn(m, a):
+        x, u = leaf(m, a), leaf(m, a)
+        unused = m.autograd.grad((x * x).sum(), (x, u), allow_unused=True)
+        twice = m.autograd.grad((x * x).sum(), (x, x))
+        return unused[0]._version, twice, [g._version for g in twice], twice[0] is twice[1]
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((2, 3)), st.sampled_from(["leaf", "interior", "backward"]))
+def test_gradient_through_a_rebased_view_is_a_view_of_its_own(a, how):
+    """as_strided_backward returns a view of fresh zeros of its input's storage size (backward()'s
+    AccumulateGrad steals a detached alias of it instead)."""
+
+    def fn(m, a, how):
+        x = leaf(m, a)
+        y = x if how != "interior" else x * 1
+        v = y[0]
+        with m.no_grad():
+            y.add_(1)
+        if how == "backward":
+            v.sum().backward()
+            return x.grad, x.grad._base is None, x.grad._version
+        (g,) = m.autograd.grad(v.sum(), y)
+        try:
+            g.detach_()
+        except RuntimeError as e:
+            refused = str(e)
+        return g, g._base, g._version, g._is_view(), refused
+
+    check(fn, a, how)
+
+
+@FEW
+@given(arrays((3,)))
 def test_retain_grad_again_on_a_refused_view_does_nothing(a):
     def fn(m, a):
         y = leaf(m, a) * 1

@@ -459,6 +459,27 @@ def c_rebase_refused_view_in_matmul(m):
 
 
 @case
+def c_rebase_refused_view_saved_by_a_node(m):
+    """Unpacking a saved input reads its grad_fn before comparing versions: the refused view's error wins."""
+    x = m.zeros(3, requires_grad=True)
+    b = x.unbind(0)[1]
+    z = b * b
+    with m.no_grad():
+        x[0].mul_(2)
+    z.backward()
+
+
+@case
+def c_rebase_view_saved_by_a_node(m):
+    x = m.zeros(3, requires_grad=True)
+    u = x[1:]
+    q = u * u
+    with m.no_grad():
+        x[0].mul_(2)
+    q.sum().backward()
+
+
+@case
 def c_rebase_unbind_of_non_requiring_base(m):
     x = m.zeros(3)
     v = x.unbind(0)[0]

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from . import grad_mode
-from .buffers import views_of_roots
+from .buffers import FRESH_BASE, view_of_fresh_base, views_of_roots
 from .engine import _accumulate_grad, _run_hooks, run_backward
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .graph import AccumulateGrad, Node, _Tensor
@@ -238,7 +238,13 @@ def grad(
                 g if g._value.dtype == t._value.dtype and not (create_graph and g.requires_grad) else None
                 for g, t in zip(grads, outs)
             ]
-            results = _as_torch_returns(results, vs, owners, views_of_roots(roots, chains))
+            views = views_of_roots(roots, chains)
+            if not create_graph:
+                views = [
+                    view_of_fresh_base(g, v) if c == FRESH_BASE and g is not None else view
+                    for g, v, c, view in zip(results, vs, chains, views)
+                ]
+            results = _as_torch_returns(results, vs, owners, views)
     out = []
     for i, (t, g) in enumerate(zip(ins, results)):
         if g is None:

@@ -53,6 +53,9 @@ _WRITTEN = {
     "CumminBackward0": 2,
 }
 _EXPAND = {"SumBackward0", "SumBackward1"}
+# the chain of a gradient that is a view of a new tensor: torch's as_strided_backward scatters into zeros of
+# its input's storage size and returns an as_strided view of them
+FRESH_BASE = ("fresh_base",)
 
 
 class _Storage:
@@ -118,7 +121,7 @@ def _view_recipe(node, dest_shape):
 
 
 def _view(src, dense, node, dest_shape):
-    recipe = _view_recipe(node, dest_shape) if src.chain is not None else None
+    recipe = _view_recipe(node, dest_shape) if src.chain is not None and src.chain != FRESH_BASE else None
     return _Buf(src.storage, dense, None if recipe is None else src.chain + (recipe,))
 
 
@@ -151,6 +154,9 @@ def _derived(node, j, src, dest_shape):
         return _Buf(src.storage, src.dense)
     fresh = _Storage()
     fresh.version = _WRITTEN.get(name, 0)
+    if name == "AsStridedBackward0":
+        fresh.tensors += 1  # the zeros the view is made of hold the storage too: never summed into in place
+        return _Buf(fresh, True, FRESH_BASE)
     return _Buf(fresh, True)
 
 
@@ -240,6 +246,19 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
     return out_v, out_o, out_c
 
 
+def view_of_fresh_base(g, version):
+    """The gradient as torch's as_strided_backward returns it: a view of a 1-dim tensor of its own."""
+    from .. import _tensor
+    from . import grad_mode
+
+    Tensor = _tensor.Tensor
+    base = Tensor._make(g._value.reshape(-1) if isinstance(g, Tensor) else g.reshape(-1))
+    with grad_mode.no_grad():
+        view = base.view(*g.shape)
+    view._version_counter[0] = version
+    return view
+
+
 def views_of_roots(roots, chains):
     """The tensors torch's autograd.grad returns where its gradient is a root's gradient tensor itself (a
     pass-through such as add) or a view of it (sum's expand, a view's reshape, t...): made from the root's
@@ -250,7 +269,7 @@ def views_of_roots(roots, chains):
     out = []
     with grad_mode.no_grad():  # torch's backward makes them with grad mode off
         for chain in chains:
-            if chain is None or roots[chain[0]] is None:
+            if chain is None or chain == FRESH_BASE or roots[chain[0]] is None:
                 out.append(None)
                 continue
             t = roots[chain[0]]

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
-from .buffers import _PERMUTE, target_versions
+from .buffers import _PERMUTE, FRESH_BASE, target_versions
 from .graph import AccumulateGrad, Node, _node_label, _Tensor
 
 _FREED_MSG = (
@@ -47,6 +47,11 @@ def _check_versions(node) -> None:
 
 def _version_error(node):
     for counter, expected, t, idx in node.saved_versions:
+        if idx != -1 and t._base is not None and counter[0] != t._attr_version:
+            try:
+                t.grad_fn  # noqa: B018 - torch's unpack reads a saved input's grad_fn first: a stale view is
+            except RuntimeError as e:  # rebuilt, or refused with handle_view_on_rebase's error
+                return e
         if counter[0] != expected:
             # a saved result names the node that made it; a saved input names its current grad_fn
             fn = node if idx == -1 else t._grad_fn
@@ -274,6 +279,7 @@ class _Plan:
             accumulate,
             grad_mode,
             len(self.target_edges),
+            tuple([tuple(ks) for ks in self.tindex.values() if len(ks) > 1]),  # inputs listed twice
             shapes,
         )
         hit = _VERSIONS.get(key)
@@ -361,7 +367,7 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
         vs, owners, chains = plan.target_versions(root_keys, versions["accumulate"], create_graph)
         if not versions["accumulate"] and any(n._prehooks or n._tensor_hooks for n in plan.nodes):
             chains = [None] * len(chains)  # a hook may have replaced a gradient
-        chains = [c if c is None else (root_pos[c[0]],) + c[1:] for c in chains]
+        chains = [c if c is None or c == FRESH_BASE else (root_pos[c[0]],) + c[1:] for c in chains]
         versions["of"] = (vs, owners, chains)
     if not retain_graph:
         for n in plan.nodes:
