@@ -159,6 +159,40 @@ def test_grad(spec, data):
             _compare(a, b)
 
 
+# one backward per example, each a new graph structure to lower: fewer examples (ci: 2, thorough: 20)
+SAVED_SETTINGS = settings(SETTINGS, max_examples=max(2, settings().max_examples // 50))
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.grad], ids=[s.name for s in SPECS if s.grad])
+@SAVED_SETTINGS
+@given(data=st.data())
+def test_saved_tensors(spec, data):
+    """What each backward formula saves: one input or output written in place (under no_grad) before the backward
+    fails torch's saved-tensor version check exactly when it was saved, with the same text."""
+    arrays, kwargs = data.draw(_case(spec, _grad_dtypes(spec)))
+    ours, theirs = _pair(arrays, requires_grad=True)
+    o, eo = _run(spec, torchish, ours, kwargs)
+    t, et = _run(spec, torch, theirs, kwargs)
+    _same_error(eo, et)
+    if et is not None:
+        return
+    outs = list(zip(_outputs(o), _outputs(t)))
+    if not any(b.requires_grad for _, b in outs):
+        return
+    written = data.draw(st.sampled_from(list(zip(ours, theirs)) + outs), label="written")
+    errors = []
+    for side, m in enumerate((torchish, torch)):
+        try:  # (the write itself, or reading a refused view's history, may fail alike)
+            with m.no_grad():
+                written[side].mul_(1)
+            roots = [pair[side].sum() for pair in outs if pair[1].requires_grad]
+            m.autograd.grad(roots, [p[side] for p in zip(ours, theirs)], allow_unused=True)
+            errors.append(None)
+        except RuntimeError as e:
+            errors.append(e)
+    _same_error(*errors)
+
+
 INPLACE = [s for s in SPECS if s.inplace]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from ._tensor import Tensor
+from .autograd import grad_mode as _gm
 from .ops import decomp as _d
 from .ops.linalg import matmul
 from .ops.selection import vector_norm
@@ -62,6 +64,9 @@ def svd(A, full_matrices=True):
 
 
 def svdvals(A):
+    if _gm.is_grad_enabled() and isinstance(A, Tensor) and A.requires_grad:
+        # torch computes the whole reduced SVD then (its backward needs U and Vh): S is output 1 of that node
+        return _d._linalg_svd(A, full_matrices=False)[1]
     return _d._linalg_svdvals(A)
 
 

@@ -480,6 +480,24 @@ def c_rebase_view_saved_by_a_node(m):
 
 
 @case
+def c_rebase_refused_0d_view_sliced(m):
+    """A slice reaches torch's slice op, whose autograd layer reads the history before the 0-dim check."""
+    x = m.zeros(3, requires_grad=True)
+    v = x.unbind(0)[0]
+    _write_base_no_grad(m, x, v)
+    return v[1:]
+
+
+@case
+def c_rebase_refused_0d_view_indexed(m):
+    """An int is checked by the indexing code itself, before any op reads the history."""
+    x = m.zeros(3, requires_grad=True)
+    v = x.unbind(0)[0]
+    _write_base_no_grad(m, x, v)
+    return v[0]
+
+
+@case
 def c_rebase_unbind_of_non_requiring_base(m):
     x = m.zeros(3)
     v = x.unbind(0)[0]

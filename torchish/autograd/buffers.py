@@ -140,7 +140,9 @@ def _passes_on(node, j, grad_shape, dest_shape) -> bool:
 
 def _derived(node, j, src, dest_shape):
     name, grad_shape = node.name(), node.out_meta[0][0]
-    if _passes_on(node, j, grad_shape, dest_shape):
+    if getattr(getattr(node.kernel, "op", None), "decomposed", False):
+        name = None  # (matmul named TransposeBackward0 still made its inputs' gradients with bmm)
+    if name is not None and _passes_on(node, j, grad_shape, dest_shape):
         return src
     if name in _RESHAPE:
         return _view(src, src.dense, node, dest_shape)

@@ -47,20 +47,21 @@ def _check_versions(node) -> None:
 
 def _version_error(node):
     for counter, expected, t, idx in node.saved_versions:
-        if idx != -1 and t._base is not None and counter[0] != t._attr_version:
+        if idx >= 0 and t._base is not None and counter[0] != t._attr_version:
             try:
                 t.grad_fn  # noqa: B018 - torch's unpack reads a saved input's grad_fn first: a stale view is
             except RuntimeError as e:  # rebuilt, or refused with handle_view_on_rebase's error
                 return e
         if counter[0] != expected:
             # a saved result names the node that made it; a saved input names its current grad_fn
-            fn = node if idx == -1 else t._grad_fn
+            # a saved output names the node that made it, when it is differentiable (not max's indices)
+            fn = (node if node.out_meta[-1 - idx][1].kind in "fcV" else None) if idx < 0 else t._grad_fn
             src = ""
             if fn is not None:
                 label = fn.name() if "::" in fn.name() else _node_label(fn)  # (torch::autograd::CopySlices)
-                src = f", which is output {0 if idx == -1 else t._output_nr} of {label},"
-            if idx == -1:  # a saved result is held weakly; its node knows its type
-                shape, dtype = node.out_meta[0]
+                src = f", which is output {-1 - idx if idx < 0 else t._output_nr} of {label},"
+            if idx < 0:  # a saved result is held weakly; its node knows its type
+                shape, dtype = node.out_meta[-1 - idx]
                 what = _type_str(dtype, shape)
             else:
                 what = _tensor_type_str(t)

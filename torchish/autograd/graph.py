@@ -124,6 +124,8 @@ class Node:
         keep = getattr(getattr(self.kernel, "op", None), "edges", None)
         if keep is not None:  # the op's arguments torch has no edge for (see OpDef.edges)
             edges = [edges[i] for i in keep(self.kernel.key[2])]
+        elif getattr(self.kernel, "kept", None) is not None:  # (a CopySlices wrapping such an op)
+            edges = [edges[i] for i in self.kernel.kept]
         return tuple((e[0], e[1]) if e is not None else (None, 0) for e in edges)
 
     def register_hook(self, fn: Callable) -> _RemovableHandle:
@@ -166,7 +168,15 @@ def _saved_attribute(node, arg):
     if op is None or not op.saves:
         return _MISSING
     names = ["self" if i == 0 else n for i, n in enumerate(op.sig.parameters)]
-    index = -1 if arg == "result" else names.index(arg) if arg in names[: op.n_tensors] else None
+    index = (
+        -1
+        if arg == "result"
+        else -2
+        if arg == "indices"
+        else names.index(arg)
+        if arg in names[: op.n_tensors]
+        else None
+    )
     if index is None:
         params = dict(node.kernel.key[1]) if isinstance(node.kernel.key[1], tuple) else {}
         return params.get(arg, _MISSING)
@@ -176,7 +186,7 @@ def _saved_attribute(node, arg):
                 from .engine import _FREED_MSG
 
                 raise RuntimeError(_FREED_MSG)
-            return t() if i == -1 else t  # a saved result is held weakly
+            return t() if i < 0 else t  # a saved result is held weakly
     return _MISSING
 
 

@@ -169,6 +169,7 @@ def _iop(fn):
     promote=_registry.BINARY,
     grad_name=pointwise._mixed_name("RemainderBackward1", "RemainderBackward0"),
     inplace=True,
+    saves=((), (0, 1)),
     check=pointwise._broadcast_check,
 )
 def remainder(input, other):
@@ -180,6 +181,7 @@ def remainder(input, other):
     promote=_registry.BINARY,
     grad_name=pointwise._mixed_name("FmodBackward1", "FmodBackward0"),
     inplace=True,
+    saves=((), (0, 1)),
     check=pointwise._broadcast_check,
 )
 def fmod(input, other):
@@ -309,4 +311,7 @@ _EDGES = {"_where": (1, 2), "_index": (0,), "_index_put": (0, 1), "_gather": (0,
 for _name, _pos in _EDGES.items():
     OPS[_name].edges = lambda sig, _pos=_pos: _pos
 OPS["masked_fill"].edges = lambda sig: (0, 2) if isinstance(sig[2], tuple) else (0,)  # a Tensor value has one
+# ops torch composes of several nodes, named after the last (see OpDef.decomposed)
+for _name in ("_matmul", "matrix_power", "kron", "_tensordot", "_multi_dot", "_einsum"):
+    OPS[_name].decomposed = True
 Tensor.__hash__ = _tensor.Tensor.__hash__

@@ -59,6 +59,7 @@ class OpDef:
         "saved_for",
         "edges",
         "history_first",
+        "decomposed",
     )
 
     def __init__(
@@ -86,6 +87,9 @@ class OpDef:
         # them) before the op checks its arguments. False for an op torch composes of others: its check
         # calls _views._history_first itself where its first inner op would.
         self.history_first = True
+        # True for an op torch composes of several nodes: its grad_fn name is only the last node's, and the
+        # gradients that reach its inputs are new tensors made by earlier nodes (see autograd/buffers.py)
+        self.decomposed = False
         # torch's edges (next_functions) as a function of the kernel's input signature: the positions of the
         # inputs torch differentiates (None: all). A node records one edge per argument regardless.
         self.edges = None
@@ -326,11 +330,11 @@ def _record(op_def, k, args, values, params, outputs, name=None, edges=None):
         wanted = _saved_indices(op_def, edges)
         sv = []
         for i in wanted:
-            t = outputs[0] if i == -1 else args[i] if i < len(args) else None
+            t = outputs[-1 - i] if i < 0 else args[i] if i < len(args) else None
             if isinstance(t, _Tensor):
-                # the result is held weakly, as torch's SavedVariable does: no cycle output -> node -> output,
+                # a result is held weakly, as torch's SavedVariable does: no cycle output -> node -> output,
                 # so a dropped graph frees its buffers at once instead of at the next garbage collection
-                sv.append((t._version_counter, t._version_counter[0], weakref.ref(t) if i == -1 else t, i))
+                sv.append((t._version_counter, t._version_counter[0], weakref.ref(t) if i < 0 else t, i))
         saved_versions = tuple(sv)
     if name is None:
         g = op_def.grad_name
@@ -352,8 +356,12 @@ def _record(op_def, k, args, values, params, outputs, name=None, edges=None):
     return node
 
 
+# torch's names of saved outputs, for their unpacking order (values and indices of max/sort/cummax)
+_OUTPUT_NAMES = ("result", "indices", "result2")
+
+
 def _saved_indices(op_def, edges):
-    """The inputs (-1: the result) torch's backward saves, given which inputs need a gradient."""
+    """The inputs (-1 - j: output j) torch's backward saves, given which inputs need a gradient."""
     mask = tuple([e is not None for e in edges])
     hit = op_def.saved_for.get(mask)
     if hit is None:
@@ -364,7 +372,7 @@ def _saved_indices(op_def, edges):
         # torch's generated backward unpacks (and so version-checks) saved values in name order
         names = ["self", *list(op_def.sig.parameters)[1:]]
         hit = op_def.saved_for[mask] = tuple(
-            sorted(wanted, key=lambda i: "result" if i == -1 else names[i] if i < len(names) else str(i))
+            sorted(wanted, key=lambda i: _OUTPUT_NAMES[-1 - i] if i < 0 else names[i] if i < len(names) else str(i))
         )
     return hit
 

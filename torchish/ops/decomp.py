@@ -154,7 +154,7 @@ def _check_solve(args, params):
     n_tensors=2,
     promote=BINARY,
     grad_name="LinalgSolveExBackward0",
-    saves=((1, -1), (0,)),
+    saves=((0, -1), (0, -1)),
     check=_check_solve,
     method=False,
 )
@@ -171,7 +171,13 @@ def _linalg_solve(A, B, left=True):
     return X[..., 0] if vec else X
 
 
-@op("_linalg_cholesky", grad_name="LinalgCholeskyExBackward0", check=_square("linalg.cholesky"), method=False)
+@op(
+    "_linalg_cholesky",
+    grad_name="LinalgCholeskyExBackward0",
+    saves=((-1,),),
+    check=_square("linalg.cholesky"),
+    method=False,
+)
 def _linalg_cholesky(input, upper=False):
     L = jnp.linalg.cholesky(input)
     return jnp.swapaxes(L, -1, -2).conj() if upper else L
@@ -194,7 +200,7 @@ def _cholesky_check(args, params):
     _square("cholesky")(args, params)
 
 
-@op(grad_name="CholeskyBackward0", check=_cholesky_check)
+@op(grad_name="CholeskyBackward0", saves=((-1,),), check=_cholesky_check)
 def cholesky(input, upper=False):
     L = jnp.linalg.cholesky(input)
     return jnp.swapaxes(L, -1, -2).conj() if upper else L
@@ -206,13 +212,20 @@ def _linalg_qr(input, mode="reduced"):
     return q, r
 
 
-@op("_linalg_svd", grad_name="LinalgSvdBackward0", check=_matrix("linalg.svd"), n_out=3, method=False)
+@op(
+    "_linalg_svd",
+    grad_name="LinalgSvdBackward0",
+    saves=((-1, -2, -3),),
+    check=_matrix("linalg.svd"),
+    n_out=3,
+    method=False,
+)
 def _linalg_svd(input, full_matrices=True):
     u, s, vh = jnp.linalg.svd(input, full_matrices=full_matrices)
     return u, s, vh
 
 
-@op("_linalg_svdvals", grad_name="LinalgSvdBackward0", check=_matrix("linalg.svdvals"), method=False)
+@op("_linalg_svdvals", grad_name="LinalgSvdBackward0", saves=((-1,),), check=_matrix("linalg.svdvals"), method=False)
 def _linalg_svdvals(input):
     return jnp.linalg.svd(input, compute_uv=False)
 
@@ -226,19 +239,26 @@ def svd(input, some=True, compute_uv=True, *, out=None):
     return _SVD_T(u, s, vh.mT)
 
 
-@op("_linalg_eigh", grad_name="LinalgEighBackward0", check=_square("linalg.eigh"), n_out=2, method=False)
+@op(
+    "_linalg_eigh",
+    grad_name="LinalgEighBackward0",
+    saves=((-1, -2),),
+    check=_square("linalg.eigh"),
+    n_out=2,
+    method=False,
+)
 def _linalg_eigh(input, UPLO="L"):
     # torch reads only the UPLO triangle; JAX's symmetrization would read both
     w, v = jnp.linalg.eigh(input, UPLO=UPLO, symmetrize_input=False)
     return w, v
 
 
-@op("_linalg_eigvalsh", grad_name="LinalgEighBackward0", check=_square("linalg.eigvalsh"), method=False)
+@op("_linalg_eigvalsh", grad_name="LinalgEighBackward0", saves=((-1,),), check=_square("linalg.eigvalsh"), method=False)
 def _linalg_eigvalsh(input, UPLO="L"):
     return jnp.linalg.eigh(input, UPLO=UPLO, symmetrize_input=False)[0]
 
 
-@op(grad_name="LinalgPinvBackward0", check=_matrix("linalg.pinv"))
+@op(grad_name="LinalgPinvBackward0", saves=((0, -1),), check=_matrix("linalg.pinv"))
 def pinverse(input, rcond=1e-15):
     return jnp.linalg.pinv(input, rtol=rcond)
 

@@ -55,9 +55,11 @@ def _expand_ellipsis(idx, ndim):
     return idx + (slice(None),) * (ndim - consumed)
 
 
-def _check_0d(index):
-    """A lone int or slice on a 0-dim tensor reaches torch's select / slice, which have their own errors."""
+def _check_0d(self, index):
+    """A lone int or slice on a 0-dim tensor reaches torch's select / slice, which have their own errors
+    (slice's after its autograd layer read the history; select's in the indexing code, before)."""
     if isinstance(index, slice):
+        _views._history_first(self)
         raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     if isinstance(index, (int, np.integer)) and not isinstance(index, builtins.bool):
         raise IndexError(_INVALID_0D if index == 0 else f"index {index} is out of bounds for dimension 0 with size 0")
@@ -65,7 +67,7 @@ def _check_0d(index):
 
 def _normalize(self, index):
     if self._value.ndim == 0 and not isinstance(index, tuple):
-        _check_0d(index)
+        _check_0d(self, index)
     idx = index if isinstance(index, tuple) else (index,)
     idx = tuple(R._Tensor._make(jnp.asarray(np.asarray(i))) if isinstance(i, (list, np.ndarray)) else i for i in idx)
     return _expand_ellipsis(idx, self.dim())

@@ -253,7 +253,7 @@ def _take_check(args, params):
         raise IndexError(f"out of range: tried to access index {bad.flat[0]} on a tensor of {n} elements.")
 
 
-@op(n_tensors=2, promote=SAME, grad_name="TakeBackward0", promoted=(0,), saves=((1,), ()), check=_take_check)
+@op(n_tensors=2, promote=SAME, grad_name="TakeBackward0", promoted=(0,), saves=((0, 1), ()), check=_take_check)
 def take(input, index):
     flat = input.reshape(-1)
     return flat[jnp.where(index < 0, index + flat.shape[0], index)]
@@ -271,11 +271,8 @@ def take_along_dim(input, indices, dim=None):
     b = list(np.broadcast_shapes(tuple(si), tuple(sx)))
     bx, bi = list(b), list(b)
     bx[d], bi[d] = input.shape[d], indices.shape[d]
-    if tuple(bx) != tuple(input.shape):
-        input = broadcast_to(input, tuple(bx))
-    if tuple(bi) != tuple(indices.shape):
-        indices = broadcast_to(indices, tuple(bi))
-    return gather(input, d, indices)
+    # torch broadcasts both even when the shapes already agree: its gather reads views (ExpandBackward0)
+    return gather(broadcast_to(input, tuple(bx)), d, broadcast_to(indices, tuple(bi)))
 
 
 def _index_op_check(name, with_source):
@@ -327,7 +324,7 @@ def _index_at(input, index, dim):
     grad_name="IndexAddBackward0",
     promoted=(0, 2),
     method=False,
-    saves=((), (), (1,)),
+    saves=((), (), (1, 2)),
     check=_index_op_check("index_add", True),
 )
 def _index_add(input, index, source, dim, alpha=1):
@@ -344,7 +341,7 @@ def _index_add(input, index, source, dim, alpha=1):
     grad_name="IndexCopyBackward0",
     promoted=(0, 2),
     method=False,
-    saves=((1,), (), (1,)),
+    saves=((1,), (), (1, 2)),
     check=_index_op_check("index_copy", True),
 )
 def _index_copy(input, index, source, dim):
@@ -384,7 +381,7 @@ def index_fill(input, dim, index, value, *, _target=None):
 _FLOAT_KW = dict(promote=FLOAT, check=_broadcast_check, inplace=True, saves=((0, 1), (0, 1)), n_tensors=2)
 
 
-@op(grad_name="HypotBackward0", **_FLOAT_KW)
+@op(grad_name="HypotBackward0", **{**_FLOAT_KW, "saves": ((0, -1), (1, -1))})
 def hypot(input, other):
     return _hypot(input, other)
 
@@ -551,7 +548,7 @@ def _cumext(name, better):
 
     pure.__name__ = name
     return op(
-        "_" + name, promote=SAME, grad_name=name.capitalize() + "Backward0", n_out=2, method=False, saves=((1,),)
+        "_" + name, promote=SAME, grad_name=name.capitalize() + "Backward0", n_out=2, method=False, saves=((0, -2),)
     )(pure)
 
 

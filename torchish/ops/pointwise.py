@@ -164,7 +164,7 @@ def _pow_scalar(input, exponent):
     return jnp.power(input, exponent)
 
 
-@op(n_tensors=2, promote=BINARY, grad_name="PowBackward2", saves=((), (-1,)), method=False)
+@op(n_tensors=2, promote=BINARY, grad_name="PowBackward2", saves=((), (1, -1)), method=False)
 def _pow_base_scalar(self, exponent):
     return jnp.power(self, exponent)
 

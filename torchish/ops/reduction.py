@@ -53,7 +53,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return jnp.sum(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
 
 
-@op(promote=SUM, grad_name=_reduce_name("NansumBackward0", "NansumBackward0"), check=_check_dims)
+@op(promote=SUM, grad_name=_reduce_name("NansumBackward0", "NansumBackward0"), saves=((0,),), check=_check_dims)
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     return jnp.nansum(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
 
@@ -182,10 +182,10 @@ def _argmin_nan(x, axis, keepdims):
 
 
 _max_dim = op(
-    "_max_dim", promote=SAME, grad_name="MaxBackward0", n_out=2, method=False, saves=((0,),), check=_check_dims
+    "_max_dim", promote=SAME, grad_name="MaxBackward0", n_out=2, method=False, saves=((-2,),), check=_check_dims
 )(_index_reduce(jnp.max, _argmax_nan))
 _min_dim = op(
-    "_min_dim", promote=SAME, grad_name="MinBackward0", n_out=2, method=False, saves=((0,),), check=_check_dims
+    "_min_dim", promote=SAME, grad_name="MinBackward0", n_out=2, method=False, saves=((-2,),), check=_check_dims
 )(_index_reduce(jnp.min, _argmin_nan))
 
 

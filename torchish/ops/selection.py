@@ -31,7 +31,7 @@ def _index_check(name):
     promote=SAME,
     grad_name="GatherBackward0",
     promoted=(0,),
-    saves=((1,), ()),
+    saves=((0, 1), ()),
     check=_index_check("gather"),
     method=False,
 )
@@ -124,7 +124,7 @@ def _sort_pure(input, dim=-1, descending=False, stable=False):
     return jnp.take_along_axis(input, idx, axis=d), idx.astype(jnp.int64)
 
 
-_sort = op("_sort", promote=SAME, grad_name="SortBackward0", n_out=2, method=False, saves=((),))(_sort_pure)
+_sort = op("_sort", promote=SAME, grad_name="SortBackward0", n_out=2, method=False, saves=((-2,),))(_sort_pure)
 
 
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):

@@ -213,13 +213,14 @@ def _storage_tensors(t) -> list:
 class _ChainKernel:
     """A kernel-like object for nodes the lowering differentiates: `pure` plus a structural `key`."""
 
-    __slots__ = ("pure", "key", "op", "names")
+    __slots__ = ("pure", "key", "op", "names", "kept")
 
-    def __init__(self, pure, key):
+    def __init__(self, pure, key, kept=None):
         self.pure = pure
         self.key = key
         self.op = None
         self.names = None
+        self.kept = kept  # the positions of the inputs torch has edges for (None: all; see OpDef.edges)
 
 
 def _view_node(base, view):
@@ -246,7 +247,9 @@ def _propagate_grad_fn(view) -> None:
     def pure(b, *others):
         return _scatter(b, chain, inner(_apply_chain(chain, b), *others))
 
-    k = _ChainKernel(pure, ("copy_slices", tuple(c.key for c in chain), op_node.kernel.key))
+    inner_op = getattr(op_node.kernel, "op", None)
+    kept = inner_op.edges(op_node.kernel.key[2]) if inner_op is not None and inner_op.edges is not None else None
+    k = _ChainKernel(pure, ("copy_slices", tuple(c.key for c in chain), op_node.kernel.key), kept)
     edges = (R._edge(base),) + op_node.next_edges[1:]
     saved = (base_old,) + op_node.saved[1:]
     node = Node(
