@@ -114,18 +114,30 @@ def _grad_dtypes(spec):
     return tuple(d for d in spec.dtypes if d.startswith("float"))
 
 
-@pytest.mark.parametrize("spec", [s for s in SPECS if s.grad], ids=[s.name for s in SPECS if s.grad])
-@SETTINGS
-@given(data=st.data())
-def test_grad(spec, data):
+def _graph_pair(spec, data):
+    """Inputs that require grad and the op's outputs, on both sides: (ours, theirs, outputs ours, outputs theirs),
+    or None when both raised alike."""
     arrays, kwargs = data.draw(_case(spec, _grad_dtypes(spec)))
     ours, theirs = _pair(arrays, requires_grad=True)
     o, eo = _run(spec, torchish, ours, kwargs)
     t, et = _run(spec, torch, theirs, kwargs)
     _same_error(eo, et)
     if et is not None:
+        return None
+    return ours, theirs, _outputs(o), _outputs(t)
+
+
+GRAD_SPECS = [s for s in SPECS if s.grad]
+
+
+@pytest.mark.parametrize("spec", GRAD_SPECS, ids=[s.name for s in GRAD_SPECS])
+@SETTINGS
+@given(data=st.data())
+def test_grad(spec, data):
+    case = _graph_pair(spec, data)
+    if case is None:
         return
-    outs_o, outs_t = _outputs(o), _outputs(t)
+    ours, theirs, outs_o, outs_t = case
     for a, b in zip(outs_o, outs_t):
         assert (a.grad_fn.name() if a.grad_fn else None) == _grad_fn_name(b)
         assert a.requires_grad == b.requires_grad
@@ -163,20 +175,17 @@ def test_grad(spec, data):
 SAVED_SETTINGS = settings(SETTINGS, max_examples=max(2, settings().max_examples // 50))
 
 
-@pytest.mark.parametrize("spec", [s for s in SPECS if s.grad], ids=[s.name for s in SPECS if s.grad])
+@pytest.mark.parametrize("spec", GRAD_SPECS, ids=[s.name for s in GRAD_SPECS])
 @SAVED_SETTINGS
 @given(data=st.data())
 def test_saved_tensors(spec, data):
     """What each backward formula saves: one input or output written in place (under no_grad) before the backward
     fails torch's saved-tensor version check exactly when it was saved, with the same text."""
-    arrays, kwargs = data.draw(_case(spec, _grad_dtypes(spec)))
-    ours, theirs = _pair(arrays, requires_grad=True)
-    o, eo = _run(spec, torchish, ours, kwargs)
-    t, et = _run(spec, torch, theirs, kwargs)
-    _same_error(eo, et)
-    if et is not None:
+    case = _graph_pair(spec, data)
+    if case is None:
         return
-    outs = list(zip(_outputs(o), _outputs(t)))
+    ours, theirs, outs_o, outs_t = case
+    outs = list(zip(outs_o, outs_t))
     if not any(b.requires_grad for _, b in outs):
         return
     written = data.draw(st.sampled_from(list(zip(ours, theirs)) + outs), label="written")
