@@ -410,7 +410,7 @@ def test_an_input_listed_twice_after_a_graph_of_the_same_structure(a):
 
 
 @FEW
-@given(arrays((2, 3)), st.sampled_from(["leaf", "interior", "backward"]))
+@given(arrays((2, 3)), st.sampled_from(["leaf", "interior", "backward", "create_graph"]))
 def test_gradient_through_a_rebased_view_is_a_view_of_its_own(a, how):
     """as_strided_backward returns a view of fresh zeros of its input's storage size (backward()'s
     AccumulateGrad steals a detached alias of it instead)."""
@@ -424,7 +424,7 @@ def test_gradient_through_a_rebased_view_is_a_view_of_its_own(a, how):
         if how == "backward":
             v.sum().backward()
             return x.grad, x.grad._base is None, x.grad._version
-        (g,) = m.autograd.grad(v.sum(), y)
+        (g,) = m.autograd.grad(v.sum(), y, create_graph=how == "create_graph")  # (a gradient with no history)
         try:
             g.detach_()
         except RuntimeError as e:
@@ -432,6 +432,21 @@ def test_gradient_through_a_rebased_view_is_a_view_of_its_own(a, how):
         return g, g._base, g._version, g._is_view(), refused
 
     check(fn, a, how)
+
+
+@FEW
+@given(arrays((3,)), st.booleans())
+def test_a_returned_view_of_the_root_gradient_has_the_backward_grad_mode(a, create_graph):
+    """torch's engine runs the backward in create_graph's grad mode: a view it returns was made in no_grad mode
+    (and refuses a recorded in-place write) only without create_graph."""
+
+    def fn(m, a, create_graph):
+        y = leaf(m, a) + 2
+        (g,) = m.autograd.grad(y.view(3).sum(), y, create_graph=create_graph)
+        g.mul_(leaf(m, a) * 1)
+        return g, g._base is not None
+
+    check(fn, a, create_graph)
 
 
 @FEW
@@ -530,6 +545,19 @@ def test_setitem_value_edges(key, value):
         y = x * 2
         y.view(3)[keys[key]] = values[value]
         return _graph_names(y.grad_fn), y
+
+    check(fn)
+
+
+@pytest.mark.parametrize("key", ["...", "()"])
+def test_setitem_0d_self_from_0d_value_copies(key):
+    """copy_to checks equal sizes before the 0-dim value's fill_: a 0-dim self takes copy_."""
+
+    def fn(m):
+        x = m.tensor(0.0)
+        y = m.tensor(1.0, requires_grad=True) + 2
+        x[... if key == "..." else ()] = y
+        return _node_names(x.grad_fn), x
 
     check(fn)
 

@@ -238,12 +238,13 @@ def grad(
                 g if g._value.dtype == t._value.dtype and not (create_graph and g.requires_grad) else None
                 for g, t in zip(grads, outs)
             ]
-            views = views_of_roots(roots, chains)
-            if not create_graph:
-                views = [
-                    view_of_fresh_base(g, v) if c == FRESH_BASE and g is not None else view
-                    for g, v, c, view in zip(results, vs, chains, views)
-                ]
+            views = views_of_roots(roots, chains, create_graph)
+            views = [
+                view_of_fresh_base(g, v, create_graph)
+                if c == FRESH_BASE and g is not None and not (create_graph and getattr(g, "requires_grad", False))
+                else view
+                for g, v, c, view in zip(results, vs, chains, views)
+            ]
             results = _as_torch_returns(results, vs, owners, views)
     out = []
     for i, (t, g) in enumerate(zip(ins, results)):

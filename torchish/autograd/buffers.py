@@ -248,20 +248,20 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
     return out_v, out_o, out_c
 
 
-def view_of_fresh_base(g, version):
+def view_of_fresh_base(g, version, create_graph):
     """The gradient as torch's as_strided_backward returns it: a view of a 1-dim tensor of its own."""
     from .. import _tensor
     from . import grad_mode
 
     Tensor = _tensor.Tensor
     base = Tensor._make(g._value.reshape(-1) if isinstance(g, Tensor) else g.reshape(-1))
-    with grad_mode.no_grad():
+    with grad_mode.set_grad_enabled(create_graph):  # torch's engine runs the backward in that grad mode
         view = base.view(*g.shape)
     view._version_counter[0] = version
     return view
 
 
-def views_of_roots(roots, chains):
+def views_of_roots(roots, chains, create_graph):
     """The tensors torch's autograd.grad returns where its gradient is a root's gradient tensor itself (a
     pass-through such as add) or a view of it (sum's expand, a view's reshape, t...): made from the root's
     tensor with the same view ops, so they share its storage and version as in torch. None elsewhere."""
@@ -269,7 +269,7 @@ def views_of_roots(roots, chains):
     from . import grad_mode
 
     out = []
-    with grad_mode.no_grad():  # torch's backward makes them with grad mode off
+    with grad_mode.set_grad_enabled(create_graph):  # torch's engine runs the backward in that grad mode
         for chain in chains:
             if chain is None or chain == FRESH_BASE or roots[chain[0]] is None:
                 out.append(None)

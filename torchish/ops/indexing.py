@@ -323,8 +323,8 @@ def setitem(self, index, value):
         dense = vshape and given._value.size == sliced._value.size  # an expanded source is not analysed
         strides = (_copied_strides(given, dshape),) if dense and vshape != dshape else None
         _views._check_overlap(sliced, (value,) if dense else (), strides=strides)
-        if sliced is self:  # torch's copy_to on self itself: fill_ from a 0-dim value, else copy_
-            if given.dim() == 0:
+        if sliced is self:  # torch's copy_to on self itself: copy_ of the same sizes, fill_ from a 0-dim value
+            if given.dim() == 0 and vshape != dshape:
                 self.fill_(value)
             else:
                 self.copy_(value)
