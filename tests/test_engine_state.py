@@ -450,6 +450,28 @@ def test_a_returned_view_of_the_root_gradient_has_the_backward_grad_mode(a, crea
 
 
 @FEW
+@given(arrays((2, 3, 4)), st.sampled_from(["permute", "transpose", "t", "view", "reshape_0d"]))
+def test_gradient_viewed_from_an_intermediate_is_a_view(a, how):
+    """A view formula applied to a gradient another formula made gives a view of that (hidden) tensor."""
+
+    def fn(m, a, how):
+        x = leaf(m, a)
+        w = m.tensor(a.reshape(4, 6)).exp()
+        make = {
+            "permute": lambda: x.permute(2, 0, 1),
+            "transpose": lambda: x.transpose(0, 2),
+            "t": lambda: x[0].t(),
+            "view": lambda: x.view(6, 4),
+            "reshape_0d": lambda: x[0, 0, :1].reshape(()),
+        }
+        y = make[how]()
+        (g,) = m.autograd.grad((y * w.reshape(-1)[: y.numel()].reshape(y.shape)).sum(), x)
+        return g, None if g._base is None else tuple(g._base.shape), g._version, g.stride()
+
+    check(fn, a, how)
+
+
+@FEW
 @given(arrays((3,)))
 def test_retain_grad_again_on_a_refused_view_does_nothing(a):
     def fn(m, a):

@@ -498,6 +498,22 @@ def c_rebase_refused_0d_view_indexed(m):
 
 
 @case
+def c_rebase_refused_view_after_base_detach_(m):
+    """The grad_fn field keeps a refused view stale once its base stopped requiring grad: reading it still raises."""
+    x = m.zeros(3, requires_grad=True)
+    a, b, c = x.unbind(0)
+    x.detach_()
+    x[0].add_(2)
+    out = [a.requires_grad]
+    for f in (lambda: a.is_leaf, lambda: b + 1):
+        try:
+            f()
+        except RuntimeError as e:
+            out.append(str(e))
+    return out
+
+
+@case
 def c_rebase_unbind_of_non_requiring_base(m):
     x = m.zeros(3)
     v = x.unbind(0)[0]

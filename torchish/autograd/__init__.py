@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from . import grad_mode
-from .buffers import FRESH_BASE, view_of_fresh_base, views_of_roots
+from .buffers import is_fresh_base, view_of_fresh_base, views_of_roots
 from .engine import _accumulate_grad, _run_hooks, run_backward
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .graph import AccumulateGrad, Node, _Tensor
@@ -240,8 +240,8 @@ def grad(
             ]
             views = views_of_roots(roots, chains, create_graph)
             views = [
-                view_of_fresh_base(g, v, create_graph)
-                if c == FRESH_BASE and g is not None and not (create_graph and getattr(g, "requires_grad", False))
+                view_of_fresh_base(g, v, create_graph, c)
+                if is_fresh_base(c) and g is not None and not (create_graph and getattr(g, "requires_grad", False))
                 else view
                 for g, v, c, view in zip(results, vs, chains, views)
             ]

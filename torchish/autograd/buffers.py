@@ -53,9 +53,13 @@ _WRITTEN = {
     "CumminBackward0": 2,
 }
 _EXPAND = {"SumBackward0", "SumBackward1"}
-# the chain of a gradient that is a view of a new tensor: torch's as_strided_backward scatters into zeros of
-# its input's storage size and returns an as_strided view of them
-FRESH_BASE = ("fresh_base",)
+# the chain of a gradient that is a view of a tensor nobody else holds: ("fresh_base", that tensor's shape).
+# torch's as_strided_backward scatters into zeros of its input's storage size and returns a view of them; a
+# reshape-like formula views the intermediate gradient it got
+
+
+def is_fresh_base(chain) -> bool:
+    return chain is not None and chain[0] == "fresh_base"
 
 
 class _Storage:
@@ -121,7 +125,10 @@ def _view_recipe(node, dest_shape):
 
 
 def _view(src, dense, node, dest_shape):
-    recipe = _view_recipe(node, dest_shape) if src.chain is not None and src.chain != FRESH_BASE else None
+    if src.chain is None:  # an intermediate gradient, viewed: a view of a tensor nobody else holds
+        recipe = _view_recipe(node, dest_shape) if node.name() in _RESHAPE or node.name() in _PERMUTE else None
+        return _Buf(src.storage, dense, None if recipe is None else ("fresh_base", tuple(node.out_meta[0][0]), recipe))
+    recipe = _view_recipe(node, dest_shape) if not is_fresh_base(src.chain) else None
     return _Buf(src.storage, dense, None if recipe is None else src.chain + (recipe,))
 
 
@@ -158,7 +165,7 @@ def _derived(node, j, src, dest_shape):
     fresh.version = _WRITTEN.get(name, 0)
     if name == "AsStridedBackward0":
         fresh.tensors += 1  # the zeros the view is made of hold the storage too: never summed into in place
-        return _Buf(fresh, True, FRESH_BASE)
+        return _Buf(fresh, True, ("fresh_base", (math.prod(dest_shape),), ("reshape", tuple(dest_shape))))
     return _Buf(fresh, True)
 
 
@@ -248,15 +255,21 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
     return out_v, out_o, out_c
 
 
-def view_of_fresh_base(g, version, create_graph):
-    """The gradient as torch's as_strided_backward returns it: a view of a 1-dim tensor of its own."""
+def view_of_fresh_base(g, version, create_graph, chain):
+    """The gradient as torch returns it: a view, made by chain's view op, of a tensor of its own (is_fresh_base)."""
     from .. import _tensor
-    from . import grad_mode
 
-    Tensor = _tensor.Tensor
-    base = Tensor._make(g._value.reshape(-1) if isinstance(g, Tensor) else g.reshape(-1))
-    with grad_mode.set_grad_enabled(create_graph):  # torch's engine runs the backward in that grad mode
-        view = base.view(*g.shape)
+    _, base_shape, (op, *args) = chain
+    v = g._value if isinstance(g, _tensor.Tensor) else g
+    if op == "reshape":
+        base = v.reshape(base_shape)
+    elif op == "t":
+        base = v.T
+    elif op == "transpose":
+        base = v.swapaxes(*args)
+    else:  # permute: undo it
+        base = v.transpose(sorted(range(len(args[0])), key=args[0].__getitem__))
+    (view,) = views_of_roots([_tensor.Tensor._make(base)], [(0, (op, *args))], create_graph)
     view._version_counter[0] = version
     return view
 
@@ -271,7 +284,7 @@ def views_of_roots(roots, chains, create_graph):
     out = []
     with grad_mode.set_grad_enabled(create_graph):  # torch's engine runs the backward in that grad mode
         for chain in chains:
-            if chain is None or chain == FRESH_BASE or roots[chain[0]] is None:
+            if chain is None or is_fresh_base(chain) or roots[chain[0]] is None:
                 out.append(None)
                 continue
             t = roots[chain[0]]

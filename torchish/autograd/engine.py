@@ -17,7 +17,7 @@ import jax.numpy as jnp
 from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
-from .buffers import _PERMUTE, FRESH_BASE, target_versions
+from .buffers import _PERMUTE, is_fresh_base, target_versions
 from .graph import AccumulateGrad, Node, _node_label, _Tensor
 
 _FREED_MSG = (
@@ -368,7 +368,7 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
         vs, owners, chains = plan.target_versions(root_keys, versions["accumulate"], create_graph)
         if not versions["accumulate"] and any(n._prehooks or n._tensor_hooks for n in plan.nodes):
             chains = [None] * len(chains)  # a hook may have replaced a gradient
-        chains = [c if c is None or c == FRESH_BASE else (root_pos[c[0]],) + c[1:] for c in chains]
+        chains = [c if c is None or is_fresh_base(c) else (root_pos[c[0]],) + c[1:] for c in chains]
         versions["of"] = (vs, owners, chains)
     if not retain_graph:
         for n in plan.nodes:

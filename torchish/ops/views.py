@@ -143,8 +143,14 @@ _NO_GRAD_RULE = (
 def _history_first(t) -> None:
     """torch's autograd layer collects an op's input edges before its kernel checks the arguments: a stale view
     is rebuilt (or refused, with handle_view_on_rebase's error) before a shape or dim error."""
-    if t._base is not None and t._grad_fn is None and _gm._state.grad_enabled and t._base.requires_grad:
+    if t._base is not None and t._grad_fn is None and _gm._state.grad_enabled and _may_be_stale(t):
         t.grad_fn  # noqa: B018
+
+
+def _may_be_stale(view) -> bool:
+    """Whether reading the grad_fn of a view without one can rebuild or refuse it: torch returns early only for a
+    view with no grad_fn field over a base that needs no grad (a refused view still holds its field)."""
+    return view._rebased_label is not None or view._base.requires_grad
 
 
 def _rebase_message(view) -> str:
@@ -171,7 +177,7 @@ def _stale_view_grad_fn(view) -> None:
     requires grad: torch's grad_fn getter compares versions and regenerates it then, or raises for a view
     of a multi-output op or one made in no_grad mode (torch's handle_view_on_rebase)."""
     base = view._base
-    if view._version_counter[0] != view._attr_version and base.requires_grad:
+    if view._version_counter[0] != view._attr_version and _may_be_stale(view):
         if view._multi_output_view or view._no_grad_view:
             raise RuntimeError(_rebase_message(view))
         _set_view_node(base, view)
