@@ -472,6 +472,22 @@ def test_gradient_viewed_from_an_intermediate_is_a_view(a, how):
 
 
 @FEW
+@given(arrays((3,)), st.booleans(), st.booleans())
+def test_an_input_whose_node_runs_is_captured_before_its_hooks(a, below, create_graph):
+    """torch captures the gradient of a non-leaf input before its tensor hooks when its node also runs for an
+    input below it; alone, after them."""
+
+    def fn(m, a, below, create_graph):
+        x = leaf(m, a)
+        y = x.clone()
+        y.register_hook(lambda g: g * 2)
+        inputs = (x, y) if below else (y,)
+        return m.autograd.grad((y * 3).sum(), inputs, create_graph=create_graph)
+
+    check(fn, a, below, create_graph)
+
+
+@FEW
 @given(arrays((3,)))
 def test_retain_grad_again_on_a_refused_view_does_nothing(a):
     def fn(m, a):

@@ -355,19 +355,25 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
     taken = {}
     for lo, hi in _segments(plan, create_graph):
         if lo < hi:
+            raw = _captured_before_hooks(plan, lo, state)
             state = _before_node_hooks(plan, lo, state, create_graph)
             if create_graph:
-                _take_targets(plan, lo, state, taken)
+                _take_targets(plan, lo, {**state, **raw}, taken)
             if _is_eager(plan.nodes[lo], create_graph):
                 state = _anomaly._run_node(_run_hooked_node, plan, lo, state, create_graph)
             else:
                 state = _run_segment(plan, lo, hi, state, create_graph)
+            if raw and not create_graph:
+                state.update(
+                    {tkey: raw[(0, lo, o)] for o, tkey in plan._reads(lo, plan.nodes[lo]) if (0, lo, o) in raw}
+                )
     # after the run: a custom Function's key is final only then (backward(create_graph=True) keeps its .grad
     # versions of its own)
     if versions is not None and not (create_graph and versions["accumulate"]):
         vs, owners, chains = plan.target_versions(root_keys, versions["accumulate"], create_graph)
         if not versions["accumulate"] and any(n._prehooks or n._tensor_hooks for n in plan.nodes):
-            chains = [None] * len(chains)  # a hook may have replaced a gradient
+            chains = [None] * len(chains)  # a hook may have replaced a gradient (also one two inputs shared)
+            owners = [None] * len(owners)
         chains = [c if c is None or is_fresh_base(c) else (root_pos[c[0]],) + c[1:] for c in chains]
         versions["of"] = (vs, owners, chains)
     if not retain_graph:
@@ -545,6 +551,15 @@ def _before_node_hooks(plan, i, state, create_graph):
             if g is not None:
                 state[(0, i, o)] = g if create_graph else g._value
     return state
+
+
+def _captured_before_hooks(plan, i, state) -> dict:
+    """torch's engine captures the inputs of a node it runs (an input of the call whose node also feeds another
+    input) before that node's tensor hooks: those hooks change only what the node itself consumes."""
+    n = plan.nodes[i]
+    if not n._tensor_hooks or id(n) not in plan.needed:
+        return {}
+    return {(0, i, o): state[(0, i, o)] for o, _ in plan._reads(i, n) if (0, i, o) in state}
 
 
 def _take_targets(plan, i, state, taken) -> None:
