@@ -171,8 +171,8 @@ def test_grad(spec, data):
             _compare(a, b)
 
 
-# one backward per example, each a new graph structure to lower: fewer examples (ci: 2, thorough: 20)
-SAVED_SETTINGS = settings(SETTINGS, max_examples=max(2, settings().max_examples // 50))
+# one backward per example, each a new graph structure to lower: fewer examples (ci: 1, thorough: 10)
+SAVED_SETTINGS = settings(SETTINGS, max_examples=max(1, settings().max_examples // 100))
 
 
 @pytest.mark.parametrize("spec", GRAD_SPECS, ids=[s.name for s in GRAD_SPECS])
