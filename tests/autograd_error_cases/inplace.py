@@ -409,12 +409,18 @@ def c_rebase_plain_view_base_written_no_grad(m):
     return _after_base_write(m, lambda m, x: x[0:2], _write_base_no_grad)
 
 
+def _refused_view(m, x):
+    """unbind's output 0 of x, once x was written in no_grad mode: handle_view_on_rebase refuses its history."""
+    v = x.unbind(0)[0]
+    _write_base_no_grad(m, x, v)
+    return v
+
+
 @case
 def c_rebase_refused_view_is_no_leaf(m):
     """torch's C++ is_leaf() reads the grad_fn field, which a refused view still holds; its repr says Invalid."""
     x = m.zeros(3, requires_grad=True) * 1
-    v = x.unbind(0)[0]
-    _write_base_no_grad(m, x, v)
+    v = _refused_view(m, x)
     out = [repr(v.requires_grad_(True))]
     for f in (lambda: v.requires_grad_(False), v.retain_grad):
         try:
@@ -427,16 +433,14 @@ def c_rebase_refused_view_is_no_leaf(m):
 @case
 def c_rebase_refused_view_modified_in_place(m):
     x = m.zeros(3, requires_grad=True) * 1
-    v = x.unbind(0)[0]
-    _write_base_no_grad(m, x, v)
+    v = _refused_view(m, x)
     v.exp_()
 
 
 @case
 def c_rebase_refused_view_requires_grad_after_base_detach_(m):
     x = m.zeros(3, requires_grad=True) * 1
-    v = x.unbind(0)[0]
-    _write_base_no_grad(m, x, v)
+    v = _refused_view(m, x)
     x.detach_()
     return v.requires_grad, x.requires_grad
 
@@ -445,16 +449,14 @@ def c_rebase_refused_view_requires_grad_after_base_detach_(m):
 def c_rebase_refused_view_in_matmul_with_a_0d_argument(m):
     """matmul is composed of other ops in torch: its rank check comes before any input history is read."""
     x = m.zeros(3, requires_grad=True) * 1
-    v = x.unbind(0)[0]
-    _write_base_no_grad(m, x, v)
+    v = _refused_view(m, x)
     return x @ v
 
 
 @case
 def c_rebase_refused_view_in_matmul(m):
     x = m.zeros(2, 3, requires_grad=True) * 1
-    v = x.unbind(0)[0]
-    _write_base_no_grad(m, x, v)
+    v = _refused_view(m, x)
     return x @ v
 
 
@@ -483,8 +485,7 @@ def c_rebase_view_saved_by_a_node(m):
 def c_rebase_refused_0d_view_sliced(m):
     """A slice reaches torch's slice op, whose autograd layer reads the history before the 0-dim check."""
     x = m.zeros(3, requires_grad=True)
-    v = x.unbind(0)[0]
-    _write_base_no_grad(m, x, v)
+    v = _refused_view(m, x)
     return v[1:]
 
 
@@ -492,8 +493,7 @@ def c_rebase_refused_0d_view_sliced(m):
 def c_rebase_refused_0d_view_indexed(m):
     """An int is checked by the indexing code itself, before any op reads the history."""
     x = m.zeros(3, requires_grad=True)
-    v = x.unbind(0)[0]
-    _write_base_no_grad(m, x, v)
+    v = _refused_view(m, x)
     return v[0]
 
 

@@ -358,15 +358,13 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
             raw = _captured_before_hooks(plan, lo, state)
             state = _before_node_hooks(plan, lo, state, create_graph)
             if create_graph:
-                _take_targets(plan, lo, {**state, **raw}, taken)
+                _take_targets(plan, lo, {**state, **{(0, lo, o): v for (o, _), v in raw.items()}}, taken)
             if _is_eager(plan.nodes[lo], create_graph):
                 state = _anomaly._run_node(_run_hooked_node, plan, lo, state, create_graph)
             else:
                 state = _run_segment(plan, lo, hi, state, create_graph)
             if raw and not create_graph:
-                state.update(
-                    {tkey: raw[(0, lo, o)] for o, tkey in plan._reads(lo, plan.nodes[lo]) if (0, lo, o) in raw}
-                )
+                state.update({tkey: v for (_, tkey), v in raw.items()})
     # after the run: a custom Function's key is final only then (backward(create_graph=True) keeps its .grad
     # versions of its own)
     if versions is not None and not (create_graph and versions["accumulate"]):
@@ -518,21 +516,16 @@ def _before_node_hooks(plan, i, state, create_graph):
     retain = n._retained
     if not (thooks or retain or n._prehooks):
         return state
-    Tensor = _Tensor()
     state = dict(state)
     for o in range(len(n.out_meta)):
         k = (0, i, o)
-        hooks = list((thooks or {}).get(o, {}).values())
+        hooks = (thooks or {}).get(o)
         if k not in state:
             # torch calls the hooks of an output that got no gradient (a sibling of a used one) with None
-            for fn in hooks:
+            for fn in list((hooks or {}).values()):
                 fn(None)
             continue
-        g = state[k] if isinstance(state[k], Tensor) else Tensor._make(state[k])
-        for fn in hooks:
-            r = fn(g)
-            if r is not None:
-                g = r
+        g, _ = _run_hooks(hooks, state[k])
         ref = (retain or {}).get(o)
         t = ref() if ref is not None else None
         if t is not None and t._grad_fn is n and t._output_nr == o:
@@ -555,11 +548,12 @@ def _before_node_hooks(plan, i, state, create_graph):
 
 def _captured_before_hooks(plan, i, state) -> dict:
     """torch's engine captures the inputs of a node it runs (an input of the call whose node also feeds another
-    input) before that node's tensor hooks: those hooks change only what the node itself consumes."""
+    input) before that node's tensor hooks: those hooks change only what the node itself consumes.
+    {(output, target key): gradient before the hooks}"""
     n = plan.nodes[i]
     if not n._tensor_hooks or id(n) not in plan.needed:
         return {}
-    return {(0, i, o): state[(0, i, o)] for o, _ in plan._reads(i, n) if (0, i, o) in state}
+    return {(o, tkey): state[(0, i, o)] for o, tkey in plan._reads(i, n) if (0, i, o) in state}
 
 
 def _take_targets(plan, i, state, taken) -> None:

@@ -168,15 +168,8 @@ def _saved_attribute(node, arg):
     if op is None or not op.saves:
         return _MISSING
     names = ["self" if i == 0 else n for i, n in enumerate(op.sig.parameters)]
-    index = (
-        -1
-        if arg == "result"
-        else -2
-        if arg == "indices"
-        else names.index(arg)
-        if arg in names[: op.n_tensors]
-        else None
-    )
+    outputs = {"result": -1, "indices": -2}  # (see _registry._OUTPUT_NAMES)
+    index = outputs.get(arg, names.index(arg) if arg in names[: op.n_tensors] else None)
     if index is None:
         params = dict(node.kernel.key[1]) if isinstance(node.kernel.key[1], tuple) else {}
         return params.get(arg, _MISSING)

@@ -273,7 +273,7 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
     """Run an op on Tensors / Python scalars and record it. The single entry for every op call."""
     if op_def.differentiable and op_def.history_first and _gm._state.grad_enabled:
         for a in args:
-            if isinstance(a, _Tensor) and a._base is not None and a._grad_fn is None and _views._may_be_stale(a):
+            if isinstance(a, _Tensor) and a._base is not None and _views._may_be_stale(a):  # (inline: hot path)
                 a.grad_fn  # noqa: B018 - torch collects edges before the kernel: a stale view is rebuilt (or refused)
     if op_def.check is not None:
         fixed = op_def.check(args, dict(params))

@@ -143,14 +143,14 @@ _NO_GRAD_RULE = (
 def _history_first(t) -> None:
     """torch's autograd layer collects an op's input edges before its kernel checks the arguments: a stale view
     is rebuilt (or refused, with handle_view_on_rebase's error) before a shape or dim error."""
-    if t._base is not None and t._grad_fn is None and _gm._state.grad_enabled and _may_be_stale(t):
+    if _gm._state.grad_enabled and _may_be_stale(t):
         t.grad_fn  # noqa: B018
 
 
-def _may_be_stale(view) -> bool:
-    """Whether reading the grad_fn of a view without one can rebuild or refuse it: torch returns early only for a
-    view with no grad_fn field over a base that needs no grad (a refused view still holds its field)."""
-    return view._rebased_label is not None or view._base.requires_grad
+def _may_be_stale(t) -> bool:
+    """Whether reading t's grad_fn can rebuild or refuse it: a view without one, unless it has no grad_fn field
+    and its base needs no grad (where torch returns early; a refused view still holds its field)."""
+    return t._base is not None and t._grad_fn is None and (t._rebased_label is not None or t._base.requires_grad)
 
 
 def _rebase_message(view) -> str:
