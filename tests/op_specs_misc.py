@@ -117,7 +117,7 @@ SPECS_MISC = [
     Spec("special_int", lambda m, x: m.lgamma(x), dtypes=("int64",), int_domain=(1, 6), grad=False,
          covers=("lgamma",)),
     Spec("logit", lambda m, x: m.logit(x), domain=UNIT, inplace="logit_"),
-    Spec("logit_eps", lambda m, x: m.logit(x, eps=0.2), domain=(0.01, 0.99), covers=("logit",), gradgrad=False),
+    Spec("logit_eps", lambda m, x: m.logit(x, eps=0.2), domain=(0.01, 0.99), covers=("logit",)),
     Spec("cummax", lambda m, x, **k: m.cummax(x, **k), kwargs=_dim0, covers=("_cummax",)),
     Spec("cummin", lambda m, x, **k: x.cummin(**k), kwargs=_dim0, covers=("_cummin",), dtypes=NUMERIC),
     Spec("cummax_ties", lambda m, x: m.cummax(x, 0), shapes="min1d", dtypes=("int64",), int_domain=(0, 2),

@@ -667,3 +667,30 @@ def test_leaf_input_hook_decides_what_autograd_grad_returns(hook):
         return g, g._is_view(), g._version, h, h._version
 
     check(fn)
+
+
+@pytest.mark.parametrize("write", ["inplace", "setitem", "setitem_view", "requires_grad_"])
+def test_hooks_of_a_detached_tensor_that_regains_history(write):
+    """detach_ keeps a tensor's hook dict. An in-place op on it resets the dict; a write through a view
+    that did not require grad (torch's rebase_history via CopySlices) does not, so later hooks join the
+    old grad_fn's dict and never run; a leaf runs them all."""
+
+    def fn(m):
+        calls = []
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        t = x * 1
+        t.register_hook(lambda g: calls.append(("h0", g.tolist())))
+        t.detach_()
+        if write == "inplace":
+            t.mul_(x)
+        elif write == "setitem":
+            t[0] = x[1]
+        elif write == "setitem_view":
+            t.view(2)[0] = x[1]
+        else:
+            t.requires_grad_(True)
+        t.register_hook(lambda g: calls.append(("h1", g.tolist())))
+        (t * 3).sum().backward()
+        return calls, x.grad, t.grad_fn is None
+
+    check(fn)

@@ -277,3 +277,40 @@ def test_broadcast_error(spec):
     _, et = _run(spec, torch, [torch.tensor(a), torch.tensor(b)], {})
     assert et is not None
     _same_error(eo, et)
+
+
+_SCALARS = {
+    "float": lambda m: 1.5,
+    "int": lambda m: 2,
+    "bool": lambda m: True,
+    "complex": lambda m: 1j,
+    "np.float64": lambda m: np.float64(0.5),
+    "np.float32": lambda m: np.float32(0.5),
+    "np.float16": lambda m: np.float16(1),
+    "np.int32": lambda m: np.int32(3),
+    "np.uint8": lambda m: np.uint8(4),
+    "np.bool_": lambda m: np.bool_(True),
+    "np.complex64": lambda m: np.complex64(1j),
+    "tensor float64": lambda m: m.tensor(2.5, dtype=m.float64),
+    "tensor int32": lambda m: m.tensor(5, dtype=m.int32),
+    "tensor bfloat16": lambda m: m.tensor(1.0, dtype=m.bfloat16),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(kinds=st.lists(st.sampled_from(sorted(_SCALARS)), min_size=1, max_size=4), nested=st.booleans())
+def test_tensor_dtype_inference(kinds, nested):
+    """torch.tensor infers each scalar's type (NumPy scalars and tensors keep theirs) and promotes them."""
+
+    def build(m):
+        items = [_SCALARS[k](m) for k in kinds]
+        return [[x] for x in items] if nested else items
+
+    results = []
+    for m in (torch, torchish):
+        try:
+            t = m.tensor(build(m))
+            results.append((str(t.dtype), t.tolist()))
+        except Exception as e:
+            results.append((type(e).__name__, str(e)))
+    assert results[1] == results[0]

@@ -19,7 +19,7 @@ from . import _dtype as D
 from ._device import _of_array
 from .autograd import grad_mode as _gm
 from .autograd.engine import _check_hook_result
-from .autograd.graph import AccumulateGrad, _node_label, _register_retained, _RemovableHandle
+from .autograd.graph import AccumulateGrad, _register_retained, _RemovableHandle
 
 _NO_INPLACE = (
     "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal "
@@ -278,8 +278,8 @@ class Tensor:
             from .ops.views import _stale_view_grad_fn
 
             _stale_view_grad_fn(self)
-        if self._hooks is not None and self._hooks_fn is not self._grad_fn:
-            self._hooks = None  # torch resets the hooks when it sees a regenerated grad_fn
+        if self._hooks is not None and self._hooks_fn is not self._grad_fn and self._base is not None:
+            self._hooks = None  # torch resets a view's hooks when it sees its regenerated grad_fn
         return self._grad_fn
 
     @property
@@ -429,25 +429,9 @@ class Tensor:
     def _check_inplace(self, grad_recording: bool) -> None:
         # torch's check_inplace: a view's checks first, then the leaf's
         if grad_recording and (self._multi_output_view or self._no_grad_view):
-            from .ops import views as _views
-        if grad_recording and self._multi_output_view:
-            fn = self._grad_fn
-            what = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
-            if fn is not None:
-                what = f"Output {self._output_nr} of {_node_label(fn)} is a view and is being modified inplace."
-            elif self._rebased_label is not None:  # torch reads the field the refused view still holds
-                what = f"{self._rebased_label} is a view and is being modified inplace."
-            raise RuntimeError(f"{what} {_views._MULTI_OUTPUT_RULE}")
-        if grad_recording and self._no_grad_view and not self._multi_output_view:
-            fn = self._grad_fn  # torch reads the field, not the getter that would regenerate (or refuse) it
-            what = (
-                "A view was created in"
-                if fn is None
-                else f"Output {self._output_nr} of {_node_label(fn)} is a view of a view which was created in"
-            )
-            raise RuntimeError(
-                f"{what} no_grad mode and is being modified inplace with grad mode enabled. {_views._NO_GRAD_RULE}"
-            )
+            from .ops.views import _rebase_error
+
+            raise _rebase_error(self, indirect=False)  # (the field, not the getter that would refuse it first)
         # torch asks whether the view requires grad and its base is a leaf: a base that became a leaf through
         # detach_() still refuses writes through a view that kept its history
         if _gm._state.grad_enabled and self._base is not None and self._base._grad_fn is None and self.requires_grad:
@@ -471,14 +455,14 @@ class Tensor:
         else:
             c[0] += 1
 
-    def _after_inplace_record(self) -> None:
+    def _after_inplace_record(self, required_grad: bool = True) -> None:
         self._hooks = None  # a new grad_fn: torch's update_tensor_hooks_on_new_gradfn
         if self._retains_grad:  # torch moves the retain_grad hook to the new grad_fn
             _register_retained(self)
         if self._base is not None:
             from .ops.views import _propagate_grad_fn
 
-            _propagate_grad_fn(self)
+            _propagate_grad_fn(self, required_grad)
         elif self._views:
             from .ops.views import _refresh_view_grad_fns
 

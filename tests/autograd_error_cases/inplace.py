@@ -438,6 +438,71 @@ def c_rebase_refused_view_modified_in_place(m):
 
 
 @case
+def c_rebase_refused_view_zeroed_or_filled(m):
+    """zero_ and fill_ run autograd's check_inplace before reading the view's history: the direct message."""
+    out = []
+    for write in (lambda v: v.zero_(), lambda v: v.fill_(2)):
+        x = m.zeros(3, requires_grad=True) * 1
+        v = _refused_view(m, x)
+        try:
+            write(v)
+        except RuntimeError as e:
+            out.append(str(e))
+    return out
+
+
+@case
+def c_rebase_refused_view_of_a_detached_leaf(m):
+    x = m.zeros(3, requires_grad=True)
+    v = x.unbind(0)[0]
+    x.detach_()
+    with m.no_grad():
+        v.exp_()
+    v.zero_()
+
+
+@case
+def c_rebase_grad_mode_view_of_a_no_grad_view(m):
+    """A view made with grad mode on inherits its no_grad source's creation meta, and names its own grad_fn."""
+    x = m.zeros(3, requires_grad=True)
+    with m.no_grad():
+        v = x.t()
+    w = v[...]
+    with m.no_grad():
+        x.mul_(2)
+    return w.grad_fn
+
+
+@case
+def c_rebase_no_grad_view_of_a_multi_output_view(m):
+    """The newest creation meta wins: a no_grad view of unbind's output is a no_grad view."""
+    x = m.zeros(3, 2, requires_grad=True) * 1
+    u = x.unbind(0)[0]
+    with m.no_grad():
+        w = u.view(2)
+    w.mul_(2)
+
+
+@case
+def c_rebase_no_grad_view_of_a_multi_output_view_base_written(m):
+    x = m.zeros(3, 2, requires_grad=True) * 1
+    u = x.unbind(0)[0]
+    with m.no_grad():
+        w = u.view(2)
+        x.mul_(2)
+    return w.grad_fn
+
+
+@case
+def c_rebase_multi_output_view_of_a_no_grad_view(m):
+    x = m.zeros(3, 2, requires_grad=True) * 1
+    with m.no_grad():
+        v = x.view(3, 2)
+    u = v.unbind(0)[0]
+    u.mul_(2)
+
+
+@case
 def c_rebase_refused_view_requires_grad_after_base_detach_(m):
     x = m.zeros(3, requires_grad=True) * 1
     v = _refused_view(m, x)

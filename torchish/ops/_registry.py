@@ -310,7 +310,7 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
 
 def _edge(t):
     if t._grad_fn is not None:
-        if t._hooks is not None and t._hooks_fn is not t._grad_fn:
+        if t._hooks is not None and t._hooks_fn is not t._grad_fn and t._base is not None:
             t._hooks = None  # (Tensor.grad_fn)
         return (t._grad_fn, t._output_nr)
     # torch's gradient_edge reads grad_fn first: a view's history is regenerated now (or refused)
@@ -425,7 +425,7 @@ def _commit_inplace(op_def, k, args, values, out, params, target):
         node = _record(op_def, k, args, values, params, (target,), edges=edges)
         # the target's old value is an immutable array held by the node, so only its result can go stale
         node.saved_versions = tuple(s for s in node.saved_versions if s[3] != 0)
-        target._after_inplace_record()
+        target._after_inplace_record(edges[0] is not None)
     return target
 
 

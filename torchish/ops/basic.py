@@ -118,7 +118,7 @@ def fill_(self, value):
             )
         # (the value is read as a scalar: no overlap check against it, and torch's FillBackward3 either way)
         return R.dispatch(R.OPS["_fill_tensor"], (self, value), (), inplace_target=self)
-    return R.dispatch(R.OPS["_fill_scalar"], (self,), (("value", value),), inplace_target=self)
+    return _write_constant(self, R.OPS["_fill_scalar"], (("value", value),))
 
 
 @op("_fill_scalar", promote=SAME, grad_name="FillBackward2", method=False)
@@ -137,7 +137,14 @@ def _zero(input):
 
 
 def zero_(self):
-    return R.dispatch(R.OPS["_zero"], (self,), (), inplace_target=self)
+    return _write_constant(self, R.OPS["_zero"], ())
+
+
+def _write_constant(self, op_def, params):
+    # autograd's check_inplace comes before the history is read (where a stale view would be refused with
+    # the message for a write through its base); no overlap check, as torch's fill_ and zero_ have none
+    self._check_inplace(R._inplace_records(op_def, (self,)))
+    return R.dispatch(op_def, (self,), params, inplace_target=self)
 
 
 def _copy_check(args, params):

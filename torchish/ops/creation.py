@@ -53,32 +53,38 @@ def _leaf(value, requires_grad, dtype_word="Only Tensors of floating point and c
 
 
 def _infer_dtype(data) -> D.dtype:
-    """torch.tensor's dtype inference over nested Python data."""
-    kind = 0  # 0 bool, 1 int, 2 float, 3 complex
-    seen = False
+    """torch.tensor's dtype inference over nested Python data: each scalar's own type (a Python float is the
+    default dtype, a NumPy scalar or a Tensor keeps its dtype), combined with promote_types."""
+    result = None
+    numpy_bool = False
     stack = [data]
     while stack:
         x = stack.pop()
         if isinstance(x, (list, tuple)):
             stack.extend(x)
             continue
-        seen = True
         if isinstance(x, R._Tensor):
             d = x.dtype
-            kind = builtins.max(kind, 3 if d.is_complex else 2 if d.is_floating_point else 0 if d is D.bool else 1)
-        elif isinstance(x, (builtins.bool, np.bool_)):
-            pass
-        elif isinstance(x, (int, np.integer)):
-            kind = builtins.max(kind, 1)
-        elif isinstance(x, (float, np.floating)):
-            kind = builtins.max(kind, 2)
-        elif isinstance(x, (complex, np.complexfloating)):
-            kind = 3
+        elif isinstance(x, (np.generic, np.ndarray)) and np.asarray(x).dtype.kind in "biufc":
+            d = D._from_np(np.asarray(x).dtype)
+            numpy_bool = numpy_bool or isinstance(x, np.bool_)
+        elif isinstance(x, builtins.bool):
+            d = D.bool
+        elif isinstance(x, int):
+            d = D.int64
+        elif isinstance(x, float):
+            d = D.get_default_dtype()
+        elif isinstance(x, complex):
+            d = D.get_default_dtype().to_complex()
         else:
             raise TypeError(f"Could not infer dtype of {type(x).__name__}")
-    if not seen:
+        result = d if result is None else D.promote_types(result, d)
+    if result is None:
         return D.get_default_dtype()
-    return (D.bool, D.int64, D.get_default_dtype(), D.get_default_dtype().to_complex())[kind]
+    if numpy_bool and not (result.is_floating_point or result.is_complex or result is D.bool):
+        # torch stores a NumPy bool into an integer tensor through __index__, which numpy.bool lacks
+        raise TypeError("'numpy.bool' object cannot be interpreted as an integer")
+    return result
 
 
 def _check_ragged(data, dim=0):

@@ -370,7 +370,11 @@ def setitem(self, index, value):
             raise IndexError(oob[1])
         name = "IndexPutBackward0"
     d = R.OPS["_index_put"]
+    # torch's rebase_history moves the base's hooks to CopySlices only when the written view required grad
+    kept_hooks = (self._hooks, self._hooks_fn) if basic and not self.requires_grad else None
     R.dispatch(d, (self, value, *arrays), (("spec", spec),), inplace_target=self)
+    if kept_hooks is not None:
+        self._hooks, self._hooks_fn = kept_hooks
     if self._grad_fn is not None and self._grad_fn._name != name and self._grad_fn.kernel.op is d:
         self._grad_fn._name = name
         self._grad_fn._saves_tensors = True  # CopySlices drops its wrapped fn on release, as in torch

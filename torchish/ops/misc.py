@@ -511,15 +511,27 @@ lgamma = _special("lgamma", jss.gammaln, "LgammaBackward0")
 digamma = _special("digamma", jss.digamma, "DigammaBackward0")
 
 
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _logit(x, eps):
+    if eps is not None:
+        x = jnp.clip(x, jnp.asarray(eps, x.dtype), jnp.asarray(1 - eps, x.dtype))
+    return jnp.log(x / (1 - x))
+
+
+@_logit.defjvp
+def _logit_jvp(eps, primals, tangents):
+    # torch's infinitely_differentiable_logit_backward, grad / (x * (1 - x)), so second derivatives round as
+    # torch's do. Outside the domain the gradient is NaN (0 with eps); the mask sits in the divisor, where the
+    # where-transpose keeps it from leaking into the gradient inside the domain.
+    (x,), (t,) = primals, tangents
+    lo, hi, off = (0, 1, jnp.nan) if eps is None else (eps, 1 - eps, jnp.inf)
+    inside = (x >= jnp.asarray(lo, x.dtype)) & (x <= jnp.asarray(hi, x.dtype))
+    return _logit(x, eps), _true_divide(t, jnp.where(inside, x * (1 - x), jnp.asarray(off, x.dtype)))
+
+
 @op(promote=FLOAT, grad_name="LogitBackward0", saves=((0,),), inplace=True)
 def logit(input, eps=None):
-    if eps is not None:
-        # clamped inputs get gradient 0 outside [eps, 1 - eps], as in torch
-        lo, hi = jnp.asarray(eps, input.dtype), jnp.asarray(1 - eps, input.dtype)
-        input = jnp.where(
-            input < lo, jax.lax.stop_gradient(lo), jnp.where(input > hi, jax.lax.stop_gradient(hi), input)
-        )
-    return jnp.log(input / (1 - input))
+    return _logit(input, eps)
 
 
 # ------------------------------------------------------------------------- scans

@@ -32,10 +32,12 @@ def _attach(view, source, kernel) -> None:
     view._view_fn = (source._view_fn or ()) + (kernel,)
     view._version_counter = source._version_counter
     view._attr_version = source._version_counter[0]
-    if source._multi_output_view:  # torch's views of such a view inherit its ban on in-place
-        view._multi_output_view = True
-    if source._no_grad_view or not _gm._state.grad_enabled:
+    # torch's creation meta: a view inherits its source's ban on in-place (multi-output or no_grad) unless it
+    # was made in no_grad mode itself; the newest wins
+    if not _gm._state.grad_enabled:
         view._no_grad_view = True
+    elif source._multi_output_view or source._no_grad_view:
+        view._multi_output_view, view._no_grad_view = source._multi_output_view, source._no_grad_view
     if base._views is None:
         base._views = weakref.WeakSet()
     base._views.add(view)
@@ -60,7 +62,7 @@ def _multi_output_views(outputs, source, kernels) -> None:
     for o, k in zip(outputs, kernels):
         _attach(o, source, k)
         if mark:
-            o._multi_output_view = True
+            o._multi_output_view, o._no_grad_view = True, False
 
 
 def _parent(t):
@@ -153,14 +155,19 @@ def _may_be_stale(t) -> bool:
     return t._base is not None and t._grad_fn is None and (t._rebased_label is not None or t._base.requires_grad)
 
 
-def _rebase_message(view) -> str:
-    what = (
-        f"{view._rebased_label} is a view and its base or another view of its base has been modified inplace."
-        if view._rebased_label is not None
-        else "A view was created in no_grad mode and its base or another view of its base has been modified "
-        "inplace with grad mode enabled."
-    )
-    return f"{what} {_MULTI_OUTPUT_RULE if view._multi_output_view else _NO_GRAD_RULE}"
+def _rebase_error(view, indirect: bool) -> RuntimeError:
+    """torch's handle_view_on_rebase: a write to a view torch made with a non-default creation meta, directly
+    or (indirect) through its base. The message names the grad_fn field the view holds (a refused view keeps
+    its old one)."""
+    fn = view._grad_fn
+    label = f"Output {view._output_nr} of {_node_label(fn)}" if fn is not None else view._rebased_label
+    modified = "its base or another view of its base has been" if indirect else "is being"
+    if view._no_grad_view or label is None:
+        prefix = "A view was created in" if label is None else f"{label} is a view of a view which was created in"
+        what = f"{prefix} no_grad mode and {modified} modified inplace with grad mode enabled."
+    else:
+        what = f"{label} is a view and {modified} modified inplace."
+    return RuntimeError(f"{what} {_MULTI_OUTPUT_RULE if view._multi_output_view else _NO_GRAD_RULE}")
 
 
 def _rebase_view(base, v) -> None:
@@ -179,7 +186,7 @@ def _stale_view_grad_fn(view) -> None:
     base = view._base
     if view._version_counter[0] != view._attr_version and _may_be_stale(view):
         if view._multi_output_view or view._no_grad_view:
-            raise RuntimeError(_rebase_message(view))
+            raise _rebase_error(view, indirect=True)
         _set_view_node(base, view)
 
 
@@ -242,8 +249,9 @@ def _view_node(base, view):
     return node
 
 
-def _propagate_grad_fn(view) -> None:
-    """After an in-place op on a view was recorded: rewrite the base's history as CopySlices."""
+def _propagate_grad_fn(view, required_grad: bool = True) -> None:
+    """After an in-place op on a view was recorded: rewrite the base's history as CopySlices.
+    `required_grad`: whether the view required grad before the write."""
     base = view._base
     op_node = view._grad_fn
     chain = view._view_fn
@@ -270,7 +278,8 @@ def _propagate_grad_fn(view) -> None:
     node.fragment = (k.key, tuple(getattr(s, "shape", None) for s in saved), tuple(e is not None for e in edges))
     base._grad_fn = node
     base._output_nr = 0
-    base._hooks = None  # (Tensor._after_inplace_record)
+    if required_grad:  # torch moves the base's hooks only for a view that required grad (rebase_history)
+        base._hooks = None
     _refresh_view_grad_fns(base)
 
 
