@@ -80,6 +80,23 @@ UNARY = {
     "unsqueeze0": lambda m, a: a.unsqueeze(0),
     "unsqueeze-1": lambda m, a: a.unsqueeze(-1),
     "detach": lambda m, a: a.detach(),
+    "data": lambda m, a: a.data,
+    "expand": lambda m, a: a.expand(2, *a.shape),
+    "narrow0": lambda m, a: a.narrow(0, 0, 1),
+    "select0": lambda m, a: a.select(0, -1),
+    "diagonal": lambda m, a: a.diagonal(),
+    "permute": lambda m, a: a.permute(*range(a.dim() - 1, -1, -1)),
+    "squeeze": lambda m, a: a.squeeze(),
+    "view_as": lambda m, a: a.view_as(a),
+}
+
+# ops returning several views (torch forbids in-place on each of them, made with grad mode on)
+MULTI_VIEW = {
+    "unbind0": lambda m, a: a.unbind(0),
+    "unbind-1": lambda m, a: a.unbind(-1),
+    "chunk2": lambda m, a: a.chunk(2),
+    "split1-1": lambda m, a: a.split(1, dim=-1),
+    "split-sizes": lambda m, a: a.split([1, a.shape[0] - 1]),
 }
 
 BINARY = {
@@ -266,12 +283,12 @@ class AutogradMachine(RuleBasedStateMachine):
         self.add(self.both(lambda m, a: a[_index(m, key)], p))
 
     @precondition(lambda self: self.pool)
-    @rule(data=st.data(), dim=st.sampled_from([0, -1]))
-    def unbind(self, data, dim):
+    @rule(data=st.data(), op=st.sampled_from(sorted(MULTI_VIEW)))
+    def multi_view(self, data, op):
         p = self.pick(data, lambda t: t.numel() <= 6)
         if p is None:
             return
-        self.add(self.both(lambda m, a: a.unbind(dim), p))
+        self.add(self.both(lambda m, a: MULTI_VIEW[op](m, a), p))
 
     # ------------------------------------------------------------------ in-place ops
     @precondition(lambda self: self.pool)
@@ -417,6 +434,53 @@ class AutogradMachine(RuleBasedStateMachine):
                 return None
 
             return t.register_hook(hook)
+
+        res = self.both(fn, p)
+        if res is not None:
+            self.handles.append(res)
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data(), kind=st.sampled_from(["post", "pre", "pre-double"]))
+    def register_node_hook(self, data, kind):
+        p = self.pick(data, lambda t: t.grad_fn is not None, label="tensor")
+        if p is None:
+            return
+        hid = self.hook_ids
+        self.hook_ids += 1
+
+        def fn(m, t):
+            log = self.logs[m]
+
+            def note(tag, grads):
+                for j, g in enumerate(grads):
+                    log.append(
+                        (f"{hid}{tag}{j}" + ("-none" if g is None else ""), np.zeros(0) if g is None else _numpy(g))
+                    )
+
+            node = t.grad_fn
+            if kind == "post":
+                return node.register_hook(lambda gi, go: note("i", gi) or note("o", go))
+
+            def pre(go):
+                note("o", go)
+                return tuple(None if g is None else g * 2 for g in go) if kind == "pre-double" else None
+
+            return node.register_prehook(pre)
+
+        res = self.both(fn, p)
+        if res is not None:
+            self.handles.append(res)
+
+    @precondition(lambda self: self.pool)
+    @rule(data=st.data())
+    def register_post_accumulate_grad_hook(self, data):
+        p = self.pick(data, label="tensor")
+        hid = self.hook_ids
+        self.hook_ids += 1
+
+        def fn(m, t):
+            log = self.logs[m]
+            return t.register_post_accumulate_grad_hook(lambda leaf: log.append((f"{hid}acc", _numpy(leaf.grad))))
 
         res = self.both(fn, p)
         if res is not None:

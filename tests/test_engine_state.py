@@ -694,3 +694,93 @@ def test_hooks_of_a_detached_tensor_that_regains_history(write):
         return calls, x.grad, t.grad_fn is None
 
     check(fn)
+
+
+@pytest.mark.parametrize("view", ["reshape-same", "view", "t", "transpose", "permute"])
+def test_create_graph_gradient_through_a_view_is_a_view(view):
+    """With create_graph, torch's view formula still views the gradient it got: the result is a view (its
+    grad_fn the view op's) of a hidden tensor that carries the backward's history. Writes, detach_ and a
+    second derivative go through it."""
+    ops = {
+        "reshape-same": lambda x: x.reshape(2, 3),
+        "view": lambda x: x.view(6),
+        "t": lambda x: x.t(),
+        "transpose": lambda x: x.transpose(0, 1),
+        "permute": lambda x: x.permute(1, 0),
+    }
+
+    def fn(m):
+        x = m.tensor([[0.5, 1.0, 1.5], [2.0, 2.5, 3.0]], requires_grad=True)
+        y = ops[view](x).exp()
+        (g,) = m.autograd.grad((y * y).sum(), x, create_graph=True)
+        seen = (g._is_view(), g._base.shape, g._base.grad_fn.name(), _node_names(g.grad_fn), g._version)
+        (gg,) = m.autograd.grad((g * g).sum(), x, retain_graph=True)
+        try:
+            g.detach_()
+        except RuntimeError as e:
+            seen += (str(e),)
+        g.mul_(2)
+        (g2,) = m.autograd.grad(g.sum(), x)
+        return seen, gg, g2, g._version, g.grad_fn.name(), g._base.grad_fn.name()
+
+    check(fn)
+
+
+@pytest.mark.parametrize("order", ["second-first", "first-first"])
+@pytest.mark.parametrize("capture", [False, True])
+def test_sibling_output_hooks_run_in_registration_order(order, capture):
+    """torch keeps one list of tensor pre-hooks per node: the hook dicts of its outputs run in the order they
+    were first registered, not by output number; a sibling that got no gradient sees None."""
+
+    def fn(m):
+        calls = []
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        a, b, c = (x * 1).unbind(0)
+        first, second = (a, b) if order == "first-first" else (b, a)
+        for t, name in ((first, "p"), (second, "q")):
+            t.register_hook(lambda g, name=name: calls.append((name, None if g is None else g.tolist())))
+        if capture:
+            (g,) = m.autograd.grad(a * 3, a)
+            return calls, g
+        (a * 3).backward()
+        return calls, x.grad
+
+    check(fn)
+
+
+@pytest.mark.parametrize("hook", ["prehook", "posthook", "tensor-hook"])
+def test_node_hooks_of_a_node_that_is_only_captured(hook):
+    """autograd.grad(y, y): torch's engine captures y's gradient at y's node without running it, so the node's
+    pre- and post-hooks do not run (its tensor hooks do, before the capture)."""
+
+    def fn(m):
+        calls = []
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x[None]
+        if hook == "prehook":
+            y.grad_fn.register_prehook(lambda go: calls.append("pre") or tuple(g * 2 for g in go))
+        elif hook == "posthook":
+            y.grad_fn.register_hook(lambda gi, go: calls.append("post"))
+        else:
+            y.register_hook(lambda g: calls.append("tensor") or g * 3)
+        (g,) = m.autograd.grad(y.sum(), y)
+        (h,) = m.autograd.grad(y.sum(), x)
+        return calls, g, h
+
+    check(fn)
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (2,)])
+@pytest.mark.parametrize(
+    "path", ["x[None].sum()", "x.unsqueeze(0).sum()", "x.sum()", "x[None].sum(0)", "x.reshape(-1, 1).t().sum()"]
+)
+def test_grad_version_after_views_of_an_expanded_gradient(shape, path):
+    """AccumulateGrad steals a gradient that obeys the layout contract (a 0-dim view of the expanded root
+    gradient does: it has no strides), else copies it in (version 1)."""
+
+    def fn(m):
+        x = m.zeros(shape, requires_grad=True)
+        eval(path, {"x": x}).sum().backward()
+        return x.grad, x.grad._version
+
+    check(fn)

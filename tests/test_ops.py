@@ -314,3 +314,92 @@ def test_tensor_dtype_inference(kinds, nested):
         except Exception as e:
             results.append((type(e).__name__, str(e)))
     assert results[1] == results[0]
+
+
+class _HasIndex:
+    def __index__(self):
+        return 1
+
+
+_INDEX_ENTRIES = {
+    "float": lambda m: 1.5,
+    "np.float64": lambda m: np.float64(1.0),
+    "np.bool_": lambda m: np.bool_(True),
+    "complex": lambda m: 1 + 2j,
+    "str": lambda m: "a",
+    "bytes": lambda m: b"ab",
+    "dict": lambda m: {1: 2},
+    "object": lambda m: object(),
+    "__index__": lambda m: _HasIndex(),
+    "np.int32": lambda m: np.int32(2),
+    "range": lambda m: range(2),
+    "tuple with float": lambda m: (0, 1.5),
+    "tuple with str": lambda m: (0, "a"),
+    "tuple with __index__": lambda m: (np.int64(1), _HasIndex()),
+    # torch's treatSequenceAsTuple: a list holding a sequence, tensor, slice, None or Ellipsis is a tuple
+    "list of lists": lambda m: [[0, 1], [1, 2]],
+    "list with a slice": lambda m: [0, slice(1, 3)],
+    "list with None": lambda m: [None, 0],
+    "list with Ellipsis": lambda m: [..., 1],
+    "list with a tensor": lambda m: [m.tensor([0, 1]), 1],
+    "list with an ndarray": lambda m: [np.array([0, 1]), 1],
+    "list of ints": lambda m: [0, 1],
+    "list of bools": lambda m: [True, False, True],
+    "list of a mask": lambda m: [[True, False, True]],
+    "long list of lists": lambda m: [[0, 1]] * 40,
+    "2-d ndarray": lambda m: np.array([[0, 1], [1, 2]]),
+}
+
+
+@pytest.mark.parametrize("entry", sorted(_INDEX_ENTRIES))
+def test_index_entry_types(entry):
+    """What torch's Python indexing accepts as an index, how it reads a list, and its error for the rest;
+    reading and writing, with the warnings."""
+    results = []
+    for m in (torch, torchish):
+        x = m.arange(9.0).reshape(3, 3)
+        out = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for write in (False, True):
+                try:
+                    if write:
+                        x[_INDEX_ENTRIES[entry](m)] = -1.0
+                        out.append(x.tolist())
+                    else:
+                        out.append(x[_INDEX_ENTRIES[entry](m)].tolist())
+                except Exception as e:
+                    out.append((type(e).__name__, str(e)))
+        results.append((out, [(w.category.__name__, str(w.message)) for w in caught]))
+    assert results[1] == results[0]
+
+
+_SPLITS = {
+    "chunk of 0-dim": lambda x, e, s: x.chunk(2),
+    "split of 0-dim": lambda x, e, s: x.split(1),
+    "sizes of 0-dim": lambda x, e, s: x.split([1]),
+    "chunk of empty": lambda x, e, s: e.chunk(3),
+    "chunk 0": lambda x, e, s: s.chunk(0),
+    "chunk more than size": lambda x, e, s: s.chunk(5),
+    "chunk bad dim": lambda x, e, s: s.chunk(2, dim=3),
+    "negative split_size": lambda x, e, s: s.split(-1),
+    "zero split_size": lambda x, e, s: s.split(0),
+    "zero split_size of empty": lambda x, e, s: e.split(0),
+    "negative size entry": lambda x, e, s: s.split([1, -1, 3]),
+    "negative size entry of empty": lambda x, e, s: e.split([1, -1]),
+    "sizes not summing": lambda x, e, s: e.split([1, 0]),
+    "empty sizes": lambda x, e, s: e.split([0, 0]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_SPLITS))
+def test_split_and_chunk_edges(case):
+    results = []
+    for m in (torch, torchish):
+        x, e, s = (m.zeros(shape, requires_grad=True) * 1 for shape in ((), (0,), (3,)))
+        try:
+            out = _SPLITS[case](x, e, s)
+            results.append([(tuple(t.shape), t.grad_fn.name()) for t in out])
+        except Exception as ex:
+            results.append((type(ex).__name__, str(ex)))
+    assert results[1] == results[0]

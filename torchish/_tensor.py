@@ -18,7 +18,6 @@ import numpy as np
 from . import _dtype as D
 from ._device import _of_array
 from .autograd import grad_mode as _gm
-from .autograd.engine import _check_hook_result
 from .autograd.graph import AccumulateGrad, _register_retained, _RemovableHandle
 
 _NO_INPLACE = (
@@ -62,7 +61,22 @@ class _TensorHook:
             return None
         if grad is None:  # the hook of an output that got no gradient
             raise RuntimeError("can't replace a None gradient with a non-None value")
-        return _check_hook_result(r, grad, self.fn)
+        return self._checked(r, grad)
+
+    def _checked(self, r, g):
+        # torch's check of what a tensor hook returned in place of gradient g
+        from .ops._registry import _type_word
+
+        if not isinstance(r, Tensor):
+            raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
+        name = getattr(self.fn, "__name__", None)
+        name = name if isinstance(name, str) else "<unknown>"
+        if r.dtype is not g.dtype or r.device.type != g.device.type:
+            was, got = (f"torch.{'cuda.' * (t.device.type == 'cuda')}{_type_word(t.dtype)}Tensor" for t in (g, r))
+            raise RuntimeError(f"hook '{name}' has changed the type of value (was {was} got {got})")
+        if tuple(r.shape) != tuple(g.shape):
+            raise RuntimeError(f"hook '{name}' has changed the size of value")
+        return r
 
 
 class Size(tuple):
@@ -386,10 +400,10 @@ class Tensor:
         return handle
 
     def register_post_accumulate_grad_hook(self, hook) -> _RemovableHandle:
-        if self._grad_fn is not None:
-            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-        if not self._requires_grad:
+        if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
         if self._post_acc_hooks is None:
             self._post_acc_hooks = {}
         handle = _RemovableHandle(self._post_acc_hooks)

@@ -521,6 +521,18 @@ def c_post_accumulate_hook_nonleaf(m):
 
 
 @case
+def c_post_accumulate_hook_on_a_leaf_view_of_a_base_that_later_requires_grad(m):
+    """torch reads requires_grad (a view follows its base) before grad_fn: the hook is accepted."""
+    calls = []
+    x = m.tensor(0.0)
+    v = x[None]
+    x.requires_grad_(True)
+    v.register_post_accumulate_grad_hook(lambda p: calls.append(p.grad))
+    (v * 2).sum().backward()
+    return calls, v.requires_grad, v.is_leaf, x.grad
+
+
+@case
 def c_post_accumulate_hook_no_requires_grad(m):
     m.ones(3).register_post_accumulate_grad_hook(lambda p: None)
 

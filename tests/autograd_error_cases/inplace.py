@@ -503,6 +503,24 @@ def c_rebase_multi_output_view_of_a_no_grad_view(m):
 
 
 @case
+def c_rebase_refused_view_advanced_indexed(m):
+    """torch's index reads the history before its kernel checks the mask's shape or the bounds."""
+    out = []
+    for key in (
+        lambda m: m.tensor([0, 5]),
+        lambda m: m.tensor([True, False, True, True]),
+        lambda m: (..., m.tensor([7])),
+    ):
+        x = m.zeros(3, 3, requires_grad=True) * 1
+        v = _refused_view(m, x)
+        try:
+            v[key(m)]
+        except (RuntimeError, IndexError) as e:
+            out.append((type(e).__name__, str(e)))
+    return out
+
+
+@case
 def c_rebase_refused_view_requires_grad_after_base_detach_(m):
     x = m.zeros(3, requires_grad=True) * 1
     v = _refused_view(m, x)

@@ -240,9 +240,7 @@ def grad(
             ]
             views = views_of_roots(roots, chains, create_graph)
             views = [
-                view_of_fresh_base(g, v, create_graph, c)
-                if is_fresh_base(c) and g is not None and not (create_graph and getattr(g, "requires_grad", False))
-                else view
+                view_of_fresh_base(g, v, create_graph, c) if is_fresh_base(c) and g is not None else view
                 for g, v, c, view in zip(results, vs, chains, views)
             ]
             results = _as_torch_returns(results, vs, owners, views)

@@ -151,8 +151,8 @@ def _derived(node, j, src, dest_shape):
         name = None  # (matmul named TransposeBackward0 still made its inputs' gradients with bmm)
     if name is not None and _passes_on(node, j, grad_shape, dest_shape):
         return src
-    if name in _RESHAPE:
-        return _view(src, src.dense, node, dest_shape)
+    if name in _RESHAPE:  # (a 0-dim view has no strides to break AccumulateGrad's layout contract)
+        return _view(src, src.dense or len(dest_shape) == 0, node, dest_shape)
     if name in _PERMUTE:
         return _view(src, src.dense and sum(d > 1 for d in grad_shape) < 2, node, dest_shape)
     if name == "SumBackward0":  # grad.expand(sizes): dense only when nothing is broadcast, a 0-dim input
@@ -256,20 +256,37 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
 
 
 def view_of_fresh_base(g, version, create_graph, chain):
-    """The gradient as torch returns it: a view, made by chain's view op, of a tensor of its own (is_fresh_base)."""
+    """The gradient as torch returns it: a view, made by chain's view op, of a tensor of its own (is_fresh_base).
+    A create_graph gradient's hidden base carries the recorded backward's history (what torch's view formula
+    was given), so the view's grad_fn is the view op's and its next is that history."""
     from .. import _tensor
+    from .graph import Node
 
     _, base_shape, (op, *args) = chain
-    v = g._value if isinstance(g, _tensor.Tensor) else g
-    if op == "reshape":
-        base = v.reshape(base_shape)
-    elif op == "t":
-        base = v.T
-    elif op == "transpose":
-        base = v.swapaxes(*args)
-    else:  # permute: undo it
-        base = v.transpose(sorted(range(len(args[0])), key=args[0].__getitem__))
-    (view,) = views_of_roots([_tensor.Tensor._make(base)], [(0, (op, *args))], create_graph)
+
+    def unview(v):
+        if op == "reshape":
+            return v.reshape(base_shape)
+        if op == "t":
+            return v.T
+        if op == "transpose":
+            return v.swapaxes(*args)
+        return v.transpose(sorted(range(len(args[0])), key=args[0].__getitem__))  # permute: undo it
+
+    fn = getattr(g, "_grad_fn", None)
+    base = _tensor.Tensor._make(unview(g._value if isinstance(g, _tensor.Tensor) else g))
+    if create_graph and fn is not None:
+        from ..ops.views import _ChainKernel
+        from .lowering import unviewed_name
+
+        inner = fn.kernel.pure
+        kern = _ChainKernel(lambda *xs: unview(inner(*xs)), ("unviewed", (fn.kernel.key, chain)))
+        name = unviewed_name(kern.pure, fn.saved)
+        node = Node(kern, fn.saved, fn.next_edges, (), ((base._value.shape, base._value.dtype),), name)
+        node._saves_tensors, node._of_backward = True, True
+        node.fragment = (kern.key,) + fn.structure()[1:]
+        base._grad_fn = node
+    (view,) = views_of_roots([base], [(0, (op, *args))], create_graph)
     view._version_counter[0] = version
     return view
 

@@ -517,21 +517,25 @@ def _before_node_hooks(plan, i, state, create_graph):
     if not (thooks or retain or n._prehooks):
         return state
     state = dict(state)
-    for o in range(len(n.out_meta)):
+    # torch's call_tensor_pre_hooks: the outputs' hook dicts in the order they were first registered on the
+    # node, then the retain_grad hooks
+    for o, hooks in list((thooks or {}).items()):
         k = (0, i, o)
-        hooks = (thooks or {}).get(o)
         if k not in state:
             # torch calls the hooks of an output that got no gradient (a sibling of a used one) with None
-            for fn in list((hooks or {}).values()):
+            for fn in list(hooks.values()):
                 fn(None)
             continue
         g, _ = _run_hooks(hooks, state[k])
-        ref = (retain or {}).get(o)
-        t = ref() if ref is not None else None
-        if t is not None and t._grad_fn is n and t._output_nr == o:
-            _retained_accumulate(t, g, create_graph)
         state[k] = g if create_graph else g._value
-    if n._prehooks:
+    for o, ref in list((retain or {}).items()):
+        t = ref()
+        k = (0, i, o)
+        if k in state and t is not None and t._grad_fn is n and t._output_nr == o:
+            g, _ = _run_hooks(None, state[k])
+            _retained_accumulate(t, g, create_graph)
+            state[k] = g if create_graph else g._value
+    if n._prehooks and id(n) in plan.needed:  # (a node torch's engine only captures from does not run)
         outs = range(len(n.out_meta))
         if getattr(n.kernel, "op", None) is not None:  # torch's node of an op has no slot for its indices
             outs = [o for o in outs if jnp.issubdtype(n.out_meta[o][1], jnp.inexact)]
@@ -572,22 +576,6 @@ def _wrap_or_none(v):
     return v if isinstance(v, Tensor) else Tensor._make(v)
 
 
-def _check_hook_result(r, g, hook=None):
-    """torch's check for what a tensor hook returned in place of gradient g (None was handled before)."""
-    from ..ops._registry import _type_word
-
-    if not isinstance(r, _Tensor()):
-        raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
-    name = getattr(hook, "__name__", None)
-    name = name if isinstance(name, str) else "<unknown>"
-    if r.dtype is not g.dtype or r.device.type != g.device.type:
-        was, got = (f"torch.{'cuda.' if t.device.type == 'cuda' else ''}{_type_word(t.dtype)}Tensor" for t in (g, r))
-        raise RuntimeError(f"hook '{name}' has changed the type of value (was {was} got {got})")
-    if tuple(r.shape) != tuple(g.shape):
-        raise RuntimeError(f"hook '{name}' has changed the size of value")
-    return r
-
-
 def _run_hooked_node(plan, i, state, create_graph):
     """A node run on its own, eagerly: hooks see (and may replace) its grad_inputs, anomaly mode checks them."""
     Tensor = _Tensor()
@@ -617,7 +605,7 @@ def _run_hooked_node(plan, i, state, create_graph):
             res = L._node_vjp(pure, n.saved, diff, vals, metas)
             for j, r in zip(diff, res):
                 grad_inputs[j] = Tensor._make(r)
-    for fn in list((n._hooks or {}).values()):
+    for fn in list((n._hooks or {}).values()) if not skip else ():
         r = fn(tuple(grad_inputs), grad_outputs)
         if r is not None:
             grad_inputs = list(r)

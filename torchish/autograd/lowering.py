@@ -182,13 +182,28 @@ def _dependencies(jaxpr, in_deps):
     return [of(v) for v in jaxpr.outvars]
 
 
-def _name_of(jaxpr, var):
+def unviewed_name(pure, args) -> str:
+    """The grad_fn name of what a lowered backward output was before its trailing reshapes and transposes:
+    the hidden base torch's view formula was given."""
+    try:
+        jaxpr = jax.make_jaxpr(pure)(*args).jaxpr
+    except Exception:  # (cosmetic, as in output_info)
+        return "MulBackward0"
+    return _name_of(jaxpr, jaxpr.outvars[0], through_views=True)
+
+
+_LAYOUT_PRIMS = {"reshape", "transpose", "squeeze", "expand_dims"}
+
+
+def _name_of(jaxpr, var, through_views=False):
     for eqn in reversed(jaxpr.eqns):
         if any(o is var for o in eqn.outvars):
             inner = eqn.params.get("jaxpr") or eqn.params.get("call_jaxpr")
             if inner is not None:
                 inner = getattr(inner, "jaxpr", inner)
                 k = next(i for i, o in enumerate(eqn.outvars) if o is var)
-                return _name_of(inner, inner.outvars[k])
+                return _name_of(inner, inner.outvars[k], through_views)
+            if through_views and eqn.primitive.name in _LAYOUT_PRIMS and type(eqn.invars[0]).__name__ != "Literal":
+                return _name_of(jaxpr, eqn.invars[0], through_views)
             return _PRIM_NAMES.get(eqn.primitive.name, "MulBackward0")
     return "AliasBackward0"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import operator
 import warnings
 
 import jax.numpy as jnp
@@ -66,11 +67,56 @@ def _check_0d(self, index):
 
 
 def _normalize(self, index):
-    if self._value.ndim == 0 and not isinstance(index, tuple):
+    entries = _sequence_as_tuple(index)
+    if self._value.ndim == 0 and entries is None:
         _check_0d(self, index)
-    idx = index if isinstance(index, tuple) else (index,)
-    idx = tuple(R._Tensor._make(jnp.asarray(np.asarray(i))) if isinstance(i, (list, np.ndarray)) else i for i in idx)
+    idx = tuple(_index_entry(i) for i in (entries if entries is not None else (index,)))
     return _expand_ellipsis(idx, self.dim())
+
+
+_SEQUENCE_INDEX_WARNING = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in pytorch 2.9; "
+    "use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor index, "
+    "x[torch.tensor(seq)], which will result either in an error or a different result (Triggered internally at "
+    "/__w/pytorch/pytorch/torch/csrc/autograd/python_variable_indexing.cpp:{}.)"
+)
+
+
+def _is_sequence(x) -> bool:
+    return isinstance(x, (list, tuple, str, bytes, range, np.ndarray))
+
+
+def _sequence_as_tuple(index):
+    """torch's treatSequenceAsTuple (NumPy's old heuristic): a tuple, or a short non-tuple sequence holding a
+    sequence, tensor, slice, None or Ellipsis (with a deprecation warning), is a tuple of entries. None: one entry."""
+    if isinstance(index, tuple):
+        return index
+    if isinstance(index, np.ndarray) or not _is_sequence(index) or len(index) >= 32:
+        return None
+    for item in index:
+        if isinstance(item, (R._Tensor, slice)) or _is_sequence(item) or item is None or item is Ellipsis:
+            line = 349 if item is not None and item is not Ellipsis else 359  # (torch's two warnings)
+            warnings.warn(_SEQUENCE_INDEX_WARNING.format(line), UserWarning, stacklevel=4)
+            return tuple(index)
+    return None
+
+
+def _index_entry(i):
+    """One entry of an index as torch's Python indexing reads it: sequences become index tensors, objects with
+    __index__ integers; anything else is refused with torch's error."""
+    if i is None or i is Ellipsis or isinstance(i, (builtins.bool, int, slice, R._Tensor)):
+        return i
+    if isinstance(i, (list, np.ndarray, range)):
+        return R._Tensor._make(jnp.asarray(np.asarray(i)))
+    if isinstance(i, (str, bytes)):  # torch makes a tensor of any sequence
+        raise TypeError(f"new(): invalid data type '{type(i).__name__}'")
+    if hasattr(type(i), "__index__") and not isinstance(i, (np.bool_, np.floating)):
+        return operator.index(i)
+    kind = type(i)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    raise IndexError(
+        f"only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got {name})"
+    )
 
 
 def getitem(self, index):
@@ -227,6 +273,7 @@ def _out_of_bounds(self, spec, arrays, checks):
 
 def _advanced(self, idx):
     """One gather: tensors/lists index, basic parts stay as static slices."""
+    _views._history_first(self)  # torch's index reads the history before its kernel checks masks and bounds
     spec, arrays, checks = _advanced_spec(self, idx)
     oob = _out_of_bounds(self, spec, arrays, checks)
     if oob is not None:

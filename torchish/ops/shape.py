@@ -379,15 +379,23 @@ def unbind(input, dim=0):
 
 def split(tensor, split_size_or_sections, dim=0):
     _views._history_first(tensor)
+    if tensor.dim() == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _wrap_dim(dim, tensor.dim())
     size = tensor.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        if step <= 0 and size:
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        if step == 0 and size:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
         sections = [min(step, size - s) for s in range(0, size, step)] if size else [0]
     else:
         sections = list(split_size_or_sections)
+        if any(n < 0 for n in sections):
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes={sections}"
+            )
         if sum(sections) != size:
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension "
@@ -404,10 +412,14 @@ def split(tensor, split_size_or_sections, dim=0):
 
 def chunk(input, chunks, dim=0):
     _views._history_first(input)
+    if input.dim() == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     d = _wrap_dim(dim, input.dim())
-    return split(input, max(1, -(-input.shape[d] // chunks)), d)
+    if input.shape[d] == 0:  # torch splits an empty dim into `chunks` empty pieces (split_with_sizes)
+        return split(input, [0] * chunks, d)
+    return split(input, -(-input.shape[d] // chunks), d)
 
 
 @op(grad_name="DiagonalBackward0")
