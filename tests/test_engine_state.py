@@ -784,3 +784,74 @@ def test_grad_version_after_views_of_an_expanded_gradient(shape, path):
         return x.grad, x.grad._version
 
     check(fn)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("second", ["reshape", "t", "permute"])
+def test_gradients_viewed_twice_share_the_hidden_base(create_graph, second):
+    """y = view of x1, z = view of y: autograd.grad(f(z), (x1, y)) returns two views of the same hidden
+    gradient (the one z's view formula got), so a write through one shows in the other."""
+    views = {"reshape": lambda t: t.reshape(3, 2), "t": lambda t: t.t(), "permute": lambda t: t.permute(1, 0)}
+
+    def fn(m):
+        x = m.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        x1 = x * 2
+        y = views[second](x1)
+        z = y.reshape(6)
+        gx, gy = m.autograd.grad((z * z).sum(), (x1, y), create_graph=create_graph)
+        seen = (gx._is_view(), gy._is_view(), gx._base is gy._base, gx._base.shape, gx._version)
+        with m.no_grad():
+            gy.view(gy.shape)[0] = -1.0
+        return seen, gx, gy, gx._version, gy._version, gx._base.grad_fn is None
+
+    check(fn)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("write", ["setitem", "view-mul", "index_put", "two", "view-add-then-use-view"])
+def test_grad_version_through_copy_slices(write, create_graph):
+    """CopySlices copies the whole gradient into a new tensor, then copies (or zeroes) the slice: version 2."""
+
+    def fn(m):
+        x = m.zeros(3, requires_grad=True)
+        w = m.ones(3, requires_grad=True)
+        b = x + 0
+        out = b
+        if write == "setitem":
+            b[0] = w[0] * 3
+        elif write == "view-mul":
+            b[1:].mul_(w[1:])
+        elif write == "index_put":
+            b[m.tensor([0, 2])] = w[:2]
+        elif write == "two":
+            b[0] = w[0]
+            b[1:].mul_(2)
+        else:
+            v = b[1:]
+            v.add_(2)
+            out = m.tensor(0.0) + v
+        gx, gw = m.autograd.grad((out * 2).sum(), (x, w), allow_unused=True, create_graph=create_graph)
+        # (a create_graph gradient's own grad_fn is JAX's derivative graph: DESIGN.md, create_graph)
+        return gx.detach(), gx.requires_grad, gx._version, None if gw is None else gw._version
+
+    check(fn)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("shape", [(), (1, 3, 1), (2, 3)])
+@pytest.mark.parametrize(
+    "path",
+    ["unsqueeze(0)", "unsqueeze(-1)", "squeeze()", "squeeze(0)", "squeeze((0, 2))", "unsqueeze(0).t().squeeze(1)"],
+)
+def test_squeeze_and_unsqueeze_formulas_view_the_gradient(path, shape, create_graph):
+    """unsqueeze's formula squeezes the gradient, squeeze's unsqueezes it (or passes it on when nothing was
+    squeezed): views whose create_graph grad_fn names the op torch's formula used."""
+
+    def fn(m):
+        y = m.zeros(shape, requires_grad=True) * 1
+        z = eval(f"y.{path}", {"y": y})
+        (g,) = m.autograd.grad((z * z).sum() + z.sum(), y, create_graph=create_graph)
+        base = g._base
+        return g.detach(), g._is_view(), g.grad_fn and g.grad_fn.name(), base is not None and base.shape, g._version
+
+    check(fn)

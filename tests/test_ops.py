@@ -389,17 +389,24 @@ _SPLITS = {
     "negative size entry of empty": lambda x, e, s: e.split([1, -1]),
     "sizes not summing": lambda x, e, s: e.split([1, 0]),
     "empty sizes": lambda x, e, s: e.split([0, 0]),
+    "narrow of 0-dim": lambda x, e, s: x.narrow(0, 0, 1),
+    "narrow start past the end": lambda x, e, s: s.narrow(0, 4, 1),
+    "narrow start before the start": lambda x, e, s: s.narrow(0, -4, 1),
+    "narrow negative length": lambda x, e, s: s.narrow(0, 0, -1),
+    "narrow negative start too long": lambda x, e, s: s.narrow(0, -1, 2),
+    "narrow empty at the end": lambda x, e, s: s.narrow(0, 3, 0),
+    "narrow bad dim": lambda x, e, s: s.narrow(1, 0, 1),
 }
 
 
 @pytest.mark.parametrize("case", sorted(_SPLITS))
-def test_split_and_chunk_edges(case):
+def test_split_chunk_and_narrow_edges(case):
     results = []
     for m in (torch, torchish):
         x, e, s = (m.zeros(shape, requires_grad=True) * 1 for shape in ((), (0,), (3,)))
         try:
             out = _SPLITS[case](x, e, s)
-            results.append([(tuple(t.shape), t.grad_fn.name()) for t in out])
+            results.append([(tuple(t.shape), t.grad_fn.name()) for t in _outputs(out)])
         except Exception as ex:
             results.append((type(ex).__name__, str(ex)))
     assert results[1] == results[0]

@@ -533,6 +533,20 @@ def c_post_accumulate_hook_on_a_leaf_view_of_a_base_that_later_requires_grad(m):
 
 
 @case
+def c_post_accumulate_hook_of_a_leaf_that_stopped_requiring_grad(m):
+    """The post-accumulate hook still runs (it sees .grad None) for a leaf detached after the graph was built."""
+    calls = []
+    x, w = m.tensor(1.0, requires_grad=True), m.tensor(1.0, requires_grad=True)
+    for t in (x, w):
+        t.register_post_accumulate_grad_hook(lambda p: calls.append(p.grad))
+    y = x + x + w * 2
+    x.detach_()
+    w.requires_grad_(False)
+    y.backward()
+    return calls, x.grad, w.grad
+
+
+@case
 def c_post_accumulate_hook_no_requires_grad(m):
     m.ones(3).register_post_accumulate_grad_hook(lambda p: None)
 

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from . import grad_mode
-from .buffers import is_fresh_base, view_of_fresh_base, views_of_roots
+from .buffers import views_of_fresh_bases, views_of_roots
 from .engine import _accumulate_grad, _run_hooks, run_backward
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .graph import AccumulateGrad, Node, _Tensor
@@ -173,10 +173,9 @@ def _leaf_accumulate(t, g, create_graph, version=None):
         g, replaced = _run_hooks(t._hooks, g)
         if replaced:
             version = 0  # the hook's own new tensor, which torch's AccumulateGrad steals
-    if not t._requires_grad:  # it stopped requiring grad after the graph was built: hooks ran, nothing stored
-        return
-    _accumulate_grad(t, g, create_graph, version)
-    if t._post_acc_hooks:
+    if t._requires_grad:  # (one that stopped requiring grad after the graph was built stores nothing)
+        _accumulate_grad(t, g, create_graph, version)
+    if t._post_acc_hooks:  # torch runs them either way
         for fn in list(t._post_acc_hooks.values()):
             fn(t)
 
@@ -239,10 +238,8 @@ def grad(
                 for g, t in zip(grads, outs)
             ]
             views = views_of_roots(roots, chains, create_graph)
-            views = [
-                view_of_fresh_base(g, v, create_graph, c) if is_fresh_base(c) and g is not None else view
-                for g, v, c, view in zip(results, vs, chains, views)
-            ]
+            fresh = views_of_fresh_bases(results, vs, create_graph, chains)
+            views = [f if f is not None else view for f, view in zip(fresh, views)]
             results = _as_torch_returns(results, vs, owners, views)
     out = []
     for i, (t, g) in enumerate(zip(ins, results)):

@@ -31,9 +31,11 @@ _RESHAPE = {
     "UnsqueezeBackward0",
 }
 _PERMUTE = {"TBackward0", "TransposeBackward0", "PermuteBackward0"}
+_SQUEEZES = {"SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2"}
 # torch's formula fills zeros and writes into them in place (index_put_, scatter_, copy_): the new gradient
 # starts at that many versions
 _WRITTEN = {
+    "torch::autograd::CopySlices": 2,  # copy_ of the whole gradient, then copy_ (or zero_) of the slice
     "AsStridedBackward0": 1,
     "IndexBackward0": 1,
     "IndexSelectBackward0": 1,
@@ -105,6 +107,13 @@ def _view_recipe(node, dest_shape):
     if getattr(node.kernel, "op", None) is None:  # a create_graph node is named after JAX's primitive
         return None
     name, params = node.name(), dict(node.kernel.key[1])
+    # the view torch's formula makes, so that a create_graph result's grad_fn is named as torch's
+    if name == "UnsqueezeBackward0":
+        return ("squeeze", params["dim"])
+    if name in _SQUEEZES:  # unsqueeze_to the input's sizes
+        dims = params.get("dim")
+        dims = range(len(dest_shape)) if dims is None else dims if isinstance(dims, (tuple, list)) else (dims,)
+        return ("unsqueezes", tuple(sorted({d % len(dest_shape) for d in dims if dest_shape[d] == 1})))
     if name in _RESHAPE:
         return ("reshape", dest_shape)
     if name == "TBackward0":
@@ -125,10 +134,12 @@ def _view_recipe(node, dest_shape):
 
 
 def _view(src, dense, node, dest_shape):
-    if src.chain is None:  # an intermediate gradient, viewed: a view of a tensor nobody else holds
+    if src.chain is None or is_fresh_base(src.chain):
+        # an intermediate gradient, viewed (again): a view of a tensor nobody else holds
         recipe = _view_recipe(node, dest_shape) if node.name() in _RESHAPE or node.name() in _PERMUTE else None
-        return _Buf(src.storage, dense, None if recipe is None else ("fresh_base", tuple(node.out_meta[0][0]), recipe))
-    recipe = _view_recipe(node, dest_shape) if not is_fresh_base(src.chain) else None
+        chain = src.chain or ("fresh_base", tuple(node.out_meta[0][0]))
+        return _Buf(src.storage, dense, None if recipe is None else chain + (recipe,))
+    recipe = _view_recipe(node, dest_shape)
     return _Buf(src.storage, dense, None if recipe is None else src.chain + (recipe,))
 
 
@@ -151,6 +162,8 @@ def _derived(node, j, src, dest_shape):
         name = None  # (matmul named TransposeBackward0 still made its inputs' gradients with bmm)
     if name is not None and _passes_on(node, j, grad_shape, dest_shape):
         return src
+    if name in _SQUEEZES and tuple(dest_shape) == tuple(grad_shape):
+        return src  # nothing was squeezed: unsqueeze_to returns the gradient itself
     if name in _RESHAPE:  # (a 0-dim view has no strides to break AccumulateGrad's layout contract)
         return _view(src, src.dense or len(dest_shape) == 0, node, dest_shape)
     if name in _PERMUTE:
@@ -240,11 +253,14 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
         if accumulate:
             for d in done:
                 finish(d)
+    bases = {}  # the hidden tensors fresh-base views are made of, numbered: views of one share it
     for key, b in bufs.items():
         if key[0] == 1:
             versions[key] = b.storage.version
             owners[key] = id(b)
             chains[key] = b.chain
+            if is_fresh_base(b.chain):
+                chains[key] = b.chain[:2] + (bases.setdefault(id(b.storage), len(bases)),) + b.chain[2:]
     n_targets = range(len(plan.target_edges))
     out_v = [versions.get((1, k, 0)) for k in n_targets]
     out_o = [owners.get((1, k, 0)) for k in n_targets]
@@ -255,23 +271,44 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
     return out_v, out_o, out_c
 
 
-def view_of_fresh_base(g, version, create_graph, chain):
-    """The gradient as torch returns it: a view, made by chain's view op, of a tensor of its own (is_fresh_base).
-    A create_graph gradient's hidden base carries the recorded backward's history (what torch's view formula
-    was given), so the view's grad_fn is the view op's and its next is that history."""
+def views_of_fresh_bases(grads, versions, create_graph, chains) -> list:
+    """The gradients as torch returns them where its formulas viewed an intermediate gradient (is_fresh_base):
+    views, made by the chain's view ops, of a hidden tensor that gradients from the same one share. A
+    create_graph gradient's hidden base carries the recorded backward's history (what torch's view formula
+    was given), so the view's grad_fn is the view op's and its next is that history. None elsewhere."""
+    bases, out = {}, []
+    for g, version, chain in zip(grads, versions, chains):
+        if not is_fresh_base(chain) or g is None:
+            out.append(None)
+            continue
+        _, base_shape, token, *recipes = chain
+        if token not in bases:
+            bases[token] = _hidden_base(g, create_graph, base_shape, recipes)
+        (view,) = views_of_roots([bases[token]], [(0, *recipes)], create_graph)
+        view._version_counter[0] = version
+        out.append(view)
+    return out
+
+
+def _hidden_base(g, create_graph, base_shape, recipes):
     from .. import _tensor
     from .graph import Node
 
-    _, base_shape, (op, *args) = chain
+    shapes = [tuple(base_shape)]  # the shape before each recipe
+    for recipe in recipes[:-1]:
+        shapes.append(_recipe_shape(recipe, shapes[-1]))
 
     def unview(v):
-        if op == "reshape":
-            return v.reshape(base_shape)
-        if op == "t":
-            return v.T
-        if op == "transpose":
-            return v.swapaxes(*args)
-        return v.transpose(sorted(range(len(args[0])), key=args[0].__getitem__))  # permute: undo it
+        for (op, *args), before in zip(reversed(recipes), reversed(shapes)):
+            if op in ("reshape", "squeeze", "unsqueezes"):
+                v = v.reshape(before)
+            elif op == "t":
+                v = v.T
+            elif op == "transpose":
+                v = v.swapaxes(*args)
+            else:  # permute: undo it
+                v = v.transpose(sorted(range(len(args[0])), key=args[0].__getitem__))
+        return v
 
     fn = getattr(g, "_grad_fn", None)
     base = _tensor.Tensor._make(unview(g._value if isinstance(g, _tensor.Tensor) else g))
@@ -280,15 +317,33 @@ def view_of_fresh_base(g, version, create_graph, chain):
         from .lowering import unviewed_name
 
         inner = fn.kernel.pure
-        kern = _ChainKernel(lambda *xs: unview(inner(*xs)), ("unviewed", (fn.kernel.key, chain)))
+        kern = _ChainKernel(lambda *xs: unview(inner(*xs)), ("unviewed", (fn.kernel.key, tuple(recipes))))
         name = unviewed_name(kern.pure, fn.saved)
         node = Node(kern, fn.saved, fn.next_edges, (), ((base._value.shape, base._value.dtype),), name)
         node._saves_tensors, node._of_backward = True, True
         node.fragment = (kern.key,) + fn.structure()[1:]
         base._grad_fn = node
-    (view,) = views_of_roots([base], [(0, (op, *args))], create_graph)
-    view._version_counter[0] = version
-    return view
+    return base
+
+
+def _recipe_shape(recipe, s):
+    op, *args = recipe
+    s = list(s)
+    if op == "reshape":
+        return tuple(args[0])
+    if op == "squeeze":
+        d = args[0] % max(len(s), 1)
+        return tuple(s[:d] + s[d + 1 :]) if s and s[d] == 1 else tuple(s)
+    if op == "unsqueezes":
+        for d in args[0]:
+            s.insert(d, 1)
+        return tuple(s)
+    if op == "t":
+        return tuple(s[::-1])
+    if op == "transpose":
+        s[args[0]], s[args[1]] = s[args[1]], s[args[0]]
+        return tuple(s)
+    return tuple(s[d] for d in args[0])  # permute
 
 
 def views_of_roots(roots, chains, create_graph):
@@ -306,9 +361,11 @@ def views_of_roots(roots, chains, create_graph):
                 continue
             t = roots[chain[0]]
             for op, *args in chain[1:]:
-                if op == "unsqueeze_expand":
+                if op in ("unsqueeze_expand", "unsqueezes"):
                     for d in args[0]:
                         t = t.unsqueeze(d)
+                    if op == "unsqueezes":
+                        continue
                     op, args = "expand", args[1:]
                 t = getattr(_tensor.Tensor, op)(t, *args)
             out.append(t)

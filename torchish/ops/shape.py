@@ -322,12 +322,17 @@ def select(input, dim, index):
 
 def _check_narrow(args, params):
     shp = args[0]._value.shape
-    d = _wrap_dim(params["dim"], len(shp))
+    if not shp:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     s, n = params["start"], params["length"]
-    if s < 0:
-        s += shp[d]
-    if not 0 <= s <= shp[d] or n < 0 or s + n > shp[d]:
-        raise RuntimeError(f"start ({params['start']}) + length ({n}) exceeds dimension size ({shp[d]}).")
+    if n < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    size = shp[_wrap_dim(params["dim"], len(shp))]
+    if not -size <= s <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {s})")
+    s = s + size if s < 0 else s
+    if s + n > size:
+        raise RuntimeError(f"start ({s}) + length ({n}) exceeds dimension size ({size}).")
 
 
 @op(grad_name="SliceBackward0", check=_check_narrow)
