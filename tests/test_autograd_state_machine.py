@@ -137,6 +137,53 @@ INPLACE_UNARY = {
 }
 
 
+_FUNCTIONS = ("double", "square", "square-ctx")
+_FUNCTION_CACHE: dict = {}
+
+
+def _custom_functions(m):
+    """torch.autograd.Function subclasses written once against either library (as a user would)."""
+    if m in _FUNCTION_CACHE:
+        return _FUNCTION_CACHE[m]
+
+    class Double(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    class Square(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    class SquareSetupContext(m.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x * x
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g if ctx.needs_input_grad[0] else None
+
+    _FUNCTION_CACHE[m] = {"double": Double, "square": Square, "square-ctx": SquareSetupContext}
+    return _FUNCTION_CACHE[m]
+
+
 def values(shape):
     # no subnormals: XLA on CPU flushes them to zero (tests/test_engine_state.py::test_subnormal_values tracks that)
     elements = st.floats(-2, 2, width=32, allow_nan=False, allow_infinity=False, allow_subnormal=False)
@@ -268,6 +315,12 @@ class AutogradMachine(RuleBasedStateMachine):
         self.add(self.both(lambda m, a: SCALAR_BINARY[op](a, s), p))
 
     @precondition(lambda self: self.pool)
+    @rule(data=st.data(), kind=st.sampled_from(sorted(_FUNCTIONS)))
+    def custom_function(self, data, kind):
+        p = self.pick(data, label="input")
+        self.add(self.both(lambda m, a: _custom_functions(m)[kind].apply(a), p))
+
+    @precondition(lambda self: self.pool)
     @rule(data=st.data(), use_view=st.booleans())
     def reshape(self, data, use_view):
         p = self.pick(data, lambda t: t.numel() in RESHAPES)
@@ -360,11 +413,15 @@ class AutogradMachine(RuleBasedStateMachine):
     @rule(
         data=st.data(),
         retain_graph=st.booleans(),
-        how=st.sampled_from(["implicit", "ones", "sum", "inputs"]),
+        how=st.sampled_from(["implicit", "ones", "sum", "inputs", "two-roots"]),
     )
     def backward(self, data, retain_graph, how):
         root = self.pick(data, label="root")
-        inp = self.pick(data, lambda t: t.requires_grad, "input") if how == "inputs" else None
+        other = None
+        if how == "inputs":
+            other = self.pick(data, lambda t: t.requires_grad, "input")
+        elif how == "two-roots":
+            other = self.pick(data, label="second root")
 
         def fn(m, r, *i):
             if how == "implicit":
@@ -373,11 +430,15 @@ class AutogradMachine(RuleBasedStateMachine):
                 r.backward(m.ones_like(r) * 0.5, retain_graph=retain_graph)
             elif how == "sum":
                 r.sum().backward(retain_graph=retain_graph)
-            else:
+            elif how == "inputs":
                 r.sum().backward(retain_graph=retain_graph, inputs=list(i))
+            else:
+                m.autograd.backward([r.sum(), i[0]], [None, m.ones_like(i[0])], retain_graph=retain_graph)
 
         before = self._grads_before(root)
-        self.both(fn, root, *(() if inp is None else (inp,)))
+        if other is not None and before is None:
+            before = self._grads_before(other)
+        self.both(fn, root, *(() if other is None else (other,)))
         self._mark_written_grads(before)
 
     @precondition(lambda self: self.pool)
@@ -403,7 +464,7 @@ class AutogradMachine(RuleBasedStateMachine):
         self.add(res)
 
     @precondition(lambda self: self.pool)
-    @rule(data=st.data(), how=st.sampled_from(["zero_", "none"]))
+    @rule(data=st.data(), how=st.sampled_from(["zero_", "none", "assign"]))
     def clear_grad(self, data, how):
         p = self.pick(data, lambda t: t.is_leaf, "leaf")
         if p is None:
@@ -412,6 +473,8 @@ class AutogradMachine(RuleBasedStateMachine):
         def fn(m, t):
             if how == "none":
                 t.grad = None
+            elif how == "assign":  # torch's checks of the assigned tensor (shape, dtype) apply
+                t.grad = m.full_like(t, 0.25)
             elif t.grad is not None:
                 t.grad.zero_()
 
