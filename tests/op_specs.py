@@ -236,6 +236,17 @@ SPECS = [
     Spec("index_tensor", lambda m, x: x[m.tensor([0, 0])], shapes="min1d", covers=("_index",)),
     Spec("index_mask", lambda m, x: x[x > 0], covers=("_index", "gt")),
     Spec("diagonal", lambda m, x: m.diagonal(x), shapes="min2d"),
+    Spec(
+        "unfold",
+        lambda m, x, dimension, size, step: x.unfold(dimension, size, step),
+        kwargs=lambda s: st.fixed_dictionaries(
+            {
+                "dimension": st.integers(-max(len(s), 1), max(len(s), 1) - 1),
+                "size": st.integers(0, (max(s) if s else 1) + 1),
+                "step": st.integers(0, 3),
+            }
+        ),
+    ),
     Spec("flip", lambda m, x: m.flip(x, (0,)), shapes="min1d"),
     Spec("repeat", lambda m, x: x.repeat(2, *([1] * x.dim())), covers=("_repeat",)),
     Spec("roll", lambda m, x: m.roll(x, 1, 0), shapes="min1d"),

@@ -88,6 +88,7 @@ UNARY = {
     "permute": lambda m, a: a.permute(*range(a.dim() - 1, -1, -1)),
     "squeeze": lambda m, a: a.squeeze(),
     "view_as": lambda m, a: a.view_as(a),
+    "unfold": lambda m, a: a.unfold(-1, 2, 1),
 }
 
 # ops returning several views (torch forbids in-place on each of them, made with grad mode on)

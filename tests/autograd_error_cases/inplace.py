@@ -521,6 +521,33 @@ def c_rebase_refused_view_advanced_indexed(m):
 
 
 @case
+def c_rebase_stale_no_grad_view_in_composite_ops(m):
+    """chunk, narrow and flatten are composite in torch: their own checks come before the inner view op reads
+    the history (flatten with start == end reads none)."""
+    out = []
+    calls = (
+        lambda v: v.chunk(2),
+        lambda v: v.chunk(0),
+        lambda v: v.narrow(0, 0, 1),
+        lambda v: v.narrow(0, 5, 1),
+        lambda v: v.flatten(3),
+        lambda v: v.flatten(0, 0),
+        lambda v: v.unfold(0, 5, 1),
+    )
+    for key in (0, slice(0, 2)):
+        for call in calls:
+            x = m.zeros(3, 3, requires_grad=True)
+            with m.no_grad():
+                v = x[key]
+                x.mul_(2)
+            try:
+                out.append(tuple(call(v).shape) if not isinstance(call(v), tuple) else "tuple")
+            except (RuntimeError, IndexError) as e:
+                out.append((type(e).__name__, str(e)))
+    return out
+
+
+@case
 def c_rebase_refused_view_requires_grad_after_base_detach_(m):
     x = m.zeros(3, requires_grad=True) * 1
     v = _refused_view(m, x)

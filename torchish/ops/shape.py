@@ -167,13 +167,13 @@ def squeeze(input, dim=None):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
-    _views._history_first(input)
+    # torch's flatten checks its dims before any inner op reads the history (and start == end reads none)
     n = input.dim()
-    if n == 0:
-        return reshape(input, 1)
     s, e = _wrap_dim(start_dim, n), _wrap_dim(end_dim, n)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if n == 0:
+        return reshape(input, 1)
     if s == e:
         return input
     shp = tuple(input.shape)
@@ -416,7 +416,7 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
-    _views._history_first(input)
+    # (torch's chunk checks its arguments; the split it calls reads the history)
     if input.dim() == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
@@ -430,6 +430,29 @@ def chunk(input, chunks, dim=0):
 @op(grad_name="DiagonalBackward0")
 def diagonal(input, offset=0, dim1=0, dim2=1):
     return jnp.diagonal(input, offset, _wrap_dim(dim1, input.ndim), _wrap_dim(dim2, input.ndim))
+
+
+def _check_unfold(args, params):
+    shp = args[0]._value.shape
+    d = _wrap_dim(params["dimension"], len(shp))
+    size, step = params["size"], params["step"]
+    if size > (shp[d] if shp else 1):
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {shp[d] if shp else 1} but size is {size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+
+
+@op(grad_name="UnfoldBackward0", check=_check_unfold)
+def unfold(input, dimension, size, step):
+    """Tensor.unfold: every window of `size` along a dim, `step` apart, as a new last dim (a view)."""
+    if input.ndim == 0:  # (one window, of `size` 0 or 1)
+        return input.reshape(1)[:size]
+    d = _wrap_dim(dimension, input.ndim)
+    starts = jnp.arange((input.shape[d] - size) // step + 1) * step
+    windows = jnp.take(input, starts[:, None] + jnp.arange(size)[None, :], axis=d)
+    return jnp.moveaxis(windows, d + 1, -1)
 
 
 @op(promote=SAME, grad_name="FlipBackward0")
@@ -474,6 +497,8 @@ _VIEW_OPS = (
     "narrow",
     "_slice",
     "diagonal",
+    "unfold",
 )
 for _name in _VIEW_OPS:
     R.OPS[_name].is_view = True
+R.OPS["narrow"].history_first = False  # composite in torch: its checks precede the slice that reads the history
