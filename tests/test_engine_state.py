@@ -855,3 +855,90 @@ def test_squeeze_and_unsqueeze_formulas_view_the_gradient(path, shape, create_gr
         return g.detach(), g._is_view(), g.grad_fn and g.grad_fn.name(), base is not None and base.shape, g._version
 
     check(fn)
+
+
+@pytest.mark.parametrize("leaf", ["x[:, 0]", "x.t()", "x[:, ::2]", "x", "x[0]", "x[:, :1]"])
+@pytest.mark.parametrize("root", ["sum", "mul"])
+def test_first_grad_version_of_a_strided_leaf(leaf, root):
+    """AccumulateGrad copies a gradient it cannot steal: copy_ into the layout of a dense leaf (version 1), a
+    contiguous clone for any other (version 0)."""
+
+    def fn(m):
+        x = m.zeros(2, 3)
+        v = eval(leaf, {"x": x}).detach().requires_grad_(True)
+        (v.sum() if root == "sum" else (v * 2).sum()).backward()
+        return v.grad, v.grad._version
+
+    check(fn)
+
+
+def test_two_roots_run_their_nodes_latest_created_first():
+    """torch's ready queue runs the node created last first: with two roots, a node of the older root can run
+    between nodes of the newer one, and hooks see that order."""
+
+    def fn(m):
+        calls = []
+        x = m.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        s = x[0]
+        s.grad_fn.register_prehook(lambda go: calls.append("slice"))
+        r = 3 - x
+        r.grad_fn.register_prehook(lambda go: calls.append("rsub"))
+        a = s[...]
+        a.grad_fn.register_prehook(lambda go: calls.append("alias"))
+        m.autograd.backward([a.sum(), r], [None, m.ones_like(r)])
+        return calls, x.grad
+
+    check(fn)
+
+
+@pytest.mark.parametrize("second", ["same root", "sum of two uses", "through a new node", "after zero_"])
+def test_prehook_of_a_freed_node_runs_before_the_error(second):
+    """A second backward through a freed node: torch's engine calls the node's pre-hooks, then fails."""
+
+    def fn(m):
+        calls = []
+        a, w = m.tensor(2.0, requires_grad=True), m.tensor(3.0, requires_grad=True)
+        y = a * w
+        y.grad_fn.register_prehook(lambda go: calls.append([g.item() for g in go]))
+        if second == "after zero_":
+            y.zero_()
+        y.backward()
+        try:
+            if second in ("same root", "after zero_"):
+                y.backward()
+            elif second == "sum of two uses":
+                (y + y).backward()
+            else:
+                (y * 1).backward()
+        except RuntimeError as e:
+            calls.append(str(e))
+        return calls
+
+    check(fn)
+
+
+@pytest.mark.parametrize("write", ["view mul_", "setitem"])
+def test_retain_grad_moves_to_copy_slices(write):
+    """retain_grad's hook follows the base to its CopySlices, even when the backward then fails below it."""
+
+    def fn(m):
+        out = []
+        x = m.tensor([-0.5, 0.5, 1.25], requires_grad=True)
+        b = m.cat([x, x * 3]).sigmoid()
+        b.retain_grad()
+        v = b.reshape(6)
+        if write == "view mul_":
+            b[-1:].mul_(2)
+        else:
+            b[-1] = x[0]
+        (v * v).sum().backward(retain_graph=True)
+        out.append(b.grad)
+        with m.no_grad():
+            b.sigmoid_()
+        try:
+            m.autograd.grad((v * v).sum(), x)
+        except RuntimeError as e:
+            out.append(str(e))
+        return out, b.grad
+
+    check(fn)

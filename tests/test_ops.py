@@ -410,3 +410,47 @@ def test_split_chunk_and_narrow_edges(case):
         except Exception as ex:
             results.append((type(ex).__name__, str(ex)))
     assert results[1] == results[0]
+
+
+_STRIDED_VIEWS = [
+    "x.view(6, 4)",
+    "x.transpose(0, 1)",
+    "x[0].t()",
+    "x.permute(2, 0, 1)",
+    "x.unsqueeze(1)",
+    "x.unsqueeze(3)",
+    "x[:, :1].squeeze(1)",
+    "x[0, 0].expand(2, 4)",
+    "x[:, 1:2].expand(2, 3, 4)",
+    "x.select(1, 2)",
+    "x.narrow(2, 1, 2)",
+    "x[:, ::2]",
+    "x[5:]",
+    "x[:, -1:]",
+    "x.diagonal(1, 1, 2)",
+    "x.diagonal(-1, 0, 2)",
+    "x.diagonal(5, 1, 2)",
+    "x.unfold(2, 2, 1)",
+    "x[0, 0, 0].unfold(0, 1, 1)",
+    "x[:, 0][1:]",
+    "x[:, None, 1]",
+    "x[0, 0].unsqueeze(0).t()",
+    "x.transpose(1, 2)[:, 1:].reshape(2, -1, 3)[:, 0]",
+    "x[1].detach().t()",
+    "x.unflatten(2, (2, 2))[..., 1]",
+    "x.chunk(2, 2)[1]",
+    "x.unbind(2)[3]",
+    "x.mT",
+]
+
+
+@pytest.mark.parametrize("expr", _STRIDED_VIEWS)
+def test_view_strides(expr):
+    """A view's sizes, strides, storage offset and contiguity, op by op as torch computes them (a size-1 dim
+    keeps the stride its view op gave it)."""
+    results = []
+    for m in (torch, torchish):
+        x = m.arange(24.0).reshape(2, 3, 4)
+        v = eval(expr, {"x": x})
+        results.append((tuple(v.shape), v.stride(), v.storage_offset(), v.is_contiguous()))
+    assert results[1] == results[0]

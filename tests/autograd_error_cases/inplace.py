@@ -547,6 +547,36 @@ def c_rebase_stale_no_grad_view_in_composite_ops(m):
     return out
 
 
+def _view_inplace_saving_its_result(m, op, write):
+    x = m.tensor([0.5, 1.0, 1.5], requires_grad=True)
+    b = x * 1
+    v = b[0] if op == "sigmoid_" else b[1:]
+    getattr(v, op)()
+    if write == "same view":
+        v.mul_(2)
+    else:
+        # (torch names the view's AsStrided node while it lives, which it regenerates lazily: here it is gone)
+        del v
+        b.mul_(2) if write == "base" else b.view(3)[1].mul_(2)
+    b.sum().backward()
+
+
+@case
+def c_version_result_saved_by_an_inplace_op_on_a_view(m):
+    """CopySlices holds the in-place op's saved result: the error names that op and the view's shape."""
+    _view_inplace_saving_its_result(m, "sigmoid_", "other view")
+
+
+@case
+def c_version_result_saved_by_an_inplace_op_on_a_view_written_again(m):
+    _view_inplace_saving_its_result(m, "sigmoid_", "same view")
+
+
+@case
+def c_version_result_saved_by_an_inplace_op_on_a_view_base_written(m):
+    _view_inplace_saving_its_result(m, "exp_", "base")
+
+
 @case
 def c_rebase_refused_view_requires_grad_after_base_detach_(m):
     x = m.zeros(3, requires_grad=True) * 1

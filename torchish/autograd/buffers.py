@@ -60,6 +60,20 @@ _EXPAND = {"SumBackward0", "SumBackward1"}
 # reshape-like formula views the intermediate gradient it got
 
 
+def leaf_layout(edge) -> str:
+    """An AccumulateGrad target's layout, which decides what torch does with a gradient it cannot steal:
+    "contiguous" or "permuted" (dense: copy_ into that layout, version 1), else "strided" (a contiguous clone,
+    version 0). A permuted leaf takes no gradient as is (a new one is contiguous)."""
+    var = getattr(edge[0], "variable", None) if edge is not None else None
+    if var is None or var._base is None and var._alias is None:
+        return "contiguous"
+    from ..ops.views import _is_contiguous, _is_non_overlapping_and_dense
+
+    if _is_contiguous(var):
+        return "contiguous"
+    return "permuted" if _is_non_overlapping_and_dense(var) else "strided"
+
+
 def is_fresh_base(chain) -> bool:
     return chain is not None and chain[0] == "fresh_base"
 
@@ -208,10 +222,14 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
             _release(b)
             bufs[key] = _held(_Buf(_Storage(), True))
 
-    def finish(key):
+    def finish(key):  # AccumulateGrad: steal, else copy_ into a tensor laid out as a dense leaf, else clone
         b = bufs.pop(key, None)
         if b is not None:
-            versions[key] = b.storage.version if _stealable(b) else 1
+            layout = leaf_layout(plan.target_edges[key[1]])
+            if _stealable(b) and layout != "permuted":
+                versions[key] = b.storage.version
+            else:
+                versions[key] = 0 if layout == "strided" else 1
             _release(b)
 
     def shape_of(d):

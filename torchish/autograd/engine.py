@@ -17,7 +17,7 @@ import jax.numpy as jnp
 from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
-from .buffers import _PERMUTE, is_fresh_base, target_versions
+from .buffers import _PERMUTE, is_fresh_base, leaf_layout, target_versions
 from .graph import AccumulateGrad, Node, _node_label, _Tensor
 
 _FREED_MSG = (
@@ -55,13 +55,18 @@ def _version_error(node):
         if counter[0] != expected:
             # a saved result names the node that made it; a saved input names its current grad_fn
             # a saved output names the node that made it, when it is differentiable (not max's indices)
-            fn = (node if node.out_meta[-1 - idx][1].kind in "fcV" else None) if idx < 0 else t._grad_fn
+            # (CopySlices: the in-place op's own node made the result it saved)
+            label, out_meta, held = node._wrapped or (None, node.out_meta, None)
+            fn = (node if out_meta[-1 - idx][1].kind in "fcV" else None) if idx < 0 else t._grad_fn
             src = ""
             if fn is not None:
-                label = fn.name() if "::" in fn.name() else _node_label(fn)  # (torch::autograd::CopySlices)
+                if idx < 0 and held is not None and held() is not None:
+                    label = _node_label(held())
+                elif label is None or idx >= 0:
+                    label = fn.name() if "::" in fn.name() else _node_label(fn)  # (torch::autograd::CopySlices)
                 src = f", which is output {-1 - idx if idx < 0 else t._output_nr} of {label},"
             if idx < 0:  # a saved result is held weakly; its node knows its type
-                shape, dtype = node.out_meta[-1 - idx]
+                shape, dtype = out_meta[-1 - idx]
                 what = _type_str(dtype, shape)
             else:
                 what = _tensor_type_str(t)
@@ -110,18 +115,20 @@ class _Plan:
                         consumers[id(m)] = consumers.get(id(m), 0) + 1
                     if id(m) not in seen:
                         stack.append(m)
-        # --- Kahn's order: a node runs after every node that feeds it cotangents
-        ready = [n for n in order if id(n) not in consumers]
+        # --- Kahn's order: a node runs after every node that feeds it cotangents; of the ready ones, the one
+        # created last first (torch's ready queue orders by sequence_nr), which decides the order of hooks
+        ready = [(-n._seq, n) for n in order if id(n) not in consumers]
+        heapq.heapify(ready)
         topo = []
         while ready:
-            n = ready.pop()
+            n = heapq.heappop(ready)[1]
             topo.append(n)
             for e in n.next_edges:
                 if e is not None and isinstance(e[0], Node):
                     k = id(e[0])
                     consumers[k] -= 1
                     if consumers[k] == 0:
-                        ready.append(e[0])
+                        heapq.heappush(ready, (-e[0]._seq, e[0]))
         # --- targets: leaves (AccumulateGrad) and non-leaf (node, output) pairs
         run_all = target_edges is None  # backward() without inputs: torch's engine runs every reachable node
         if run_all:
@@ -152,7 +159,7 @@ class _Plan:
         nodes = [n for n in topo if id(n) in needed or id(n) in keep]
         # a node that can't run (freed, or a saved input modified in place) fails when torch's engine reaches
         # it: what torch ran before that point still happens, then the error is raised
-        self.error, self.dropped = None, set()
+        self.error, self.dropped, self.failing = None, set(), None
         for n in nodes:
             if id(n) in needed and (n._freed or _version_error(n) is not None):
                 nodes = self._until_failure(root_edges, nodes, needed)
@@ -198,7 +205,7 @@ class _Plan:
             if id(n) in needed and (n._freed or _version_error(n) is not None):
                 self.error = RuntimeError(_FREED_MSG) if n._freed else _version_error(n)
                 needed.discard(id(n))
-                failing = n
+                failing = self.failing = n
                 break
             ran.add(id(n))
             for e in n.next_edges:
@@ -266,8 +273,10 @@ class _Plan:
         n = len(self.nodes)
         # a permuted gradient's layout, and (autograd.grad) a view recipe, depend on shapes, which a node that
         # saves nothing leaves out of its key
-        if accumulate:
-            shapes = tuple([m.out_meta[0][0] for m in self.nodes if m.name() in _PERMUTE])
+        if accumulate:  # (and each leaf's layout: AccumulateGrad's copy of a gradient depends on it)
+            shapes = tuple([m.out_meta[0][0] for m in self.nodes if m.name() in _PERMUTE]) + tuple(
+                leaf_layout(e) for e in self.target_edges
+            )
         else:
             shapes = tuple([m.out_meta[0][0] for m in self.nodes]) + tuple(
                 None if e is None or getattr(e[0], "variable", None) is None else tuple(e[0].variable.shape)
@@ -535,7 +544,8 @@ def _before_node_hooks(plan, i, state, create_graph):
             g, _ = _run_hooks(None, state[k])
             _retained_accumulate(t, g, create_graph)
             state[k] = g if create_graph else g._value
-    if n._prehooks and id(n) in plan.needed:  # (a node torch's engine only captures from does not run)
+    # (a node torch's engine only captures from does not run; the one that fails still runs its pre-hooks)
+    if n._prehooks and (id(n) in plan.needed or n is plan.failing):
         outs = range(len(n.out_meta))
         if getattr(n.kernel, "op", None) is not None:  # torch's node of an op has no slot for its indices
             outs = [o for o in outs if jnp.issubdtype(n.out_meta[o][1], jnp.inexact)]

@@ -66,6 +66,7 @@ class Node:
         "_retained",
         "_seq",
         "_of_backward",
+        "_wrapped",
     )
 
     def __init__(self, kernel, saved: tuple, next_edges: tuple, saved_versions: tuple, out_meta: tuple, name: str):
@@ -86,6 +87,7 @@ class Node:
         self._retained = None  # output_nr -> weakref of a tensor that called retain_grad()
         self._seq = next(_SEQUENCE)  # torch's sequence_nr: its engine runs later-created nodes first
         self._of_backward = False  # recorded by a create_graph backward: JAX's derivative graph, not torch's
+        self._wrapped = None  # CopySlices: (label, out_meta) of the in-place op's node, whose saved result it names
 
     _runs_eagerly = None  # custom nodes whose backward can't be traced override these
     _eager_vjp = None

@@ -280,7 +280,13 @@ def _propagate_grad_fn(view, required_grad: bool = True) -> None:
     base._output_nr = 0
     if required_grad:  # torch moves the base's hooks only for a view that required grad (rebase_history)
         base._hooks = None
+        if base._retains_grad:  # (update_tensor_hooks_on_new_gradfn: the retain_grad hook moves along)
+            _register_retained(base)
     _refresh_view_grad_fns(base)
+    # torch saves the op's result with the view's regenerated grad_fn held weakly, and names that while it
+    # lives (the view or a graph keeps it), else the op's own node
+    held = weakref.ref(view._grad_fn) if view._grad_fn is not None else None
+    node._wrapped = (_node_label(op_node), op_node.out_meta, held)
 
 
 def _refresh_view_grad_fns(base) -> None:
@@ -371,10 +377,109 @@ def _contiguous_strides(shape) -> tuple:
     return tuple(reversed(out))
 
 
+def _view_geometry(kernel, shape, strides, offset):
+    """torch's (sizes, strides, storage offset) after one view op, from its input's; None: not modelled."""
+    name = kernel.op.name if getattr(kernel, "op", None) is not None else None
+    p = dict(kernel.key[1]) if name is not None else {}
+    shape, strides, n = list(shape), list(strides), len(shape)
+
+    def wrap(d, ndim):
+        return d % ndim if ndim else 0
+
+    if name == "_alias":
+        pass
+    elif name == "_view":
+        new = list(p["shape"])
+        computed = _view_strides(tuple(shape), tuple(strides), tuple(new))
+        if computed is None:
+            return None
+        shape, strides = new, list(computed)
+    elif name in ("transpose", "t"):
+        if n >= 2:
+            a, b = (wrap(p["dim0"], n), wrap(p["dim1"], n)) if name == "transpose" else (0, 1)
+            shape[a], shape[b], strides[a], strides[b] = shape[b], shape[a], strides[b], strides[a]
+    elif name == "_permute":
+        dims = [wrap(d, n) for d in p["dims"]]
+        shape, strides = [shape[d] for d in dims], [strides[d] for d in dims]
+    elif name == "unsqueeze":
+        d = wrap(p["dim"], n + 1)
+        shape.insert(d, 1)
+        strides.insert(d, shape[d + 1] * strides[d] if d < n else 1)
+    elif name == "squeeze":
+        dims = range(n) if p["dim"] is None else p["dim"] if isinstance(p["dim"], (tuple, list)) else (p["dim"],)
+        gone = {wrap(d, n) for d in dims if n and shape[wrap(d, n)] == 1}
+        shape, strides = (
+            [x for i, x in enumerate(shape) if i not in gone],
+            [x for i, x in enumerate(strides) if i not in gone],
+        )
+    elif name == "_expand":
+        size = list(p["size"])
+        lead = len(size) - n
+        new_strides = [0] * lead + strides
+        for i, x in enumerate(size):
+            if i >= lead and x != -1 and shape[i - lead] == 1 and x != 1:
+                new_strides[i] = 0
+        shape = [shape[i - lead] if x == -1 else x for i, x in enumerate(size)]
+        strides = new_strides
+    elif name == "select":
+        d = wrap(p["dim"], n)
+        offset += (p["index"] % shape[d]) * strides[d]
+        del shape[d], strides[d]
+    elif name in ("narrow", "_slice"):
+        d = wrap(p["dim"], n)
+        start = min(p["start"] % shape[d] if p["start"] < 0 else p["start"], shape[d])
+        offset += start * strides[d]
+        if name == "narrow":
+            shape[d] = p["length"]
+        else:
+            shape[d] = max(0, -(-(p["stop"] - start) // p["step"]))
+            strides[d] *= p["step"]
+    elif name == "diagonal":
+        d1, d2, k = wrap(p["dim1"], n), wrap(p["dim2"], n), p["offset"]
+        size = max(min(shape[d1], shape[d2] - k) if k >= 0 else min(shape[d1] + k, shape[d2]), 0)
+        if size:
+            offset += k * strides[d2] if k >= 0 else -k * strides[d1]
+        step = strides[d1] + strides[d2]
+        keep = [i for i in range(n) if i not in (d1, d2)]
+        shape, strides = [shape[i] for i in keep] + [size], [strides[i] for i in keep] + [step]
+    elif name == "unfold":
+        if not n:
+            return [p["size"]], [1], offset
+        d = wrap(p["dimension"], n)
+        inner = strides[d]
+        shape[d] = (shape[d] - p["size"]) // p["step"] + 1
+        strides[d] *= p["step"]
+        shape, strides = shape + [p["size"]], strides + [inner]
+    else:
+        return None
+    return shape, strides, offset
+
+
+def _chain_layout(t):
+    """(strides, storage offset) followed op by op from the storage's owner, as torch computes them; None
+    where a view op is not modelled."""
+    owner, chains = _storage(t)
+    shape = list(owner._value.shape)
+    strides, offset = list(_contiguous_strides(shape)), 0
+    for chain in chains:
+        for k in chain:
+            step = _view_geometry(k, shape, strides, offset)
+            if step is None:
+                return None
+            shape, strides, offset = step
+    if tuple(shape) != tuple(t._value.shape):
+        return None
+    return tuple(strides), offset
+
+
 def _layout(t) -> tuple:
     """(strides, storage offset) torch would give t."""
     shape = t._value.shape
     owner, chains = _storage(t)
+    if owner is not t:
+        exact = _chain_layout(t)
+        if exact is not None:
+            return exact
     if owner is t or all(k.op is not None and k.op.name in _CONTIGUOUS_KERNELS for c in chains for k in c):
         offset = 0 if owner is t else int(_offsets(owner, chains).reshape(-1)[0]) if t._value.size else 0
         return _contiguous_strides(shape), offset
@@ -389,6 +494,17 @@ def _layout(t) -> tuple:
         else:  # a size-1 dim: torch's unsqueeze convention
             strides[d] = strides[d + 1] * max(shape[d + 1], 1) if d + 1 < len(shape) else 1
     return tuple(strides), int(offs[origin])
+
+
+def _is_non_overlapping_and_dense(t) -> bool:
+    """torch's is_non_overlapping_and_dense: some order of the dims (by stride) is contiguous."""
+    strides, _ = _layout(t)
+    expected = 1
+    for stride, n in sorted((s, n) for n, s in zip(t._value.shape, strides) if n != 1):
+        if stride != expected:
+            return False
+        expected *= n
+    return True
 
 
 def _is_contiguous(t) -> bool:
