@@ -942,3 +942,18 @@ def test_retain_grad_moves_to_copy_slices(write):
         return out, b.grad
 
     check(fn)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_post_hook_of_a_node_whose_inputs_share_a_tensor(create_graph):
+    """x + x: the node's post-hook sees each input's gradient, and the tensor gets their sum once."""
+
+    def fn(m):
+        calls = []
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x + x
+        y.grad_fn.register_hook(lambda gi, go: calls.append([g.detach() for g in gi]))
+        (g,) = m.autograd.grad((y + y * y).sum(), x, create_graph=create_graph)
+        return calls, g.detach(), g.requires_grad
+
+    check(fn)

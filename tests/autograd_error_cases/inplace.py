@@ -577,6 +577,40 @@ def c_version_result_saved_by_an_inplace_op_on_a_view_base_written(m):
     _view_inplace_saving_its_result(m, "exp_", "base")
 
 
+def _inplace_with_itself(m, write):
+    x = m.tensor([1.0, 2.0], requires_grad=True)
+    t = x + 1
+    write(t)
+    return m.autograd.grad(t.sum(), x)
+
+
+@case
+def c_version_mul_by_itself_in_place(m):
+    """x.mul_(x) saves x as the other operand before the write bumps its version: backward refuses."""
+    return _inplace_with_itself(m, lambda t: t.mul_(t))
+
+
+@case
+def c_version_mul_by_a_view_of_itself_in_place(m):
+    return _inplace_with_itself(m, lambda t: t.mul_(t.view(2)))
+
+
+@case
+def c_version_mul_by_a_detached_alias_of_itself_in_place(m):
+    return _inplace_with_itself(m, lambda t: t.mul_(t.detach()))
+
+
+@case
+def c_version_pow_and_atan2_by_itself_in_place(m):
+    out = []
+    for write in (lambda t: t.pow_(t), lambda t: t.atan2_(t), lambda t: t.add_(t)):
+        try:
+            out.append(_inplace_with_itself(m, write))
+        except RuntimeError as e:
+            out.append(str(e))
+    return out
+
+
 @case
 def c_rebase_refused_view_requires_grad_after_base_detach_(m):
     x = m.zeros(3, requires_grad=True) * 1

@@ -423,7 +423,9 @@ def _values(state):
     return {k: (v._value if isinstance(v, Tensor) else v) for k, v in state.items()}
 
 
-def _run_segment(plan, lo, hi, state, create_graph):
+def _run_segment(plan, lo, hi, state, create_graph, per_input=False):
+    """per_input (one node, create_graph): each input's gradient under its own key ("input", j), not summed
+    into its destination, for a post-hook that sees them one by one."""
     saved = tuple(plan.nodes[i].saved for i in range(lo, hi))
     vals = _values(state)
     state_meta = tuple(sorted((k, (v.shape, v.dtype)) for k, v in vals.items()))
@@ -432,8 +434,10 @@ def _run_segment(plan, lo, hi, state, create_graph):
         _, jitted = L.cached(key, lambda: L.segment_function(plan.steps(lo, hi)))
         return jitted(saved, vals)
     steps = plan.steps(lo, hi, True)
+    if per_input:
+        steps = tuple(st[:3] + (tuple(("input", j) for j in st[2]),) + st[4:6] + ((),) + st[7:] for st in steps)
     # the ties can depend on values (prod of a lone zero), so they are part of the key
-    key = (plan.key(lo, hi, state_meta), True, tuple(st[-1] for st in steps))
+    key = (plan.key(lo, hi, state_meta), True, tuple(st[-1] for st in steps), per_input)
     pure, jitted = L.cached(key, lambda: L.segment_function(steps))
     return _recorded_segment(plan, lo, hi, pure, jitted, saved, state, key)
 
@@ -607,9 +611,10 @@ def _run_hooked_node(plan, i, state, create_graph):
             for j in diff:
                 grad_inputs[j] = res[j]
         elif create_graph:
-            sub = _run_segment(plan, i, i + 1, {(0, i, o): c for o, c in enumerate(cts) if c is not None}, True)
-            for j, d in zip(diff, dests):
-                grad_inputs[j] = sub.get(d)
+            cotangents = {(0, i, o): c for o, c in enumerate(cts) if c is not None}
+            sub = _run_segment(plan, i, i + 1, cotangents, True, per_input=True)
+            for j in diff:
+                grad_inputs[j] = sub.get(("input", j))
         else:
             vals = [c._value if isinstance(c, Tensor) else c for c in cts]
             res = L._node_vjp(pure, n.saved, diff, vals, metas)

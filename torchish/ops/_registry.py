@@ -423,8 +423,12 @@ def _commit_inplace(op_def, k, args, values, out, params, target):
     target._set_value(out)
     if record:
         node = _record(op_def, k, args, values, params, (target,), edges=edges)
-        # the target's old value is an immutable array held by the node, so only its result can go stale
-        node.saved_versions = tuple(s for s in node.saved_versions if s[3] != 0)
+        # the target's old value is an immutable array held by the node, so only its result can go stale; an
+        # input that shares the target's storage (x.mul_(x)) was saved before this write bumped its version
+        counter = target._version_counter
+        node.saved_versions = tuple(
+            (c, e - 1, t, i) if i > 0 and c is counter else (c, e, t, i) for c, e, t, i in node.saved_versions if i != 0
+        )
         target._after_inplace_record(edges[0] is not None)
     return target
 
