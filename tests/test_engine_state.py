@@ -808,16 +808,20 @@ def test_gradients_viewed_twice_share_the_hidden_base(create_graph, second):
 
 
 @pytest.mark.parametrize("create_graph", [False, True])
-@pytest.mark.parametrize("write", ["setitem", "view-mul", "index_put", "two", "view-add-then-use-view"])
+@pytest.mark.parametrize("write", ["setitem", "view-mul", "index_put", "two", "view-add-then-use-view", "view-add"])
 def test_grad_version_through_copy_slices(write, create_graph):
-    """CopySlices copies the whole gradient into a new tensor, then copies (or zeroes) the slice: version 2."""
+    """CopySlices copies the whole gradient into a new tensor, then copies (or zeroes) the slice: version 2.
+    Its other inputs get the wrapped op's gradients of a clone of the slice: new tensors."""
 
     def fn(m):
         x = m.zeros(3, requires_grad=True)
         w = m.ones(3, requires_grad=True)
         b = x + 0
         out = b
-        if write == "setitem":
+        if write == "view-add":
+            w = m.ones(2, requires_grad=True)
+            b[1:].add_(w)
+        elif write == "setitem":
             b[0] = w[0] * 3
         elif write == "view-mul":
             b[1:].mul_(w[1:])
@@ -955,5 +959,21 @@ def test_post_hook_of_a_node_whose_inputs_share_a_tensor(create_graph):
         y.grad_fn.register_hook(lambda gi, go: calls.append([g.detach() for g in gi]))
         (g,) = m.autograd.grad((y + y * y).sum(), x, create_graph=create_graph)
         return calls, g.detach(), g.requires_grad
+
+    check(fn)
+
+
+@pytest.mark.parametrize("hook", ["node prehook", "tensor hook", "none"])
+def test_an_input_listed_twice_gets_one_tensor_even_with_hooks(hook):
+    def fn(m):
+        x = m.tensor(2.0, requires_grad=True)
+        y = 2**x
+        if hook == "node prehook":
+            y.grad_fn.register_prehook(lambda go: tuple(g * 2 for g in go))
+        elif hook == "tensor hook":
+            y.register_hook(lambda g: g * 5)
+        g1, g2, g3 = m.autograd.grad(y * 2, (y, x, y), retain_graph=True)
+        g4, g5 = m.autograd.grad(y, (y, y))
+        return g1 is g3, g4 is g5, g1, g2, g4, g1._version
 
     check(fn)

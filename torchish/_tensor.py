@@ -18,7 +18,7 @@ import numpy as np
 from . import _dtype as D
 from ._device import _of_array
 from .autograd import grad_mode as _gm
-from .autograd.graph import AccumulateGrad, _register_retained, _RemovableHandle
+from .autograd.graph import AccumulateGrad, _checked_hook_value, _register_retained, _RemovableHandle
 
 _NO_INPLACE = (
     "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal "
@@ -56,27 +56,7 @@ class _TensorHook:
         self.fn = fn
 
     def __call__(self, grad):
-        r = self.fn(grad)
-        if r is None:
-            return None
-        if grad is None:  # the hook of an output that got no gradient
-            raise RuntimeError("can't replace a None gradient with a non-None value")
-        return self._checked(r, grad)
-
-    def _checked(self, r, g):
-        # torch's check of what a tensor hook returned in place of gradient g
-        from .ops._registry import _type_word
-
-        if not isinstance(r, Tensor):
-            raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
-        name = getattr(self.fn, "__name__", None)
-        name = name if isinstance(name, str) else "<unknown>"
-        if r.dtype is not g.dtype or r.device.type != g.device.type:
-            was, got = (f"torch.{'cuda.' * (t.device.type == 'cuda')}{_type_word(t.dtype)}Tensor" for t in (g, r))
-            raise RuntimeError(f"hook '{name}' has changed the type of value (was {was} got {got})")
-        if tuple(r.shape) != tuple(g.shape):
-            raise RuntimeError(f"hook '{name}' has changed the size of value")
-        return r
+        return _checked_hook_value(self.fn, self.fn(grad), grad)
 
 
 class Size(tuple):

@@ -546,6 +546,57 @@ def c_post_accumulate_hook_of_a_leaf_that_stopped_requiring_grad(m):
     return calls, x.grad, w.grad
 
 
+_NODE_HOOK_RESULTS = {
+    "two values": lambda g: (g[0], g[0]),
+    "a tensor": lambda g: g[0],
+    "another size": lambda g: (g[0][None],),
+    "a list": lambda g: [g[0] * 2],
+    "None": lambda g: (None,),
+    "a float": lambda g: (1.0,),
+    "another dtype": lambda g: (g[0].double(),),
+    "nothing": lambda g: (),
+    "tripled": lambda g: (g[0] * 3,),
+}
+
+
+def _node_hook_results(m, kind):
+    """What a node's pre- or post-hook may return in place of its gradients: torch's checks, and the node of
+    a pow with a Python base has one input (the hook sees one gradient)."""
+    out = []
+    for name in sorted(_NODE_HOOK_RESULTS):
+        ret = _NODE_HOOK_RESULTS[name]
+        x = m.tensor(0.5, requires_grad=True)
+        y = 2**x
+        if kind == "post":
+            y.grad_fn.register_hook(lambda gi, go, ret=ret: ret(gi))
+        else:
+            y.grad_fn.register_prehook(lambda go, ret=ret: ret(go))
+        try:
+            y.backward()
+            out.append((name, x.grad))
+        except (RuntimeError, TypeError) as e:
+            out.append((name, type(e).__name__, str(e)))
+    return out
+
+
+@case
+def c_node_post_hook_results(m):
+    return _node_hook_results(m, "post")
+
+
+@case
+def c_node_pre_hook_results(m):
+    return _node_hook_results(m, "pre")
+
+
+@case
+def c_node_post_hook_replaces_a_none_gradient(m):
+    a, b = m.tensor(0.5, requires_grad=True), m.tensor(2.0)
+    y = a * b
+    y.grad_fn.register_hook(lambda gi, go: (gi[0], gi[0]))
+    y.backward()
+
+
 @case
 def c_post_accumulate_hook_no_requires_grad(m):
     m.ones(3).register_post_accumulate_grad_hook(lambda p: None)

@@ -189,7 +189,9 @@ def _derived(node, j, src, dest_shape):
     if name == "CatBackward0":  # a narrow view of the incoming gradient per input
         return _Buf(src.storage, src.dense)
     fresh = _Storage()
-    fresh.version = _WRITTEN.get(name, 0)
+    # (CopySlices: the copied whole gradient goes to the base; the other inputs get the wrapped op's gradients
+    # of a clone of the slice, new tensors)
+    fresh.version = _WRITTEN.get(name, 0) if j == 0 or name != "torch::autograd::CopySlices" else 0
     if name == "AsStridedBackward0":
         fresh.tensors += 1  # the zeros the view is made of hold the storage too: never summed into in place
         return _Buf(fresh, True, ("fresh_base", (math.prod(dest_shape),), ("reshape", tuple(dest_shape))))

@@ -18,7 +18,7 @@ from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
 from .buffers import _PERMUTE, is_fresh_base, leaf_layout, target_versions
-from .graph import AccumulateGrad, Node, _node_label, _Tensor
+from .graph import AccumulateGrad, Node, _checked_hook_tuple, _node_label, _Tensor
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
@@ -381,6 +381,9 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
         if not versions["accumulate"] and any(n._prehooks or n._tensor_hooks for n in plan.nodes):
             chains = [None] * len(chains)  # a hook may have replaced a gradient (also one two inputs shared)
             owners = [None] * len(owners)
+            for ks in plan.tindex.values():  # (an input listed twice still gets one tensor)
+                for k in ks[1:]:
+                    owners[k] = owners[ks[0]] = ("input", ks[0])
         chains = [c if c is None or is_fresh_base(c) else (root_pos[c[0]],) + c[1:] for c in chains]
         versions["of"] = (vs, owners, chains)
     if not retain_graph:
@@ -557,19 +560,21 @@ def _before_node_hooks(plan, i, state, create_graph):
         for fn in list(n._prehooks.values()):
             r = fn(grads)
             if r is not None:
-                grads = tuple(r)
+                grads = _checked_hook_tuple(fn, r, grads)
         for o, g in zip(outs, grads):
             if g is not None:
                 state[(0, i, o)] = g if create_graph else g._value
+            else:
+                state.pop((0, i, o), None)
     return state
 
 
 def _captured_before_hooks(plan, i, state) -> dict:
     """torch's engine captures the inputs of a node it runs (an input of the call whose node also feeds another
-    input) before that node's tensor hooks: those hooks change only what the node itself consumes.
+    input) before that node's tensor hooks and pre-hooks: those change only what the node itself consumes.
     {(output, target key): gradient before the hooks}"""
     n = plan.nodes[i]
-    if not n._tensor_hooks or id(n) not in plan.needed:
+    if not (n._tensor_hooks or n._prehooks) or id(n) not in plan.needed:
         return {}
     return {(o, tkey): state[(0, i, o)] for o, tkey in plan._reads(i, n) if (0, i, o) in state}
 
@@ -620,10 +625,13 @@ def _run_hooked_node(plan, i, state, create_graph):
             res = L._node_vjp(pure, n.saved, diff, vals, metas)
             for j, r in zip(diff, res):
                 grad_inputs[j] = Tensor._make(r)
+    positions = n._edge_positions()  # (the hooks see the inputs torch's node has edges for)
     for fn in list((n._hooks or {}).values()) if not skip else ():
-        r = fn(tuple(grad_inputs), grad_outputs)
+        seen = tuple(grad_inputs[p] for p in positions)
+        r = fn(seen, grad_outputs)
         if r is not None:
-            grad_inputs = list(r)
+            for p, g in zip(positions, _checked_hook_tuple(fn, r, seen)):
+                grad_inputs[p] = g
     _anomaly._check_nan(n, grad_inputs)
     for j, d in zip(diff, dests):
         g = grad_inputs[j]

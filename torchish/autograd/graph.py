@@ -122,13 +122,18 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
-        edges = self.next_edges
+        return tuple(
+            (e[0], e[1]) if e is not None else (None, 0) for e in (self.next_edges[i] for i in self._edge_positions())
+        )
+
+    def _edge_positions(self):
+        """The inputs torch's node has edges for (an op's Python scalars have none: see OpDef.edges)."""
         keep = getattr(getattr(self.kernel, "op", None), "edges", None)
-        if keep is not None:  # the op's arguments torch has no edge for (see OpDef.edges)
-            edges = [edges[i] for i in keep(self.kernel.key[2])]
-        elif getattr(self.kernel, "kept", None) is not None:  # (a CopySlices wrapping such an op)
-            edges = [edges[i] for i in self.kernel.kept]
-        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in edges)
+        if keep is not None:
+            return keep(self.kernel.key[2])
+        if getattr(self.kernel, "kept", None) is not None:  # (a CopySlices wrapping such an op)
+            return self.kernel.kept
+        return range(len(self.next_edges))
 
     def register_hook(self, fn: Callable) -> _RemovableHandle:
         if self._hooks is None:
@@ -213,3 +218,36 @@ def _node_label(fn) -> str:
     """How torch's messages name a node: its class name without "Backward0" (`Unbind`), or with only the
     overload number after "Backward" (`PowBackward2` is `Pow2`)."""
     return re.sub(r"Backward(?:0|(\d+))$", lambda mt: mt.group(1) or "", fn.name().rsplit("::", 1)[-1])
+
+
+def _checked_hook_value(hook, r, g):
+    """torch's check of what a hook returned in place of gradient g (None: kept)."""
+    if r is None:
+        return None
+    if g is None:  # (an output, or input, that got no gradient)
+        raise RuntimeError("can't replace a None gradient with a non-None value")
+    from ..ops._registry import _type_word
+
+    if not isinstance(r, _Tensor()):
+        raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
+    name = getattr(hook, "__name__", None)
+    name = name if isinstance(name, str) else "<unknown>"
+    if r.dtype is not g.dtype or r.device.type != g.device.type:
+        was, got = (f"torch.{'cuda.' * (t.device.type == 'cuda')}{_type_word(t.dtype)}Tensor" for t in (g, r))
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {was} got {got})")
+    if tuple(r.shape) != tuple(g.shape):
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    return r
+
+
+def _checked_hook_tuple(hook, r, grads) -> tuple:
+    """torch's check of what a node's pre- or post-hook returned in place of its gradients."""
+    if not isinstance(r, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(r).__name__}'")
+    if len(r) != len(grads):
+        name = getattr(hook, "__name__", None)
+        name = name if isinstance(name, str) else "<unknown>"
+        raise RuntimeError(
+            f"hook '{name}' has returned an incorrect number of values (got {len(r)}, but expected {len(grads)})"
+        )
+    return tuple(None if v is None else _checked_hook_value(hook, v, g) for v, g in zip(r, grads))
