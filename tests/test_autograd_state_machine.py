@@ -33,7 +33,7 @@ import warnings
 
 import numpy as np
 import torch
-from hypothesis import settings
+from hypothesis import reject, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
@@ -243,6 +243,8 @@ class AutogradMachine(RuleBasedStateMachine):
                     errs[m] = e
         if torch in errs or torchish in errs:
             te, qe = errs.get(torch), errs.get(torchish)
+            if te is not None and "INTERNAL ASSERT FAILED" in str(te):
+                reject()  # a bug in torch itself: nothing to mirror
             if te is None:
                 raise AssertionError(f"torchish raised alone: {type(qe).__name__}: {qe}") from qe
             assert qe is not None, f"torch raised {type(te).__name__}: {te}; torchish did not"

@@ -977,3 +977,20 @@ def test_an_input_listed_twice_gets_one_tensor_even_with_hooks(hook):
         return g1 is g3, g4 is g5, g1, g2, g4, g1._version
 
     check(fn)
+
+
+def test_index_put_that_fails_on_a_bad_index_keeps_views_histories():
+    """torch's index_put_ kernel writes the elements before a bad index, then raises: the data changes, but no
+    version is bumped, so views keep their grad_fn."""
+
+    def fn(m):
+        x = m.zeros(3, requires_grad=True)
+        b = x * 1
+        v = b.view(3)
+        try:
+            b.view(3)[m.tensor([0, 5])] = m.tensor([1.0, 2.0])
+        except IndexError as e:
+            err = str(e)
+        return err, b, v, v.grad_fn.name(), b._version
+
+    check(fn)

@@ -103,9 +103,11 @@ class Tensor:
     # rarely set, so kept out of the slots (an instance sets them in its __dict__)
     _alias = None  # weakref of the tensor whose storage this one shares without being its view (detach, .data)
     _alias_chain = ()  # the view kernels from that tensor's value to this one's
-    _multi_output_view = False  # a view from unbind/split (or a view of one): torch forbids in-place on it
     _attr_version = 0  # a view's version when its grad_fn was last set (torch regenerates it lazily after writes)
-    _no_grad_view = False  # a view made with grad mode off (or a view of one): no in-place with grad mode on
+    # torch's CreationMeta of a view it forbids writing to in place with grad mode on (None: allowed): one of
+    # unbind/split's outputs ("multi_output"), made with grad mode off ("no_grad"), or a custom Function's
+    # output ("custom_function"); a view of such a view inherits it unless made with grad mode off
+    _creation = None
     # torch's _backward_hooks dict: the hooks of this tensor since its grad_fn last changed, run by its
     # AccumulateGrad and registered on the grad_fn it had when the dict was made (_hooks_fn)
     _hooks_fn = None
@@ -422,7 +424,7 @@ class Tensor:
     # ------------------------------------------------------------------ in-place plumbing
     def _check_inplace(self, grad_recording: bool) -> None:
         # torch's check_inplace: a view's checks first, then the leaf's
-        if grad_recording and (self._multi_output_view or self._no_grad_view):
+        if grad_recording and self._creation is not None:
             from .ops.views import _rebase_error
 
             raise _rebase_error(self, indirect=False)  # (the field, not the getter that would refuse it first)
@@ -567,7 +569,7 @@ class Tensor:
         if self._grad is not None:
             t._grad = Tensor._make(self._grad._value)
         # the user's attributes; not the storage and view links, the copy is a fresh leaf
-        links = ("_alias", "_alias_chain", "_multi_output_view", "_no_grad_view")
+        links = ("_alias", "_alias_chain", "_creation")
         t.__dict__.update((k, v) for k, v in self.__dict__.items() if k not in links)
         memo[id(self)] = t
         return t

@@ -611,6 +611,75 @@ def c_version_pow_and_atan2_by_itself_in_place(m):
     return out
 
 
+def _custom_function_views(m):
+    class ViewOf(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.view_as(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    class Same(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    return ViewOf, Same
+
+
+@case
+def c_custom_function_view_output_modified_in_place(m):
+    """A custom Function's output that is a view (or an input returned as is) may not be written in place,
+    directly, through a view of it, or through its base (CreationMeta::IN_CUSTOM_FUNCTION)."""
+    out = []
+    for fn in _custom_function_views(m):
+        for write in ("direct", "view of it", "base", "leaf input"):
+            x = m.tensor([1.0, 2.0], requires_grad=True)
+            b = x * 1
+            try:
+                if write == "leaf input":
+                    fn.apply(x).add_(1)
+                elif write == "direct":
+                    fn.apply(b).add_(1)
+                elif write == "view of it":
+                    fn.apply(b)[None].add_(1)
+                else:
+                    y = fn.apply(b)
+                    z = y * y
+                    with m.no_grad():
+                        b.add_(1)
+                    z.sum().backward()
+                out.append("ok")
+            except RuntimeError as e:
+                out.append(str(e))
+    return out
+
+
+@case
+def c_version_of_a_custom_function_output_names_its_class(m):
+    class Double(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = m.tensor(0.5, requires_grad=True)
+    y = Double.apply(x)
+    z = y * y
+    with m.no_grad():
+        y.exp_()
+    z.backward()
+
+
 @case
 def c_rebase_refused_view_requires_grad_after_base_detach_(m):
     x = m.zeros(3, requires_grad=True) * 1

@@ -481,6 +481,8 @@ def _process_outputs(cls, ctx: BackwardCFunction, args: tuple, out: Any, executa
             var = _view_as_self(var)
         if is_diff:
             var._grad_fn, var._output_nr = ctx, i
+            if var._base is not None and not (is_input and is_mod):  # (CreationMeta::IN_CUSTOM_FUNCTION)
+                var._creation = "custom_function"
         raw_ids.add(id(o))
         rows.append((var, "D" if is_diff else "N" if diff_type else "I", (var._value.shape, var._value.dtype)))
     for t in dirty or ():

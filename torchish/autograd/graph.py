@@ -215,9 +215,10 @@ class AccumulateGrad:
 
 
 def _node_label(fn) -> str:
-    """How torch's messages name a node: its class name without "Backward0" (`Unbind`), or with only the
-    overload number after "Backward" (`PowBackward2` is `Pow2`)."""
-    return re.sub(r"Backward(?:0|(\d+))$", lambda mt: mt.group(1) or "", fn.name().rsplit("::", 1)[-1])
+    """How torch's messages name a node: its class name without "Backward0" (`Unbind`) or, for a custom
+    Function, "Backward" (`DoubleBackward` is `Double`), or with only the overload number after "Backward"
+    (`PowBackward2` is `Pow2`)."""
+    return re.sub(r"Backward(?:0|(\d+))?$", lambda mt: mt.group(1) or "", fn.name().rsplit("::", 1)[-1])
 
 
 def _checked_hook_value(hook, r, g):

@@ -471,10 +471,9 @@ def _write_first(self, spec, arrays, checks, value, target, n):
     vals = np.broadcast_to(np.asarray(value._value.astype(self._value.dtype)), target).reshape(-1)[:n]
     flat = np.array(self._value).reshape(-1)
     flat[pos] = vals
-    counter = self._version_counter
-    version = counter[0]
-    self._set_value(jnp.asarray(flat.reshape(self._value.shape)))
-    counter[0] = version
+    self._value = jnp.asarray(flat.reshape(self._value.shape))
+    if self._base is not None or self._views or self._alias is not None:
+        _views._propagate_write(self, regenerate=False)
 
 
 def _wrap_index_dim(d, n):

@@ -32,12 +32,11 @@ def _attach(view, source, kernel) -> None:
     view._view_fn = (source._view_fn or ()) + (kernel,)
     view._version_counter = source._version_counter
     view._attr_version = source._version_counter[0]
-    # torch's creation meta: a view inherits its source's ban on in-place (multi-output or no_grad) unless it
-    # was made in no_grad mode itself; the newest wins
+    # torch's creation meta: the newest wins, a view made with grad mode on inherits its source's
     if not _gm._state.grad_enabled:
-        view._no_grad_view = True
-    elif source._multi_output_view or source._no_grad_view:
-        view._multi_output_view, view._no_grad_view = source._multi_output_view, source._no_grad_view
+        view._creation = "no_grad"
+    elif source._creation is not None:
+        view._creation = source._creation
     if base._views is None:
         base._views = weakref.WeakSet()
     base._views.add(view)
@@ -62,7 +61,7 @@ def _multi_output_views(outputs, source, kernels) -> None:
     for o, k in zip(outputs, kernels):
         _attach(o, source, k)
         if mark:
-            o._multi_output_view, o._no_grad_view = True, False
+            o._creation = "multi_output"
 
 
 def _parent(t):
@@ -103,7 +102,9 @@ def _scatter(base_value, chain, new_view_value, overlapping=False):
     return flat.reshape(base_value.shape)
 
 
-def _propagate_write(t) -> None:
+def _propagate_write(t, regenerate: bool = True) -> None:
+    """A write into t reaches its storage and every view of it; regenerate: views' histories too (a write
+    torch's kernel made before it raised bumps no version, and views keep theirs)."""
     global _last_base_old
     if t._base is not None:
         _last_base_old = t._base._value
@@ -116,6 +117,8 @@ def _propagate_write(t) -> None:
         top, overlapping = parent, False
         parent, chain = _parent(top)
     _rederive(top, None if expanded else t)  # an expanded view itself is re-read: its elements alias
+    if not regenerate:
+        return
     for owner in {id(o): o for o in (t._base if t._base is not None else t, top)}.values():
         if owner._views:
             _regenerate_view_grad_fns(owner)
@@ -135,11 +138,22 @@ _MULTI_OUTPUT_RULE = (
     "This view is the output of a function that returns multiple views. Such functions do not allow the output "
     "views to be modified inplace. You should replace the inplace operation by an out-of-place one."
 )
+_CUSTOM_FUNCTION_RULE = (
+    "This view was created inside a custom Function (or because an input was returned as-is) and the autograd "
+    "logic to handle view+inplace would override the custom backward associated with the custom Function, "
+    "leading to incorrect gradients. This behavior is forbidden. You can fix this by cloning the output of the "
+    "custom Function."
+)
 _NO_GRAD_RULE = (
     "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
     "both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be "
     "tracked) or both outside (if you want the inplace to be tracked)."
 )
+_CREATION_RULES = {
+    "multi_output": _MULTI_OUTPUT_RULE,
+    "no_grad": _NO_GRAD_RULE,
+    "custom_function": _CUSTOM_FUNCTION_RULE,
+}
 
 
 def _history_first(t) -> None:
@@ -162,16 +176,16 @@ def _rebase_error(view, indirect: bool) -> RuntimeError:
     fn = view._grad_fn
     label = f"Output {view._output_nr} of {_node_label(fn)}" if fn is not None else view._rebased_label
     modified = "its base or another view of its base has been" if indirect else "is being"
-    if view._no_grad_view or label is None:
+    if view._creation == "no_grad" or label is None:
         prefix = "A view was created in" if label is None else f"{label} is a view of a view which was created in"
         what = f"{prefix} no_grad mode and {modified} modified inplace with grad mode enabled."
     else:
         what = f"{label} is a view and {modified} modified inplace."
-    return RuntimeError(f"{what} {_MULTI_OUTPUT_RULE if view._multi_output_view else _NO_GRAD_RULE}")
+    return RuntimeError(f"{what} {_CREATION_RULES[view._creation]}")
 
 
 def _rebase_view(base, v) -> None:
-    if v._multi_output_view or v._no_grad_view:
+    if v._creation is not None:
         if v._grad_fn is not None:
             v._rebased_label = f"Output {v._output_nr} of {_node_label(v._grad_fn)}"
             v._grad_fn = None
@@ -185,7 +199,7 @@ def _stale_view_grad_fn(view) -> None:
     of a multi-output op or one made in no_grad mode (torch's handle_view_on_rebase)."""
     base = view._base
     if view._version_counter[0] != view._attr_version and _may_be_stale(view):
-        if view._multi_output_view or view._no_grad_view:
+        if view._creation is not None:
             raise _rebase_error(view, indirect=True)
         _set_view_node(base, view)
 
