@@ -994,3 +994,17 @@ def test_index_put_that_fails_on_a_bad_index_keeps_views_histories():
         return err, b, v, v.grad_fn.name(), b._version
 
     check(fn)
+
+
+@pytest.mark.parametrize("write", ["storage", "alias"])
+def test_view_of_a_detached_alias_sees_writes_to_the_storage(write):
+    """detach() shares the version counter: a view of the alias regenerates its grad_fn after any write."""
+
+    def fn(m):
+        x = m.tensor([1.0, 2.0])
+        a = x.detach().requires_grad_(True)
+        v = a.reshape(2)
+        (x if write == "storage" else a.detach()).add_(1)
+        return v, v.grad_fn.name(), v._version
+
+    check(fn)

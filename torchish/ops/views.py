@@ -103,8 +103,11 @@ def _scatter(base_value, chain, new_view_value, overlapping=False):
 
 
 def _propagate_write(t, regenerate: bool = True) -> None:
-    """A write into t reaches its storage and every view of it; regenerate: views' histories too (a write
-    torch's kernel made before it raised bumps no version, and views keep theirs)."""
+    """A write into t reaches its storage and every view of it. regenerate: torch then rebuilds each view's
+    grad_fn as AsStridedBackward0, with or without grad mode (a recorded write then rewires them again to the
+    base's CopySlices); a view torch made with a non-default creation meta cannot be rebuilt: its history is
+    dropped and reading it raises (_stale_view_grad_fn). A write torch's kernel made before it raised bumps no
+    version, and views keep their histories (regenerate=False)."""
     global _last_base_old
     if t._base is not None:
         _last_base_old = t._base._value
@@ -119,19 +122,9 @@ def _propagate_write(t, regenerate: bool = True) -> None:
     _rederive(top, None if expanded else t)  # an expanded view itself is re-read: its elements alias
     if not regenerate:
         return
-    for owner in {id(o): o for o in (t._base if t._base is not None else t, top)}.values():
-        if owner._views:
-            _regenerate_view_grad_fns(owner)
-
-
-def _regenerate_view_grad_fns(base) -> None:
-    """torch rebuilds a view's grad_fn as AsStridedBackward0 once its base was written, with or without
-    grad mode (a recorded write then rewires them again to the base's CopySlices). A view torch made with
-    a non-default creation meta (multi-output, no_grad) cannot be rebuilt: its history is dropped and
-    reading it raises (_stale_view_grad_fn)."""
-    for v in list(base._views):
-        if v._base is base and v._grad_fn is not None:
-            _rebase_view(base, v)
+    for v in _storage_tensors(top):  # (views of aliases too: a detach() shares the version counter)
+        if v._base is not None and v._grad_fn is not None:
+            _rebase_view(v._base, v)
 
 
 _MULTI_OUTPUT_RULE = (
