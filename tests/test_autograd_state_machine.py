@@ -509,8 +509,8 @@ class AutogradMachine(RuleBasedStateMachine):
     @rule(data=st.data(), kind=st.sampled_from(["post", "pre", "pre-double"]))
     def register_node_hook(self, data, kind):
         p = self.pick(data, lambda t: t.grad_fn is not None, label="tensor")
-        if p is None:
-            return
+        if p is None or getattr(_attempt(lambda: p[1].grad_fn), "_of_backward", False):
+            return  # (a create_graph history is JAX's derivative graph, with other nodes: see _mask_backward_graph)
         hid = self.hook_ids
         self.hook_ids += 1
 

@@ -1008,3 +1008,20 @@ def test_view_of_a_detached_alias_sees_writes_to_the_storage(write):
         return v, v.grad_fn.name(), v._version
 
     check(fn)
+
+
+@pytest.mark.parametrize("hook", ["observing", "replacing"])
+def test_hooks_that_only_observe_keep_shared_gradient_tensors(hook):
+    """autograd.grad returns one tensor for inputs that get the very same gradient (through an add); hooks
+    that return None leave that so, a hook that replaces a gradient gives its own tensor."""
+
+    def fn(m):
+        x = m.tensor(0.5, requires_grad=True)
+        a = x.view(1)
+        b = a + x
+        b.register_hook(lambda g: None if hook == "observing" else g * 2)
+        b.grad_fn.register_hook(lambda gi, go: None)
+        gb, ga = m.autograd.grad((b * b).sum(), (b, a))
+        return gb is ga, gb, ga
+
+    check(fn)

@@ -301,6 +301,7 @@ class _Plan:
 
 
 _VERSIONS: dict = {}
+_REPLACEMENTS = [0]  # how many gradients hooks have replaced: a backward whose hooks replaced none keeps its buffers
 
 
 def _has_pre_python(n) -> bool:
@@ -340,6 +341,7 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
     """Returns (target edges, their gradients: arrays, or Tensors with create_graph). target_edges=None:
     every reachable leaf. versions: a dict {"accumulate": bool} to receive the targets' `_version`s."""
     L._STATS["backward_calls"] += 1
+    replacements = _REPLACEMENTS[0]
     plan = _Plan(root_edges, target_edges, versions is not None and versions["accumulate"])
     state = {}
     root_keys, root_pos = [], []
@@ -378,8 +380,8 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
     # versions of its own)
     if versions is not None and not (create_graph and versions["accumulate"]):
         vs, owners, chains = plan.target_versions(root_keys, versions["accumulate"], create_graph)
-        if not versions["accumulate"] and any(n._prehooks or n._tensor_hooks for n in plan.nodes):
-            chains = [None] * len(chains)  # a hook may have replaced a gradient (also one two inputs shared)
+        if not versions["accumulate"] and _REPLACEMENTS[0] != replacements:
+            chains = [None] * len(chains)  # a hook replaced a gradient (maybe one two inputs shared)
             owners = [None] * len(owners)
             for ks in plan.tindex.values():  # (an input listed twice still gets one tensor)
                 for k in ks[1:]:
@@ -410,6 +412,7 @@ def _run_hooks(hooks, g):
         r = fn(g)
         if r is not None:
             g, replaced = r, True
+            _REPLACEMENTS[0] += 1
     return g, replaced
 
 
@@ -561,6 +564,7 @@ def _before_node_hooks(plan, i, state, create_graph):
             r = fn(grads)
             if r is not None:
                 grads = _checked_hook_tuple(fn, r, grads)
+                _REPLACEMENTS[0] += 1
         for o, g in zip(outs, grads):
             if g is not None:
                 state[(0, i, o)] = g if create_graph else g._value
@@ -630,6 +634,7 @@ def _run_hooked_node(plan, i, state, create_graph):
         seen = tuple(grad_inputs[p] for p in positions)
         r = fn(seen, grad_outputs)
         if r is not None:
+            _REPLACEMENTS[0] += 1
             for p, g in zip(positions, _checked_hook_tuple(fn, r, seen)):
                 grad_inputs[p] = g
     _anomaly._check_nan(n, grad_inputs)
