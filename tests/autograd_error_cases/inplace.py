@@ -681,6 +681,20 @@ def c_version_of_a_custom_function_output_names_its_class(m):
 
 
 @case
+def c_rebase_refused_view_as_an_index_put_value(m):
+    """index_put_'s autograd layer reads the value's history before its kernel checks the shapes."""
+    out = []
+    for shape in ((2, 3), (2, 2)):
+        x = m.zeros(2, 2, requires_grad=True) * 1
+        v = _refused_view(m, x)
+        try:
+            m.zeros(*shape)[m.tensor([0, 1])] = v
+        except RuntimeError as e:
+            out.append(str(e))
+    return out
+
+
+@case
 def c_rebase_refused_view_requires_grad_after_base_detach_(m):
     x = m.zeros(3, requires_grad=True) * 1
     v = _refused_view(m, x)

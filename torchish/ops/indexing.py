@@ -398,6 +398,9 @@ def setitem(self, index, value):
         if not masked:
             _views._check_overlap(sliced, (value,), full=True)
         del sliced
+        if record:  # index_put_'s autograd layer reads the histories before its kernel checks shapes
+            _views._history_first(self)
+            _views._history_first(value)
         spec, arrays, checks = _advanced_spec(self, idx)
         pre, bshape, post = _result_layout(tuple(self.shape), spec, arrays)
         target = pre + bshape + post
