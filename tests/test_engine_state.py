@@ -3,6 +3,8 @@ sibling outputs, views and their rebased histories, create_graph inputs, buffers
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -1023,5 +1025,24 @@ def test_hooks_that_only_observe_keep_shared_gradient_tensors(hook):
         b.grad_fn.register_hook(lambda gi, go: None)
         gb, ga = m.autograd.grad((b * b).sum(), (b, a))
         return gb is ga, gb, ga
+
+    check(fn)
+
+
+def test_aliases_go_on_sharing_storage_after_their_source_dies():
+    """detach() and .data share the storage, which outlives the tensor they came from."""
+
+    def fn(m):
+        x = m.tensor([1.0, 2.0])
+        a, b, c = x.data, x.detach(), x.data
+        v = b[1:]
+        del x
+        gc.collect()
+        a.exp_()
+        first = (a.clone(), b.clone(), c.clone(), v.clone(), a._version, b._version, v._version)
+        del a
+        gc.collect()
+        b.mul_(2)
+        return first, b, c, v
 
     check(fn)

@@ -49,9 +49,28 @@ def _alias(t, source) -> None:
     # linked to the storage's owner, not to source: source may die (a dropped view) while the storage lives on
     t._alias = weakref.ref(owner)
     t._alias_chain = tuple(k for c in chains for k in c)
+    _link(owner, t)
+
+
+def _link(owner, alias) -> None:
     if owner._views is None:
         owner._views = weakref.WeakSet()
-    owner._views.add(t)
+    owner._views.add(alias)
+    if not alias._alias_chain and "_heirs" not in owner.__dict__:
+        owner._heirs = weakref.finalize(owner, _rehome_aliases, owner._views)
+
+
+def _rehome_aliases(survivors) -> None:
+    """The storage's owner died: its whole-tensor aliases (detach, .data) go on sharing the storage, the first
+    becoming the owner (torch's storage outlives any one tensor). A lone survivor simply owns it (_parent)."""
+    heirs = [v for v in list(survivors) if v._base is None and v._alias is not None and not v._alias_chain]
+    if len(heirs) < 2:
+        return
+    heir = heirs[0]
+    del heir._alias
+    for other in heirs[1:]:
+        other._alias = weakref.ref(heir)
+        _link(heir, other)
 
 
 def _multi_output_views(outputs, source, kernels) -> None:
