@@ -551,7 +551,7 @@ def _before_node_hooks(plan, i, state, create_graph):
         t = ref()
         k = (0, i, o)
         if k in state and t is not None and t._grad_fn is n and t._output_nr == o:
-            g, _ = _run_hooks(None, state[k])
+            g = _wrap_or_none(state[k])
             _retained_accumulate(t, g, create_graph)
             state[k] = g if create_graph else g._value
     # (a node torch's engine only captures from does not run; the one that fails still runs its pre-hooks)

@@ -231,14 +231,17 @@ def _checked_hook_value(hook, r, g):
 
     if not isinstance(r, _Tensor()):
         raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
-    name = getattr(hook, "__name__", None)
-    name = name if isinstance(name, str) else "<unknown>"
     if r.dtype is not g.dtype or r.device.type != g.device.type:
         was, got = (f"torch.{'cuda.' * (t.device.type == 'cuda')}{_type_word(t.dtype)}Tensor" for t in (g, r))
-        raise RuntimeError(f"hook '{name}' has changed the type of value (was {was} got {got})")
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the type of value (was {was} got {got})")
     if tuple(r.shape) != tuple(g.shape):
-        raise RuntimeError(f"hook '{name}' has changed the size of value")
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
     return r
+
+
+def _hook_name(hook) -> str:
+    name = getattr(hook, "__name__", None)
+    return name if isinstance(name, str) else "<unknown>"
 
 
 def _checked_hook_tuple(hook, r, grads) -> tuple:
@@ -246,9 +249,8 @@ def _checked_hook_tuple(hook, r, grads) -> tuple:
     if not isinstance(r, tuple):
         raise TypeError(f"expected tuple, but hook returned '{type(r).__name__}'")
     if len(r) != len(grads):
-        name = getattr(hook, "__name__", None)
-        name = name if isinstance(name, str) else "<unknown>"
         raise RuntimeError(
-            f"hook '{name}' has returned an incorrect number of values (got {len(r)}, but expected {len(grads)})"
+            f"hook '{_hook_name(hook)}' has returned an incorrect number of values (got {len(r)}, but expected "
+            f"{len(grads)})"
         )
     return tuple(None if v is None else _checked_hook_value(hook, v, g) for v, g in zip(r, grads))

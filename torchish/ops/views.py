@@ -481,10 +481,9 @@ def _view_geometry(kernel, shape, strides, offset):
     return shape, strides, offset
 
 
-def _chain_layout(t):
+def _chain_layout(t, owner, chains):
     """(strides, storage offset) followed op by op from the storage's owner, as torch computes them; None
     where a view op is not modelled."""
-    owner, chains = _storage(t)
     shape = list(owner._value.shape)
     strides, offset = list(_contiguous_strides(shape)), 0
     for chain in chains:
@@ -503,7 +502,7 @@ def _layout(t) -> tuple:
     shape = t._value.shape
     owner, chains = _storage(t)
     if owner is not t:
-        exact = _chain_layout(t)
+        exact = _chain_layout(t, owner, chains)
         if exact is not None:
             return exact
     if owner is t or all(k.op is not None and k.op.name in _CONTIGUOUS_KERNELS for c in chains for k in c):
