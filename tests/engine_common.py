@@ -90,3 +90,50 @@ def check(fn, *args, rtol=RTOL, atol=ATOL):
         assert actual == expected
     else:
         assert_same(actual[1], expected[1], rtol, atol)
+
+
+CUSTOM_FUNCTIONS = ("double", "square", "square-ctx")
+_FUNCTION_CACHE: dict = {}
+
+
+def custom_functions(m):
+    """torch.autograd.Function subclasses written once against either library (as a user would)."""
+    if m in _FUNCTION_CACHE:
+        return _FUNCTION_CACHE[m]
+
+    class Double(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    class Square(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    class SquareSetupContext(m.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x * x
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g if ctx.needs_input_grad[0] else None
+
+    _FUNCTION_CACHE[m] = {"double": Double, "square": Square, "square-ctx": SquareSetupContext}
+    return _FUNCTION_CACHE[m]

@@ -39,6 +39,7 @@ from hypothesis.extra import numpy as hnp
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 import torchish
+from tests.engine_common import CUSTOM_FUNCTIONS, custom_functions
 
 RTOL, ATOL = 1e-5, 1e-5
 SHAPES = [(), (3,), (2, 3)]
@@ -136,53 +137,6 @@ INPLACE_UNARY = {
     "sigmoid_": lambda a: a.sigmoid_(),
     "fill_": lambda a: a.fill_(0.5),
 }
-
-
-_FUNCTIONS = ("double", "square", "square-ctx")
-_FUNCTION_CACHE: dict = {}
-
-
-def _custom_functions(m):
-    """torch.autograd.Function subclasses written once against either library (as a user would)."""
-    if m in _FUNCTION_CACHE:
-        return _FUNCTION_CACHE[m]
-
-    class Double(m.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            return g * 2
-
-    class Square(m.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return 2 * x * g
-
-    class SquareSetupContext(m.autograd.Function):
-        @staticmethod
-        def forward(x):
-            return x * x
-
-        @staticmethod
-        def setup_context(ctx, inputs, output):
-            ctx.save_for_backward(inputs[0])
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return 2 * x * g if ctx.needs_input_grad[0] else None
-
-    _FUNCTION_CACHE[m] = {"double": Double, "square": Square, "square-ctx": SquareSetupContext}
-    return _FUNCTION_CACHE[m]
 
 
 def values(shape):
@@ -318,10 +272,10 @@ class AutogradMachine(RuleBasedStateMachine):
         self.add(self.both(lambda m, a: SCALAR_BINARY[op](a, s), p))
 
     @precondition(lambda self: self.pool)
-    @rule(data=st.data(), kind=st.sampled_from(sorted(_FUNCTIONS)))
+    @rule(data=st.data(), kind=st.sampled_from(sorted(CUSTOM_FUNCTIONS)))
     def custom_function(self, data, kind):
         p = self.pick(data, label="input")
-        self.add(self.both(lambda m, a: _custom_functions(m)[kind].apply(a), p))
+        self.add(self.both(lambda m, a: custom_functions(m)[kind].apply(a), p))
 
     @precondition(lambda self: self.pool)
     @rule(data=st.data(), use_view=st.booleans())
@@ -487,12 +441,8 @@ class AutogradMachine(RuleBasedStateMachine):
     @rule(data=st.data(), kind=st.sampled_from(["observe", "double", "observe-then-none"]))
     def register_hook(self, data, kind):
         p = self.pick(data, label="tensor")
-        hid = self.hook_ids
-        self.hook_ids += 1
 
-        def fn(m, t):
-            log = self.logs[m]
-
+        def register(m, t, hid, log):
             def hook(g):
                 log.append((hid, _numpy(g)))
                 if kind == "double":
@@ -501,9 +451,7 @@ class AutogradMachine(RuleBasedStateMachine):
 
             return t.register_hook(hook)
 
-        res = self.both(fn, p)
-        if res is not None:
-            self.handles.append(res)
+        self._add_hook(register, p)
 
     @precondition(lambda self: self.pool)
     @rule(data=st.data(), kind=st.sampled_from(["post", "pre", "pre-double"]))
@@ -511,12 +459,8 @@ class AutogradMachine(RuleBasedStateMachine):
         p = self.pick(data, lambda t: t.grad_fn is not None, label="tensor")
         if p is None or getattr(_attempt(lambda: p[1].grad_fn), "_of_backward", False):
             return  # (a create_graph history is JAX's derivative graph, with other nodes: see _mask_backward_graph)
-        hid = self.hook_ids
-        self.hook_ids += 1
 
-        def fn(m, t):
-            log = self.logs[m]
-
+        def register(m, t, hid, log):
             def note(tag, grads):
                 for j, g in enumerate(grads):
                     log.append(
@@ -533,22 +477,23 @@ class AutogradMachine(RuleBasedStateMachine):
 
             return node.register_prehook(pre)
 
-        res = self.both(fn, p)
-        if res is not None:
-            self.handles.append(res)
+        self._add_hook(register, p)
 
     @precondition(lambda self: self.pool)
     @rule(data=st.data())
     def register_post_accumulate_grad_hook(self, data):
         p = self.pick(data, label="tensor")
-        hid = self.hook_ids
-        self.hook_ids += 1
 
-        def fn(m, t):
-            log = self.logs[m]
+        def register(m, t, hid, log):
             return t.register_post_accumulate_grad_hook(lambda leaf: log.append((f"{hid}acc", _numpy(leaf.grad))))
 
-        res = self.both(fn, p)
+        self._add_hook(register, p)
+
+    def _add_hook(self, register, p):
+        """register(m, t, hook id, that side's log) on both sides; the handles are kept for remove_hook."""
+        hid = self.hook_ids
+        self.hook_ids += 1
+        res = self.both(lambda m, t: register(m, t, hid, self.logs[m]), p)
         if res is not None:
             self.handles.append(res)
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import torchish
 import torchish.autograd.gradcheck  # noqa: F401  (the attribute is the function, as in torch)
+from tests.engine_common import custom_functions
 from torchish.autograd import anomaly as ish_anomaly
 from torchish.autograd.function import Function as IshFunction
 
@@ -62,17 +63,7 @@ def api(m) -> types.SimpleNamespace:
 def build(m):
     """Custom Functions written once against module m: right ones and deliberately wrong ones."""
     Function = api(m).Function
-
-    class Sq(Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return 2 * x * g
+    Sq = custom_functions(m)["square"]
 
     class WrongSq(Sq):  # first derivative off by 3/2
         @staticmethod

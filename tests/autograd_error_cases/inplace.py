@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.engine_common import custom_functions
+
 from . import _grad, _grad_fn_name, _x, case
 
 # ------------------------------------------------------------------------------------------------
@@ -663,17 +665,8 @@ def c_custom_function_view_output_modified_in_place(m):
 
 @case
 def c_version_of_a_custom_function_output_names_its_class(m):
-    class Double(m.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            return g * 2
-
     x = m.tensor(0.5, requires_grad=True)
-    y = Double.apply(x)
+    y = custom_functions(m)["double"].apply(x)
     z = y * y
     with m.no_grad():
         y.exp_()
