@@ -7,6 +7,7 @@ reaches (`covers`), so test_ops.py can check that no op of the table goes untest
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -45,6 +46,18 @@ def _dim_kw(shape, name="dim", keepdim=True):
     if keepdim:
         return st.fixed_dictionaries({name: d, "keepdim": st.booleans()})
     return st.fixed_dictionaries({name: d})
+
+
+def _windows_kw(shape):
+    """as_strided's classic use: overlapping windows of length k, `step` apart, over the flattened tensor."""
+    n = math.prod(shape)
+    if n == 0:
+        return st.just({"size": (0,), "stride": (1,), "storage_offset": 0})
+    return st.tuples(st.integers(1, n), st.integers(1, 2)).flatmap(
+        lambda kw: st.integers(0, n - kw[0]).map(
+            lambda off: {"size": ((n - kw[0] - off) // kw[1] + 1, kw[0]), "stride": (kw[1], 1), "storage_offset": off}
+        )
+    )
 
 
 def _opt_dim_kw(shape):
@@ -246,6 +259,12 @@ SPECS = [
                 "step": st.integers(0, 3),
             }
         ),
+    ),
+    Spec(
+        "as_strided",
+        lambda m, x, size, stride, storage_offset: x.as_strided(size, stride, storage_offset),
+        kwargs=_windows_kw,
+        covers=("_as_strided",),
     ),
     Spec("flip", lambda m, x: m.flip(x, (0,)), shapes="min1d"),
     Spec("repeat", lambda m, x: x.repeat(2, *([1] * x.dim())), covers=("_repeat",)),

@@ -90,6 +90,7 @@ UNARY = {
     "squeeze": lambda m, a: a.squeeze(),
     "view_as": lambda m, a: a.view_as(a),
     "unfold": lambda m, a: a.unfold(-1, 2, 1),
+    "as_strided": lambda m, a: a.as_strided(a.shape[:1], a.stride()[:1], a.storage_offset()),
 }
 
 # ops returning several views (torch forbids in-place on each of them, made with grad mode on)

@@ -1046,3 +1046,176 @@ def test_aliases_go_on_sharing_storage_after_their_source_dies():
         return first, b, c, v
 
     check(fn)
+
+
+@pytest.mark.parametrize("prehook", ["replace", "drop", "observe"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_accumulate_grad_node_hooks(prehook, create_graph):
+    """A leaf's AccumulateGrad is one node while any graph holds it; backward runs its hooks in torch's order
+    (tensor hooks, pre-hooks, .grad, post-accumulate hooks, post-hooks); autograd.grad only captures."""
+
+    def fn(m):
+        calls = []
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2
+        acc = y.grad_fn.next_functions[0][0]
+        returns = {"replace": lambda go: (go[0] * 3,), "drop": lambda go: (None,), "observe": lambda go: None}
+        x.register_hook(lambda g: calls.append(("tensor", g.detach())))
+        acc.register_prehook(lambda go: calls.append(("pre", [g.detach() for g in go if g is not None])))
+        acc.register_prehook(returns[prehook])
+        acc.register_hook(lambda gi, go: calls.append(("post", gi, [g is None for g in go])))
+        x.register_post_accumulate_grad_hook(lambda t: calls.append(("acc", t.grad)))
+        z = x.exp()
+        same_node = z.grad_fn.next_functions[0][0] is acc
+        (g,) = m.autograd.grad(z.sum(), x, retain_graph=True)
+        y.sum().backward(create_graph=create_graph)
+        first = x.grad, x.grad is not None and x.grad._version
+        z.sum().backward()
+        return calls, same_node, g, first, x.grad
+
+    check(fn)
+
+
+@pytest.mark.parametrize("returned", ["one value", "empty tuple", "not a tuple"])
+def test_accumulate_grad_post_hook_returns(returned):
+    def fn(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        r = {"one value": lambda gi, go: (go[0],), "empty tuple": lambda gi, go: (), "not a tuple": lambda gi, go: 1}
+        y.grad_fn.next_functions[0][0].register_hook(r[returned])
+        try:
+            y.sum().backward()
+        except (RuntimeError, TypeError) as e:
+            return type(e).__name__, str(e), x.grad
+        return x.grad
+
+    check(fn)
+
+
+@pytest.mark.parametrize("mode", ["keep", "keep alias", "replace and keep", "replace and keep alias", "in place"])
+@pytest.mark.parametrize("leaf", ["x", "x.t()", "x[:, ::2]"])
+def test_gradient_a_leaf_hook_saw_becomes_grad_unless_kept(mode, leaf):
+    """AccumulateGrad steals the gradient tensor the leaf's hooks saw (or returned) when nothing else holds it:
+    a detached alias a hook kept then shares .grad's storage; a kept reference makes it copy (version 1)."""
+
+    def fn(m):
+        store = []
+
+        def hook(g):
+            r = g * 3 if mode.startswith("replace") else g
+            if mode.endswith("keep"):
+                store.append(r)
+            elif mode.endswith("alias"):
+                store.append(r.detach())
+            return g.mul_(2) if mode == "in place" else r if mode.startswith("replace") else None
+
+        base = m.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        x = eval(leaf, {"x": base}).requires_grad_()
+        x.register_hook(hook)
+        (x * 2).sum().backward()
+        first = x.grad._version
+        (x * x).sum().backward()
+        return first, x.grad._version, x.grad, store
+
+    check(fn)
+
+
+_CYCLE_WARNING_SCRIPT = """
+import sys, warnings
+m = __import__(sys.argv[1])
+warnings.simplefilter("always")
+x = m.tensor([1.0, 2.0], requires_grad=True)
+with warnings.catch_warnings(record=True) as seen:
+    m.autograd.grad((x * x).sum(), x, create_graph=True)
+    (x * x).sum().backward(create_graph=True)
+    (x * 3).sum().backward(create_graph=True, inputs=[x])
+print([(w.category.__name__, str(w.message)) for w in seen])
+"""
+
+
+def test_backward_with_create_graph_warns_once_per_process():
+    import subprocess
+    import sys
+
+    out = [
+        subprocess.run([sys.executable, "-c", _CYCLE_WARNING_SCRIPT, m], capture_output=True, text=True, check=True)
+        for m in ("torch", "torchish")
+    ]
+    assert "UserWarning" in out[0].stdout  # (the scenario does reach torch's warning)
+    assert out[1].stdout == out[0].stdout
+
+
+_SHARED_ELEMENT_WRITES = {
+    "unfold div_": lambda m, x: x.unfold(0, 2, 1).div_(0.5),
+    "unfold add_": lambda m, x: x.unfold(0, 3, 1).add_(1),
+    "as_strided mul_ by a tensor": lambda m, x: x.as_strided((3, 2), (1, 1)).mul_(m.tensor([2.0, 3.0])),
+    "as_strided sigmoid_": lambda m, x: x.as_strided((2, 3), (2, 1)).sigmoid_(),
+    "2-d unfold pow_": lambda m, x: x.view(2, 3).unfold(1, 2, 1).pow_(2),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_SHARED_ELEMENT_WRITES))
+def test_inplace_on_a_view_whose_elements_share_memory(case):
+    """torch's kernel writes element by element: an element a view reaches twice is computed twice."""
+
+    def fn(m):
+        x = m.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+        v = _SHARED_ELEMENT_WRITES[case](m, x)
+        return x, v
+
+    check(fn)
+
+
+_SELF_COPIES = {
+    "setitem ellipsis from the base": lambda x: x[None].__setitem__(Ellipsis, x),
+    "copy_ from the base": lambda x: x[None].copy_(x),
+    "setitem 0 from the base": lambda x: x[None].__setitem__(0, x),
+    "copy_ from the same view": lambda x: x[None].copy_(x[None]),
+    "add_ of the base": lambda x: x[None].add_(x),
+    "setitem of a part": lambda x: x[None].__setitem__((0, slice(None, 2)), x[:2]),
+    "setitem of a shifted part": lambda x: x[None].__setitem__((0, slice(1, None)), x[:2]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_SELF_COPIES))
+def test_writes_from_the_same_memory(case):
+    """Full overlap (the same elements in the same layout, the expanded value included) is allowed; anything
+    else is torch's partial-overlap error."""
+
+    def fn(m):
+        x = m.tensor([1.0, 2.0, 3.0])
+        try:
+            _SELF_COPIES[case](x)
+        except RuntimeError as e:
+            return str(e), x
+        return x
+
+    check(fn)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize(
+    "source, size, stride, offset",
+    [
+        ("y", (2, 2), (2, 1), 1),
+        ("y[3:10]", (2, 2), (2, 1), 5),
+        ("y.view(4, 6)[1:, 2:].t()", (2, 2), (6, 1), 8),
+        ("y.view(4, 6)[:, 1]", (2,), (6,), 7),
+        ("y", (3, 3), (1, 1), 0),
+    ],
+)
+def test_gradient_through_as_strided(source, size, stride, offset, create_graph):
+    """as_strided_backward: zeros over the input's storage extent, viewed with the input's geometry (under
+    create_graph an AsStridedBackward0 over the history of the backward)."""
+
+    def fn(m):
+        w = m.arange(24.0, requires_grad=True)
+        src = eval(source, {"y": w * 1})
+        v = src.as_strided(size, stride, offset)
+        (g,) = m.autograd.grad((v * v).sum(), src, create_graph=create_graph)
+        out = [g, g.stride(), g.storage_offset(), g._version, g._base is not None and tuple(g._base.shape)]
+        if create_graph:
+            out += [g.grad_fn.name(), m.autograd.grad((g * g).sum(), w)]
+        return out
+
+    check(fn)

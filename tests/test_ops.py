@@ -441,7 +441,38 @@ _STRIDED_VIEWS = [
     "x.chunk(2, 2)[1]",
     "x.unbind(2)[3]",
     "x.mT",
+    "x.as_strided((3, 4), (1, 2), 3)",
+    "x[1:].as_strided((2, 2), (2, 1))",
+    "x.permute(2, 0, 1)[1].as_strided((2,), (8,), 5)",
+    "x.as_strided((4, 6), (6, 1)).t()[1:]",
 ]
+
+_AS_STRIDED = {
+    "fewer strides": lambda x: x.as_strided((2, 2), (1,)),
+    "negative stride": lambda x: x.as_strided((2, 2), (-1, 2)),
+    "past the storage": lambda x: x.as_strided((5, 5), (5, 1)),
+    "past the storage by the offset": lambda x: x.as_strided((2,), (1,), 23),
+    "negative offset": lambda x: x.as_strided((2,), (1,), -1),
+    "float size": lambda x: x.as_strided((2.0,), (1,)),
+    "int size": lambda x: x.as_strided(2, (1,)),
+    "empty far away": lambda x: x.as_strided((0,), (1,), 100),
+    "overlapping windows": lambda x: x[2:].as_strided((3, 4), (2, 1), 13),
+    "offset of the view": lambda x: x.t().as_strided((2, 2), (1, 4)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_AS_STRIDED))
+def test_as_strided_geometry_and_errors(case):
+    results = []
+    for m in (torch, torchish):
+        x = m.arange(24.0, requires_grad=True).view(4, 6) * 1
+        try:
+            v = _AS_STRIDED[case](x)
+            v.sum().backward()
+            results.append((v, v.stride(), v.storage_offset(), v.grad_fn.name(), v._base is x))
+        except Exception as ex:
+            results.append((type(ex).__name__, str(ex)))
+    assert repr(results[1]) == repr(results[0])
 
 
 @pytest.mark.parametrize("expr", _STRIDED_VIEWS)

@@ -156,6 +156,7 @@ from .ops.selection import (  # noqa: E402,F401
     topk,
 )
 from .ops.shape import (  # noqa: E402,F401
+    as_strided,
     atleast_2d,
     broadcast_to,
     cat,

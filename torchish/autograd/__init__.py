@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+import warnings
+
 import jax
 import jax.numpy as jnp
 
 from . import grad_mode
-from .buffers import views_of_fresh_bases, views_of_roots
-from .engine import _accumulate_grad, _run_hooks, run_backward
+from .buffers import leaf_layout, views_of_fresh_bases, views_of_roots
+from .engine import _REPLACEMENTS, _accumulate_grad, _run_hooks, run_backward
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
-from .graph import AccumulateGrad, Node, _Tensor
+from .graph import AccumulateGrad, Node, _checked_hook_tuple, _Tensor
 from .lowering import stats
 
 __all__ = [
@@ -135,26 +138,35 @@ def backward(
             targets.append(_target_edge(t))
             holders.append(t)
     root_vals = [_root_value(g, t, create_graph) for g, t in zip(grads, outputs)]
+    if create_graph and not _WARNED_CYCLE:
+        _WARNED_CYCLE.append(True)  # (torch's TORCH_WARN_ONCE: once per process)
+        warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=2)
     with grad_mode.set_grad_enabled(create_graph):
         versions = {"accumulate": True}
         targets, results, error = run_backward(roots, root_vals, targets, create_graph, retain_graph, versions)
         if holders is None:
             holders = [e[0].variable for e in targets]
         seen = set()
-        vs = versions["of"][0] if "of" in versions else [None] * len(results)
-        for t, e, g, v in zip(holders, targets, results, vs):
+        vs, owners = versions["of"][:2] if "of" in versions else ([None] * len(results),) * 2
+        for t, e, g, v, o in zip(holders, targets, results, vs, owners):
             if id(t) in seen:  # inputs=[x, x] accumulates once
                 continue
             seen.add(id(t))
-            if g is not None and t._grad_fn is not None and isinstance(e[0], AccumulateGrad):
-                # an in-place op gave the leaf a history after the graph was built: torch's AccumulateGrad
-                # runs the tensor's current hooks, then refuses
-                _run_hooks(t._hooks, g)
-                raise RuntimeError("leaf variable has been moved into the graph interior")
-            if g is not None and t._grad_fn is None:
-                _leaf_accumulate(t, g, create_graph, v)
+            if g is not None and isinstance(e[0], AccumulateGrad):
+                _leaf_accumulate(t, e[0], g, create_graph, v, o == "stolen")
+            elif g is not None and t._grad_fn is None:  # (a non-leaf input's retain_grad)
+                _leaf_accumulate(t, None, g, create_graph, v)
         if error is not None:
             raise error
+
+
+_WARNED_CYCLE: list = []
+_CYCLE_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its gradient "
+    "which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid this. If you "
+    "have to use this function, make sure to reset the .grad fields of your parameters to None after use to break "
+    "the cycle and avoid the leak. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)"
+)
 
 
 def _root_value(g, t, create_graph):
@@ -166,18 +178,55 @@ def _root_value(g, t, create_graph):
     return v if v.dtype == t._value.dtype else v.astype(t._value.dtype)
 
 
-def _leaf_accumulate(t, g, create_graph, version=None):
-    """AccumulateGrad for a leaf: its tensor hooks first, then .grad, then post-accumulate hooks.
-    version: what a first .grad's `_version` would be in torch (see buffers.py)."""
+def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False):
+    """The leaf's AccumulateGrad node (None for a non-leaf input, which only stores): the tensor's hooks,
+    the node's pre-hooks, .grad, post-accumulate hooks, the node's post-hooks, in torch's order.
+    version: what a first .grad's `_version` would be in torch (see buffers.py); stolen: whether torch's
+    AccumulateGrad takes the gradient tensor itself as .grad."""
+    exposed = replaced = False
     if t._hooks:
         g, replaced = _run_hooks(t._hooks, g)
-        if replaced:
-            version = 0  # the hook's own new tensor, which torch's AccumulateGrad steals
-    if t._requires_grad:  # (one that stopped requiring grad after the graph was built stores nothing)
-        _accumulate_grad(t, g, create_graph, version)
+        exposed = True
+    if node is not None and node._prehooks:
+        g, by_node = _run_node_prehooks(node, g)
+        exposed, replaced = True, replaced or by_node
+    if node is not None and g is not None and t._grad_fn is not None:
+        # an in-place op gave the leaf a history after the graph was built
+        raise RuntimeError("leaf variable has been moved into the graph interior")
+    steal = False
+    if exposed and g is not None and not create_graph and t._grad is None:
+        # the hooks saw the very tensor torch's AccumulateGrad steals, unless one of them kept a reference to it
+        # (then it copies); a detached alias a hook kept goes on sharing .grad's storage
+        from ..ops.views import _is_contiguous
+
+        layout = leaf_layout((node, 0))
+        steal = (stolen or replaced and layout != "permuted" and _is_contiguous(g)) and sys.getrefcount(g) <= 2
+        if steal:
+            version = g._version if replaced else version
+        elif stolen or replaced:
+            version = 0 if layout == "strided" else 1
+    if g is not None and t._requires_grad:  # (one that stopped requiring grad since stores nothing)
+        _accumulate_grad(t, g, create_graph, version, steal)
     if t._post_acc_hooks:  # torch runs them either way
         for fn in list(t._post_acc_hooks.values()):
             fn(t)
+    for fn in list((node and node._hooks or {}).values()):
+        r = fn((), (g,))
+        if r is not None:
+            _checked_hook_tuple(fn, r, ())
+
+
+def _run_node_prehooks(node, g):
+    """An AccumulateGrad's pre-hooks, each given (gradient,) as the last left it; (None,) drops it."""
+    replaced = False
+    g = g if g is None or isinstance(g, _Tensor()) else _Tensor()._make(g)
+    for fn in list(node._prehooks.values()):
+        r = fn((g,))
+        if r is not None:
+            (g,) = _checked_hook_tuple(fn, r, (g,))
+            replaced = True
+            _REPLACEMENTS[0] += 1
+    return g, replaced
 
 
 def grad(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+import jax.numpy as jnp
+
 # inputs whose gradient is the incoming one itself (torch's formula is `grad`)
 _PASS = {
     "AddBackward0": (0, 1),
@@ -147,6 +149,17 @@ def _view_recipe(node, dest_shape):
     return None  # a view we do not rebuild (cat's narrow): the result is then a plain tensor
 
 
+def _as_strided_chain(node, shape):
+    """torch's as_strided_backward: zeros spanning the input's storage extent, viewed with the input's
+    geometry (a regenerated view's input is its contiguous base)."""
+    p = dict(node.kernel.key[1]) if getattr(node.kernel, "op", None) is not None else {}
+    strides = p.get("source_strides")
+    if strides is None:
+        strides = [math.prod(shape[d + 1 :]) for d in range(len(shape))]
+    extent = 1 + sum((n - 1) * st for n, st in zip(shape, strides)) if math.prod(shape) else 0
+    return ("fresh_base", (extent,), ("as_strided", shape, tuple(strides), 0))
+
+
 def _view(src, dense, node, dest_shape):
     if src.chain is None or is_fresh_base(src.chain):
         # an intermediate gradient, viewed (again): a view of a tensor nobody else holds
@@ -194,7 +207,7 @@ def _derived(node, j, src, dest_shape):
     fresh.version = _WRITTEN.get(name, 0) if j == 0 or name != "torch::autograd::CopySlices" else 0
     if name == "AsStridedBackward0":
         fresh.tensors += 1  # the zeros the view is made of hold the storage too: never summed into in place
-        return _Buf(fresh, True, ("fresh_base", (math.prod(dest_shape),), ("reshape", tuple(dest_shape))))
+        return _Buf(fresh, True, _as_strided_chain(node, tuple(dest_shape)))
     return _Buf(fresh, True)
 
 
@@ -230,6 +243,7 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
             layout = leaf_layout(plan.target_edges[key[1]])
             if _stealable(b) and layout != "permuted":
                 versions[key] = b.storage.version
+                owners[key] = "stolen"  # (backward: .grad is this very buffer, which a hook may have aliased)
             else:
                 versions[key] = 0 if layout == "strided" else 1
             _release(b)
@@ -322,6 +336,10 @@ def _hidden_base(g, create_graph, base_shape, recipes):
         for (op, *args), before in zip(reversed(recipes), reversed(shapes)):
             if op in ("reshape", "squeeze", "unsqueezes"):
                 v = v.reshape(before)
+            elif op == "as_strided":  # (the zeros around the input's elements stay zero)
+                from ..ops.shape import _positions
+
+                v = jnp.zeros(before, v.dtype).at[_positions(*args)].set(v.reshape(-1))
             elif op == "t":
                 v = v.T
             elif op == "transpose":
@@ -349,7 +367,7 @@ def _hidden_base(g, create_graph, base_shape, recipes):
 def _recipe_shape(recipe, s):
     op, *args = recipe
     s = list(s)
-    if op == "reshape":
+    if op in ("reshape", "as_strided"):
         return tuple(args[0])
     if op == "squeeze":
         d = args[0] % max(len(s), 1)

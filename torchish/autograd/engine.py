@@ -647,26 +647,32 @@ def _run_hooked_node(plan, i, state, create_graph):
     return state
 
 
-def _accumulate_grad(t, g, create_graph, version=None) -> None:
+def _accumulate_grad(t, g, create_graph, version=None, steal=False) -> None:
     """torch's AccumulateGrad: store the first gradient, add later ones (in place unless create_graph).
-    version: the first gradient's `_version` as torch's engine leaves it (stolen buffer or copy)."""
+    version: the first gradient's `_version` as torch's engine leaves it (stolen buffer or copy); steal: .grad
+    is an alias of g (a tensor hooks saw), sharing its storage."""
     Tensor = _Tensor()
     if not isinstance(g, Tensor):
         g = Tensor._make(g)
-    if t._grad is None:
+    if t._grad is None and steal:
+        g._version_counter[0] = version or 0
+        t._grad = g.detach()
+    elif t._grad is None:
         if create_graph and g.requires_grad:
             # torch copies into a fresh buffer (new_empty_strided().copy_()): CopyBackwards, version 1
             fresh = Tensor._make(g._value)
             fresh.copy_(g)
             t._grad = fresh
-        elif create_graph:
-            t._grad = g
-            g._version_counter[0] += 1
+        elif create_graph:  # (a copy too: hooks may hold g)
+            t._grad = Tensor._make(g._value)
+            t._grad._version_counter[0] = g._version + 1
         else:
             t._grad = Tensor._make(g._value)
             t._grad._version_counter[0] = version or 0
     elif create_graph or _gm._state.grad_enabled and t._grad.requires_grad:
         t._grad = t._grad + g
+    elif t._grad._base is not None or t._grad._views or t._grad._alias is not None:
+        t._grad.add_(g)  # (its storage is shared: every alias sees the sum)
     else:
         t._grad._value = _add_into(t._grad._value, g._value)
         t._grad._version_counter[0] += 1

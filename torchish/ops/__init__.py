@@ -46,6 +46,7 @@ _METHODS = {
     "split": shape.split,
     "chunk": shape.chunk,
     "repeat": shape.repeat,
+    "as_strided": shape.as_strided,
     "swapaxes": shape.transpose,
     "swapdims": shape.transpose,
     "clip": pointwise.clamp,

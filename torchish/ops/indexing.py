@@ -368,8 +368,7 @@ def setitem(self, index, value):
                 value = value.expand(*dshape)
         sliced._check_inplace(record)
         dense = vshape and given._value.size == sliced._value.size  # an expanded source is not analysed
-        strides = (_copied_strides(given, dshape),) if dense and vshape != dshape else None
-        _views._check_overlap(sliced, (value,) if dense else (), strides=strides)
+        _views._check_overlap(sliced, (value,) if dense else ())
         if sliced is self:  # torch's copy_to on self itself: copy_ of the same sizes, fill_ from a 0-dim value
             if given.dim() == 0 and vshape != dshape:
                 self.fill_(value)
@@ -428,24 +427,6 @@ def setitem(self, index, value):
     if self._grad_fn is not None and self._grad_fn._name != name and self._grad_fn.kernel.op is d:
         self._grad_fn._name = name
         self._grad_fn._saves_tensors = True  # CopySlices drops its wrapped fn on release, as in torch
-
-
-def _copied_strides(value, shape) -> tuple:
-    """torch's strides of the value as copy_to copies it: leading 1s dropped, then expanded the way
-    inferExpandGeometry lays it out (a 0-dim value expands to all-zero strides)."""
-    dims, strides = list(value.shape), list(value.stride())
-    while dims and dims[0] == 1:
-        dims.pop(0)
-        strides.pop(0)
-    if not dims:
-        return (0,) * len(shape)
-    out = [0] * len(shape)
-    for i in reversed(range(len(shape))):
-        d = i - (len(shape) - len(dims))
-        size = dims[d] if d >= 0 else 1
-        stride = strides[d] if d >= 0 else shape[i + 1] * out[i + 1]
-        out[i] = stride if size == shape[i] else 0
-    return tuple(out)
 
 
 def _basic_entry(i):

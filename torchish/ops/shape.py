@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .._tensor import _wrap_dim
 from . import _registry as R
@@ -455,6 +456,64 @@ def unfold(input, dimension, size, step):
     return jnp.moveaxis(windows, d + 1, -1)
 
 
+def _positions(shape, strides, offset):
+    """The storage position of each element of a strided tensor, in row-major order."""
+    pos = np.full(shape, offset, np.int64)
+    for d, (n, st) in enumerate(zip(shape, strides)):
+        pos = pos + (np.arange(n, dtype=np.int64) * st).reshape((n,) + (1,) * (len(shape) - d - 1))
+    return pos.reshape(-1)
+
+
+@op("_as_strided", grad_name="AsStridedBackward0", method=False)
+def _as_strided(input, size, stride, storage_offset, source_strides, source_offset):
+    """as_strided as a gather from the input's own elements (its storage positions, read off its layout)."""
+    where = {p: i for i, p in enumerate(_positions(input.shape, source_strides, source_offset).tolist())}
+    idx = np.array([where[p] for p in _positions(size, stride, storage_offset).tolist()], np.int64)
+    return input.reshape(-1)[idx].reshape(size)
+
+
+def _int_tuple(name, value, pos):
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(
+            f"as_strided(): argument '{name}' (position {pos}) must be tuple of ints, not {type(value).__name__}"
+        )
+    for i, v in enumerate(value):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(
+                f"as_strided(): argument '{name}' (position {pos}) must be tuple of ints, but found element of type "
+                f"{type(v).__name__} at pos {i}"
+            )
+    return tuple(int(v) for v in value)
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of input's storage with the given sizes and strides (torch's as_strided)."""
+    size, stride = _int_tuple("size", size, 1), _int_tuple("stride", stride, 2)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(st < 0 for st in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {list(stride)}")
+    source_strides, source_offset = _views._layout(input)
+    offset = source_offset if storage_offset is None else int(storage_offset)
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    owner, _ = _views._storage(input)
+    numel = int(np.prod(size))
+    needed = 0 if numel == 0 else offset + 1 + sum((n - 1) * st for n, st in zip(size, stride))
+    item = input.element_size()
+    if needed > owner._value.size:
+        sizes = ", ".join(map(str, size))
+        strides = ", ".join(map(str, stride))
+        raise RuntimeError(
+            f"setStorage: sizes [{sizes}], strides [{strides}], storage offset {offset}, and itemsize {item} requiring "
+            f"a storage size of {needed * item} are out of bounds for storage of size {owner._value.size * item}"
+        )
+    own = set(_positions(tuple(input.shape), source_strides, source_offset).tolist())
+    if numel and not set(_positions(size, stride, offset).tolist()) <= own:
+        raise NotImplementedError("torchish: as_strided reaching storage outside the input's own elements")
+    return _as_strided(input, size, stride, offset, tuple(source_strides), source_offset)
+
+
 @op(promote=SAME, grad_name="FlipBackward0")
 def flip(input, dims):
     return jnp.flip(input, tuple(_wrap_dim(d, input.ndim) for d in dims))
@@ -498,6 +557,7 @@ _VIEW_OPS = (
     "_slice",
     "diagonal",
     "unfold",
+    "_as_strided",
 )
 for _name in _VIEW_OPS:
     R.OPS[_name].is_view = True

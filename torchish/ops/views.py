@@ -349,6 +349,37 @@ def _offsets(owner, chains):
     return np.asarray(offs)
 
 
+def _overlap_rounds(t):
+    """For a view some of whose elements share memory (unfold, as_strided windows): each element's index, in
+    row-major order, among the elements before it at the same place, which is the round in which torch's
+    element-by-element kernel reaches it. None when every element has a place of its own."""
+    if t._base is None or not any(k.op is not None and k.op.name in ("unfold", "_as_strided") for k in t._view_fn):
+        return None
+    pos = _offsets(*_storage(t)).reshape(-1)
+    if np.unique(pos).size == pos.size:
+        return None
+    seen: dict = {}
+    rounds = np.empty(pos.size, np.int64)
+    for i, p in enumerate(pos.tolist()):
+        rounds[i] = seen[p] = seen.get(p, -1) + 1
+    return pos, rounds
+
+
+def _sequential_write(kernel, values, out, rounds):
+    """What torch's kernel leaves in a view whose elements share memory: it writes element by element, so an
+    element reached a second time is computed from what the first write left (x.unfold(0, 2, 1).div_(2)
+    halves the shared elements twice). `out` is the kernel's result from the old values (round 0)."""
+    pos, order = rounds
+    shape, dtype = out.shape, values[0].dtype
+    cur = values[0].reshape(-1)
+    for r in range(int(order.max()) + 1):
+        new = (out if r == 0 else kernel.jitted(cur.reshape(shape), *values[1:])).astype(dtype).reshape(-1)
+        writer = {p: i for i, (p, o) in enumerate(zip(pos.tolist(), order.tolist())) if o == r}
+        src = np.array([writer.get(p, -1) for p in pos.tolist()], np.int64)
+        cur = jnp.where(src >= 0, new[np.maximum(src, 0)], cur)
+    return cur.reshape(shape)
+
+
 def _internal_overlap(t) -> bool:
     """has_internal_overlap == Yes: a dim of size > 1 with stride 0, which only expand makes."""
     owner, chains = _storage(t)
@@ -359,7 +390,7 @@ def _internal_overlap(t) -> bool:
     return any(n > 1 and offs[zero[:d] + (1,) + zero[d + 1 :]] == offs[zero] for d, n in enumerate(offs.shape))
 
 
-def _overlap(a, b, b_strides=None):
+def _overlap(a, b):
     """get_overlap_status for distinct tensors: "full" (the same bytes in the same layout), "partial", or None
     (no overlap, or a layout torch does not analyse: both must be dense and non-overlapping)."""
     (oa_owner, ca), (ob_owner, cb) = _storage(a), _storage(b)
@@ -370,20 +401,19 @@ def _overlap(a, b, b_strides=None):
         if o.max() - o.min() + 1 != o.size or np.unique(o).size != o.size:
             return None
     if (oa.min(), oa.size) == (ob.min(), ob.size):  # the same bytes: torch then compares the strides alone
-        return "full" if a.stride() == (b.stride() if b_strides is None else b_strides) else "partial"
+        return "full" if a.stride() == b.stride() else "partial"
     return "partial" if oa.min() < ob.min() + ob.size and ob.min() < oa.min() + oa.size else None
 
 
-def _check_overlap(target, inputs, full=False, strides=None) -> None:
+def _check_overlap(target, inputs, full=False) -> None:
     """The memory-overlap checks of an op writing into target (TensorIterator's, or with full=True
-    assert_no_overlap's, which also refuses an input that is the output's exact alias). strides: torch's
-    strides of the inputs where they are not what stride() derives (an expanded size-1 dim)."""
+    assert_no_overlap's, which also refuses an input that is the output's exact alias)."""
     linked = target._base is not None or target._alias is not None or bool(target._views)  # else shares nothing
     if linked and not full and _internal_overlap(target):
         raise RuntimeError(_OVERLAP_MSG.format("more than one element of the written-to tensor refers"))
-    for k, x in enumerate(inputs):
+    for x in inputs:
         if isinstance(x, R._Tensor):
-            status = "full" if x is target else _overlap(target, x, strides and strides[k]) if linked else None
+            status = "full" if x is target else _overlap(target, x) if linked else None
             if status == "partial" or full and status == "full":
                 raise RuntimeError(
                     _OVERLAP_MSG.format("some elements of the input tensor and the written-to tensor refer")
@@ -438,15 +468,19 @@ def _view_geometry(kernel, shape, strides, offset):
             [x for i, x in enumerate(shape) if i not in gone],
             [x for i, x in enumerate(strides) if i not in gone],
         )
-    elif name == "_expand":
+    elif name == "_expand":  # inferExpandGeometry: a new dim of size 1 gets the stride of the dims inside it
         size = list(p["size"])
         lead = len(size) - n
-        new_strides = [0] * lead + strides
-        for i, x in enumerate(size):
-            if i >= lead and x != -1 and shape[i - lead] == 1 and x != 1:
-                new_strides[i] = 0
-        shape = [shape[i - lead] if x == -1 else x for i, x in enumerate(size)]
-        strides = new_strides
+        new_shape, new_strides = [0] * len(size), [0] * len(size)
+        for i in reversed(range(len(size))):
+            was = shape[i - lead] if i >= lead else 1
+            stride = (
+                strides[i - lead] if i >= lead else new_shape[i + 1] * new_strides[i + 1] if i + 1 < len(size) else 0
+            )
+            if size[i] != -1 and size[i] != was:
+                was, stride = size[i], 0
+            new_shape[i], new_strides[i] = was, stride
+        shape, strides = new_shape, new_strides
     elif name == "select":
         d = wrap(p["dim"], n)
         offset += (p["index"] % shape[d]) * strides[d]
@@ -468,6 +502,8 @@ def _view_geometry(kernel, shape, strides, offset):
         step = strides[d1] + strides[d2]
         keep = [i for i in range(n) if i not in (d1, d2)]
         shape, strides = [shape[i] for i in keep] + [size], [strides[i] for i in keep] + [step]
+    elif name == "_as_strided":
+        return list(p["size"]), list(p["stride"]), p["storage_offset"]
     elif name == "unfold":
         if not n:
             return [p["size"]], [1], offset
