@@ -591,3 +591,35 @@ def test_grad_mode_inside_backward_hook(a, k):
         return modes
 
     check(fn, a, k)
+
+
+_VARIABLE_CALLS = {
+    "requires_grad": lambda m, V, t: V(t, requires_grad=True),
+    "positional flag": lambda m, V, t: V(t, 1),
+    "plain": lambda m, V, t: V(t),
+    "of a non-leaf": lambda m, V, t: V(t * m.ones(2, requires_grad=True)),
+    "empty": lambda m, V, t: V(),
+    "float flag": lambda m, V, t: V(t, 1.5),
+    "list data": lambda m, V, t: V([1.0, 2.0]),
+    "integer data requiring grad": lambda m, V, t: V(t.long(), requires_grad=True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_VARIABLE_CALLS))
+def test_legacy_variable(case):
+    """torch.autograd.Variable (still in old scripts): a detached leaf sharing the data; any tensor is one."""
+
+    def fn(m):
+        t = m.tensor([1.0, 2.0])
+        try:
+            v = _VARIABLE_CALLS[case](m, m.autograd.Variable, t)
+        except (TypeError, RuntimeError) as e:
+            return type(e).__name__, str(e)
+        t.add_(1)  # the data is shared
+        out = [v, v is t, v.requires_grad, v.is_leaf, v.grad_fn, isinstance(t, m.autograd.Variable)]
+        if v.requires_grad:
+            (v * v).sum().backward()
+            out.append(v.grad)
+        return out
+
+    check(fn)

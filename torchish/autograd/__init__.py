@@ -25,6 +25,7 @@ __all__ = [
     "stats",
     "Node",
     "AccumulateGrad",
+    "Variable",
 ]
 
 
@@ -371,3 +372,4 @@ from . import functional  # noqa: E402,F401
 from .anomaly import detect_anomaly, set_detect_anomaly  # noqa: E402,F401
 from .function import Function, FunctionCtx, once_differentiable  # noqa: E402,F401
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401
+from .variable import Variable  # noqa: E402,F401
