@@ -222,6 +222,8 @@ SPECS = [
     # shapes and views
     Spec("reshape", lambda m, x: m.reshape(x, (-1,)), covers=("_view",), dtypes=NUMERIC),
     Spec("view", lambda m, x: x.view(*x.shape[::-1]) if x.dim() else x.view(1), covers=("_view",)),
+    # a strided tensor that reshape can still view: torch's _reshape_alias
+    Spec("reshape_alias", lambda m, x: x.mT.reshape(x.mT.shape + (1,)), covers=("_reshape_alias",), shapes="min2d"),
     # a transposed tensor is not viewable as one row: reshape copies (CloneBackward0 -> UnsafeViewBackward0)
     Spec(
         "reshape_copy",

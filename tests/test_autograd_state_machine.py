@@ -257,6 +257,31 @@ class AutogradMachine(RuleBasedStateMachine):
         self.add(self.both(fn, p))
 
     @precondition(lambda self: self.pool)
+    @rule(data=st.data(), op=st.sampled_from(sorted(UNARY)), kept=st.sampled_from(["tensor", "copy"]))
+    def unary_with_saved_tensors_hooks(self, data, op, kept):
+        """The op's saved tensors go through pack/unpack hooks that log what they see (a kept copy is what the
+        backward gets, however the tensor changes later)."""
+        p = self.pick(data, _exp_domain if op == "exp" else None)
+        if p is None:
+            return
+
+        def fn(m, a):
+            log = self.logs[m]
+
+            def pack(t):
+                log.append(("pack", _numpy(t)))
+                return t if kept == "tensor" else t.detach().clone()
+
+            def unpack(x):
+                log.append(("unpack", _numpy(x)))
+                return x
+
+            with m.autograd.graph.saved_tensors_hooks(pack, unpack):
+                return UNARY[op](m, a)
+
+        self.add(self.both(fn, p))
+
+    @precondition(lambda self: self.pool)
     @rule(data=st.data(), op=st.sampled_from(sorted(BINARY)))
     def binary(self, data, op):
         small = (lambda t: t.numel() <= 6) if op.startswith(("cat", "matmul")) else None
@@ -457,7 +482,7 @@ class AutogradMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.pool)
     @rule(data=st.data(), kind=st.sampled_from(["post", "pre", "pre-double"]))
     def register_node_hook(self, data, kind):
-        p = self.pick(data, lambda t: t.grad_fn is not None, label="tensor")
+        p = self.pick(data, lambda t: t.grad_fn is not None or t.is_leaf and t.requires_grad, label="tensor")
         if p is None or getattr(_attempt(lambda: p[1].grad_fn), "_of_backward", False):
             return  # (a create_graph history is JAX's derivative graph, with other nodes: see _mask_backward_graph)
 
@@ -468,7 +493,8 @@ class AutogradMachine(RuleBasedStateMachine):
                         (f"{hid}{tag}{j}" + ("-none" if g is None else ""), np.zeros(0) if g is None else _numpy(g))
                     )
 
-            node = t.grad_fn
+            # a leaf's AccumulateGrad, reached through a throwaway node: it lives only while some graph holds it
+            node = t.grad_fn if t.grad_fn is not None else (t * 1).grad_fn.next_functions[0][0]
             if kind == "post":
                 return node.register_hook(lambda gi, go: note("i", gi) or note("o", go))
 

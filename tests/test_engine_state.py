@@ -1076,6 +1076,18 @@ def test_accumulate_grad_node_hooks(prehook, create_graph):
     check(fn)
 
 
+def test_accumulate_grad_post_hook_alone():
+    def fn(m):
+        seen = []
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.grad_fn.next_functions[0][0].register_hook(lambda gi, go: seen.append((gi, [g * 1 for g in go])))
+        y.sum().backward()
+        return seen, x.grad
+
+    check(fn)
+
+
 @pytest.mark.parametrize("returned", ["one value", "empty tuple", "not a tuple"])
 def test_accumulate_grad_post_hook_returns(returned):
     def fn(m):
@@ -1174,6 +1186,10 @@ _SELF_COPIES = {
     "add_ of the base": lambda x: x[None].add_(x),
     "setitem of a part": lambda x: x[None].__setitem__((0, slice(None, 2)), x[:2]),
     "setitem of a shifted part": lambda x: x[None].__setitem__((0, slice(1, None)), x[:2]),
+    "copy_ of an expanded view into itself": lambda x: x.expand(2, 3).copy_(x.expand(2, 3)),
+    "setitem of an expanded view from its base": lambda x: x.expand(2, 3).__setitem__(None, x),
+    "setitem of an expanded view from elsewhere": lambda x: x.expand(2, 3).__setitem__(None, x * 2),
+    "fill of an expanded view": lambda x: x.expand(2, 3).__setitem__(Ellipsis, 1.0),
 }
 
 
@@ -1187,8 +1203,8 @@ def test_writes_from_the_same_memory(case):
         try:
             _SELF_COPIES[case](x)
         except RuntimeError as e:
-            return str(e), x
-        return x
+            return str(e), x, x._version
+        return x, x._version
 
     check(fn)
 
@@ -1217,5 +1233,24 @@ def test_gradient_through_as_strided(source, size, stride, offset, create_graph)
         if create_graph:
             out += [g.grad_fn.name(), m.autograd.grad((g * g).sum(), w)]
         return out
+
+    check(fn)
+
+
+def test_view_requiring_grad_through_its_base_saves_for_backward():
+    """A view made before its base required grad has no edge, yet torch's node saves it (and checks it)."""
+
+    def fn(m):
+        base = m.ones(2, 3)
+        v = base.squeeze()
+        base.requires_grad_(True)
+        y = v.pow(3)
+        with m.no_grad():
+            v.add_(1)
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            return str(e), y.grad_fn.next_functions
+        return y.grad_fn.next_functions
 
     check(fn)

@@ -485,3 +485,48 @@ def test_view_strides(expr):
         v = eval(expr, {"x": x})
         results.append((tuple(v.shape), v.stride(), v.storage_offset(), v.is_contiguous()))
     assert results[1] == results[0]
+
+
+_LAID_OUT = [
+    "x[0].t() * 2",
+    "x.permute(2, 0, 1).exp()",
+    "x.permute(2, 0, 1) + m.ones(4, 2, 3)",
+    "m.ones(4, 2, 3) + x.permute(2, 0, 1)",
+    "x.permute(2, 0, 1) + m.ones(3)",
+    "x[0].t() + m.ones(4, 1)",
+    "x[:, ::2] * 1",
+    "x.transpose(1, 2).sin()",
+    "(x.transpose(0, 2) * 2) + 1",
+    "m.where(x.transpose(0, 1) > 3, x.transpose(0, 1), 0.0)",
+    "x[:, :1].transpose(1, 2) * 2",
+    "x[:, :1].expand(2, 3, 4) * 2",
+    "x.permute(2, 0, 1) * x.permute(2, 1, 0).transpose(1, 2)",
+    "x[0].t().clone()",
+    "x[0, :, ::2].t().clone()",
+    "x[0].t().contiguous()",
+    "x[0].t().clone(memory_format=m.contiguous_format)",
+    "x[0].t().double()",
+    "x[0].t().exp().detach()[:, 1:]",
+    "x[0].t().exp().t()",
+    "x[0].t().exp().unsqueeze(0)",
+    "m.zeros_like(x.permute(2, 0, 1))",
+    "m.full_like(x[:, ::2].transpose(0, 2), 2.0)",
+    "m.ones_like(x.permute(2, 0, 1), memory_format=m.contiguous_format)",
+]
+
+
+@pytest.mark.parametrize("expr", _LAID_OUT)
+def test_elementwise_results_are_laid_out_as_their_inputs(expr):
+    """TensorIterator's output strides follow its strided inputs (x.t() * 2 is transposed in memory too), which
+    decides what view() accepts and whether reshape() views or copies."""
+    results = []
+    for m in (torch, torchish):
+        x = m.arange(24.0).reshape(2, 3, 4)
+        v = eval(expr, {"x": x, "m": m})
+        try:
+            flat = v.view(-1)[:3].tolist()
+        except RuntimeError as e:
+            flat = str(e)
+        r = v.requires_grad_().reshape(-1) if v.is_leaf else v.reshape(-1)
+        results.append((tuple(v.shape), v.stride(), v.is_contiguous(), flat, r.grad_fn.name()))
+    assert results[1] == results[0]

@@ -34,7 +34,14 @@ from ._tensor import Size, Tensor  # noqa: E402,F401
 from . import ops as _ops  # noqa: E402
 from .ops import OPS as _OPS  # noqa: E402
 from .ops import bitwise_and, bitwise_or, bitwise_xor, fmod, logical_and, logical_or, remainder  # noqa: E402,F401
-from .ops.basic import clone  # noqa: E402,F401
+from .ops.basic import (  # noqa: E402,F401
+    channels_last,
+    channels_last_3d,
+    clone,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from .ops.creation import (  # noqa: E402,F401
     arange,
     as_tensor,

@@ -413,7 +413,9 @@ def _like_fill(input, d, dev, layout, requires_grad, gen, sample, jax_fn):
     else:
         contiguous, dims = layout
         value = _to_logical(sample(math.prod(shape), _np_dtype(d), contiguous), shape, dims)
-    return _finish(value, shape, device=dev, requires_grad=requires_grad)
+    from .ops.views import _laid_out_like
+
+    return _laid_out_like(_finish(value, shape, device=dev, requires_grad=requires_grad), input)
 
 
 def rand_like(

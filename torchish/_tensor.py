@@ -102,6 +102,7 @@ class Tensor:
     )
     # rarely set, so kept out of the slots (an instance sets them in its __dict__)
     _alias = None  # weakref of the tensor whose storage this one shares without being its view (detach, .data)
+    _perm = None  # an owner laid out in memory dims-order other than row-major: its dims, outermost first
     _alias_chain = ()  # the view kernels from that tensor's value to this one's
     _attr_version = 0  # a view's version when its grad_fn was last set (torch regenerates it lazily after writes)
     # torch's CreationMeta of a view it forbids writing to in place with grad mode on (None: allowed): one of
@@ -196,7 +197,9 @@ class Tensor:
         return _is_contiguous(self)
 
     def contiguous(self, memory_format=None) -> Tensor:
-        return self if self.is_contiguous() else self.clone()
+        from .ops.basic import contiguous_format
+
+        return self if self.is_contiguous() else self.clone(memory_format=contiguous_format)
 
     def stride(self, dim: int | None = None):
         from .ops.views import _layout

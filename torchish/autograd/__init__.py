@@ -211,6 +211,8 @@ def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False):
     if t._post_acc_hooks:  # torch runs them either way
         for fn in list(t._post_acc_hooks.values()):
             fn(t)
+    if node is not None and node._hooks and g is not None and not isinstance(g, _Tensor()):
+        g = _Tensor()._make(g)
     for fn in list((node and node._hooks or {}).values()):
         r = fn((), (g,))
         if r is not None:

@@ -67,7 +67,7 @@ def leaf_layout(edge) -> str:
     "contiguous" or "permuted" (dense: copy_ into that layout, version 1), else "strided" (a contiguous clone,
     version 0). A permuted leaf takes no gradient as is (a new one is contiguous)."""
     var = getattr(edge[0], "variable", None) if edge is not None else None
-    if var is None or var._base is None and var._alias is None:
+    if var is None or var._base is None and var._alias is None and var._perm is None:
         return "contiguous"
     from ..ops.views import _is_contiguous, _is_non_overlapping_and_dense
 
@@ -288,13 +288,23 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
             for d in done:
                 finish(d)
     bases = {}  # the hidden tensors fresh-base views are made of, numbered: views of one share it
+    # ... unless that tensor is itself returned (the gradient of a non-leaf input that a view formula then
+    # passed on): the views are then of the returned tensor, ("target", its index)
+    returned = {
+        id(b.storage): ("target", key[1])
+        for key, b in bufs.items()
+        if key[0] == 1 and b.chain is None and not accumulate
+    }
     for key, b in bufs.items():
         if key[0] == 1:
             versions[key] = b.storage.version
             owners[key] = id(b)
             chains[key] = b.chain
             if is_fresh_base(b.chain):
-                chains[key] = b.chain[:2] + (bases.setdefault(id(b.storage), len(bases)),) + b.chain[2:]
+                token = returned.get(id(b.storage))
+                if token is None or tuple(shape_of((1, token[1], 0))) != tuple(b.chain[1]):
+                    token = bases.setdefault(id(b.storage), len(bases))
+                chains[key] = b.chain[:2] + (token,) + b.chain[2:]
     n_targets = range(len(plan.target_edges))
     out_v = [versions.get((1, k, 0)) for k in n_targets]
     out_o = [owners.get((1, k, 0)) for k in n_targets]
@@ -310,17 +320,27 @@ def views_of_fresh_bases(grads, versions, create_graph, chains) -> list:
     views, made by the chain's view ops, of a hidden tensor that gradients from the same one share. A
     create_graph gradient's hidden base carries the recorded backward's history (what torch's view formula
     was given), so the view's grad_fn is the view op's and its next is that history. None elsewhere."""
+    from .. import _tensor
+
     bases, out = {}, []
     for g, version, chain in zip(grads, versions, chains):
         if not is_fresh_base(chain) or g is None:
             out.append(None)
             continue
         _, base_shape, token, *recipes = chain
-        if token not in bases:
+        if token not in bases and isinstance(token, tuple):  # a returned gradient: the views are of it
+            k = token[1]
+            base = grads[k] if isinstance(grads[k], _tensor.Tensor) else _tensor.Tensor._make(grads[k])
+            base._version_counter[0] = versions[k] or 0
+            bases[token] = base
+        elif token not in bases:
             bases[token] = _hidden_base(g, create_graph, base_shape, recipes)
         (view,) = views_of_roots([bases[token]], [(0, *recipes)], create_graph)
         view._version_counter[0] = version
         out.append(view)
+    for token, base in bases.items():
+        if isinstance(token, tuple):
+            out[token[1]] = base
     return out
 
 

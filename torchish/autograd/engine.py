@@ -87,6 +87,29 @@ def _reread_saved(node) -> None:
     node.saved = saved
 
 
+def _unpack_saved(node) -> None:
+    """saved_tensors_hooks: the backward reads what unpack_hook returns (a saved result's value is recomputed
+    from the inputs, so its unpack is only called)."""
+    from .saved_hooks import unpack
+
+    saved = list(node.saved)
+    for i, packed, how in node._packed:
+        if i is None:  # (only unpacked: see _propagate_grad_fn)
+            unpack(packed, how)
+            continue
+        if isinstance(i, tuple):  # CopySlices: the view's old value, as the view chain i of the base's
+            from ..ops.views import _apply_chain, _scatter
+
+            view = _apply_chain(i, saved[0])
+            saved[0] = _scatter(saved[0], i, unpack(packed, how, (view.shape, view.dtype))._value)
+            continue
+        like = node.out_meta[-1 - i] if i < 0 else (saved[i].shape, saved[i].dtype)
+        t = unpack(packed, how, like)
+        if i >= 0:
+            saved[i] = t._value
+    node.saved = tuple(saved)
+
+
 class _Plan:
     """What one backward call must do, derived from the graph; `key` identifies its structure.
 
@@ -167,6 +190,8 @@ class _Plan:
         for n in nodes:
             if n.saved_versions and n.saved is not None and id(n) in needed and getattr(n.kernel, "op", None):
                 _reread_saved(n)
+            elif n._packed and n.saved is not None and id(n) in needed and n._eager_vjp is None:
+                _unpack_saved(n)  # (a custom Function unpacks in ctx.saved_tensors)
         self.nodes = nodes
         self.index = index = {id(n): i for i, n in enumerate(nodes)}
         self.needed = needed
@@ -394,6 +419,7 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
                 n.structure()  # keep the key derivable once the saved values are gone
                 n._freed = True
                 n.saved = None
+                n._packed = None if n._packed is None else ()  # (still "packed": _saved_attribute's freed error)
     state.update(taken)
     out = [None if k in plan.dropped else state.get((1, k, 0)) for k in range(len(plan.target_edges))]
     for ks in plan.tindex.values():  # an input listed twice gets its gradient twice
@@ -669,6 +695,11 @@ def _accumulate_grad(t, g, create_graph, version=None, steal=False) -> None:
         else:
             t._grad = Tensor._make(g._value)
             t._grad._version_counter[0] = version or 0
+        if t._perm is not None or t._base is not None or t._alias is not None:
+            from ..ops.views import _is_non_overlapping_and_dense, _iterator_perm
+
+            if _is_non_overlapping_and_dense(t):  # (the gradient is laid out as its dense leaf)
+                t._grad._perm = _iterator_perm([t], t._value.shape)
     elif create_graph or _gm._state.grad_enabled and t._grad.requires_grad:
         t._grad = t._grad + g
     elif t._grad._base is not None or t._grad._views or t._grad._alias is not None:

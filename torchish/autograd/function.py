@@ -35,6 +35,7 @@ from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from .function_lowering import _encode, _kernel, _traceable
 from .graph import Node, _Tensor
+from .saved_hooks import pack_all, unpack
 
 __all__ = ["FunctionCtx", "BackwardCFunction", "FunctionMeta", "Function", "once_differentiable", "InplaceFunction"]
 
@@ -150,6 +151,9 @@ class BackwardCFunction(Node, FunctionCtx):
             from .engine import _FREED_MSG
 
             raise RuntimeError(_FREED_MSG)
+        if self._packed is not None:
+            unpacked = {k: unpack(packed, how) for k, packed, how in self._packed}
+            return tuple(unpacked.get(k) for k in range(len(self._entries)))
         from .engine import _check_versions
 
         _check_versions(self)
@@ -189,7 +193,7 @@ class BackwardCFunction(Node, FunctionCtx):
     def _runs_eagerly(self, create_graph: bool) -> bool:
         if self._freed or self.saved is None:
             return False  # never computed: target-only or already freed
-        if create_graph or not self._materialize:
+        if create_graph or not self._materialize or self._packed is not None:
             return True
         self._snapshot()
         return self._unknown_attrs or not _traceable(self)
@@ -502,6 +506,9 @@ def _finish_node(cls, ctx, args, rows, to_save, rebased) -> None:
     ctx._entries = tuple(entries)
     ctx.saved_versions = tuple(versions)
     ctx._saves_tensors = bool(versions)
+    if versions and _gm._state.saved_hooks:  # saved_tensors_hooks: packed now, unpacked by each saved_tensors
+        ctx._packed = pack_all([(k, t) for k, t in enumerate(to_save) if t is not None])
+        ctx.saved_versions = ()
     ctx.out_meta, ctx._out_kinds = metas, kinds
     ctx._n_in = len(ctx.next_edges)
     ctx._base_key = (

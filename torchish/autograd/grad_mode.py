@@ -12,6 +12,8 @@ from typing import Any
 class _State(threading.local):
     grad_enabled = True
     inference = False
+    saved_hooks: tuple = ()  # (pack_hook, unpack_hook) stack of torch.autograd.graph.saved_tensors_hooks
+    saved_hooks_disabled: str | None = None  # disable_saved_tensors_hooks' message
 
 
 _state = _State()

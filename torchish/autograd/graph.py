@@ -67,6 +67,7 @@ class Node:
         "_seq",
         "_of_backward",
         "_wrapped",
+        "_packed",
     )
 
     def __init__(self, kernel, saved: tuple, next_edges: tuple, saved_versions: tuple, out_meta: tuple, name: str):
@@ -88,6 +89,7 @@ class Node:
         self._seq = next(_SEQUENCE)  # torch's sequence_nr: its engine runs later-created nodes first
         self._of_backward = False  # recorded by a create_graph backward: JAX's derivative graph, not torch's
         self._wrapped = None  # CopySlices: (label, out_meta) of the in-place op's node, whose saved result it names
+        self._packed = None  # ((input index or -1 - output, packed, unpack_hook), ...): saved_tensors_hooks
 
     _runs_eagerly = None  # custom nodes whose backward can't be traced override these
     _eager_vjp = None
@@ -182,12 +184,23 @@ def _saved_attribute(node, arg):
         return params.get(arg, _MISSING)
     for _, _, t, i in node.saved_versions:
         if i == index:
-            if node.saved is None:
-                from .engine import _FREED_MSG
-
-                raise RuntimeError(_FREED_MSG)
+            _check_not_freed(node)
             return t() if i < 0 else t  # a saved result is held weakly
+    if node._packed is not None:  # (saved_tensors_hooks)
+        from .saved_hooks import unpack
+
+        _check_not_freed(node)
+        for i, packed, how in node._packed:
+            if i == index:
+                return unpack(packed, how)
     return _MISSING
+
+
+def _check_not_freed(node) -> None:
+    if node.saved is None:
+        from .engine import _FREED_MSG
+
+        raise RuntimeError(_FREED_MSG)
 
 
 class AccumulateGrad:
@@ -254,3 +267,6 @@ def _checked_hook_tuple(hook, r, grads) -> tuple:
             f"{len(grads)})"
         )
     return tuple(None if v is None else _checked_hook_value(hook, v, g) for v, g in zip(r, grads))
+
+
+from .saved_hooks import disable_saved_tensors_hooks, save_on_cpu, saved_tensors_hooks  # noqa: E402,F401

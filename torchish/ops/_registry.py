@@ -60,6 +60,7 @@ class OpDef:
         "edges",
         "history_first",
         "decomposed",
+        "pointwise",
     )
 
     def __init__(
@@ -90,6 +91,8 @@ class OpDef:
         # True for an op torch composes of several nodes: its grad_fn name is only the last node's, and the
         # gradients that reach its inputs are new tensors made by earlier nodes (see autograd/buffers.py)
         self.decomposed = False
+        # an elementwise op (TensorIterator's): its result is laid out in memory as its strided inputs
+        self.pointwise = False
         # torch's edges (next_functions) as a function of the kernel's input signature: the positions of the
         # inputs torch differentiates (None: all). A node records one edge per argument regardless.
         self.edges = None
@@ -299,6 +302,8 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
         result = _Tensor._make(out)
         if op_def.is_view:
             _views._attach(result, args[0], k)
+        elif op_def.pointwise and (op_def.name != "clone" or _preserves_format(params)):
+            _views._laid_out_as_inputs(result, [a for a in args if isinstance(a, _Tensor)])
         if record and k.grad_out:
             _record(op_def, k, args, values, params, (result,))
         return result
@@ -306,6 +311,11 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
     if record:
         _record(op_def, k, args, values, params, results)
     return results
+
+
+def _preserves_format(params) -> bool:
+    fmt = dict(params).get("memory_format")
+    return fmt is None or getattr(fmt, "_name", None) == "preserve_format"
 
 
 def _edge(t):
@@ -327,7 +337,11 @@ def _record(op_def, k, args, values, params, outputs, name=None, edges=None):
     saved_versions = ()
     wanted = ()
     if op_def.saves:
-        wanted = _saved_indices(op_def, edges)
+        # (a view that requires grad through its base alone has no edge, yet torch saves for it)
+        needs = tuple(
+            [() if e is not None or isinstance(a, _Tensor) and a.requires_grad else None for a, e in zip(args, edges)]
+        )
+        wanted = _saved_indices(op_def, needs)
         sv = []
         for i in wanted:
             t = outputs[-1 - i] if i < 0 else args[i] if i < len(args) else None
@@ -348,12 +362,34 @@ def _record(op_def, k, args, values, params, outputs, name=None, edges=None):
     # often than their backward's key is needed for the first time
     if len(outputs) == 1:
         outputs[0]._grad_fn = node
-        return node
-    for i, o in enumerate(outputs):
-        if _grad_dtype(o._value.dtype):
-            o._grad_fn = node
-            o._output_nr = i
+    else:
+        for i, o in enumerate(outputs):
+            if _grad_dtype(o._value.dtype):
+                o._grad_fn = node
+                o._output_nr = i
+    if saved_versions and _gm._state.saved_hooks:  # (after the outputs got their grad_fn, as torch packs them)
+        _pack_saved(node, outputs)
     return node
+
+
+def _pack_saved(node, outputs) -> None:
+    """torch.autograd.graph.saved_tensors_hooks: the saved tensors are packed, and no longer version-checked."""
+    from ..autograd.saved_hooks import pack_all
+
+    def saved(t, i):
+        if i < 0:
+            return outputs[-1 - i]
+        if not builtins.any(t is o for o in outputs):
+            return t
+        # an in-place op's own input: torch saves a clone of the value before the write (on the old history)
+        old = _Tensor._make(node.saved[i])
+        if node.next_edges[i] is not None:
+            old._grad_fn, old._output_nr = node.next_edges[i]
+        with _gm.enable_grad():
+            return old.clone()
+
+    node._packed = pack_all([(i, saved(t, i)) for _, _, t, i in node.saved_versions])
+    node.saved_versions = ()
 
 
 # torch's names of saved outputs, for their unpacking order (values and indices of max/sort/cummax)
@@ -393,6 +429,8 @@ def _check_inplace_first(op_def, args, target) -> None:
     """What torch checks of an in-place op before its kernel looks at shapes or dtypes: autograd's
     check_inplace, then TensorIterator's memory-overlap checks."""
     target._check_inplace(_inplace_records(op_def, args))
+    if op_def.name == "_copy_from" and _views._same_data(target, args[1]):
+        return  # torch's copy_ returns at once when src is self's very elements, before its overlap checks
     _views._check_overlap(target, args)
 
 

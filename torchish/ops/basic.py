@@ -13,6 +13,22 @@ from ._registry import SAME, op
 from .pointwise import _broadcast_shapes
 
 
+class memory_format:
+    """torch.memory_format: how a new tensor is laid out in memory (our owners: row-major, or `_perm`)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self._name}"
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+
+
 @op(promote=SAME, grad_name="CloneBackward0")
 def clone(input, *, memory_format=None):
     return jnp.array(input, copy=True)
@@ -191,3 +207,7 @@ def resize_(self, *sizes, memory_format=None):
         raise RuntimeError("cannot resize variables that require grad")
     self._set_value(new.reshape(shape))
     return self
+
+
+# laid out in memory as their input (preserve_format), as TensorIterator's elementwise results are
+R.OPS["clone"].pointwise = R.OPS["_to_copy"].pointwise = True

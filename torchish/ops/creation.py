@@ -13,6 +13,7 @@ import numpy as np
 from .. import _dtype as D
 from .._device import _jax_device
 from . import _registry as R
+from . import views as _views
 
 
 def _place(array: np.ndarray | jax.Array, device) -> jax.Array:
@@ -208,7 +209,7 @@ def _like(fill):
     def like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
         d = dtype or input.dtype
         value = _place(np.full(tuple(input.shape), fill, dtype=d._np), device or input.device)
-        return _leaf(value, requires_grad)
+        return _views._laid_out_like(_leaf(value, requires_grad), input, memory_format)
 
     return like
 
@@ -220,7 +221,8 @@ empty_like = _like(0)
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     d = dtype or input.dtype
-    return _leaf(_place(np.full(tuple(input.shape), fill_value, dtype=d._np), device or input.device), requires_grad)
+    value = _place(np.full(tuple(input.shape), fill_value, dtype=d._np), device or input.device)
+    return _views._laid_out_like(_leaf(value, requires_grad), input, memory_format)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):

@@ -368,7 +368,8 @@ def setitem(self, index, value):
                 value = value.expand(*dshape)
         sliced._check_inplace(record)
         dense = vshape and given._value.size == sliced._value.size  # an expanded source is not analysed
-        _views._check_overlap(sliced, (value,) if dense else ())
+        if not _views._same_data(sliced, value):  # (copy_'s early exit precedes its overlap checks)
+            _views._check_overlap(sliced, (value,) if dense else ())
         if sliced is self:  # torch's copy_to on self itself: copy_ of the same sizes, fill_ from a 0-dim value
             if given.dim() == 0 and vshape != dshape:
                 self.fill_(value)

@@ -142,6 +142,13 @@ def matmul(input, other, *, out=None):
         result = _squeeze_(mm(input.unsqueeze(0), other))
         result._version_counter[0] = 1
         return result
+    if (
+        out is None
+        and isinstance(input, R._Tensor)
+        and isinstance(other, R._Tensor)
+        and (input.dim(), other.dim()) == (2, 1)
+    ):
+        return mv(input, other)  # (torch's mv: its saved tensors are named self and vec)
     return _matmul(input, other, out=out)
 
 

@@ -368,3 +368,8 @@ def where(condition, input=None, other=None, *, out=None):
 
         return nonzero(condition, as_tuple=True)
     return _where(condition, input, other, out=out)
+
+
+for _d in R.OPS.values():
+    if _d.fn.__module__ == __name__:
+        _d.pointwise = True

@@ -65,11 +65,18 @@ def _unsafe_view(input, shape):
     return jnp.reshape(input, shape)
 
 
+@op("_reshape_alias", grad_name="ReshapeAliasBackward0", method=False)
+def _reshape_alias(input, shape):
+    return jnp.reshape(input, shape)
+
+
 def reshape(input, *shape):
     _views._history_first(input)
     size = _infer_shape(_sizes(shape), input.numel())
     if _views._viewable(input, size):
-        return _view(input, size)
+        # torch views a contiguous tensor; a strided one it can still view goes through _reshape_alias
+        owner = input._base is None and input._alias is None
+        return _view(input, size) if owner or _views._is_contiguous(input) else _reshape_alias(input, size)
     # torch copies what no view can express: clone, then a reshape that is not a view of the clone
     return _unsafe_view(input.clone(), size)
 
@@ -546,6 +553,7 @@ def triu(input, diagonal=0):
 
 _VIEW_OPS = (
     "_view",
+    "_reshape_alias",
     "transpose",
     "t",
     "_permute",

@@ -49,6 +49,8 @@ def _alias(t, source) -> None:
     # linked to the storage's owner, not to source: source may die (a dropped view) while the storage lives on
     t._alias = weakref.ref(owner)
     t._alias_chain = tuple(k for c in chains for k in c)
+    if owner._perm is not None and not t._alias_chain:
+        t._perm = owner._perm  # (its layout once the owner is gone)
     _link(owner, t)
 
 
@@ -301,6 +303,11 @@ def _propagate_grad_fn(view, required_grad: bool = True) -> None:
         "torch::autograd::CopySlices",
     )
     node._saves_tensors = True  # torch's CopySlices drops its wrapped fn on release: a second backward fails
+    if op_node._packed:  # saved_tensors_hooks: the view's old value is written into the base's (a result is
+        # only unpacked: its value is recomputed)
+        node._packed = tuple(
+            (i if i > 0 else chain if i == 0 else None, packed, how) for i, packed, how in op_node._packed
+        )
     node.fragment = (k.key, tuple(getattr(s, "shape", None) for s in saved), tuple(e is not None for e in edges))
     base._grad_fn = node
     base._output_nr = 0
@@ -342,8 +349,13 @@ def _storage(t):
 
 
 def _offsets(owner, chains):
-    """Storage offset of each element: the strided layout torch would give (owners are contiguous)."""
-    offs = jnp.arange(owner._value.size, dtype=jnp.int64).reshape(owner._value.shape)
+    """Storage offset of each element: the strided layout torch would give."""
+    if owner._perm is None:
+        offs = jnp.arange(owner._value.size, dtype=jnp.int64).reshape(owner._value.shape)
+    else:
+        from .shape import _positions
+
+        offs = jnp.asarray(_positions(owner._value.shape, _owner_strides(owner), 0).reshape(owner._value.shape))
     for chain in chains:
         offs = _apply_chain(chain, offs)
     return np.asarray(offs)
@@ -405,6 +417,16 @@ def _overlap(a, b):
     return "partial" if oa.min() < ob.min() + ob.size and ob.min() < oa.min() + oa.size else None
 
 
+def _same_data(a, b) -> bool:
+    """Aliases of the same elements in the same layout (copy_'s early exit)."""
+    if not isinstance(b, R._Tensor) or a._value.dtype != b._value.dtype or a._value.shape != b._value.shape:
+        return False
+    if a is b:
+        return True
+    linked = a._base is not None or a._alias is not None or bool(a._views)
+    return linked and _storage(a)[0] is _storage(b)[0] and _layout(a) == _layout(b)
+
+
 def _check_overlap(target, inputs, full=False) -> None:
     """The memory-overlap checks of an op writing into target (TensorIterator's, or with full=True
     assert_no_overlap's, which also refuses an input that is the output's exact alias)."""
@@ -444,7 +466,7 @@ def _view_geometry(kernel, shape, strides, offset):
 
     if name == "_alias":
         pass
-    elif name == "_view":
+    elif name in ("_view", "_reshape_alias"):
         new = list(p["shape"])
         computed = _view_strides(tuple(shape), tuple(strides), tuple(new))
         if computed is None:
@@ -517,11 +539,77 @@ def _view_geometry(kernel, shape, strides, offset):
     return shape, strides, offset
 
 
+def _iterator_perm(tensors, shape):
+    """The memory order TensorIterator gives an elementwise op's result (torch's reorder_dimensions: dims
+    sorted by the inputs' strides, the first input deciding, broadcast dims skipped); None: row-major."""
+    n = len(shape)
+    strides = []
+    for t in tensors:
+        lead = n - t._value.ndim
+        st = _layout(t)[0]
+        strides.append(
+            [0] * lead
+            + [0 if size == 1 and shape[lead + i] != 1 else x for i, (size, x) in enumerate(zip(t._value.shape, st))]
+        )
+
+    def should_swap(d0, d1):
+        for st in strides:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return 1 if s0 > s1 else -1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    perm = list(range(n - 1, -1, -1))  # innermost first
+    for i in range(1, n):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    order = tuple(reversed(perm))
+    return None if order == tuple(range(n)) else order
+
+
+def _laid_out_as_inputs(result, tensors) -> None:
+    """An elementwise op's result takes its inputs' memory order where one is strided (x.t() * 2 is too)."""
+    if result._value.ndim < 2:
+        return
+    strided = [t for t in tensors if t._base is not None or t._alias is not None or t._perm is not None]
+    if strided:
+        result._perm = _iterator_perm([t for t in tensors if t._value.ndim], result._value.shape)
+
+
+def _laid_out_like(result, input, memory_format=None):
+    """*_like factories (preserve_format): the new tensor takes input's memory order."""
+    if memory_format is None or getattr(memory_format, "_name", None) == "preserve_format":
+        _laid_out_as_inputs(result, [input])
+    return result
+
+
+def _owner_strides(owner) -> tuple:
+    """An owner's strides: dense, row-major unless an elementwise op laid it out as its inputs (_perm)."""
+    shape = owner._value.shape
+    if owner._perm is None:
+        return _contiguous_strides(shape)
+    strides, acc = [0] * len(shape), 1
+    for d in reversed(owner._perm):
+        strides[d] = acc
+        acc *= max(shape[d], 1)
+    return tuple(strides)
+
+
 def _chain_layout(t, owner, chains):
     """(strides, storage offset) followed op by op from the storage's owner, as torch computes them; None
     where a view op is not modelled."""
     shape = list(owner._value.shape)
-    strides, offset = list(_contiguous_strides(shape)), 0
+    strides, offset = list(_owner_strides(owner)), 0
     for chain in chains:
         for k in chain:
             step = _view_geometry(k, shape, strides, offset)
@@ -537,11 +625,15 @@ def _layout(t) -> tuple:
     """(strides, storage offset) torch would give t."""
     shape = t._value.shape
     owner, chains = _storage(t)
+    if owner is t and t._perm is not None:
+        return _owner_strides(t), 0
     if owner is not t:
         exact = _chain_layout(t, owner, chains)
         if exact is not None:
             return exact
-    if owner is t or all(k.op is not None and k.op.name in _CONTIGUOUS_KERNELS for c in chains for k in c):
+    if owner._perm is None and (
+        owner is t or all(k.op is not None and k.op.name in _CONTIGUOUS_KERNELS for c in chains for k in c)
+    ):
         offset = 0 if owner is t else int(_offsets(owner, chains).reshape(-1)[0]) if t._value.size else 0
         return _contiguous_strides(shape), offset
     offs = _offsets(owner, chains)
@@ -605,7 +697,7 @@ def _view_strides(old_shape, old_strides, new_shape):
 
 
 def _viewable(t, new_shape) -> bool:
-    if t._base is None and getattr(t, "_alias", None) is None:
-        return True  # an owner is contiguous: every shape of its size is a view
+    if t._base is None and t._alias is None and t._perm is None:
+        return True  # a row-major owner: every shape of its size is a view
     strides, _ = _layout(t)
     return _view_strides(tuple(t._value.shape), strides, tuple(new_shape)) is not None
