@@ -195,7 +195,9 @@ class AutogradMachine(RuleBasedStateMachine):
                 try:
                     out[m] = fn(m, *(p[k] for p in pairs))
                 except Exception as e:  # noqa: BLE001 - errors are compared
-                    errs[m] = e
+                    # (without its traceback: our frames would keep the op's intermediate tensors, and the
+                    # graph nodes they hold, alive beyond the C++ locals torch's raise drops at once)
+                    errs[m] = e.with_traceback(None)
         if torch in errs or torchish in errs:
             te, qe = errs.get(torch), errs.get(torchish)
             if te is not None and "INTERNAL ASSERT FAILED" in str(te):

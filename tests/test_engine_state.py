@@ -1254,3 +1254,20 @@ def test_view_requiring_grad_through_its_base_saves_for_backward():
         return y.grad_fn.next_functions
 
     check(fn)
+
+
+@pytest.mark.parametrize("src_dtype", ["float32", "float64"])
+def test_copy_passes_the_gradient_on_to_its_source(src_dtype):
+    """CopyBackwards gives src grad.to(src's dtype): the very tensor where the dtypes agree."""
+
+    def fn(m):
+        x = m.zeros(3, requires_grad=True, dtype=getattr(m, src_dtype))
+        a = m.zeros(3) + 2
+        a[...] = x
+        (g,) = m.autograd.grad((a * a).sum(), x)
+        b = m.zeros(3) + 2
+        b.copy_(x)
+        gx, gb = m.autograd.grad((b * 3).sum(), (x, b))
+        return g, g._version, gx._version, gx is gb
+
+    check(fn)

@@ -21,6 +21,7 @@ _PASS = {
     "SubBackward1": (0,),
     "CloneBackward0": (0,),
     "AliasBackward0": (0,),
+    "torch::autograd::CopyBackwards": (1,),  # (grad.to(src's options): the gradient itself where src has its dtype)
 }
 # a view of the incoming gradient that keeps its layout (reshape-like), permutes it, or expands it
 _RESHAPE = {
