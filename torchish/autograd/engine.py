@@ -190,8 +190,6 @@ class _Plan:
         for n in nodes:
             if n.saved_versions and n.saved is not None and id(n) in needed and getattr(n.kernel, "op", None):
                 _reread_saved(n)
-            elif n._packed and n.saved is not None and id(n) in needed and n._eager_vjp is None:
-                _unpack_saved(n)  # (a custom Function unpacks in ctx.saved_tensors)
         self.nodes = nodes
         self.index = index = {id(n): i for i, n in enumerate(nodes)}
         self.needed = needed
@@ -393,6 +391,9 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
         if lo < hi:
             raw = _captured_before_hooks(plan, lo, state)
             state = _before_node_hooks(plan, lo, state, create_graph)
+            for n in plan.nodes[lo:hi]:  # saved_tensors_hooks: unpacked as torch's engine reaches each node
+                if n._packed and n.saved is not None and id(n) in plan.needed and n._eager_vjp is None:
+                    _unpack_saved(n)  # (a custom Function unpacks in ctx.saved_tensors)
             if create_graph:
                 _take_targets(plan, lo, {**state, **{(0, lo, o): v for (o, _), v in raw.items()}}, taken)
             if _is_eager(plan.nodes[lo], create_graph):

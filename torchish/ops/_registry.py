@@ -428,7 +428,12 @@ def _inplace_records(op_def, args) -> bool:
 def _check_inplace_first(op_def, args, target) -> None:
     """What torch checks of an in-place op before its kernel looks at shapes or dtypes: autograd's
     check_inplace, then TensorIterator's memory-overlap checks."""
-    target._check_inplace(_inplace_records(op_def, args))
+    record = _inplace_records(op_def, args)
+    target._check_inplace(record)
+    if record and op_def.history_first:  # autograd collects the inputs' edges before the kernel's checks
+        for a in args:
+            if isinstance(a, _Tensor) and a._base is not None and _views._may_be_stale(a):
+                a.grad_fn  # noqa: B018 - a stale view is rebuilt, or refused
     if op_def.name == "_copy_from" and _views._same_data(target, args[1]):
         return  # torch's copy_ returns at once when src is self's very elements, before its overlap checks
     _views._check_overlap(target, args)

@@ -143,8 +143,9 @@ def _propagate_write(t, regenerate: bool = True) -> None:
     _rederive(top, None if expanded else t)  # an expanded view itself is re-read: its elements alias
     if not regenerate:
         return
-    for v in _storage_tensors(top):  # (views of aliases too: a detach() shares the version counter)
-        if v._base is not None and v._grad_fn is not None:
+    counter = t._version_counter
+    for v in _storage_tensors(top):  # (views of aliases too: a detach() shares the version counter; .data not)
+        if v._base is not None and v._grad_fn is not None and v._version_counter is counter:
             _rebase_view(v._base, v)
 
 
