@@ -1307,3 +1307,34 @@ def test_inplace_reads_a_stale_multi_output_view_before_its_overlap_check(target
         return dest
 
     check(fn)
+
+
+@pytest.mark.parametrize("hook", ["none", "node prehook", "node post-hook", "tensor hook", "returns its input"])
+@pytest.mark.parametrize("graph", ["x + x", "x * 1 + x", "(x + 0) + x", "x.view(2) + x", "x.sum() + x"])
+def test_gradient_a_hook_made_is_summed_into_in_place(graph, hook):
+    """A hook's own tensor is held by nobody else, so a second contribution is added into it in place
+    (version 1) where the caller's gradient or a shared pass-through would be summed out of place."""
+
+    def fn(m):
+        out = []
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        for run in ("grad", "backward"):
+            y = eval(graph, {"x": x})
+            if hook == "node prehook":
+                y.grad_fn.register_prehook(lambda g: (g[0] * 1,))
+            elif hook == "node post-hook":
+                y.grad_fn.register_hook(lambda gi, go: tuple(None if g is None else g * 1 for g in gi))
+            elif hook == "tensor hook":
+                y.register_hook(lambda g: g * 1)
+            elif hook == "returns its input":
+                y.register_hook(lambda g: g)
+            if run == "grad":
+                (g,) = m.autograd.grad(y, x, m.ones(2))
+                out.append((g, g._version))
+            else:
+                x.grad = None
+                y.backward(m.ones(2))
+                out.append((x.grad, x.grad._version))
+        return out
+
+    check(fn)

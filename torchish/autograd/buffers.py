@@ -263,6 +263,10 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
             finish(key)
     for i, n in enumerate(plan.nodes):
         ins = [bufs.pop((0, i, o), None) for o in range(len(n.out_meta))]
+        for o, b in enumerate(ins):
+            if b is not None and (i, o) in plan.fresh_in:  # (a hook's own tensor)
+                _release(b)
+                ins[o] = _held(_Buf(_Storage(), True))
         for o, tkey in plan._reads(i, n):
             if ins[o] is not None:
                 put(tkey, _held(ins[o]))
@@ -273,7 +277,7 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
             src = ins[0]
             for j, d in enumerate(plan.dests[i]):
                 if d is not None:
-                    b = _derived(n, j, src, shape_of(d)) if src is not None else None
+                    b = _derived(n, j, src, shape_of(d)) if src is not None and (i, j) not in plan.fresh_out else None
                     outs.append((d, _held(b or _Buf(_Storage(), True))))
         for b in ins:
             if b is not None:

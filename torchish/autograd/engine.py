@@ -183,6 +183,9 @@ class _Plan:
         # a node that can't run (freed, or a saved input modified in place) fails when torch's engine reaches
         # it: what torch ran before that point still happens, then the error is raised
         self.error, self.dropped, self.failing = None, set(), None
+        # gradients a hook replaced with a tensor of its own, (node, output) going in or (node, input) coming
+        # out: new buffers for the version replay (buffers.py)
+        self.fresh_in, self.fresh_out = set(), set()
         for n in nodes:
             if id(n) in needed and (n._freed or _version_error(n) is not None):
                 nodes = self._until_failure(root_edges, nodes, needed)
@@ -314,6 +317,8 @@ class _Plan:
             len(self.target_edges),
             tuple([tuple(ks) for ks in self.tindex.values() if len(ks) > 1]),  # inputs listed twice
             shapes,
+            tuple(sorted(self.fresh_in)),
+            tuple(sorted(self.fresh_out)),
         )
         hit = _VERSIONS.get(key)
         if hit is None:
@@ -555,6 +560,13 @@ def _identity(x):
     return x
 
 
+def _is_new(g, old) -> bool:
+    """Whether a hook's gradient is a tensor of its own rather than the one it was given."""
+    if old is None:
+        return True
+    return g._value is not (old._value if isinstance(old, _Tensor()) else old)
+
+
 def _before_node_hooks(plan, i, state, create_graph):
     """Tensor hooks and retain_grad of node i's outputs, then node i's pre-hooks."""
     n = plan.nodes[i]
@@ -573,6 +585,8 @@ def _before_node_hooks(plan, i, state, create_graph):
                 fn(None)
             continue
         g, _ = _run_hooks(hooks, state[k])
+        if _is_new(g, state[k]):
+            plan.fresh_in.add((i, o))
         state[k] = g if create_graph else g._value
     for o, ref in list((retain or {}).items()):
         t = ref()
@@ -594,6 +608,8 @@ def _before_node_hooks(plan, i, state, create_graph):
                 _REPLACEMENTS[0] += 1
         for o, g in zip(outs, grads):
             if g is not None:
+                if _is_new(g, state.get((0, i, o))):
+                    plan.fresh_in.add((i, o))
                 state[(0, i, o)] = g if create_graph else g._value
             else:
                 state.pop((0, i, o), None)
@@ -663,6 +679,8 @@ def _run_hooked_node(plan, i, state, create_graph):
         if r is not None:
             _REPLACEMENTS[0] += 1
             for p, g in zip(positions, _checked_hook_tuple(fn, r, seen)):
+                if g is not None and _is_new(g, grad_inputs[p]):
+                    plan.fresh_out.add((i, p))
                 grad_inputs[p] = g
     _anomaly._check_nan(n, grad_inputs)
     for j, d in zip(diff, dests):

@@ -302,7 +302,7 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
         result = _Tensor._make(out)
         if op_def.is_view:
             _views._attach(result, args[0], k)
-        elif op_def.pointwise and (op_def.name != "clone" or _preserves_format(params)):
+        elif op_def.pointwise and out.ndim > 1 and (op_def.name != "clone" or _preserves_format(params)):
             _views._laid_out_as_inputs(result, [a for a in args if isinstance(a, _Tensor)])
         if record and k.grad_out:
             _record(op_def, k, args, values, params, (result,))
