@@ -1338,3 +1338,23 @@ def test_gradient_a_hook_made_is_summed_into_in_place(graph, hook):
         return out
 
     check(fn)
+
+
+@pytest.mark.parametrize("op", ["narrow", "slice", "view", "detach"])
+def test_view_op_on_a_stale_multi_output_view(op):
+    """narrow (a composite: its checks, then a slice) still reads the stale chunk output's history first."""
+
+    def fn(m):
+        x = m.zeros(3, requires_grad=True)
+        a, _ = x.chunk(2)
+        x.detach_()
+        x[0] = 1.25
+        ops = {"narrow": lambda t: t.narrow(0, 0, 1), "slice": lambda t: t[0:1], "view": lambda t: t.view(2)}
+        ops["detach"] = lambda t: t.detach()
+        try:
+            r = ops[op](a)
+        except RuntimeError as e:
+            return str(e)
+        return r, r.grad_fn
+
+    check(fn)

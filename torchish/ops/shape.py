@@ -341,6 +341,7 @@ def _check_narrow(args, params):
     s = s + size if s < 0 else s
     if s + n > size:
         raise RuntimeError(f"start ({s}) + length ({n}) exceeds dimension size ({size}).")
+    _views._history_first(args[0])  # (then the slice narrow is made of reads the history)
 
 
 @op(grad_name="SliceBackward0", check=_check_narrow)
