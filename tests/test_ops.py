@@ -530,3 +530,19 @@ def test_elementwise_results_are_laid_out_as_their_inputs(expr):
         r = v.requires_grad_().reshape(-1) if v.is_leaf else v.reshape(-1)
         results.append((tuple(v.shape), v.stride(), v.is_contiguous(), flat, r.grad_fn.name()))
     assert results[1] == results[0]
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [((1, 2, 3), (6,)), ((2, 3), (6,)), ((4, 2, 3), (6,)), ((3,), (6,)), ((2, 3), (6, 5)), ((2, 2, 3), (6, 5))],
+    ids=str,
+)
+def test_matmul_shape_errors(shapes):
+    """torch names the kernel it folds matmul into: mv for a vector on the right, mm for a matrix."""
+    results = []
+    for m in (torch, torchish):
+        try:
+            m.zeros(shapes[0]) @ m.zeros(shapes[1])
+        except RuntimeError as e:
+            results.append(str(e))
+    assert len(results) == 2 and results[1] == results[0]

@@ -88,6 +88,8 @@ def _check_matmul(args, params):
         rows = 1
         for s in sx[:-1]:
             rows *= s
+        if k1 != k2 and b == 1:  # (torch folds x to 2-D and calls mv)
+            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k1}), vec ({sy[0]})")
         if k1 != k2:
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k1} and {sy[0]}x{sy[-1]})")
         return
