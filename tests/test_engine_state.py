@@ -1358,3 +1358,30 @@ def test_view_op_on_a_stale_multi_output_view(op):
         return r, r.grad_fn
 
     check(fn)
+
+
+@pytest.mark.parametrize("then", ["view add_", "sub-view mul_", "write through an alias", "alias, then read grad_fn"])
+def test_version_error_names_the_views_node_while_it_lives(then):
+    """exp_ on a view saves its result with the view's rebuilt AsStrided node held weakly; torch rebuilds a
+    view's history lazily, so that node lives until the view's grad_fn is read again (or the view itself is
+    written), and the version error names it while it lives, else Exp."""
+
+    def fn(m):
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = x * 1
+        v = b.view(3)
+        v.exp_()
+        if then == "view add_":
+            v.add_(2)
+        elif then == "sub-view mul_":
+            v[1:].mul_(2)
+        else:
+            b.detach().add_(1)
+            if then == "alias, then read grad_fn":
+                v.grad_fn  # noqa: B018
+        try:
+            m.autograd.grad(b.sum(), x)
+        except RuntimeError as e:
+            return str(e)
+
+    check(fn)

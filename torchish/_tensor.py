@@ -273,6 +273,8 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        if self._base is not None:
+            self.__dict__.pop("_lazy_old", None)  # (torch rebuilds a stale view's history now: see _rebase_view)
         if self._grad_fn is None and self._base is not None:
             from .ops.views import _stale_view_grad_fn
 

@@ -319,6 +319,8 @@ def _preserves_format(params) -> bool:
 
 
 def _edge(t):
+    if t._base is not None:
+        t.__dict__.pop("_lazy_old", None)  # (see views._rebase_view)
     if t._grad_fn is not None:
         if t._hooks is not None and t._hooks_fn is not t._grad_fn and t._base is not None:
             t._hooks = None  # (Tensor.grad_fn)

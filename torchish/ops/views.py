@@ -146,7 +146,7 @@ def _propagate_write(t, regenerate: bool = True) -> None:
     counter = t._version_counter
     for v in _storage_tensors(top):  # (views of aliases too: a detach() shares the version counter; .data not)
         if v._base is not None and v._grad_fn is not None and v._version_counter is counter:
-            _rebase_view(v._base, v)
+            _rebase_view(v._base, v, written=t)
 
 
 _MULTI_OUTPUT_RULE = (
@@ -199,7 +199,12 @@ def _rebase_error(view, indirect: bool) -> RuntimeError:
     return RuntimeError(f"{what} {_CREATION_RULES[view._creation]}")
 
 
-def _rebase_view(base, v) -> None:
+def _rebase_view(base, v, written=None) -> None:
+    """Rebuild view v's history after a write into its storage. torch does that lazily, when v's grad_fn is
+    next read (or at once for the view written through): until then the old node lives on in `_lazy_old`,
+    which the messages that name a saved result's node can see."""
+    if v is not written and v._grad_fn is not None and "_lazy_old" not in v.__dict__:
+        v._lazy_old = v._grad_fn
     if v._creation is not None:
         if v._grad_fn is not None:
             v._rebased_label = f"Output {v._output_nr} of {_node_label(v._grad_fn)}"
@@ -316,19 +321,19 @@ def _propagate_grad_fn(view, required_grad: bool = True) -> None:
         base._hooks = None
         if base._retains_grad:  # (update_tensor_hooks_on_new_gradfn: the retain_grad hook moves along)
             _register_retained(base)
-    _refresh_view_grad_fns(base)
+    _refresh_view_grad_fns(base, view)
     # torch saves the op's result with the view's regenerated grad_fn held weakly, and names that while it
     # lives (the view or a graph keeps it), else the op's own node
     held = weakref.ref(view._grad_fn) if view._grad_fn is not None else None
     node._wrapped = (_node_label(op_node), op_node.out_meta, held)
 
 
-def _refresh_view_grad_fns(base) -> None:
+def _refresh_view_grad_fns(base, written=None) -> None:
     if not base._views or base._grad_fn is None or not _gm._state.grad_enabled:
         return
     for v in list(base._views):
         if v._base is base:  # (aliases are no autograd views)
-            _rebase_view(base, v)
+            _rebase_view(base, v, written)
 
 
 # ------------------------------------------------------------------ memory overlap (torch's MemOverlap.cpp)
