@@ -101,13 +101,12 @@ def _check_matmul(args, params):
                 f"The size of tensor a ({p}) must match the size of tensor b ({q}) at non-singleton dimension "
                 f"{max(len(bx), len(by)) - i}"
             )
-    if k1 != k2:
+    if k1 != k2:  # (bmm over the broadcast batch dims, folded into one)
         batch = 1
-        for s in bx:
-            batch *= s
+        for i in range(1, max(len(bx), len(by)) + 1):
+            batch *= max(bx[-i] if i <= len(bx) else 1, by[-i] if i <= len(by) else 1)
         raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {k1}] but got: "
-            f"[{by[-1] if by else 1}, {k2}]."
+            f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {k1}] but got: [{batch}, {k2}]."
         )
 
 
