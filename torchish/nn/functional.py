@@ -17,6 +17,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..ops import creation as _C
 from ..ops import linalg as _L
+from ..ops import misc as _misc
 from ..ops import nn_ops as _N
 from ..ops import pointwise as _P
 from ..ops import reduction as _R
@@ -644,7 +645,7 @@ def kl_div(
     if log_target:
         loss = _P.mul(_P.exp(target), _P.sub(target, input))
     else:
-        loss = _P.sub(_N.xlogy(target, target), _P.mul(target, input))
+        loss = _P.sub(_misc.xlogy(target, target), _P.mul(target, input))
     if reduction == "batchmean":
         red = _R.sum(loss)
         return _P.div(red, input.shape[0]) if input.dim() != 0 else red

@@ -312,6 +312,13 @@ _EDGES = {"_where": (1, 2), "_index": (0,), "_index_put": (0, 1), "_gather": (0,
 for _name, _pos in _EDGES.items():
     OPS[_name].edges = lambda sig, _pos=_pos: _pos
 OPS["masked_fill"].edges = lambda sig: (0, 2) if isinstance(sig[2], tuple) else (0,)  # a Tensor value has one
+# elementwise ops outside pointwise.py: TensorIterator lays their results out as their strided inputs
+for _name in (
+    "_div_scalar", "_mul_scalar", "copysign", "digamma", "erfinv", "heaviside", "hypot", "lgamma", "logaddexp",
+    "logaddexp2", "logit", "signbit", "sinc", "addcdiv", "addcmul", "atan2", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "fmod", "lerp", "logical_and", "logical_or", "nan_to_num", "remainder", "isclose", "xlogy",
+):  # fmt: skip
+    OPS[_name].pointwise = True
 # ops torch composes of several nodes, named after the last (see OpDef.decomposed)
 for _name in ("_matmul", "matrix_power", "kron", "_tensordot", "_multi_dot", "_einsum"):
     OPS[_name].decomposed = True

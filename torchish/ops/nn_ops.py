@@ -486,11 +486,6 @@ def one_hot(input, num_classes=-1):
     return jax.nn.one_hot(input, num_classes, dtype=jnp.int64)
 
 
-@op(n_tensors=2, promote=R.FLOAT, grad_name="XlogyBackward0", saves=((0, 1), (0, 1)), method=True)
-def xlogy(input, other):
-    return jax.scipy.special.xlogy(input, other)
-
-
 @op("_div_scalar_c", grad_name="DivBackward1")
 def _div_scalar_c(input, other):
     """tensor / Python number as ATen's C++ composites call it (div.Scalar, hence DivBackward1)."""
@@ -558,3 +553,11 @@ def _linear_t(input):
     the result the parameter's version counter, so torch's modified-by-an-inplace-operation error stays.
     """
     return input.T
+
+
+# the elementwise activations: TensorIterator lays their results out as their strided inputs
+for _name in (
+    "celu", "elu", "elu_inplace", "gelu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu",
+    "leaky_relu_inplace", "mish", "silu", "softplus", "softshrink", "threshold", "prelu",
+):  # fmt: skip
+    R.OPS[_name].pointwise = True

@@ -373,3 +373,4 @@ def where(condition, input=None, other=None, *, out=None):
 for _d in R.OPS.values():
     if _d.fn.__module__ == __name__:
         _d.pointwise = True
+R.OPS["_pow_base_scalar"].pointwise = False  # (torch's pow(Scalar, Tensor) result is contiguous)
