@@ -1385,3 +1385,27 @@ def test_version_error_names_the_views_node_while_it_lives(then):
             return str(e)
 
     check(fn)
+
+
+@pytest.mark.parametrize("f", ["norm", "vector_norm 3", "norm dim", "square sum", "exp sum", "x + x", "x - 2x"])
+def test_second_derivative_through_a_create_graph_node_named_like_a_pass_through(f):
+    """A create_graph history's node is named after JAX's last primitive (AddBackward0 for norm's gradient):
+    the name must not make the version replay return grad_outputs as if an add had passed it on."""
+
+    def fn(m):
+        fs = {
+            "norm": lambda x: m.norm(x),
+            "vector_norm 3": lambda x: m.linalg.vector_norm(x, 3),
+            "norm dim": lambda x: x.norm(dim=0),
+            "square sum": lambda x: (x * x).sum(),
+            "exp sum": lambda x: x.exp().sum(),
+            "x + x": lambda x: (x.sin() + x.sin()).sum(),
+            "x - 2x": lambda x: (x.sin() - 2 * x.cos()).sum(),
+        }
+        x = m.tensor([0.3, 0.4], requires_grad=True)
+        (g,) = m.autograd.grad(fs[f](x), x, create_graph=True)
+        (a,) = m.autograd.grad(g, x, m.ones(2), retain_graph=True)
+        (b,) = m.autograd.grad(g.sum(), x)
+        return a.detach(), b.detach()
+
+    check(fn)

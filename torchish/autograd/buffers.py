@@ -186,8 +186,10 @@ def _passes_on(node, j, grad_shape, dest_shape) -> bool:
 
 def _derived(node, j, src, dest_shape):
     name, grad_shape = node.name(), node.out_meta[0][0]
-    if getattr(getattr(node.kernel, "op", None), "decomposed", False):
-        name = None  # (matmul named TransposeBackward0 still made its inputs' gradients with bmm)
+    if getattr(getattr(node.kernel, "op", None), "decomposed", False) or node._of_backward:
+        # (matmul named TransposeBackward0 still made its inputs' gradients with bmm; a create_graph node is
+        # named after a JAX primitive, not after a formula that would pass its gradient on)
+        name = None
     if name is not None and _passes_on(node, j, grad_shape, dest_shape):
         return src
     if name in _SQUEEZES and tuple(dest_shape) == tuple(grad_shape):
