@@ -21,7 +21,9 @@ FEW = settings(max_examples=max(10, settings().max_examples // 4))
 
 
 def floats(lo=-2.0, hi=2.0):
-    return st.floats(lo, hi, width=32, allow_nan=False, allow_infinity=False)
+    # (no subnormals: XLA on CPU flushes them to zero, a platform difference test_subnormal_values keeps in view;
+    # here one would tie a max that torch does not)
+    return st.floats(lo, hi, width=32, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
 
 def arrays(shape, lo=-2.0, hi=2.0):
