@@ -10,7 +10,7 @@ import jax.numpy as jnp
 
 from . import grad_mode
 from .buffers import leaf_layout, views_of_fresh_bases, views_of_roots
-from .engine import _REPLACEMENTS, _accumulate_grad, _run_hooks, run_backward
+from .engine import _accumulate_grad, _run_hooks, _run_prehooks, _wrap_or_none, run_backward
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .graph import AccumulateGrad, Node, _checked_hook_tuple, _Tensor
 from .lowering import stats
@@ -189,7 +189,7 @@ def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False):
         g, replaced = _run_hooks(t._hooks, g)
         exposed = True
     if node is not None and node._prehooks:
-        g, by_node = _run_node_prehooks(node, g)
+        (g,), by_node = _run_prehooks(node._prehooks, (_wrap_or_none(g),))  # ((None,) drops the gradient)
         exposed, replaced = True, replaced or by_node
     if node is not None and g is not None and t._grad_fn is not None:
         # an in-place op gave the leaf a history after the graph was built
@@ -211,25 +211,12 @@ def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False):
     if t._post_acc_hooks:  # torch runs them either way
         for fn in list(t._post_acc_hooks.values()):
             fn(t)
-    if node is not None and node._hooks and g is not None and not isinstance(g, _Tensor()):
-        g = _Tensor()._make(g)
+    if node is not None and node._hooks:
+        g = _wrap_or_none(g)
     for fn in list((node and node._hooks or {}).values()):
         r = fn((), (g,))
         if r is not None:
             _checked_hook_tuple(fn, r, ())
-
-
-def _run_node_prehooks(node, g):
-    """An AccumulateGrad's pre-hooks, each given (gradient,) as the last left it; (None,) drops it."""
-    replaced = False
-    g = g if g is None or isinstance(g, _Tensor()) else _Tensor()._make(g)
-    for fn in list(node._prehooks.values()):
-        r = fn((g,))
-        if r is not None:
-            (g,) = _checked_hook_tuple(fn, r, (g,))
-            replaced = True
-            _REPLACEMENTS[0] += 1
-    return g, replaced
 
 
 def grad(

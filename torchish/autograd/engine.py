@@ -567,6 +567,17 @@ def _is_new(g, old) -> bool:
     return g._value is not (old._value if isinstance(old, _Tensor()) else old)
 
 
+def _run_prehooks(prehooks, grads):
+    """A node's pre-hooks in order, each given the gradients the last left: (gradients, whether one replaced)."""
+    replaced = False
+    for fn in list(prehooks.values()):
+        r = fn(grads)
+        if r is not None:
+            grads, replaced = _checked_hook_tuple(fn, r, grads), True
+            _REPLACEMENTS[0] += 1
+    return grads, replaced
+
+
 def _before_node_hooks(plan, i, state, create_graph):
     """Tensor hooks and retain_grad of node i's outputs, then node i's pre-hooks."""
     n = plan.nodes[i]
@@ -600,12 +611,7 @@ def _before_node_hooks(plan, i, state, create_graph):
         outs = range(len(n.out_meta))
         if getattr(n.kernel, "op", None) is not None:  # torch's node of an op has no slot for its indices
             outs = [o for o in outs if jnp.issubdtype(n.out_meta[o][1], jnp.inexact)]
-        grads = tuple(_wrap_or_none(state.get((0, i, o))) for o in outs)
-        for fn in list(n._prehooks.values()):
-            r = fn(grads)
-            if r is not None:
-                grads = _checked_hook_tuple(fn, r, grads)
-                _REPLACEMENTS[0] += 1
+        grads, _ = _run_prehooks(n._prehooks, tuple(_wrap_or_none(state.get((0, i, o))) for o in outs))
         for o, g in zip(outs, grads):
             if g is not None:
                 if _is_new(g, state.get((0, i, o))):

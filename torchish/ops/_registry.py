@@ -272,12 +272,18 @@ def _freeze(v):
     return v
 
 
+def _read_stale_histories(args) -> None:
+    """torch's autograd collects an op's input edges before its kernel checks anything: a stale view among
+    the inputs is rebuilt (or refused) first."""
+    for a in args:
+        if isinstance(a, _Tensor) and a._base is not None and _views._may_be_stale(a):
+            a.grad_fn  # noqa: B018
+
+
 def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
     """Run an op on Tensors / Python scalars and record it. The single entry for every op call."""
     if op_def.differentiable and op_def.history_first and _gm._state.grad_enabled:
-        for a in args:
-            if isinstance(a, _Tensor) and a._base is not None and _views._may_be_stale(a):  # (inline: hot path)
-                a.grad_fn  # noqa: B018 - torch collects edges before the kernel: a stale view is rebuilt (or refused)
+        _read_stale_histories(args)
     if op_def.check is not None:
         fixed = op_def.check(args, dict(params))
         if fixed is not None:
@@ -302,7 +308,11 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
         result = _Tensor._make(out)
         if op_def.is_view:
             _views._attach(result, args[0], k)
-        elif op_def.pointwise and out.ndim > 1 and (op_def.name != "clone" or _preserves_format(params)):
+        elif (
+            op_def.pointwise
+            and out.ndim > 1
+            and (op_def.name != "clone" or _views._preserves_format(dict(params).get("memory_format")))
+        ):
             _views._laid_out_as_inputs(result, [a for a in args if isinstance(a, _Tensor)])
         if record and k.grad_out:
             _record(op_def, k, args, values, params, (result,))
@@ -311,11 +321,6 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
     if record:
         _record(op_def, k, args, values, params, results)
     return results
-
-
-def _preserves_format(params) -> bool:
-    fmt = dict(params).get("memory_format")
-    return fmt is None or getattr(fmt, "_name", None) == "preserve_format"
 
 
 def _edge(t):
@@ -432,10 +437,8 @@ def _check_inplace_first(op_def, args, target) -> None:
     check_inplace, then TensorIterator's memory-overlap checks."""
     record = _inplace_records(op_def, args)
     target._check_inplace(record)
-    if record and op_def.history_first:  # autograd collects the inputs' edges before the kernel's checks
-        for a in args:
-            if isinstance(a, _Tensor) and a._base is not None and _views._may_be_stale(a):
-                a.grad_fn  # noqa: B018 - a stale view is rebuilt, or refused
+    if record and op_def.history_first:  # (before the overlap checks below)
+        _read_stale_histories(args)
     if op_def.name == "_copy_from" and _views._same_data(target, args[1]):
         return  # torch's copy_ returns at once when src is self's very elements, before its overlap checks
     _views._check_overlap(target, args)

@@ -464,19 +464,11 @@ def unfold(input, dimension, size, step):
     return jnp.moveaxis(windows, d + 1, -1)
 
 
-def _positions(shape, strides, offset):
-    """The storage position of each element of a strided tensor, in row-major order."""
-    pos = np.full(shape, offset, np.int64)
-    for d, (n, st) in enumerate(zip(shape, strides)):
-        pos = pos + (np.arange(n, dtype=np.int64) * st).reshape((n,) + (1,) * (len(shape) - d - 1))
-    return pos.reshape(-1)
-
-
 @op("_as_strided", grad_name="AsStridedBackward0", method=False)
 def _as_strided(input, size, stride, storage_offset, source_strides, source_offset):
     """as_strided as a gather from the input's own elements (its storage positions, read off its layout)."""
-    where = {p: i for i, p in enumerate(_positions(input.shape, source_strides, source_offset).tolist())}
-    idx = np.array([where[p] for p in _positions(size, stride, storage_offset).tolist()], np.int64)
+    where = {p: i for i, p in enumerate(_views._positions(input.shape, source_strides, source_offset).tolist())}
+    idx = np.array([where[p] for p in _views._positions(size, stride, storage_offset).tolist()], np.int64)
     return input.reshape(-1)[idx].reshape(size)
 
 
@@ -516,8 +508,8 @@ def as_strided(input, size, stride, storage_offset=None):
             f"setStorage: sizes [{sizes}], strides [{strides}], storage offset {offset}, and itemsize {item} requiring "
             f"a storage size of {needed * item} are out of bounds for storage of size {owner._value.size * item}"
         )
-    own = set(_positions(tuple(input.shape), source_strides, source_offset).tolist())
-    if numel and not set(_positions(size, stride, offset).tolist()) <= own:
+    own = set(_views._positions(tuple(input.shape), source_strides, source_offset).tolist())
+    if numel and not set(_views._positions(size, stride, offset).tolist()) <= own:
         raise NotImplementedError("torchish: as_strided reaching storage outside the input's own elements")
     return _as_strided(input, size, stride, offset, tuple(source_strides), source_offset)
 

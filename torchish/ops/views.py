@@ -354,13 +354,19 @@ def _storage(t):
     return t, chains[::-1]
 
 
+def _positions(shape, strides, offset):
+    """The storage position of each element of a strided tensor, in row-major order."""
+    pos = np.full(shape, offset, np.int64)
+    for d, (n, st) in enumerate(zip(shape, strides)):
+        pos = pos + (np.arange(n, dtype=np.int64) * st).reshape((n,) + (1,) * (len(shape) - d - 1))
+    return pos.reshape(-1)
+
+
 def _offsets(owner, chains):
     """Storage offset of each element: the strided layout torch would give."""
     if owner._perm is None:
         offs = jnp.arange(owner._value.size, dtype=jnp.int64).reshape(owner._value.shape)
     else:
-        from .shape import _positions
-
         offs = jnp.asarray(_positions(owner._value.shape, _owner_strides(owner), 0).reshape(owner._value.shape))
     for chain in chains:
         offs = _apply_chain(chain, offs)
@@ -387,13 +393,13 @@ def _sequential_write(kernel, values, out, rounds):
     """What torch's kernel leaves in a view whose elements share memory: it writes element by element, so an
     element reached a second time is computed from what the first write left (x.unfold(0, 2, 1).div_(2)
     halves the shared elements twice). `out` is the kernel's result from the old values (round 0)."""
-    pos, order = rounds
+    pos, order = rounds[0].tolist(), rounds[1].tolist()
     shape, dtype = out.shape, values[0].dtype
     cur = values[0].reshape(-1)
-    for r in range(int(order.max()) + 1):
+    for r in range(max(order) + 1):
         new = (out if r == 0 else kernel.jitted(cur.reshape(shape), *values[1:])).astype(dtype).reshape(-1)
-        writer = {p: i for i, (p, o) in enumerate(zip(pos.tolist(), order.tolist())) if o == r}
-        src = np.array([writer.get(p, -1) for p in pos.tolist()], np.int64)
+        writer = {p: i for i, (p, o) in enumerate(zip(pos, order)) if o == r}
+        src = np.array([writer.get(p, -1) for p in pos], np.int64)
         cur = jnp.where(src >= 0, new[np.maximum(src, 0)], cur)
     return cur.reshape(shape)
 
@@ -592,9 +598,13 @@ def _laid_out_as_inputs(result, tensors) -> None:
         result._perm = _iterator_perm([t for t in tensors if t._value.ndim], result._value.shape)
 
 
+def _preserves_format(memory_format) -> bool:
+    return memory_format is None or getattr(memory_format, "_name", None) == "preserve_format"
+
+
 def _laid_out_like(result, input, memory_format=None):
     """*_like factories (preserve_format): the new tensor takes input's memory order."""
-    if memory_format is None or getattr(memory_format, "_name", None) == "preserve_format":
+    if _preserves_format(memory_format):
         _laid_out_as_inputs(result, [input])
     return result
 
