@@ -146,7 +146,7 @@ SPECS_MISC = [
     Spec("cov", lambda m, x: m.cov(x), shapes="max2d", covers=("_view", "sum", "div", "sub", "unsqueeze", "mm", "t",
                                                              "squeeze")),
     Spec("cov_correction", lambda m, x: x.cov(correction=0), shapes="min1d", dtypes=NUMERIC, covers=("mm",)),
-    # rows of at least two distinct observations: torchish's clamp maps a constant row's NaN to a bound
+    # rows of at least two distinct observations (a constant row's coefficients are NaN)
     Spec("corrcoef", lambda m, x: m.corrcoef(_rows(m, x)), shapes="min2d", gradgrad=False,
          covers=("sqrt", "diagonal", "clamp", "div", "add", "_view", "_unsafe_view")),
     # eager, data-dependent results

@@ -91,6 +91,7 @@ UNARY = {
     "view_as": lambda m, a: a.view_as(a),
     "unfold": lambda m, a: a.unfold(-1, 2, 1),
     "as_strided": lambda m, a: a.as_strided(a.shape[:1], a.stride()[:1], a.storage_offset()),
+    "clamp": lambda m, a: a.clamp(-0.5, 0.5),
 }
 
 # ops returning several views (torch forbids in-place on each of them, made with grad mode on)
@@ -111,6 +112,8 @@ BINARY = {
     "cat0": lambda m, a, b: m.cat([a, b]),
     "cat-1": lambda m, a, b: m.cat([a, b], dim=-1),
     "add-alpha": lambda m, a, b: m.add(a, b, alpha=2),
+    "clamp_min": lambda m, a, b: a.clamp_min(b),
+    "clamp_max": lambda m, a, b: m.clamp(a, max=b),
 }
 
 SCALAR_BINARY = {
@@ -129,6 +132,7 @@ INPLACE = {
     "iadd": lambda a, b: a.__iadd__(b),
     "imul": lambda a, b: a.__imul__(b),
     "copy_": lambda a, b: a.copy_(b),
+    "clamp_min_": lambda a, b: a.clamp_min_(b),
 }
 
 INPLACE_UNARY = {
@@ -137,6 +141,7 @@ INPLACE_UNARY = {
     "relu_": lambda a: a.relu_(),
     "sigmoid_": lambda a: a.sigmoid_(),
     "fill_": lambda a: a.fill_(0.5),
+    "clamp_": lambda a: a.clamp_(max=0.5),
 }
 
 

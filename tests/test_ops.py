@@ -566,3 +566,82 @@ def test_matmul_shape_errors(shapes):
         except RuntimeError as e:
             results.append(str(e))
     assert len(results) == 2 and results[1] == results[0]
+
+
+# clamp's two overloads (Tensor bounds, Number bounds) and what torch's parser and kernels refuse; x is
+# [1., 2.] and i is [1, 2] (long)
+_CLAMP_CALLS = [
+    "x.clamp(min=nan)", "x.clamp(2., nan)", "m.tensor([1., nan]).clamp(m.tensor([nan, 0.]), m.tensor([0., 3.]))",
+    "m.tensor([True, False]).clamp(max=True)", "m.tensor([True, False]).clamp(True, True)",
+    "m.tensor([True, False]).clamp(m.tensor(True))", "m.tensor([True, False]).clamp_min(True)",
+    "m.clamp_min(m.tensor([True]), 2)", "m.tensor([True]).clamp(0, True)", "m.tensor([True]).clamp_(2)",
+    "m.tensor([True]).clamp_(m.tensor(2))", "i.clamp(m.tensor(1.5))", "i.clamp_(m.tensor(1.5))", "i.clamp_(1.5)",
+    "i.clamp_min_(1.5)", "i.clamp_min_(m.tensor([1.5]))", "i.int().clamp_(1.5)", "i.byte().clamp_max_(1.5)",
+    "i.short().clamp(1e6)", "i.clamp(2**70)", "i.byte().clamp(300)", "i.byte().clamp(-3)", "i.byte().clamp(-300)",
+    "x.bfloat16().clamp(1e300)", "x.half().clamp(max=1e10)", "i.char().clamp(-300, 300)",
+    "i.char().clamp_(m.tensor(300))",
+    "x.clamp(float('inf'))", "i.int().clamp(2, 3.5)", "x.half().clamp(m.tensor(2., dtype=m.float64))",
+    "i.int().clamp(m.tensor(2))", "i.int().clamp_(2**40)", "x.clamp_(1e300)", "m.clamp(x, m.tensor([1., 2, 3]))",
+    "x.clamp_(m.tensor([1., 2, 3]))", "x.clamp_(m.ones(2, 2))", "x.clamp(m.tensor([1, 2], dtype=m.complex64))",
+    "x.clamp(max=m.ones(2, dtype=m.complex64))", "x.clamp_min(m.ones(2, dtype=m.complex128))",
+    "x.clamp(m.ones(2, dtype=m.complex64), m.ones(2, dtype=m.complex64))", "x.cfloat().clamp(1)",
+    "x.clamp_min()", "x.clamp(min=None, max=None)", "x.clamp(None, None)", "x.clamp(m.tensor(1.), None)",
+    "x.clamp(m.tensor([1., 2]), 2.5)", "x.clamp(2, m.tensor([1., 2]))", "m.clamp(x, m.tensor([1., 2]), 2.5)",
+    "x.clamp(min=2.5, max=m.tensor(1.))", "x.clamp(m.tensor(1.), max=2)", "x.clamp_(m.tensor(1.), 2.5)",
+    "x.clamp(m.tensor(1., requires_grad=True), 3)", "x.clamp(min=m.ones(2), max=2.5)", "x.clamp(m.ones(2), max=2)",
+    "x.clamp('a')", "x.clamp_min('a')", "m.clamp_min(x, 'a')", "x.clamp_min(2, 3)", "x.clamp_min(min=None)",
+    "x.clamp(min='a')", "x.clamp_min(min='a')", "x.clamp(min=None, max='a')", "x.clamp(max=None, min='a')",
+    "x.clamp(2, min=3)", "x.clamp(1, 2, 3)", "m.clamp(x, m.tensor(1.), 2., out=m.zeros(2))",
+    "m.clamp(x, m.ones(2), 2., out=m.zeros(2))", "x.clamp_max(2.5, m.tensor(1.))",
+    "x.clamp_min(min=m.tensor(1.), max=2)",
+    "m.clip(x, 1.5)", "x.clip_(1.5)", "x.clip(max=m.tensor(1.5))", "m.clamp_max(i, 1.5)",
+    "m.clamp(x, m.tensor([1.5]), out=m.zeros(2))", "m.clamp_min(i, m.tensor([1.5]), out=m.zeros(2, dtype=m.long))",
+    "m.add(i, m.tensor([1.5]), out=m.zeros(2, dtype=m.long))", "m.sqrt(i, out=m.zeros(2, dtype=m.long))",
+    "m.eq(i, 1, out=m.zeros(2))", "m.tensor([[1., 2], [3, 4]]).t().clamp(2.5).stride()",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _CLAMP_CALLS)
+def test_clamp_overloads_and_errors(expr):
+    results = []
+    for m in (torch, torchish):
+        scope = {"m": m, "x": m.tensor([1.0, 2.0]), "i": m.tensor([1, 2]), "nan": float("nan")}
+        try:
+            results.append(repr(eval(expr, scope)))
+        except Exception as e:
+            results.append((type(e).__name__, str(e)))
+    assert results[1] == results[0]
+
+
+_CLAMP_GRAPHS = {
+    "both": lambda m, x, lo, hi: x.clamp(lo, hi),
+    "min": lambda m, x, lo, hi: x.clamp(lo),
+    "max": lambda m, x, lo, hi: x.clamp(max=hi),
+    "clamp_min": lambda m, x, lo, hi: x.clamp_min(lo),
+    "clamp_max": lambda m, x, lo, hi: m.clamp_max(x, hi),
+    "numbers": lambda m, x, lo, hi: x.clamp(2, 3.0),
+    "clamp_min number": lambda m, x, lo, hi: x.clamp_min(2.0),
+    "broadcast bound": lambda m, x, lo, hi: x.view(2, 3).clamp(lo[:3]),
+    "in place": lambda m, x, lo, hi: (x * 1).clamp_(lo, hi),
+    "clamp_min_ in place": lambda m, x, lo, hi: (x * 1).clamp_min_(lo),
+    "clamp_max_ number in place": lambda m, x, lo, hi: (x * 1).clamp_max_(2),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_CLAMP_GRAPHS))
+def test_clamp_graphs(case):
+    """grad_fn, next_functions and saved values of each overload; gradients at ties, NaNs and crossed bounds
+    (torch gives max the gradient where max < min, even where the value is NaN)."""
+    results = []
+    for m in (torch, torchish):
+        nan = float("nan")
+        x = m.tensor([1.0, 2.0, 3.0, 4.0, nan, 2.5], requires_grad=True)
+        lo = m.tensor([2.0, 2.0, 2.0, 5.0, 2.0, 3.0], requires_grad=True)
+        hi = m.tensor([3.0, 3.0, 3.0, 3.0, 3.0, 2.0], requires_grad=True)
+        y = _CLAMP_GRAPHS[case](m, x, lo, hi)
+        fn = y.grad_fn
+        saved = [repr(getattr(fn, k, "-")) for k in ("_saved_self", "_saved_min", "_saved_max")]
+        edges = [None if f is None else f.name() for f, _ in fn.next_functions]
+        grads = m.autograd.grad(y.sum(), [x, lo, hi], allow_unused=True)
+        results.append((repr(y), fn.name(), saved, edges, repr(grads)))
+    assert results[1] == results[0]

@@ -71,6 +71,8 @@ from .ops.pointwise import (  # noqa: E402,F401
     atan,
     ceil,
     clamp,
+    clamp_max,
+    clamp_min,
     clip,
     cos,
     cosh,

@@ -68,6 +68,7 @@ class Node:
         "_of_backward",
         "_wrapped",
         "_packed",
+        "_old_self",
     )
 
     def __init__(self, kernel, saved: tuple, next_edges: tuple, saved_versions: tuple, out_meta: tuple, name: str):
@@ -90,6 +91,7 @@ class Node:
         self._of_backward = False  # recorded by a create_graph backward: JAX's derivative graph, not torch's
         self._wrapped = None  # CopySlices: (label, out_meta) of the in-place op's node, whose saved result it names
         self._packed = None  # ((input index or -1 - output, packed, unpack_hook), ...): saved_tensors_hooks
+        self._old_self = False  # an in-place op saved its input: `_saved_self` is (then holds) its old value
 
     _runs_eagerly = None  # custom nodes whose backward can't be traced override these
     _eager_vjp = None
@@ -186,6 +188,17 @@ def _saved_attribute(node, arg):
         if i == index:
             _check_not_freed(node)
             return t() if i < 0 else t  # a saved result is held weakly
+    if index == 0 and node._old_self:
+        _check_not_freed(node)
+        if node._old_self is True:
+            from ..ops._registry import _input_before_write
+
+            node._old_self = _input_before_write(node, 0)
+        return node._old_self
+    if index is not None and index >= 0 and any(index in s for s in op.saves) and node.saved is not None:
+        value = node.saved[index]  # (a Python number in a tensor's place, or an optional tensor not given)
+        if value is None or isinstance(value, (int, float, complex)):
+            return value
     if node._packed is not None:  # (saved_tensors_hooks)
         from .saved_hooks import unpack
 

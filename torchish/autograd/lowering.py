@@ -154,7 +154,8 @@ def output_info(pure, args, n):
     except Exception:  # naming is cosmetic; never let it break a backward
         return [("MulBackward0", set(range(len(args))))] * n
     jaxpr = closed.jaxpr
-    outs = _dependencies(jaxpr, [{k} for k in range(len(jaxpr.invars))])
+    # (an optional tensor not given, clamp's max=None, is an argument without a jaxpr variable)
+    outs = _dependencies(jaxpr, [{k} for k, a in enumerate(args) if a is not None])
     return [(_name_of(jaxpr, v), d) for v, d in zip(jaxpr.outvars[:n], outs)]
 
 

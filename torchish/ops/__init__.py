@@ -49,7 +49,6 @@ _METHODS = {
     "as_strided": shape.as_strided,
     "swapaxes": shape.transpose,
     "swapdims": shape.transpose,
-    "clip": pointwise.clamp,
     "to": basic.to,
     "type_as": basic.type_as,
     "type": basic._type,
@@ -83,7 +82,10 @@ _METHODS = {
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 Tensor.pow_ = inplace_method(pointwise.pow)
-Tensor.clip_ = Tensor.clamp_
+for _name in ("clamp", "clamp_min", "clamp_max"):
+    setattr(Tensor, _name, pointwise._clamp_method(_name, False))
+    setattr(Tensor, _name + "_", pointwise._clamp_method(_name, True))
+Tensor.clip, Tensor.clip_ = Tensor.clamp, Tensor.clamp_
 
 from .. import _dtype as _D  # noqa: E402
 
@@ -308,6 +310,8 @@ def _tensor_args(sig):
 # overload (`2 - x` is rsub(x, 2)) and index / mask / condition tensors get no edge
 for _name in ("rsub", "_pow_base_scalar", "remainder", "fmod"):
     OPS[_name].edges = _tensor_args
+for _name in ("clamp", "clamp_min", "clamp_max"):  # (the Number overload has one edge, the Tensor one all three)
+    OPS[_name].edges = lambda sig: range(len(sig)) if any(isinstance(s, tuple) for s in sig[1:]) else (0,)
 _EDGES = {"_where": (1, 2), "_index": (0,), "_index_put": (0, 1), "_gather": (0,), "_index_select": (0,)}
 for _name, _pos in _EDGES.items():
     OPS[_name].edges = lambda sig, _pos=_pos: _pos

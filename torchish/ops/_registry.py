@@ -386,17 +386,19 @@ def _pack_saved(node, outputs) -> None:
     def saved(t, i):
         if i < 0:
             return outputs[-1 - i]
-        if not builtins.any(t is o for o in outputs):
-            return t
-        # an in-place op's own input: torch saves a clone of the value before the write (on the old history)
-        old = _Tensor._make(node.saved[i])
-        if node.next_edges[i] is not None:
-            old._grad_fn, old._output_nr = node.next_edges[i]
-        with _gm.enable_grad():
-            return old.clone()
+        return _input_before_write(node, i) if builtins.any(t is o for o in outputs) else t
 
     node._packed = pack_all([(i, saved(t, i)) for _, _, t, i in node.saved_versions])
     node.saved_versions = ()
+
+
+def _input_before_write(node, i):
+    """What torch saves of an in-place op's own input: a clone of the value before the write, on its old history."""
+    old = _Tensor._make(node.saved[i])
+    if node.next_edges[i] is not None:
+        old._grad_fn, old._output_nr = node.next_edges[i]
+    with _gm.enable_grad():
+        return old.clone()
 
 
 # torch's names of saved outputs, for their unpacking order (values and indices of max/sort/cummax)
@@ -450,11 +452,7 @@ def _commit_inplace(op_def, k, args, values, out, params, target):
     target._check_inplace(record)  # before any shape/dtype error, as in torch
     tdt = target._value.dtype
     if out.dtype != tdt:
-        rd, td = D._from_np(out.dtype), D._from_np(tdt)
-        if D._category(rd) > D._category(td):
-            raise RuntimeError(
-                f"result type {_type_word(rd)} can't be cast to the desired output type {_type_word(td)}"
-            )
+        _check_cast(D._from_np(out.dtype), D._from_np(tdt))
         out = out.astype(tdt)
     if out.shape != target._value.shape:
         raise RuntimeError(
@@ -477,6 +475,7 @@ def _commit_inplace(op_def, k, args, values, out, params, target):
         # the target's old value is an immutable array held by the node, so only its result can go stale; an
         # input that shares the target's storage (x.mul_(x)) was saved before this write bumped its version
         counter = target._version_counter
+        node._old_self = builtins.any(i == 0 for _, _, _, i in node.saved_versions)
         node.saved_versions = tuple(
             (c, e - 1, t, i) if i > 0 and c is counter else (c, e, t, i) for c, e, t, i in node.saved_versions if i != 0
         )
@@ -498,6 +497,14 @@ _TYPE_WORDS = {
     "complex64": "ComplexFloat",
     "complex128": "ComplexDouble",
 }
+
+
+def _check_cast(result, target) -> None:
+    """TensorIterator's canCast: a result is written into another dtype only within its category or below."""
+    if D._category(result) > D._category(target):
+        raise RuntimeError(
+            f"result type {_type_word(result)} can't be cast to the desired output type {_type_word(target)}"
+        )
 
 
 def _type_word(d) -> str:
@@ -548,7 +555,10 @@ def _make_public(d: OpDef) -> Callable:
             return dispatch(d, tensors, params, inplace_target=_target)
         if out is not None:
             _check_out_grad(d, tensors, out)
-            return _write_out(out, dispatch(d, tensors, params))
+            result = dispatch(d, tensors, params)
+            if d.pointwise and d.promote in (BINARY, FLOAT):
+                _check_cast(D._from_np(result._value.dtype), out.dtype)
+            return _write_out(out, result)
         return dispatch(d, tensors, params)
 
     public.__name__ = d.name

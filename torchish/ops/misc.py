@@ -789,7 +789,7 @@ def corrcoef(input):
     std = sqrt(c.diagonal())
     c = c / std.view(-1, 1)
     c = c / std.view(1, -1)
-    return clamp(c, -1, 1)  # NB: torchish's clamp maps NaN (a constant row) to a bound, torch keeps NaN
+    return clamp(c, -1, 1)
 
 
 # ------------------------------------------------------------------------- Tensor methods

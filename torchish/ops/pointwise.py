@@ -6,6 +6,9 @@ written so that JAX's derivative lands on torch's subgradient (relu'(0) = 0, cla
 
 from __future__ import annotations
 
+import functools
+import math
+
 import jax
 import jax.numpy as jnp
 
@@ -332,21 +335,207 @@ def minimum(input, other):
     return jnp.minimum(input, other)
 
 
-@op(n_tensors=1, promote=SAME, grad_name="ClampBackward1", saves=((0,),), inplace=True)
-def clamp(input, min=None, max=None):
-    # torch passes the gradient only where min <= x <= max (bounds included: not at NaN), and NaN stays NaN
-    inside = jnp.ones(input.shape, bool)
-    out = input
+@jax.custom_jvp
+def _clamped(input, min, max):
+    """torch's clamp: min(max(x, min), max), NaN wherever an operand is NaN."""
+    value = input
     if min is not None:
-        inside = inside & (input >= min)
-        out = jnp.where(input < min, jnp.asarray(min, input.dtype), out)
+        value = jnp.maximum(value, min)
     if max is not None:
-        inside = inside & (input <= max)
-        out = jnp.where(input > max, jnp.asarray(max, input.dtype), out)
-    return jnp.where(inside, input, jax.lax.stop_gradient(out))
+        value = jnp.minimum(value, max)
+    return value
+
+
+@_clamped.defjvp
+def _clamped_jvp(primals, tangents):
+    # torch's formulas: the gradient goes to x where min <= x <= max, to min where x < min < max, to max where
+    # x > max or max < min (even where the value is a NaN that came from elsewhere)
+    x, lo, hi = primals
+    out = _clamped(x, lo, hi)
+    if hi is None:
+        masks = (x >= lo, x < lo, None)
+    elif lo is None:
+        masks = (x <= hi, None, x > hi)
+    else:
+        masks = ((x >= lo) & (x <= hi), (x < lo) & (lo < hi), (x > hi) | (hi < lo))
+    t_out = jnp.zeros(out.shape, out.dtype)
+    for mask, t in zip(masks, tangents):
+        if mask is not None and t is not None and t.dtype != jax.dtypes.float0:
+            t_out = t_out + jnp.where(mask, t, jnp.zeros((), t.dtype)).astype(out.dtype)
+    return out, t_out
+
+
+def _overload(tensor_name, scalar_name):
+    """torch names the node of clamp's Tensor overload and of its Number overload apart."""
+
+    def name(params, args):
+        return tensor_name if any(isinstance(a, R._Tensor) for a in args[1:]) else scalar_name
+
+    return name
+
+
+_ALL3 = ((0, 1, 2),) * 3
+
+
+@op(
+    "clamp",
+    n_tensors=3,
+    promote=BINARY,
+    grad_name=_overload("ClampBackward0", "ClampBackward1"),
+    saves=_ALL3,
+    method=False,
+    check=_broadcast_check,
+)
+def _clamp(input, min, max):
+    return _clamped(input, min, max)
+
+
+@op(
+    "clamp_min",
+    n_tensors=2,
+    promote=BINARY,
+    grad_name=_overload("ClampMinBackward1", "ClampMinBackward0"),
+    saves=_ALL3[:2],
+    method=False,
+    check=_broadcast_check,
+)
+def _clamp_min(input, min):
+    return _clamped(input, min, None)
+
+
+@op(
+    "clamp_max",
+    n_tensors=2,
+    promote=BINARY,
+    grad_name=_overload("ClampMaxBackward1", "ClampMaxBackward0"),
+    saves=_ALL3[:2],
+    method=False,
+    check=_broadcast_check,
+)
+def _clamp_max(input, max):
+    return _clamped(input, None, max)
+
+
+_BOUNDS = {"clamp": ("min", "max"), "clamp_min": ("min",), "clamp_max": ("max",)}
+
+
+def _bound_kind(v):
+    if isinstance(v, R._Tensor):
+        return "Tensor"
+    return "Number" if isinstance(v, (int, float, complex)) else None
+
+
+def _clamp_signature_error(name, args, kwargs, method):
+    """The TypeError of torch's Python argument parser when the bounds fit neither overload."""
+    params = _BOUNDS[name.rstrip("_")]
+    optional = len(params) == 2  # (its describer matches no argument against clamp's optional bounds)
+    word = lambda v: "Tensor" if isinstance(v, R._Tensor) else type(v).__name__  # noqa: E731
+    given = [word(a) for a in args]
+    named = [f"{k}={word(v)}" for k, v in reversed(kwargs.items())]
+    got = ", ".join(given + named) if given else "".join(k + ", " for k in named)
+    lines = [f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:"]
+    for kind in ("Tensor", "Number"):
+        bounds = ", ".join(f"{kind} {p}" + (" = None" if optional else "") for p in params)
+        lines.append(f" * ({bounds})" if method else f" * (Tensor input, {bounds}, *, Tensor out = None)")
+        if method and len(args) + len(kwargs) == len(params):
+            if optional and kwargs:
+                lines.append(
+                    f"      didn't match because some of the keywords were incorrect: {', '.join(reversed(kwargs))}"
+                )
+            else:
+                bad = [f"!{g}!" for g in given] + [f"!{k}!, " for k in named]
+                lines.append(f"      didn't match because some of the arguments have invalid types: ({', '.join(bad)})")
+    return TypeError("\n".join(lines) + "\n")
+
+
+def _clamp_call(name, input, args, kwargs, *, method, out=None, target=None):
+    """clamp, clamp_min and clamp_max: torch's Tensor-bounds and Number-bounds overloads, one op each."""
+    shown = name + ("_" if target is not None else "")
+    params = _BOUNDS[name]
+    bounds = dict(zip(params, args))
+    fits = len(args) <= len(params) and set(kwargs) <= set(params) - set(bounds)
+    bounds.update(kwargs)
+    values = [bounds.get(p) for p in params]
+    kinds = {_bound_kind(v) for v in values if v is not None or name != "clamp"}
+    if kinds == {"Tensor", "Number"}:  # the parser takes a 0-dim tensor that needs no grad for a Number
+        values = [v.item() if isinstance(v, R._Tensor) and not v.dim() and not v.requires_grad else v for v in values]
+        kinds = {_bound_kind(v) for v in values if v is not None}
+    if not fits or None in kinds or len(kinds) > 1:
+        if not method:  # (the function form's parser sees the input, the bounds given and out)
+            args = (input, *args[: max(i for i, v in enumerate((1, *args)) if v is not None)])
+            kwargs = {} if out is None else {"out": out}
+        raise _clamp_signature_error(shown, args, kwargs, method)
+    if not kinds:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if input.dtype.is_complex:
+        raise NotImplementedError("clamp is not supported for complex types")
+    if kinds == {"Number"}:
+        _check_number_bounds(name, input, values, target)
+    elif any(v is not None and v.dtype.is_complex for v in values):
+        result = functools.reduce(R.D.promote_types, [v.dtype for v in (input, *values) if v is not None])
+        only_max = name == "clamp_max" or values[0] is None
+        both = len(values) == 2 and all(v is not None for v in values)
+        kernel = "clamp" if both else "minimum" if only_max else "maximum"
+        raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{R._type_word(result)}'")
+    fn = {"clamp": _clamp, "clamp_min": _clamp_min, "clamp_max": _clamp_max}[name]
+    return fn(input, *values, out=out, _target=target)
+
+
+def _check_number_bounds(name, input, values, target):
+    """What torch's Number-bounds kernels check: the bounds fit the result dtype, an integer tensor written in
+    place takes no float bound (worded with C++'s type names), and no kernel exists for bool."""
+    from .linalg import _C_NAMES
+
+    given = [v for v in values if v is not None]
+    d = input.dtype
+    result = R.D._result_type([d], [], given)
+    if target is not None and R.D._category(result) > R.D._category(d):
+        raise RuntimeError(
+            f"result type {R._type_word(result)} can't be cast to the desired output type {_C_NAMES[d._name]}"
+        )
+    if result._name == "bool":
+        kernel = (
+            "clamp" if len(given) == 2 else "clamp_max" if values[0] is None or name == "clamp_max" else "clamp_min"
+        )
+        raise NotImplementedError(f"\"{kernel}_scalar_cpu\" not implemented for 'Bool'")
+    for v in given:
+        if isinstance(v, int) and not -(2**63) <= v < 2**63:
+            raise OverflowError("int too big to convert")
+        if not _fits(v, result):
+            c = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int64": "int64_t"}.get(result._name)
+            raise RuntimeError(f"value cannot be converted to type {c or _C_NAMES[result._name]} without overflow")
+
+
+def _fits(v, dtype) -> bool:
+    """c10's overflow check of a Scalar converted to dtype (unsigned types take negatives, which wrap)."""
+    if dtype.is_floating_point:
+        return not (math.isfinite(v) and math.fabs(v) > float(jnp.finfo(R.D._jnp_dtype(dtype)).max))
+    info = jnp.iinfo(R.D._jnp_dtype(dtype))
+    low = -int(info.max) if info.min == 0 else int(info.min)
+    return low <= v <= int(info.max)
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    return _clamp_call("clamp", input, (min, max), {}, method=False, out=out)
+
+
+def clamp_min(input, min, *, out=None):
+    return _clamp_call("clamp_min", input, (min,), {}, method=False, out=out)
+
+
+def clamp_max(input, max, *, out=None):
+    return _clamp_call("clamp_max", input, (max,), {}, method=False, out=out)
 
 
 clip = clamp
+
+
+def _clamp_method(name, inplace):
+    def method(self, *args, **kwargs):
+        return _clamp_call(name, self, args, kwargs, method=True, target=self if inplace else None)
+
+    method.__name__ = name + "_" * inplace
+    return method
 
 
 @op(
