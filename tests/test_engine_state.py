@@ -1409,3 +1409,33 @@ def test_second_derivative_through_a_create_graph_node_named_like_a_pass_through
         return a.detach(), b.detach()
 
     check(fn)
+
+
+_LEAF_ORDERS = {
+    "leaf roots first": lambda m, a, b, c: [a, b * 2, c],
+    "leaf root also fed by a node": lambda m, a, b, c: [a, b * 2, c, a * c],
+    "leaf root after nodes": lambda m, a, b, c: [b * a, c * 1, a],
+    "only leaves": lambda m, a, b, c: [c, b, a],
+    "one leaf twice": lambda m, a, b, c: [a, c, a],
+    "one node, three leaves": lambda m, a, b, c: [a * b * c],
+}
+
+
+@pytest.mark.parametrize("case", sorted(_LEAF_ORDERS))
+@pytest.mark.parametrize("inputs", [False, True])
+def test_leaves_accumulate_in_the_order_torch_reaches_them(case, inputs):
+    """torch's ready queue runs an AccumulateGrad as soon as it is ready (a root leaf no node feeds: at once), in
+    its heap's order among those ready together: their hooks and post-accumulate hooks run in that order, whatever
+    order inputs= lists them in."""
+
+    def fn(m):
+        calls = []
+        leaves = [m.tensor(v, requires_grad=True) for v in (1.0, 2.0, 3.0)]
+        for name, t in zip("abc", leaves):
+            t.register_hook(lambda g, name=name: calls.append("hook " + name))
+            t.register_post_accumulate_grad_hook(lambda t, name=name: calls.append("acc " + name))
+        roots = _LEAF_ORDERS[case](m, *leaves)
+        m.autograd.backward(roots, inputs=leaves[::-1] if inputs else None)
+        return calls, [t.grad for t in leaves]
+
+    check(fn)

@@ -7,6 +7,8 @@ gradients, the in-place variant and the method form.
 
 from __future__ import annotations
 
+import itertools
+import math
 import warnings
 
 import numpy as np
@@ -487,6 +489,28 @@ def test_view_strides(expr):
     assert results[1] == results[0]
 
 
+_EMPTY_VIEWS = [
+    "e.mT.view(0, 3)",
+    "e.mT.view(3, 0, 2)",
+    "e[:, :, :2].view(0, 2)",
+    "e.mT.reshape(0)",
+    "m.ones(2, 0).t().view(0)",
+    "m.ones(3, 0)[1:].view(0, 5)",
+    "e.mT.view(0, 3, 2)",
+]
+
+
+@pytest.mark.parametrize("expr", _EMPTY_VIEWS)
+def test_a_tensor_without_elements_views_any_shape(expr):
+    """torch's computeStride: no elements means any shape is a view (the old strides if the shape is kept)."""
+    results = []
+    for m in (torch, torchish):
+        e = m.ones(0, 2, 3, requires_grad=True) * 1
+        v = eval(expr, {"e": e, "m": m})
+        results.append((tuple(v.shape), v.stride(), v.is_contiguous(), v.grad_fn and v.grad_fn.name()))
+    assert results[1] == results[0]
+
+
 _LAID_OUT = [
     "x[0].t() * 2",
     "x.permute(2, 0, 1).exp()",
@@ -645,3 +669,52 @@ def test_clamp_graphs(case):
         grads = m.autograd.grad(y.sum(), [x, lo, hi], allow_unused=True)
         results.append((repr(y), fn.name(), saved, edges, repr(grads)))
     assert results[1] == results[0]
+
+
+def _graph_chain(fn, depth=0):
+    if fn is None or depth > 8:
+        return None
+    return (fn.name(), [_graph_chain(f, depth + 1) for f, _ in fn.next_functions if f is not None and f.next_functions])
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        ((3,), (2, 3, 4)),
+        ((4, 3), (2, 3, 5)),
+        ((2, 3, 4), (4,)),
+        ((2, 3, 4), (4, 5)),
+        ((2, 2, 3), (2, 3, 4)),
+        ((1, 2, 3), (2, 3, 4)),
+        ((2, 2, 3), (1, 3, 4)),
+        ((2, 1, 2, 3), (3, 3, 1)),
+        ((3,), (2, 2, 3, 4)),
+        ((2, 1, 3), (4, 1, 3, 2)),
+        ((0, 2, 3), (3, 2)),
+        ((2, 3), (0, 3, 2)),
+        ((2, 3, 4), (3,)),
+        ((2, 3), (2, 2, 3)),
+    ],
+    ids=str,
+)
+def test_matmul_graph(shapes):
+    """torch's matmul is dot, mv, mm, a fold of the larger operand's batch into mm / mv, or bmm of both expanded
+    to one batch, chosen by which operand requires grad and by strides: the graph, strides, version, values,
+    gradients and error texts follow that choice."""
+    for needs, transposed, dtypes in itertools.product(
+        [(True, True), (True, False), (False, True)], [False, True], [("float32", "float32"), ("float32", "float64")]
+    ):
+        results = []
+        for m in (torch, torchish):
+            n = [math.prod(s) for s in shapes]
+            a = (m.arange(float(n[0])) - 2).reshape(shapes[0]).to(getattr(m, dtypes[0])).requires_grad_(needs[0])
+            b = (m.arange(float(n[1])) * 0.5).reshape(shapes[1]).to(getattr(m, dtypes[1])).requires_grad_(needs[1])
+            if transposed and a.dim() >= 2:
+                a = a.mT.contiguous().mT
+            try:
+                y = a @ b
+                grads = m.autograd.grad(y.sum(), [t for t in (a, b) if t.requires_grad])
+                results.append(repr((_graph_chain(y.grad_fn), y.stride(), y._version, y, grads)))
+            except RuntimeError as e:
+                results.append(str(e))
+        assert results[1] == results[0], (needs, transposed, dtypes)

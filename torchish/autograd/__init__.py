@@ -149,7 +149,11 @@ def backward(
             holders = [e[0].variable for e in targets]
         seen = set()
         vs, owners = versions["of"][:2] if "of" in versions else ([None] * len(results),) * 2
-        for t, e, g, v, o in zip(holders, targets, results, vs, owners):
+        rows = list(zip(holders, targets, results, vs, owners))
+        rank = versions.get("leaf_rank")
+        if rank:  # the inputs' AccumulateGrads run in the order torch's engine reaches them, not as listed
+            rows.sort(key=lambda row: rank.get(id(row[1][0]), -1) if row[1] is not None else -1)
+        for t, e, g, v, o in rows:
             if id(t) in seen:  # inputs=[x, x] accumulates once
                 continue
             seen.add(id(t))

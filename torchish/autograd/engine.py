@@ -110,6 +110,82 @@ def _unpack_saved(node) -> None:
     node.saved = tuple(saved)
 
 
+def _leaves_in_torch_order(root_edges, executes):
+    """The AccumulateGrad nodes of a backward in the order torch's engine runs them: its ready queue is a
+    libstdc++ binary heap ordered by sequence_nr, AccumulateGrad first (ties as that heap breaks them); a node
+    runs once every edge into it has delivered. executes: ids of the nodes that run (None: all)."""
+    root = _GraphRoot(root_edges) if len(root_edges) > 1 else root_edges[0][0]
+    deps, stack, seen = {}, [root], set()
+    while stack:  # (iterative: graphs can be 100k nodes deep)
+        n = stack.pop()
+        for e in getattr(n, "next_edges", ()):
+            if e is not None:
+                deps[id(e[0])] = deps.get(id(e[0]), 0) + 1
+                if id(e[0]) not in seen:
+                    seen.add(id(e[0]))
+                    stack.append(e[0])
+    heap, order = [root], []
+    while heap:
+        n = _heap_pop(heap)
+        if isinstance(n, AccumulateGrad):
+            order.append(n)
+        for e in getattr(n, "next_edges", ()):
+            if e is not None:
+                deps[id(e[0])] -= 1
+                if deps[id(e[0])] == 0 and (executes is None or id(e[0]) in executes):
+                    _heap_push(heap, e[0])
+    return order
+
+
+class _GraphRoot:
+    _seq = -1
+
+    def __init__(self, root_edges):
+        self.next_edges = tuple(root_edges)
+
+
+def _runs_before(a, b) -> bool:
+    """torch's CompareNodeTaskTime(b, a): whether a leaves the ready queue first."""
+    pa = float("inf") if isinstance(a, AccumulateGrad) else a._seq
+    pb = float("inf") if isinstance(b, AccumulateGrad) else b._seq
+    return pb < pa
+
+
+def _heap_push(heap, item) -> None:
+    # libstdc++'s push_heap: sift up while the parent leaves later
+    heap.append(item)
+    hole = len(heap) - 1
+    while hole > 0 and _runs_before(item, heap[(hole - 1) // 2]):
+        heap[hole] = heap[(hole - 1) // 2]
+        hole = (hole - 1) // 2
+    heap[hole] = item
+
+
+def _heap_pop(heap):
+    # libstdc++'s pop_heap: the hole at the top goes down by the earlier child to the bottom, then the last
+    # element is pushed up from there
+    top, last = heap[0], heap.pop()
+    n = len(heap)
+    if not n:
+        return top
+    hole = child = 0
+    while child < (n - 1) // 2:
+        child = 2 * (child + 1)
+        if _runs_before(heap[child - 1], heap[child]):
+            child -= 1
+        heap[hole] = heap[child]
+        hole = child
+    if n % 2 == 0 and child == (n - 2) // 2:
+        child = 2 * (child + 1)
+        heap[hole] = heap[child - 1]
+        hole = child - 1
+    while hole > 0 and _runs_before(last, heap[(hole - 1) // 2]):
+        heap[hole] = heap[(hole - 1) // 2]
+        hole = (hole - 1) // 2
+    heap[hole] = last
+    return top
+
+
 class _Plan:
     """What one backward call must do, derived from the graph; `key` identifies its structure.
 
@@ -134,8 +210,7 @@ class _Plan:
             for e in n.next_edges:
                 if e is not None:
                     m = e[0]
-                    if isinstance(m, Node):
-                        consumers[id(m)] = consumers.get(id(m), 0) + 1
+                    consumers[id(m)] = consumers.get(id(m), 0) + 1
                     if id(m) not in seen:
                         stack.append(m)
         # --- Kahn's order: a node runs after every node that feeds it cotangents; of the ready ones, the one
@@ -155,7 +230,7 @@ class _Plan:
         # --- targets: leaves (AccumulateGrad) and non-leaf (node, output) pairs
         run_all = target_edges is None  # backward() without inputs: torch's engine runs every reachable node
         if run_all:
-            target_edges = [(a, 0) for a in leaves]
+            target_edges = [(a, 0) for a in _leaves_in_torch_order(root_edges, None)]
         self.target_edges = target_edges
         tindex = {}
         for k, e in enumerate(target_edges):
@@ -177,6 +252,9 @@ class _Plan:
         self.has_node_targets = bool(target_nodes)
         if accumulate:  # backward(inputs=[non-leaf]) runs the input's own node too (torch's accumulate mode)
             needed |= target_nodes
+        if accumulate and not run_all:  # (the leaves' hooks run in the order torch's engine reaches them)
+            ranked = _leaves_in_torch_order(root_edges, needed | targets)
+            self.leaf_rank = {id(a): r for r, a in enumerate(ranked)}
         # a root's tensor hooks and retain_grad run even when nothing below it is needed
         keep = target_nodes | {id(e[0]) for e in root_edges if isinstance(e[0], Node) and _has_pre_python(e[0])}
         nodes = [n for n in topo if id(n) in needed or id(n) in keep]
@@ -426,6 +504,8 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
                 n._freed = True
                 n.saved = None
                 n._packed = None if n._packed is None else ()  # (still "packed": _saved_attribute's freed error)
+    if versions is not None:
+        versions["leaf_rank"] = getattr(plan, "leaf_rank", None)
     state.update(taken)
     out = [None if k in plan.dropped else state.get((1, k, 0)) for k in range(len(plan.target_edges))]
     for ks in plan.tindex.values():  # an input listed twice gets its gradient twice

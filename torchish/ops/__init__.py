@@ -324,6 +324,6 @@ for _name in (
 ):  # fmt: skip
     OPS[_name].pointwise = True
 # ops torch composes of several nodes, named after the last (see OpDef.decomposed)
-for _name in ("_matmul", "matrix_power", "kron", "_tensordot", "_multi_dot", "_einsum"):
+for _name in ("matrix_power", "kron", "_tensordot", "_multi_dot", "_einsum"):
     OPS[_name].decomposed = True
 Tensor.__hash__ = _tensor.Tensor.__hash__

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import jax.numpy as jnp
 
 from . import _registry as R
@@ -31,26 +33,15 @@ def _same_dtype(a, b, style):
                 f"dot : expected both vectors to have same dtype, but found {R._type_word(a.dtype)} and "
                 f"{R._type_word(b.dtype)}"
             )
+        if style == "mv":  # (mv is addmv into a tensor of vec's dtype)
+            words = (R._type_word(b.dtype), R._type_word(a.dtype), R._type_word(b.dtype))
+            raise RuntimeError("addmv input tensors must have the same dtype, but got {}, {}, and {}".format(*words))
+        if style == "bmm":
+            raise RuntimeError(f"expected scalar type {R._type_word(a.dtype)} but found {R._type_word(b.dtype)}")
         raise RuntimeError(
             f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype._name]} != "
             f"{_C_NAMES[b.dtype._name]}"
         )
-
-
-def _matmul_name(params, args):
-    a, b = args[0].dim(), args[1].dim()
-    if a == 1 and b == 1:
-        return "DotBackward0"
-    if a == 2 and b == 1:
-        return "MvBackward0"
-    if a == 2 and b == 2:
-        return "MmBackward0"
-    if a == 2 and b >= 3:
-        # torch computes (y.mT @ x.mT).mT here; which node ends up last depends on what requires grad
-        if not args[0].requires_grad:
-            return "UnsafeViewBackward0"
-        return "TransposeBackward0" if args[1].shape[-1] == 1 else "CloneBackward0"
-    return "UnsafeViewBackward0"
 
 
 def _check_matmul(args, params):
@@ -72,7 +63,15 @@ def _check_matmul(args, params):
                 f"elements, but got {sx[0]} and {sy[0]} elements respectively"
             )
         return
-    _same_dtype(x, y, "mm")
+    _check_matmul_sizes(sx, sy)
+    if a == 3 == b and not (x.numel() and y.numel()):
+        return  # (bmm of no elements returns before its dtype check)
+    _same_dtype(x, y, "mv" if (a, b) == (2, 1) else "bmm" if a == 3 == b else "mm")
+
+
+def _check_matmul_sizes(sx, sy) -> None:
+    """The size errors of the kernel torch's matmul folds into (each precedes its kernel's dtype check)."""
+    a, b = len(sx), len(sy)
     if a == 2 and b == 1:
         if sx[1] != sy[0]:
             raise RuntimeError(f"size mismatch, got input ({sx[0]}), mat ({sx[0]}x{sx[1]}), vec ({sy[0]})")
@@ -85,9 +84,7 @@ def _check_matmul(args, params):
     k1 = sx[-1]
     k2 = sy[-2] if b >= 2 else sy[0]
     if b <= 2:
-        rows = 1
-        for s in sx[:-1]:
-            rows *= s
+        rows = math.prod(sx[:-1])
         if k1 != k2 and b == 1:  # (torch folds x to 2-D and calls mv)
             raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k1}), vec ({sy[0]})")
         if k1 != k2:
@@ -114,7 +111,7 @@ def _check_matmul(args, params):
     "_matmul",
     n_tensors=2,
     promote=BINARY,
-    grad_name=_matmul_name,
+    grad_name="UnsafeViewBackward0",  # (only matmul's out= form runs this op, and torch records none of those)
     saves=((1,), (0,)),
     check=_check_matmul,
     method=False,
@@ -132,25 +129,76 @@ def _squeeze_(input):
 
 
 def matmul(input, other, *, out=None):
-    if (
-        out is None
-        and isinstance(input, R._Tensor)
-        and isinstance(other, R._Tensor)
-        and (input.dim(), other.dim()) == (1, 2)
-    ):
-        # torch: mm(input.unsqueeze(0), other).squeeze_(0), a graph of three nodes; the in-place squeeze_ of the
-        # fresh mm result leaves it at version 1
-        result = _squeeze_(mm(input.unsqueeze(0), other))
+    if out is not None or not (isinstance(input, R._Tensor) and isinstance(other, R._Tensor)):
+        return _matmul(input, other, out=out)
+    if not input.dim() or not other.dim():
+        _check_matmul((input, other), {})
+    return _matmul_impl(input, other)
+
+
+def _matmul_impl(x, y):
+    """ATen's matmul, op by op (its graph is these ops' nodes): dot, mv, mm, the larger operand's batch folded
+    into mm / mv, or both expanded to one batch for bmm."""
+    from .pointwise import _broadcast_shapes
+    from .shape import _unsafe_view, expand, reshape, squeeze, t, transpose, unsqueeze
+
+    a, b = x.dim(), y.dim()
+    if a == 1 and b == 1:
+        return dot(x, y)
+    if a == 2 and b == 1:
+        return mv(x, y)
+    if a == 1 and b == 2:
+        # the in-place squeeze_ of the fresh mm result leaves it at version 1
+        result = _squeeze_(mm(unsqueeze(x, 0), y))
         result._version_counter[0] = 1
         return result
-    if (
-        out is None
-        and isinstance(input, R._Tensor)
-        and isinstance(other, R._Tensor)
-        and (input.dim(), other.dim()) == (2, 1)
-    ):
-        return mv(input, other)  # (torch's mv: its saved tensors are named self and vec)
-    return _matmul(input, other, out=out)
+    if a == 2 and b == 2:
+        return mm(x, y)
+    if _should_fold(x, y):
+        flip = b > a  # (y.mT @ x.mT).mT
+        big = transpose(y, -2, -1) if flip else x
+        small = (t(x) if a == 2 else x) if flip else y
+        shape = tuple(big.shape[:-1])
+        folded = reshape(big, (math.prod(shape), big.shape[-1]))
+        if small.dim() == 1:
+            return _unsafe_view(mv(folded, small), shape)
+        out = _unsafe_view(mm(folded, small), (*shape, small.shape[1]))
+        return transpose(out, -2, -1).contiguous() if flip else out
+    n, k = (x.shape[-2] if a > 1 else 1), x.shape[-1]
+    k2, p = (y.shape[-2], y.shape[-1]) if b > 1 else (y.shape[0], 1)
+    bx, by = tuple(x.shape[:-2]), tuple(y.shape[:-2])
+    if a == 3 == b and bx[0] != by[0]:  # a lone batch of one that needs grad is squeezed away, not expanded
+        if bx[0] == 1 and x.requires_grad:
+            return _matmul_impl(squeeze(x, 0), y)
+        if by[0] == 1 and y.requires_grad:
+            return _matmul_impl(x, squeeze(y, 0))
+    batch = _broadcast_shapes([bx, by])
+    size = math.prod(batch)
+    xs = reshape(expand(x, (*batch, n, k)), (size, n, k))
+    if b == 1:
+        out = squeeze(bmm(xs, unsqueeze(reshape(expand(y, (*batch, k2)), (size, k2)), 2)), -1)
+    else:
+        out = bmm(xs, reshape(expand(y, (*batch, k2, p)), (size, k2, p)))
+    return _unsafe_view(out, batch + ((n,) if a > 1 else ()) + ((p,) if b > 1 else ()))
+
+
+def _should_fold(x, y) -> bool:
+    """ATen's should_fold: fold the larger operand's batch into one matrix when the smaller needs grad (its
+    gradient then needs no batch-sized intermediate), or when the fold is a view."""
+    larger = x.dim() >= y.dim()
+    big, small = (x, y) if larger else (y, x)
+    if not (big.dim() >= 3 and small.dim() <= 2):
+        return False
+    if small.requires_grad:
+        return True
+    if x.dim() == 2:
+        return False
+    if big.numel() == 0:
+        return True
+    shape, strides = list(big.shape), list(big.stride())
+    if not larger:  # (of y.mT)
+        shape[-2:], strides[-2:] = shape[:-3:-1], strides[:-3:-1]
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(big.dim() - 2))
 
 
 def _check_mm(args, params):

@@ -691,8 +691,8 @@ def _view_strides(old_shape, old_strides, new_shape):
     numel = 1
     for n in old_shape:
         numel *= n
-    if numel == 0:
-        return None if tuple(old_shape) != tuple(new_shape) and 0 in old_shape else _contiguous_strides(new_shape)
+    if numel == 0:  # (any shape views no elements: the old strides if the shape is kept, else resize's)
+        return tuple(old_strides) if tuple(old_shape) == tuple(new_shape) else _contiguous_strides(new_shape)
     new_strides = [0] * len(new_shape)
     view_d = len(new_shape) - 1
     chunk_base = old_strides[-1]
