@@ -662,6 +662,25 @@ def c_detach_inplace_on_nonleaf(m):
 
 
 @case
+def c_saved_input_detached_in_place(m):
+    x = _x(m)
+    y = x + 2
+    z = x * y  # (y is saved for x's gradient)
+    y.detach_()
+    z.sum().backward()
+
+
+@case
+def c_saved_bound_detached_in_place(m):
+    x = _x(m)
+    y = x + 2
+    z = x.clamp_max(y)
+    y.detach_()
+    y.add_(1)  # (the detach is reported before the version)
+    z.sum().backward()
+
+
+@case
 def c_out_arg_with_requires_grad_add(m):
     m.add(_x(m), 1, out=m.zeros(3))
 

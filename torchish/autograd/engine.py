@@ -52,6 +52,11 @@ def _version_error(node):
                 t.grad_fn  # noqa: B018 - torch's unpack reads a saved input's grad_fn first: a stale view is
             except RuntimeError as e:  # rebuilt, or refused with handle_view_on_rebase's error
                 return e
+        if idx >= 0 and t._grad_fn is None and t._base is None and _was_interior(node, idx):
+            return RuntimeError(
+                "Trying to use a saved tensor that has been detached in-place, i.e. with .detach_().This is not "
+                "supported, please use out-of-place `.detach()` instead"
+            )
         if counter[0] != expected:
             # a saved result names the node that made it; a saved input names its current grad_fn
             # a saved output names the node that made it, when it is differentiable (not max's indices)
@@ -76,6 +81,12 @@ def _version_error(node):
                 "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
                 "torch.autograd.set_detect_anomaly(True, check_nan=False)."
             )
+
+
+def _was_interior(node, idx) -> bool:
+    """Whether saved input idx had a history when the op saved it (torch's SavedVariable is_leaf_)."""
+    edge = node.next_edges[idx] if idx < len(node.next_edges) else None
+    return edge is not None and isinstance(edge[0], Node) and getattr(node.kernel, "op", None) is not None
 
 
 def _reread_saved(node) -> None:
