@@ -1439,3 +1439,43 @@ def test_leaves_accumulate_in_the_order_torch_reaches_them(case, inputs):
         return calls, [t.grad for t in leaves]
 
     check(fn)
+
+
+_INTERLEAVED = {
+    "a leaf ready before a hooked node": lambda m, a, b, c: [a * 2, (b * 3).hook("w") * 4],
+    "the hooked node created first": lambda m, a, b, c: [(b * 3).hook("w") * 4, a * 2],
+    "leaf roots around a hooked node": lambda m, a, b, c: [a, (b * 2).hook("w"), c, a * c],
+    "a post-hook after the leaf": lambda m, a, b, c: [(a * 2).node_hook(), (b * c).hook("w") * 5],
+    "leaf ready after the last hook": lambda m, a, b, c: [((a * b).hook("w") * c).hook("v")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(_INTERLEAVED))
+def test_leaf_hooks_interleave_with_node_hooks_as_torch_runs_them(case):
+    """torch runs an AccumulateGrad as soon as its gradient is complete, before nodes still in the queue: a leaf's
+    hooks and post-accumulate hooks come before the hooks of nodes that run later, and see the .grad of leaves
+    accumulated before them."""
+
+    def fn(m):
+        calls = []
+        leaves = [m.tensor(v, requires_grad=True) for v in (1.0, 2.0, 3.0)]
+
+        def hook(t, name):  # (t.hook(name): t with a logging tensor hook; t.node_hook(): its grad_fn with a post-hook)
+            t.register_hook(lambda g: calls.append(("hook " + name, g)))
+            return t
+
+        def node_hook(t):
+            t.grad_fn.register_hook(lambda gi, go: calls.append(("post", [x.grad for x in leaves])))
+            return t
+
+        m.Tensor.hook, m.Tensor.node_hook = hook, node_hook
+        try:
+            for name, t in zip("abc", leaves):
+                t.register_hook(lambda g, name=name: calls.append(("hook " + name, g)))
+                t.register_post_accumulate_grad_hook(lambda t, name=name: calls.append(("acc " + name, t.grad)))
+            m.autograd.backward(_INTERLEAVED[case](m, *leaves))
+        finally:
+            del m.Tensor.hook, m.Tensor.node_hook
+        return calls, [t.grad for t in leaves]
+
+    check(fn)

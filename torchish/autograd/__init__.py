@@ -142,12 +142,20 @@ def backward(
     if create_graph and not _WARNED_CYCLE:
         _WARNED_CYCLE.append(True)  # (torch's TORCH_WARN_ONCE: once per process)
         warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=2)
+    done = set()
+
+    def on_leaf(k, edge, g, version, owner):  # (a leaf torch accumulates while hooked nodes are still to run)
+        t = holders[k] if holders is not None else edge[0].variable
+        if g is not None and id(t) not in done:
+            done.add(id(t))
+            _leaf_accumulate(t, edge[0], g, create_graph, version, owner == "stolen")
+
     with grad_mode.set_grad_enabled(create_graph):
         versions = {"accumulate": True}
-        targets, results, error = run_backward(roots, root_vals, targets, create_graph, retain_graph, versions)
+        targets, results, error = run_backward(roots, root_vals, targets, create_graph, retain_graph, versions, on_leaf)
         if holders is None:
             holders = [e[0].variable for e in targets]
-        seen = set()
+        seen = set(done)
         vs, owners = versions["of"][:2] if "of" in versions else ([None] * len(results),) * 2
         rows = list(zip(holders, targets, results, vs, owners))
         rank = versions.get("leaf_rank")

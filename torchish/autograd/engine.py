@@ -122,9 +122,13 @@ def _unpack_saved(node) -> None:
 
 
 def _leaves_in_torch_order(root_edges, executes):
-    """The AccumulateGrad nodes of a backward in the order torch's engine runs them: its ready queue is a
-    libstdc++ binary heap ordered by sequence_nr, AccumulateGrad first (ties as that heap breaks them); a node
-    runs once every edge into it has delivered. executes: ids of the nodes that run (None: all)."""
+    return [n for n in _torch_schedule(root_edges, executes) if isinstance(n, AccumulateGrad)]
+
+
+def _torch_schedule(root_edges, executes):
+    """The nodes of a backward, AccumulateGrads included, in the order torch's engine runs them: its ready queue
+    is a libstdc++ binary heap ordered by sequence_nr, AccumulateGrad first (ties as that heap breaks them); a
+    node runs once every edge into it has delivered. executes: ids of the nodes that run (None: all)."""
     root = _GraphRoot(root_edges) if len(root_edges) > 1 else root_edges[0][0]
     deps, stack, seen = {}, [root], set()
     while stack:  # (iterative: graphs can be 100k nodes deep)
@@ -138,7 +142,7 @@ def _leaves_in_torch_order(root_edges, executes):
     heap, order = [root], []
     while heap:
         n = _heap_pop(heap)
-        if isinstance(n, AccumulateGrad):
+        if not isinstance(n, _GraphRoot):
             order.append(n)
         for e in getattr(n, "next_edges", ()):
             if e is not None:
@@ -434,8 +438,31 @@ def _is_eager(n, create_graph) -> bool:
     return runs_eagerly is not None and runs_eagerly(create_graph)
 
 
-def _segments(plan, create_graph=False):
-    """Cut points: before a node with pre-hooks / tensor hooks, around a node that runs eagerly."""
+def _leaf_runs_python(acc) -> bool:
+    var = acc.variable
+    return bool(acc._prehooks or acc._hooks or var is not None and (var._hooks or var._post_acc_hooks))
+
+
+def _early_leaves(plan, root_edges) -> dict:
+    """{j: [target k, ...]}: the leaves with Python hooks whose AccumulateGrad torch runs once plan.nodes[:j]
+    have run, while a node with Python hooks is still to come (else their hooks wait for the end unseen)."""
+    last = max((i for i, n in enumerate(plan.nodes) if _has_pre_python(n) or _is_eager(n, False)), default=-1)
+    leaves = {id(e[0]): e[0] for e in plan.target_edges if e is not None and isinstance(e[0], AccumulateGrad)}
+    hooked = {k for k, a in leaves.items() if _leaf_runs_python(a)}
+    if last < 0 or not hooked:
+        return {}
+    early, ran = {}, 0
+    for n in _torch_schedule(root_edges, set(plan.index) | set(leaves)):
+        if not isinstance(n, AccumulateGrad):
+            ran += 1
+        elif id(n) in hooked and ran <= last:
+            early.setdefault(ran, []).extend(plan.tindex.get((id(n), 0), ()))
+    return early
+
+
+def _segments(plan, create_graph=False, extra_cuts=()):
+    """Cut points: before a node with pre-hooks / tensor hooks, around a node that runs eagerly, and where a
+    hooked leaf is accumulated (extra_cuts)."""
     cuts = [0]
     for i, n in enumerate(plan.nodes):
         eager = _is_eager(n, create_graph)
@@ -446,6 +473,8 @@ def _segments(plan, create_graph=False):
             cuts.append(i)
         if eager and i + 1 < len(plan.nodes):
             cuts.append(i + 1)
+        if i + 1 in extra_cuts and i + 1 < len(plan.nodes) and cuts[-1] != i + 1:
+            cuts.append(i + 1)
     cuts.append(len(plan.nodes))
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b] or [(0, 0)]
 
@@ -454,9 +483,11 @@ def _meta_of(v):
     return (v.shape, v.dtype)
 
 
-def run_backward(root_edges, root_grads, target_edges, create_graph, retain_graph, versions=None):
+def run_backward(root_edges, root_grads, target_edges, create_graph, retain_graph, versions=None, on_leaf=None):
     """Returns (target edges, their gradients: arrays, or Tensors with create_graph). target_edges=None:
-    every reachable leaf. versions: a dict {"accumulate": bool} to receive the targets' `_version`s."""
+    every reachable leaf. versions: a dict {"accumulate": bool} to receive the targets' `_version`s.
+    on_leaf(k, edge, gradient, version, owner): accumulates target leaf k there and then, for a leaf whose hooks
+    torch runs before nodes that run Python (backward() without create_graph); the others wait for the end."""
     L._STATS["backward_calls"] += 1
     replacements = _REPLACEMENTS[0]
     plan = _Plan(root_edges, target_edges, versions is not None and versions["accumulate"])
@@ -481,7 +512,17 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
         root_pos.append(r)
         state[key] = g if key not in state else state[key] + g
     taken = {}
-    for lo, hi in _segments(plan, create_graph):
+    early = _early_leaves(plan, root_edges) if on_leaf is not None and not create_graph else {}
+
+    def accumulate_ready(j):
+        for k in early.get(j, ()):
+            if k in plan.dropped:  # (waiting on a node that failed: torch never accumulates it)
+                continue
+            vs, owners, _ = plan.target_versions(root_keys, True, False)
+            on_leaf(k, plan.target_edges[k], state.get((1, k, 0)), vs[k], owners[k])
+
+    accumulate_ready(0)
+    for lo, hi in _segments(plan, create_graph, early):
         if lo < hi:
             raw = _captured_before_hooks(plan, lo, state)
             state = _before_node_hooks(plan, lo, state, create_graph)
@@ -496,6 +537,7 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
                 state = _run_segment(plan, lo, hi, state, create_graph)
             if raw and not create_graph:
                 state.update({tkey: v for (_, tkey), v in raw.items()})
+            accumulate_ready(hi)
     # after the run: a custom Function's key is final only then (backward(create_graph=True) keeps its .grad
     # versions of its own)
     if versions is not None and not (create_graph and versions["accumulate"]):
