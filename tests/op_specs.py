@@ -320,7 +320,7 @@ SPECS = [
     Spec("bmm", lambda m, x, y: m.bmm(x, y), n=2, shapes="bmm"),
     Spec("dot", lambda m, x, y: m.dot(x, y), n=2, shapes="dot"),
     Spec("mv", lambda m, x, y: m.mv(x, y), n=2, shapes="mv"),
-    Spec("outer", lambda m, x, y: m.outer(x, y), n=2, shapes="dot"),
+    Spec("outer", lambda m, x, y: m.outer(x, y), n=2, shapes="dot", covers=("_view", "mul")),
     Spec("addmm", lambda m, x, y, z: m.addmm(x, y, z, beta=0.5, alpha=2.0), n=3, shapes="addmm"),
     # selection
     Spec("gather", lambda m, x: m.gather(x, 0, m.zeros(x.shape, dtype=m.int64)), shapes="min1d", covers=("_gather",)),

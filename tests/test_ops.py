@@ -718,3 +718,56 @@ def test_matmul_graph(shapes):
             except RuntimeError as e:
                 results.append(str(e))
         assert results[1] == results[0], (needs, transposed, dtypes)
+
+
+# outer, kron and tensordot are ATen composites: their checks, dtypes and graphs (x: 2x3, v: 3)
+_COMPOSITE_CALLS = [
+    "m.outer(x, v)", "m.outer(v, m.ones(()))", "v.outer(x)", "v.ger(v)", "m.outer(v, v.double()).dtype",
+    "m.kron(x, v)", "x.kron(x.t())", "m.kron(v, v.long()).dtype", "m.kron(m.ones(()), x)",
+    "m.tensordot(x, x, ([0], [1]))", "m.tensordot(x, x, ([0, 1], [1]))", "m.tensordot(x, x, 3)",
+    "m.tensordot(x, x, -1)", "m.tensordot(x, x.double(), 1)", "m.tensordot(x, x.t().long(), 1)",
+    "m.tensordot(x, x.t(), ([1, 1], [0, 0]))", "m.tensordot(x, x.t(), m.tensor(1))",
+    "m.tensordot(x, x.t(), m.tensor([[1], [0]]))", "m.tensordot(x, x.t(), 'a')", "m.tensordot(x, x.t(), ([5], [0]))",
+    "m.tensordot(x, x.t(), 1, out=m.zeros(2, 2, dtype=m.float64))", "m.tensordot(x, x.t(), 1, out=m.zeros(2, 2))",
+    "m.tensordot(m.ones(2, 1, 3), m.ones(4, 3, 2), ([1, 2], [0, 1]))",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _COMPOSITE_CALLS)
+def test_composite_checks(expr):
+    results = []
+    for m in (torch, torchish):
+        scope = {"m": m, "x": m.arange(6.0).reshape(2, 3), "v": m.arange(3.0)}
+        try:
+            results.append(repr(eval(expr, scope)))
+        except Exception as e:
+            results.append((type(e).__name__, str(e)))
+    assert results[1] == results[0]
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        ((1,), (1,), ([0], [0])),
+        ((3,), (3,), ([0], [0])),
+        ((2, 3), (3,), ([1], [0])),
+        ((2, 3, 4), (4, 3, 5), ([1, 2], [1, 0])),
+        ((2, 3), (2, 3), ([0, 1], [0, 1])),
+        ((3, 2), (3,), ([0], [0])),
+        ((2, 1), (3, 1), ([1], [1])),
+        ((1, 3), (3, 1), ([1], [0])),
+        ((0, 3), (3, 0), ([1], [0])),
+        ((2, 3), (3, 2), ([0, 1], [1, 0])),
+    ],
+    ids=str,
+)
+def test_tensordot_graph(shapes):
+    """ATen's tensordot: sums away contracted dims of size 1, permutes, then mm (a dot, or a sum of products when
+    a flat operand would need a copy, when the result is one number)."""
+    results = []
+    for m in (torch, torchish):
+        a = m.arange(1.0, 1 + math.prod(shapes[0])).reshape(shapes[0]).requires_grad_()
+        b = m.arange(1.0, 1 + math.prod(shapes[1])).reshape(shapes[1]).requires_grad_()
+        y = m.tensordot(a, b, shapes[2])
+        results.append(repr((_graph_chain(y.grad_fn), y, m.autograd.grad(y.sum(), [a, b]))))
+    assert results[1] == results[0]

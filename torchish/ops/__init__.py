@@ -60,6 +60,9 @@ _METHODS = {
     "nonzero": reduction.nonzero,
     "broadcast_to": shape.broadcast_to,
     "matmul": linalg.matmul,
+    "outer": linalg.outer,
+    "ger": linalg.outer,
+    "kron": decomp.kron,
     "greater": pointwise.gt,
     "greater_equal": pointwise.ge,
     "less": pointwise.lt,
@@ -324,6 +327,6 @@ for _name in (
 ):  # fmt: skip
     OPS[_name].pointwise = True
 # ops torch composes of several nodes, named after the last (see OpDef.decomposed)
-for _name in ("matrix_power", "kron", "_tensordot", "_multi_dot", "_einsum"):
+for _name in ("matrix_power", "_multi_dot", "_einsum"):
     OPS[_name].decomposed = True
 Tensor.__hash__ = _tensor.Tensor.__hash__

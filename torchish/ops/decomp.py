@@ -7,12 +7,14 @@ signs (qr, svd, eigh) returns LAPACK's factors, as torch does on CPU; callers sh
 from __future__ import annotations
 
 import collections
+import math
 import warnings
 
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 
 from .._tensor import _wrap_dim
+from ..autograd import grad_mode as _gm
 from . import _registry as R
 from ._registry import BINARY, FLOAT, op
 from .pointwise import _abs, _broadcast_check
@@ -279,9 +281,19 @@ def matrix_power(input, n):
     return jnp.linalg.matrix_power(input, n)
 
 
-@op(n_tensors=2, promote=BINARY, grad_name="UnsafeViewBackward0", saves=((1,), (0,)))
 def kron(input, other):
-    return jnp.kron(input, other)
+    """ATen's kron: each operand viewed with its dims interleaved with size-1 dims, multiplied, and viewed back."""
+    from .pointwise import mul
+    from .shape import _unsafe_view
+
+    n = max(input.dim(), other.dim())
+    a = (1,) * (n - input.dim()) + tuple(input.shape)
+    b = (1,) * (n - other.dim()) + tuple(other.shape)
+    product = mul(
+        _unsafe_view(input, tuple(x for d in a for x in (d, 1))),
+        _unsafe_view(other, tuple(x for d in b for x in (1, d))),
+    )
+    return _unsafe_view(product, tuple(x * y for x, y in zip(a, b)))
 
 
 def _check_cross(args, params):
@@ -305,35 +317,81 @@ def cross(input, other, dim=None):
     return jnp.cross(input, other, axis=dim)
 
 
-def _check_tensordot(args, params):
-    a, b = args
-    dims = params["dims"]
-    da, db = (tuple(range(-dims, 0)), tuple(range(dims))) if isinstance(dims, int) else dims
-    for i, j in zip(da, db):
-        if a.shape[i] != b.shape[j]:
-            raise RuntimeError(
-                f"contracted dimensions need to match, but first has size {a.shape[i]} in dim {i} and second has "
-                f"size {b.shape[j]} in dim {j}"
-            )
-
-
-@op(
-    "_tensordot",
-    n_tensors=2,
-    promote=BINARY,
-    grad_name="ViewBackward0",
-    saves=((1,), (0,)),
-    method=False,
-    check=_check_tensordot,
-)
-def _tensordot(a, b, dims=2):
-    return jnp.tensordot(a, b, axes=dims)
-
-
 def tensordot(a, b, dims=2, out=None):
-    if not isinstance(dims, int):  # lists or tensors of dims: a hashable static parameter
-        dims = tuple(tuple(int(i) for i in (d.tolist() if hasattr(d, "tolist") else d)) for d in dims)
-    return _tensordot(a, b, dims, out=out)
+    """torch.tensordot: its Python wrapper's dims, then ATen's: sum away the contracted dims of size 1 against a
+    longer one, permute the contracted dims together, and multiply as matrices (mm)."""
+    from . import views as _views
+    from .linalg import dot, mm
+    from .pointwise import mul
+    from .reduction import sum
+    from .shape import permute, reshape, squeeze
+
+    if isinstance(dims, R._Tensor):
+        dims = dims.tolist() if dims.numel() > 1 else int(dims.item())
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > min(a.dim(), b.dim()):
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        dims = (list(range(-dims, 0)), list(range(dims)))
+    elif not isinstance(dims, (list, tuple)):
+        raise RuntimeError(
+            "tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] containing two "
+            f"lists, but got dims={dims}"
+        )
+    da, db = (list(d) for d in dims)
+    if len(da) != len(db):
+        raise RuntimeError("both dimension lists should have same length")
+    if a.dtype is not b.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    ta, tb, csize = a, b, 1
+    for i, j in zip(da, db):
+        s1, s2 = a.size(i), b.size(j)
+        if s2 == 1:  # (a broadcast dim is summed right away)
+            ta = sum(ta, i, True)
+        elif s1 == 1:
+            tb = sum(tb, j, True)
+        elif s1 != s2:
+            raise RuntimeError(
+                f"contracted dimensions need to match, but first has size {s1} in dim {i} and second has size {s2} "
+                f"in dim {j}"
+            )
+        else:
+            csize *= s1
+    ca, cb = _dim_set(da, a.dim()), _dim_set(db, b.dim())
+    keep_a = [i for i in range(a.dim()) if i not in ca]
+    keep_b = [i for i in range(b.dim()) if i not in cb]
+    size_a, size_b = math.prod(a.shape[i] for i in keep_a), math.prod(b.shape[i] for i in keep_b)
+    ta = permute(ta, keep_a + [_wrap_dim(d, a.dim()) for d in da])
+    tb = permute(tb, [_wrap_dim(d, b.dim()) for d in db] + keep_b)
+    shape = tuple(a.shape[i] for i in keep_a) + tuple(b.shape[i] for i in keep_b)
+    if size_a == 1 == size_b:  # (one number: a dot of the flattened operands, or a sum of products if either copies)
+        if _views._viewable(ta, (ta.numel(),)) and _views._viewable(tb, (tb.numel(),)):
+            product = dot(*(t if t.dim() == 1 else reshape(t, (t.numel(),)) for t in (ta, tb)))
+        else:
+            product = sum(mul(squeeze(ta), squeeze(tb)))
+    else:
+        product = mm(reshape(ta, (size_a, csize)), reshape(tb, (csize, size_b)))
+    if out is not None:
+        if out.dtype is not a.dtype:
+            raise RuntimeError(
+                f"tensordot: Expected the output tensor to have dtype {R._type_word(a.dtype)}, but got an output "
+                f"tensor with dtype {R._type_word(out.dtype)}"
+            )
+        with _gm.no_grad():
+            return R._write_out(out, reshape(product, shape))
+    return reshape(product, shape)
+
+
+def _dim_set(dims, n) -> set:
+    """ATen's dim_list_to_bitset: the wrapped dims, each at most once."""
+    seen = set()
+    for d in dims:
+        w = _wrap_dim(d, n)
+        if w in seen:
+            raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+        seen.add(w)
+    return seen
 
 
 def _pnorm(d, p, axis):

@@ -246,9 +246,15 @@ def mv(input, vec):
     return jnp.matmul(input, vec)
 
 
-@op(n_tensors=2, promote=BINARY, grad_name="MulBackward0", saves=((1,), (0,)))
 def outer(input, vec2):
-    return jnp.outer(input, vec2)
+    """ATen's outer: input.reshape(n, 1) * vec2."""
+    from .pointwise import mul
+    from .shape import reshape
+
+    for t, name in ((input, "self"), (vec2, "vec2")):
+        if t.dim() != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.dim()}-D")
+    return mul(reshape(input, (input.shape[0], 1)), vec2)
 
 
 ger = outer

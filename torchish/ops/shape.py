@@ -52,17 +52,36 @@ def _view(input, shape):
 def view(input, *shape):
     _views._history_first(input)
     size = _infer_shape(_sizes(shape), input.numel())
+    _check_viewable(input, size)
+    return _view(input, size)
+
+
+def _check_viewable(input, size) -> None:
     if not _views._viewable(input, size):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one dimension spans across "
             "two contiguous subspaces). Use .reshape(...) instead."
         )
-    return _view(input, size)
 
 
-@op("_unsafe_view", grad_name="UnsafeViewBackward0", method=False)
-def _unsafe_view(input, shape):
+@op(
+    "_unsafe_view",
+    grad_name="UnsafeViewBackward0",
+    method=False,
+    check=lambda args, params: _check_viewable(args[0], params["shape"]),
+)
+def _unsafe_view_op(input, shape):
     return jnp.reshape(input, shape)
+
+
+def _unsafe_view(input, shape):
+    """ATen's _unsafe_view: a view's strides without a view's history (its result is no view for autograd)."""
+    result = _unsafe_view_op(input, shape)
+    if result.dim() > 1 and not _views._is_contiguous(input):
+        strides = _views._view_strides(tuple(input.shape), input.stride(), tuple(result.shape))
+        if strides != _views._contiguous_strides(tuple(result.shape)):
+            result._perm = tuple(sorted(range(result.dim()), key=lambda d: (-strides[d], d)))
+    return result
 
 
 @op("_reshape_alias", grad_name="ReshapeAliasBackward0", method=False)
@@ -78,7 +97,9 @@ def reshape(input, *shape):
         owner = input._base is None and input._alias is None
         return _view(input, size) if owner or _views._is_contiguous(input) else _reshape_alias(input, size)
     # torch copies what no view can express: clone, then a reshape that is not a view of the clone
-    return _unsafe_view(input.clone(), size)
+    from .basic import contiguous_format
+
+    return _unsafe_view(input.clone(memory_format=contiguous_format), size)
 
 
 def view_as(input, other):
