@@ -1479,3 +1479,29 @@ def test_leaf_hooks_interleave_with_node_hooks_as_torch_runs_them(case):
         return calls, [t.grad for t in leaves]
 
     check(fn)
+
+
+@pytest.mark.parametrize("after", ["nothing", "requires_grad_", "in-place"])
+def test_retain_grad_hook_stays_on_the_node_a_tensor_was_detached_from(after):
+    """detach_() leaves a retain_grad hook on the old grad_fn: .grad still fills when backward runs through it
+    (an in-place op would move the hook to the new node)."""
+
+    def fn(m):
+        x = m.tensor(1.0, requires_grad=True)
+        t = x + 2
+        t.retain_grad()
+        y = t * 2
+        t.detach_()
+        z = None
+        if after == "requires_grad_":
+            t.requires_grad_()
+            z = t * 3
+        elif after == "in-place":
+            t.requires_grad_()
+            z = (t * 1).mul_(3)
+        if z is not None:
+            z.backward(retain_graph=True)
+        y.backward()
+        return t.grad, t.retains_grad, x.grad
+
+    check(fn)

@@ -681,6 +681,20 @@ def c_saved_bound_detached_in_place(m):
 
 
 @case
+def c_double_backward_through_a_freed_saved_result(m):
+    x = _x(m)
+    (g,) = m.autograd.grad(x.exp().sum(), x, create_graph=True, retain_graph=False)
+    g.sum().backward()  # (torch's formula reads exp's saved result: its double backward runs through ExpBackward0)
+
+
+@case
+def c_double_backward_through_a_freed_relu(m):
+    x = _x(m)
+    (g,) = m.autograd.grad(m.relu(x).sum(), x, create_graph=True, retain_graph=False)
+    g.sum().backward()
+
+
+@case
 def c_out_arg_with_requires_grad_add(m):
     m.add(_x(m), 1, out=m.zeros(3))
 

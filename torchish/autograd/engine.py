@@ -83,6 +83,17 @@ def _version_error(node):
             )
 
 
+def _freed(node) -> bool:
+    """Whether backward through node must fail as freed: its own saved tensors, or (a create_graph node) those of
+    a node whose saved result torch's double backward would run through."""
+    return node._freed or any(m._freed for m in node._through)
+
+
+def _saves_result(node) -> bool:
+    op = getattr(node.kernel, "op", None)
+    return op is not None and any(i < 0 for s in op.saves for i in s)
+
+
 def _was_interior(node, idx) -> bool:
     """Whether saved input idx had a history when the op saved it (torch's SavedVariable is_leaf_)."""
     edge = node.next_edges[idx] if idx < len(node.next_edges) else None
@@ -280,7 +291,7 @@ class _Plan:
         # out: new buffers for the version replay (buffers.py)
         self.fresh_in, self.fresh_out = set(), set()
         for n in nodes:
-            if id(n) in needed and (n._freed or _version_error(n) is not None):
+            if id(n) in needed and (_freed(n) or _version_error(n) is not None):
                 nodes = self._until_failure(root_edges, nodes, needed)
                 break
         for n in nodes:
@@ -321,8 +332,8 @@ class _Plan:
         ran, failing = set(), None
         while heap:
             _, n = heapq.heappop(heap)
-            if id(n) in needed and (n._freed or _version_error(n) is not None):
-                self.error = RuntimeError(_FREED_MSG) if n._freed else _version_error(n)
+            if id(n) in needed and (_freed(n) or _version_error(n) is not None):
+                self.error = RuntimeError(_FREED_MSG) if _freed(n) else _version_error(n)
                 needed.discard(id(n))
                 failing = self.failing = n
                 break
@@ -672,6 +683,12 @@ def _recorded_segment(plan, lo, hi, pure, jitted, saved, state, key):
             node = Node(kern, tuple(flat), out_edges, (), (_meta_of(v),), name)
             node._saves_tensors = True  # torch's double-backward nodes save what their formula reads
             node._of_backward = True
+            # torch's formulas read the saved result of these nodes: its double backward runs through them
+            node._through = tuple(
+                {
+                    id(m): m for m in (plan.nodes[shape_of[p][1]] for p in deps if p < n_saved) if _saves_result(m)
+                }.values()
+            )
             node.fragment = (
                 kern.key,
                 tuple(getattr(x, "shape", None) for x in flat),
@@ -735,7 +752,8 @@ def _before_node_hooks(plan, i, state, create_graph):
     for o, ref in list((retain or {}).items()):
         t = ref()
         k = (0, i, o)
-        if k in state and t is not None and t._grad_fn is n and t._output_nr == o:
+        # (a tensor detached in place leaves its retain_grad hook on this node; an in-place op moved it)
+        if k in state and t is not None and (t._grad_fn is n and t._output_nr == o or t._grad_fn is None):
             g = _wrap_or_none(state[k])
             _retained_accumulate(t, g, create_graph)
             state[k] = g if create_graph else g._value

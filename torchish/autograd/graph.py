@@ -69,6 +69,7 @@ class Node:
         "_wrapped",
         "_packed",
         "_old_self",
+        "_through",
     )
 
     def __init__(self, kernel, saved: tuple, next_edges: tuple, saved_versions: tuple, out_meta: tuple, name: str):
@@ -92,6 +93,7 @@ class Node:
         self._wrapped = None  # CopySlices: (label, out_meta) of the in-place op's node, whose saved result it names
         self._packed = None  # ((input index or -1 - output, packed, unpack_hook), ...): saved_tensors_hooks
         self._old_self = False  # an in-place op saved its input: `_saved_self` is (then holds) its old value
+        self._through = ()  # create_graph: nodes whose saved result torch's formula read (engine._freed)
 
     _runs_eagerly = None  # custom nodes whose backward can't be traced override these
     _eager_vjp = None
