@@ -771,3 +771,51 @@ def test_tensordot_graph(shapes):
         y = m.tensordot(a, b, shapes[2])
         results.append(repr((_graph_chain(y.grad_fn), y, m.autograd.grad(y.sum(), [a, b]))))
     assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("n", [-2, -1, 0, 1, 2, 3, 4, 5, 6, 7])
+@pytest.mark.parametrize("batched", [False, True])
+def test_matrix_power_graph(n, batched):
+    """ATen's matrix_power: clone (and the identity copied in for 0), the inverse for n < 0, then matmuls by the
+    bits of n, least significant first."""
+    results = []
+    for m in (torch, torchish):
+        a = (m.eye(2) + 0.25 * m.arange(4.0).reshape(2, 2)).expand(3, 2, 2) if batched else m.eye(2) * 2 + 0.5
+        a = a.clone().requires_grad_()
+        y = m.linalg.matrix_power(a * 1, n)
+        results.append(repr((_graph_chain(y.grad_fn), y, m.autograd.grad(y.sum(), a))))
+    assert results[1] == results[0]
+
+
+_LAPACK_LAYOUTS = {
+    "inv": lambda m, x: m.linalg.inv(x),
+    "cholesky": lambda m, x: m.linalg.cholesky(x @ x.mT),
+    "cholesky upper": lambda m, x: m.linalg.cholesky(x @ x.mT, upper=True),
+    "solve": lambda m, x: m.linalg.solve(x, x),
+    "solve right": lambda m, x: m.linalg.solve(x, x, left=False),
+    "solve vector": lambda m, x: m.linalg.solve(x, m.ones(3)),
+    "qr": lambda m, x: m.linalg.qr(x),
+    "qr of a wide matrix": lambda m, x: m.linalg.qr(x[..., :2]),
+    "svd": lambda m, x: m.linalg.svd(x, full_matrices=False),
+    "torch.svd": lambda m, x: m.svd(x),
+    "eigh": lambda m, x: m.linalg.eigh(x @ x.mT),
+    "pinv": lambda m, x: m.linalg.pinv(x),
+    "inv * 2": lambda m, x: m.linalg.inv(x) * 2,
+    "inv viewed flat": lambda m, x: m.linalg.inv(x).view(-1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_LAPACK_LAYOUTS))
+@pytest.mark.parametrize("batched", [False, True])
+def test_lapack_results_are_column_major(case, batched):
+    """LAPACK returns batches of column-major matrices: torch's strides, and the view() errors they bring."""
+    results = []
+    for m in (torch, torchish):
+        a = m.eye(3) * 2 + 0.25 * m.arange(9.0).reshape(3, 3).tril()
+        x = a.expand(2, 3, 3).clone() if batched else a
+        try:
+            out = _LAPACK_LAYOUTS[case](m, x)
+            results.append([t.stride() for t in (out if isinstance(out, tuple) else (out,))])
+        except RuntimeError as e:
+            results.append(str(e))
+    assert results[1] == results[0]

@@ -63,6 +63,7 @@ _METHODS = {
     "outer": linalg.outer,
     "ger": linalg.outer,
     "kron": decomp.kron,
+    "matrix_power": decomp.matrix_power,
     "greater": pointwise.gt,
     "greater_equal": pointwise.ge,
     "less": pointwise.lt,
@@ -327,6 +328,6 @@ for _name in (
 ):  # fmt: skip
     OPS[_name].pointwise = True
 # ops torch composes of several nodes, named after the last (see OpDef.decomposed)
-for _name in ("matrix_power", "_multi_dot", "_einsum"):
+for _name in ("_multi_dot", "_einsum"):
     OPS[_name].decomposed = True
 Tensor.__hash__ = _tensor.Tensor.__hash__

@@ -61,6 +61,7 @@ class OpDef:
         "history_first",
         "decomposed",
         "pointwise",
+        "column_major",
     )
 
     def __init__(
@@ -93,6 +94,8 @@ class OpDef:
         self.decomposed = False
         # an elementwise op (TensorIterator's): its result is laid out in memory as its strided inputs
         self.pointwise = False
+        # a LAPACK-backed op: params -> the outputs that come back as batches of column-major matrices
+        self.column_major = None
         # torch's edges (next_functions) as a function of the kernel's input signature: the positions of the
         # inputs torch differentiates (None: all). A node records one edge per argument regardless.
         self.edges = None
@@ -314,10 +317,14 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
             and (op_def.name != "clone" or _views._preserves_format(dict(params).get("memory_format")))
         ):
             _views._laid_out_as_inputs(result, [a for a in args if isinstance(a, _Tensor)])
+        elif op_def.column_major is not None and op_def.column_major(dict(params)):
+            _views._column_major(result)
         if record and k.grad_out:
             _record(op_def, k, args, values, params, (result,))
         return result
     results = tuple(_Tensor._make(o) for o in out)
+    for i in op_def.column_major(dict(params)) if op_def.column_major is not None else ():
+        _views._column_major(results[i])
     if record:
         _record(op_def, k, args, values, params, results)
     return results

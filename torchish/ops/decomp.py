@@ -265,20 +265,30 @@ def pinverse(input, rcond=1e-15):
     return jnp.linalg.pinv(input, rtol=rcond)
 
 
-def _mp_name(p, a):
-    n = p["n"]
-    if n == 0:
-        return "torch::autograd::CopyBackwards"
-    if n == 1:
-        return "CloneBackward0"
-    if n == -1:
-        return "LinalgInvExBackward0"
-    return "MmBackward0" if a[0].dim() == 2 else "UnsafeViewBackward0"
-
-
-@op(grad_name=_mp_name, check=_square("linalg.matrix_power"))
 def matrix_power(input, n):
-    return jnp.linalg.matrix_power(input, n)
+    """ATen's linalg_matrix_power: a contiguous clone (the identity copied in for n = 0), the inverse for n < 0,
+    then matmuls by the bits of n, least significant first."""
+    from .basic import contiguous_format
+    from .creation import eye
+    from .linalg import matmul
+
+    _square("linalg.matrix_power")((input,), {})
+    if n in (0, 1):
+        out = input.clone(memory_format=contiguous_format)
+        return out.copy_(eye(input.shape[-1], dtype=input.dtype)) if n == 0 else out
+    a = inverse(input) if n < 0 else input
+    n = abs(n)
+    if n == 2:
+        return matmul(a, a)
+    if n == 3:
+        return matmul(matmul(a, a), a)
+    z = result = None
+    while n:
+        n, bit = divmod(n, 2)
+        z = a if z is None else matmul(z, z)
+        if bit:
+            result = z if result is None else matmul(result, z)
+    return result
 
 
 def kron(input, other):
@@ -465,3 +475,16 @@ def _check_multi_dot(args, params):
 @op("_multi_dot", promote=BINARY, grad_name="ViewBackward0", varargs=True, method=False, check=_check_multi_dot)
 def _multi_dot(tensors):
     return jnp.linalg.multi_dot(tensors)
+
+
+# LAPACK's results come back as column-major matrices (torch's strides; a view() of them can fail)
+for _name, _outputs in (
+    ("inverse", (0,)),
+    ("_linalg_cholesky", (0,)),
+    ("cholesky", (0,)),
+    ("_linalg_qr", (0, 1)),
+    ("_linalg_svd", (0, 2)),
+    ("_linalg_eigh", (1,)),
+):
+    R.OPS[_name].column_major = lambda params, _outputs=_outputs: _outputs
+R.OPS["_linalg_solve"].column_major = lambda params: (0,) if params.get("left", True) else ()

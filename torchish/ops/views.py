@@ -598,6 +598,13 @@ def _laid_out_as_inputs(result, tensors) -> None:
         result._perm = _iterator_perm([t for t in tensors if t._value.ndim], result._value.shape)
 
 
+def _column_major(t) -> None:
+    """LAPACK's layout: each matrix of the batch stored column by column."""
+    n = t._value.ndim
+    if n >= 2:
+        t._perm = (*range(n - 2), n - 1, n - 2)
+
+
 def _preserves_format(memory_format) -> bool:
     return memory_format is None or getattr(memory_format, "_name", None) == "preserve_format"
 
