@@ -199,5 +199,5 @@ SPECS_LINALG: list = [
     ),
     Spec("block_diag", lambda m, x, y: m.block_diag(x, y), n=2, shapes="max2d", covers=("_block_diag",)),
     Spec("baddbmm", lambda m, x, y: m.baddbmm(x[..., :2], x, y, beta=0.5, alpha=2.0), n=2, shapes="bmm"),
-    Spec("multi_dot", lambda m, x, y: m.linalg.multi_dot([x, y.mT, x]), n=2, shapes="min2d", covers=("_multi_dot",)),
+    Spec("multi_dot", lambda m, x, y: m.linalg.multi_dot([x, y.mT, x]), n=2, shapes="min2d", covers=("mm", "_view")),
 ]

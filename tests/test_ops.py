@@ -730,6 +730,8 @@ _COMPOSITE_CALLS = [
     "m.tensordot(x, x.t(), m.tensor([[1], [0]]))", "m.tensordot(x, x.t(), 'a')", "m.tensordot(x, x.t(), ([5], [0]))",
     "m.tensordot(x, x.t(), 1, out=m.zeros(2, 2, dtype=m.float64))", "m.tensordot(x, x.t(), 1, out=m.zeros(2, 2))",
     "m.tensordot(m.ones(2, 1, 3), m.ones(4, 3, 2), ([1, 2], [0, 1]))",
+    "m.linalg.multi_dot([x, x.t().double()])", "m.linalg.multi_dot([x, x.t().long(), x])",
+    "m.linalg.multi_dot([v, x.t(), x, v.half()])",
 ]  # fmt: skip
 
 
@@ -816,6 +818,37 @@ def test_lapack_results_are_column_major(case, batched):
         try:
             out = _LAPACK_LAYOUTS[case](m, x)
             results.append([t.stride() for t in (out if isinstance(out, tuple) else (out,))])
+        except RuntimeError as e:
+            results.append(str(e))
+    assert results[1] == results[0]
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        [(3,), (3, 4)],
+        [(3,), (3,)],
+        [(2, 3), (3, 4), (4, 5)],
+        [(5, 1), (1, 5), (5, 2)],
+        [(2, 3), (3, 4), (4, 5), (5, 2)],
+        [(3,), (3, 4), (4, 5), (5,)],
+        [(4, 1), (1, 6), (6, 2), (2, 7), (7, 3)],
+        [(2, 3), (3, 4, 1)],
+        [(2, 3, 1), (3, 4, 1)],
+        [(2, 3), (3, 4), (4, 5, 1), (2,)],
+        [(2, 3), (4, 4)],
+        [(2,)],
+    ],
+    ids=str,
+)
+def test_multi_dot_order_and_checks(shapes):
+    """ATen's multi_dot: mm in the cheaper order of three, matrix-chain order for more, its checks in its order."""
+    results = []
+    for m in (torch, torchish):
+        ts = [(m.arange(float(math.prod(s))).reshape(s) * 0.1).requires_grad_() for s in shapes]
+        try:
+            y = m.linalg.multi_dot(ts)
+            results.append(repr((y, _graph_chain(y.grad_fn), m.autograd.grad(y.sum(), ts))))
         except RuntimeError as e:
             results.append(str(e))
     assert results[1] == results[0]

@@ -92,8 +92,7 @@ def cross(input, other, *, dim=-1):
     return _d.cross(input, other, dim=dim)
 
 
-def multi_dot(tensors):
-    return _d._multi_dot(tuple(tensors))
+multi_dot = _d.multi_dot
 
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):

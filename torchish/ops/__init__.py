@@ -328,6 +328,6 @@ for _name in (
 ):  # fmt: skip
     OPS[_name].pointwise = True
 # ops torch composes of several nodes, named after the last (see OpDef.decomposed)
-for _name in ("_multi_dot", "_einsum"):
+for _name in ("_einsum",):
     OPS[_name].decomposed = True
 Tensor.__hash__ = _tensor.Tensor.__hash__

@@ -452,29 +452,73 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     return prod + (input * beta if beta != 1 else input)
 
 
-def _check_multi_dot(args, params):
-    n = len(args)
+def multi_dot(tensors):
+    """ATen's multi_dot: vectors at the ends as a row and a column, then mm in the cheapest order (matrix-chain
+    order for four or more), viewed as the result's shape."""
+    from .linalg import _C_NAMES, mm
+    from .shape import unsqueeze, view
+
+    ts = list(tensors)
+    n = len(ts)
     if n < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {n}")
-    for i, t in enumerate(args):
-        if i in (0, n - 1):
-            if t.dim() not in (1, 2):
-                which = "first" if i == 0 else "last"
-                raise RuntimeError(f"multi_dot(): the {which} tensor must be 1D or 2D but got {t.dim()}D")
-        elif t.dim() != 2:
-            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.dim()}D")
-    shapes = [(1, *t.shape) if i == 0 and t.dim() == 1 else tuple(t.shape) for i, t in enumerate(args)]
-    for i in range(n - 1):
-        if shapes[i][-1] != shapes[i + 1][0]:
+    shape = []
+    for i, which in ((0, "first"), (n - 1, "last")):
+        if ts[i].dim() not in (1, 2):
+            raise RuntimeError(f"multi_dot(): the {which} tensor must be 1D or 2D but got {ts[i].dim()}D")
+    for i in range(1, n - 1):
+        if ts[i].dim() != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {ts[i].dim()}D")
+    mats = list(ts)
+    if ts[0].dim() == 1:
+        mats[0] = unsqueeze(ts[0], 0)
+    else:
+        shape.append(ts[0].shape[0])
+    if ts[-1].dim() == 1:
+        mats[-1] = unsqueeze(ts[-1], -1)
+    else:
+        shape.append(ts[-1].shape[1])
+    for i in range(1, n):
+        if mats[i].dtype is not mats[0].dtype:
             raise RuntimeError(
-                f"multi_dot(): tensors {i} and {i + 1} with shapes {list(args[i].shape)} and "
-                f"{list(args[i + 1].shape)} cannot be multiplied"
+                f"multi_dot(): all tensors must have be the same dtype but tensor 0 is {_C_NAMES[mats[0].dtype._name]} "
+                f"and tensor {i} {_C_NAMES[mats[i].dtype._name]}"
             )
+        if mats[i - 1].shape[-1] != mats[i].shape[0]:
+            raise RuntimeError(
+                f"multi_dot(): tensors {i - 1} and {i} with shapes {list(ts[i - 1].shape)} and {list(ts[i].shape)} "
+                "cannot be multiplied"
+            )
+    if n == 3:
+        a, b, c, d = mats[0].shape[0], mats[1].shape[0], mats[2].shape[0], mats[2].shape[1]
+        if a * c * (b + d) > b * d * (a + c):
+            result = mm(mats[0], mm(mats[1], mats[2]))
+        else:
+            result = mm(mm(mats[0], mats[1]), mats[2])
+    else:
+        split = _matrix_chain_order([m.shape[0] for m in mats] + [mats[-1].shape[1]])
+
+        def chain(i, j):
+            return mats[i] if i == j else mm(chain(i, split[i][j]), chain(split[i][j] + 1, j))
+
+        result = chain(0, n - 1)
+    return view(result, tuple(shape))
 
 
-@op("_multi_dot", promote=BINARY, grad_name="ViewBackward0", varargs=True, method=False, check=_check_multi_dot)
-def _multi_dot(tensors):
-    return jnp.linalg.multi_dot(tensors)
+def _matrix_chain_order(p):
+    """The textbook dynamic program: split[i][j], where multiplying matrices i..j splits (matrix i is p[i] x p[i+1])."""
+    n = len(p) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = None
+            for k in range(i, j):
+                q = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1]
+                if cost[i][j] is None or q < cost[i][j]:
+                    cost[i][j], split[i][j] = q, k
+    return split
 
 
 # LAPACK's results come back as column-major matrices (torch's strides; a view() of them can fail)
