@@ -210,7 +210,7 @@ from ._random import *  # noqa: E402,F401,F403
 from ._random import TENSOR_METHODS as _RANDOM_METHODS  # noqa: E402
 from .ops.decomp import *  # noqa: E402,F401,F403
 from .ops.misc import *  # noqa: E402,F401,F403
-from . import autograd, func, linalg, nn, optim, random, testing  # noqa: E402,F401
+from . import autograd, func, linalg, nn, optim, random, testing, utils  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
 
 for _name, _fn in _RANDOM_METHODS.items():

@@ -494,7 +494,22 @@ def _meta_of(v):
     return (v.shape, v.dtype)
 
 
+_RUNS_ALL: list = []  # per (nested) backward running: whether it runs every node (torch's checkpoint validity)
+
+
+def _is_checkpoint_valid() -> bool:
+    return not _RUNS_ALL or _RUNS_ALL[-1]
+
+
 def run_backward(root_edges, root_grads, target_edges, create_graph, retain_graph, versions=None, on_leaf=None):
+    _RUNS_ALL.append(target_edges is None)
+    try:
+        return _run_backward(root_edges, root_grads, target_edges, create_graph, retain_graph, versions, on_leaf)
+    finally:
+        _RUNS_ALL.pop()
+
+
+def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_graph, versions=None, on_leaf=None):
     """Returns (target edges, their gradients: arrays, or Tensors with create_graph). target_edges=None:
     every reachable leaf. versions: a dict {"accumulate": bool} to receive the targets' `_version`s.
     on_leaf(k, edge, gradient, version, owner): accumulates target leaf k there and then, for a leaf whose hooks

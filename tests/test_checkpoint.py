@@ -1,0 +1,84 @@
+"""torch.utils.checkpoint against torch: both variants' values, gradients, graph, warnings and errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from tests.engine_common import check
+
+
+def _f(t, s=1.0):
+    return (t.exp() * s).sin()
+
+
+_CALLS = {
+    "reentrant": dict(use_reentrant=True),
+    "non-reentrant": dict(use_reentrant=False),
+    "use_reentrant not passed": {},
+    "keyword argument": dict(use_reentrant=False, s=2.0),
+    "keyword argument, reentrant": dict(use_reentrant=True, s=2.0),
+    "debug, reentrant": dict(use_reentrant=True, debug=True),
+    "unknown determinism_check": dict(use_reentrant=False, determinism_check="x"),
+    "preserve_rng_state=False": dict(use_reentrant=False, preserve_rng_state=False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_CALLS))
+def test_checkpoint(case):
+    def fn(m):
+        x = m.tensor([0.1, 0.2], requires_grad=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            y = m.utils.checkpoint.checkpoint(_f, x, **_CALLS[case])
+            y.sum().backward()
+        return y, y.grad_fn.name(), x.grad, [str(w.message) for w in caught]
+
+    check(fn)
+
+
+def test_reentrant_checkpoint_without_inputs_that_need_grad_warns():
+    def fn(m):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            y = m.utils.checkpoint.checkpoint(_f, m.tensor([0.1]), use_reentrant=True)
+        return y, [str(w.message) for w in caught]
+
+    check(fn)
+
+
+@pytest.mark.parametrize("use_reentrant", [True, False])
+def test_checkpoint_under_autograd_grad(use_reentrant):
+    """The reentrant variant refuses a backward that does not run every node (torch's is_checkpoint_valid)."""
+
+    def fn(m):
+        x = m.tensor([0.1, 0.2], requires_grad=True)
+        y = m.utils.checkpoint.checkpoint(_f, x, use_reentrant=use_reentrant)
+        return m.autograd.grad(y.sum(), x)
+
+    check(fn)
+
+
+def test_reentrant_checkpoint_replays_the_forward_random_state():
+    def fn(m):
+        m.manual_seed(0)
+        x = m.ones(8, requires_grad=True)
+        y = m.utils.checkpoint.checkpoint(lambda t: m.nn.functional.dropout(t * 2, 0.5), x, use_reentrant=True)
+        y.sum().backward()
+        return y, x.grad
+
+    check(fn)
+
+
+@pytest.mark.parametrize("use_reentrant", [True, False])
+def test_checkpoint_sequential(use_reentrant):
+    def fn(m):
+        m.manual_seed(0)
+        seq = m.nn.Sequential(m.nn.Linear(3, 3), m.nn.ReLU(), m.nn.Linear(3, 2), m.nn.Tanh())
+        x = m.ones(2, 3, requires_grad=True)
+        y = m.utils.checkpoint.checkpoint_sequential(seq, 2, x, use_reentrant=use_reentrant)
+        y.sum().backward()
+        return y, x.grad, seq[0].weight.grad, y.grad_fn.name()
+
+    check(fn)
