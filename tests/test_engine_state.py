@@ -1505,3 +1505,30 @@ def test_retain_grad_hook_stays_on_the_node_a_tensor_was_detached_from(after):
         return t.grad, t.retains_grad, x.grad
 
     check(fn)
+
+
+@pytest.mark.parametrize("reduction", ["sum keepdim", "sum dim", "sum", "sum of a product", "sum of exp"])
+def test_autograd_grad_returns_sums_expand_of_an_intermediate_gradient(reduction):
+    """sum's formula expands the gradient it gets: of an intermediate gradient, autograd.grad returns that expanded
+    view (stride 0, a _base at version 1): writing into it or detaching it in place fails as in torch."""
+
+    def fn(m):
+        x = m.ones(2, 3, requires_grad=True)
+        y = {
+            "sum keepdim": lambda: x.sum(-1, keepdim=True),
+            "sum dim": lambda: x.sum(0),
+            "sum": lambda: x.sum(),
+            "sum of a product": lambda: (x * 2).sum(),
+            "sum of exp": lambda: x.exp().sum(1),
+        }[reduction]()
+        (g,) = m.autograd.grad((y * y).sum(), x)
+        out = [g, g.stride(), g._version, None if g._base is None else (g._base.shape, g._base._version)]
+        for write in (lambda: g.add_(1), lambda: g.detach_()):
+            try:
+                write()
+                out.append("ok")
+            except RuntimeError as e:
+                out.append(str(e))
+        return out
+
+    check(fn)

@@ -164,7 +164,8 @@ def _as_strided_chain(node, shape):
 def _view(src, dense, node, dest_shape):
     if src.chain is None or is_fresh_base(src.chain):
         # an intermediate gradient, viewed (again): a view of a tensor nobody else holds
-        recipe = _view_recipe(node, dest_shape) if node.name() in _RESHAPE or node.name() in _PERMUTE else None
+        views = node.name() in _RESHAPE or node.name() in _PERMUTE or node.name() in _EXPAND
+        recipe = _view_recipe(node, dest_shape) if views else None
         chain = src.chain or ("fresh_base", tuple(node.out_meta[0][0]))
         return _Buf(src.storage, dense, None if recipe is None else chain + (recipe,))
     recipe = _view_recipe(node, dest_shape)
@@ -367,6 +368,12 @@ def _hidden_base(g, create_graph, base_shape, recipes):
                 from ..ops.views import _positions
 
                 v = jnp.zeros(before, v.dtype).at[_positions(*args)].set(v.reshape(-1))
+            elif op == "expand":  # (one copy of what was broadcast)
+                v = v[(0,) * (v.ndim - len(before))]
+                v = v[tuple(slice(0, 1) if b == 1 else slice(None) for b in before)]
+            elif op == "unsqueeze_expand":
+                for d in sorted(args[0], reverse=True):
+                    v = jnp.take(v, 0, axis=d)
             elif op == "t":
                 v = v.T
             elif op == "transpose":
@@ -394,8 +401,10 @@ def _hidden_base(g, create_graph, base_shape, recipes):
 def _recipe_shape(recipe, s):
     op, *args = recipe
     s = list(s)
-    if op in ("reshape", "as_strided"):
+    if op in ("reshape", "as_strided", "expand"):
         return tuple(args[0])
+    if op == "unsqueeze_expand":
+        return tuple(args[1])
     if op == "squeeze":
         d = args[0] % max(len(s), 1)
         return tuple(s[:d] + s[d + 1 :]) if s and s[d] == 1 else tuple(s)
