@@ -1532,3 +1532,19 @@ def test_autograd_grad_returns_sums_expand_of_an_intermediate_gradient(reduction
         return out
 
     check(fn)
+
+
+@pytest.mark.parametrize("reduction", ["sum 0", "sum 1", "sum"])
+def test_create_graph_expand_of_an_intermediate_gradient(reduction):
+    """With create_graph, the expanded view's grad_fn is ExpandBackward0 and its hidden base carries the history of
+    the formula that made it (MulBackward0 for the square's gradient)."""
+
+    def fn(m):
+        x = m.ones(2, 3, requires_grad=True)
+        y = x * 2
+        s = {"sum 0": lambda: y.sum(0), "sum 1": lambda: y.sum(1), "sum": lambda: y.sum()}[reduction]()
+        (g,) = m.autograd.grad((s**2).sum(), y, create_graph=True)
+        (h,) = m.autograd.grad(g.sum(), x)
+        return g, g.stride(), g.grad_fn.name(), g._base.grad_fn.name(), g._base.shape, h
+
+    check(fn)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import jax
 import jax.numpy as jnp
 
 # inputs whose gradient is the incoming one itself (torch's formula is `grad`)
@@ -368,12 +369,13 @@ def _hidden_base(g, create_graph, base_shape, recipes):
                 from ..ops.views import _positions
 
                 v = jnp.zeros(before, v.dtype).at[_positions(*args)].set(v.reshape(-1))
-            elif op == "expand":  # (one copy of what was broadcast)
-                v = v[(0,) * (v.ndim - len(before))]
-                v = v[tuple(slice(0, 1) if b == 1 else slice(None) for b in before)]
-            elif op == "unsqueeze_expand":
-                for d in sorted(args[0], reverse=True):
-                    v = jnp.take(v, 0, axis=d)
+            elif op in ("expand", "unsqueeze_expand"):  # (one copy of what was broadcast)
+                lead = v.ndim - len(before) if op == "expand" else 0
+                drop = range(lead) if op == "expand" else args[0]
+                for d in range(v.ndim):
+                    if d in drop or d >= lead and op == "expand" and before[d - lead] == 1:
+                        v = jax.lax.slice_in_dim(v, 0, 1, axis=d)
+                v = jax.lax.squeeze(v, tuple(drop))
             elif op == "t":
                 v = v.T
             elif op == "transpose":

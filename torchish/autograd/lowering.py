@@ -193,7 +193,14 @@ def unviewed_name(pure, args) -> str:
     return _name_of(jaxpr, jaxpr.outvars[0], through_views=True)
 
 
-_LAYOUT_PRIMS = {"reshape", "transpose", "squeeze", "expand_dims"}
+_LAYOUT_PRIMS = {
+    "reshape",
+    "transpose",
+    "squeeze",
+    "expand_dims",
+    "slice",
+    "broadcast_in_dim",
+}  # (an expand and its undoing)
 
 
 def _name_of(jaxpr, var, through_views=False):
