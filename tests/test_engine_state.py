@@ -1548,3 +1548,26 @@ def test_create_graph_expand_of_an_intermediate_gradient(reduction):
         return g, g.stride(), g.grad_fn.name(), g._base.grad_fn.name(), g._base.shape, h
 
     check(fn)
+
+
+_VIEWED_CONTRIBUTIONS = {
+    "unsqueeze's squeeze": lambda m, x: (x.unsqueeze(-1) * 2).sum(),
+    "view": lambda m, x: (x.view(3, 1) * 2).sum(),
+    "t": lambda m, x: (x.view(1, 3).t() * 2).sum(),
+    "no view": lambda m, x: (x * 2).sum(),
+}
+
+
+@pytest.mark.parametrize("other", ["select", "mul", "exp"])
+@pytest.mark.parametrize("case", sorted(_VIEWED_CONTRIBUTIONS))
+def test_a_viewed_gradient_keeps_its_base_alive_in_the_input_buffer(case, other):
+    """A view a formula made of an intermediate gradient keeps that tensor alive (torch's ViewInfo): its storage has
+    two tensors, so InputBuffer sums a second contribution out of place (version 0) instead of into it."""
+
+    def fn(m):
+        x = m.tensor([0.0, 0.5, 1.0], requires_grad=True)
+        first = {"select": lambda: (x + 2)[-1], "mul": lambda: (x * 3).sum(), "exp": lambda: x.exp().sum()}[other]()
+        m.autograd.backward([first, _VIEWED_CONTRIBUTIONS[case](m, x)])
+        return x.grad, x.grad._version
+
+    check(fn)

@@ -94,11 +94,14 @@ class _Buf:
     as its variable's, how many places hold it, and, when it is a root's gradient or a view of one, how to
     make it from that root's tensor: (root position, view recipe, ...)."""
 
-    __slots__ = ("storage", "dense", "refs", "chain")
+    __slots__ = ("storage", "dense", "refs", "chain", "base")
 
-    def __init__(self, storage, dense, chain=None):
+    def __init__(self, storage, dense, chain=None, base=None):
         self.storage, self.dense, self.refs, self.chain = storage, dense, 0, chain
         storage.tensors += 1
+        self.base = base  # a view keeps its base tensor alive (torch's ViewInfo), so its storage has two tensors
+        if base is not None:
+            base.refs += 1
 
 
 def _held(b):
@@ -110,6 +113,8 @@ def _release(b):
     b.refs -= 1
     if b.refs == 0:
         b.storage.tensors -= 1
+        if b.base is not None:
+            _release(b.base)
 
 
 def _stealable(b) -> bool:  # AccumulateGrad: only this handle, in the variable's layout
@@ -168,9 +173,9 @@ def _view(src, dense, node, dest_shape):
         views = node.name() in _RESHAPE or node.name() in _PERMUTE or node.name() in _EXPAND
         recipe = _view_recipe(node, dest_shape) if views else None
         chain = src.chain or ("fresh_base", tuple(node.out_meta[0][0]))
-        return _Buf(src.storage, dense, None if recipe is None else chain + (recipe,))
+        return _Buf(src.storage, dense, None if recipe is None else chain + (recipe,), src)
     recipe = _view_recipe(node, dest_shape)
-    return _Buf(src.storage, dense, None if recipe is None else src.chain + (recipe,))
+    return _Buf(src.storage, dense, None if recipe is None else src.chain + (recipe,), src)
 
 
 def _passes_on(node, j, grad_shape, dest_shape) -> bool:
