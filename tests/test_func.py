@@ -1,4 +1,4 @@
-"""torch.func (grad, grad_and_value, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call) against torch.
+"""torch.func (grad, grad_and_value, vjp, jvp, linearize, jacrev, jacfwd, hessian, vmap, functional_call) against torch.
 
 The same torch-style code runs under torch and torchish; results must agree in values, dtypes, shapes,
 pytree structure (tuple / list / dict nesting) and requires_grad, errors in type and text. Results of a
@@ -221,6 +221,39 @@ def test_jvp(name, strict, data):
 
     if check(run) and req:
         assert_same(observe(regrad(*res["torchish"], torchish)), observe(regrad(*res["torch"], torch)))
+
+
+@FEW
+@given(st.sampled_from(sorted(k for k in VECTOR if k != "aux")), st.data())  # (linearize takes no has_aux)
+def test_linearize(name, data):
+    """linearize(f, *primals): f's output, and a function of the tangents equal to jvp at primals."""
+    kinds, f = VECTOR[name]
+    arrays, _ = data.draw(call_args(kinds))
+    tangents, _ = data.draw(call_args(kinds, shape=np.shape(leaves(arrays)[0])))
+    tangents = [jax_cast(t, leaves(arrays)[0].dtype) for t in tangents]
+
+    def run(m):
+        out, jvp_fn = m.func.linearize(f, *build(m, arrays, False))
+        return out, jvp_fn(*build(m, tangents))
+
+    check(run)
+
+
+_LINEARIZE_ERRORS = {
+    "tangent shape": lambda m, jvp_fn: jvp_fn(m.ones(3), m.ones(2)),
+    "tangent dtype": lambda m, jvp_fn: jvp_fn(m.ones(2, dtype=m.float64), m.ones(2)),
+    "too few tangents": lambda m, jvp_fn: jvp_fn(m.ones(2)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_LINEARIZE_ERRORS))
+def test_linearize_errors(case):
+    def run(m):
+        x = m.tensor([1.0, 2.0])
+        _, jvp_fn = m.func.linearize(lambda a, b: (a * b, a + b), x, x * 2)
+        return _LINEARIZE_ERRORS[case](m, jvp_fn)
+
+    check(run)
 
 
 def jax_cast(t, dtype):

@@ -30,7 +30,18 @@ from ._pytree import (
 )
 from ._vmap import _check_randomness_arg, vmap
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap", "functional_call"]
+__all__ = [
+    "grad",
+    "grad_and_value",
+    "vjp",
+    "jvp",
+    "linearize",
+    "jacrev",
+    "jacfwd",
+    "hessian",
+    "vmap",
+    "functional_call",
+]
 
 _JVP = "jvp(f, primals, tangents)"
 
@@ -436,6 +447,27 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False, ha
     if has_aux:
         return po, to, tree_unflatten(r[n_out:k], d["aux_spec"])
     return po, to
+
+
+def linearize(func: Callable, *primals: Any) -> tuple:
+    """torch.func.linearize: func's output, and its jvp at primals as a function of the tangents."""
+    out = func(*primals)
+    pleaves, pspec = tree_flatten(primals)
+
+    def jvp_fn(*tangents: Any) -> Any:
+        tleaves, tspec = tree_flatten(tangents)
+        if tspec != pspec:
+            raise RuntimeError(f"Expected the tangents {tspec} to have the same argspec as the primals {pspec}")
+        for i, (p, t) in enumerate(zip(pleaves, tleaves)):
+            for what, a, b in (("shape", t.shape, p.shape), ("dtype", t.dtype, p.dtype)):
+                if a != b:
+                    raise RuntimeError(
+                        f"tangent:{i} with {what} {a} in flattened pytree doesn't match the {what} {b} of the "
+                        "corresponding primal."
+                    )
+        return jvp(func, primals, tangents)[1]
+
+    return out, jvp_fn
 
 
 def _tangent_flows(closed, n_out: int) -> bool:
