@@ -113,6 +113,7 @@ class Tensor:
     # AccumulateGrad and registered on the grad_fn it had when the dict was made (_hooks_fn)
     _hooks_fn = None
     _rebased_label = None  # "Output n of Op" of a multi-output view whose base was written: torch's error names it
+    _fw_tangent = None  # forward AD: the tangent of a dual tensor (autograd/forward_ad.py)
 
     def __new__(cls, *args, **kwargs):
         # torch.Tensor(data) / torch.Tensor(*sizes): float32 of the default dtype

@@ -8,7 +8,7 @@ import warnings
 import jax
 import jax.numpy as jnp
 
-from . import grad_mode
+from . import forward_ad, grad_mode  # noqa: F401
 from .buffers import leaf_layout, views_of_fresh_bases, views_of_roots
 from .engine import _accumulate_grad, _is_checkpoint_valid, _run_hooks, _run_prehooks, _wrap_or_none, run_backward  # noqa: F401
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import _dtype as D
 from ..autograd import anomaly as _anomaly
+from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.graph import Node
 from . import views as _views
@@ -298,7 +299,10 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
     except TypeError as e:  # a JAX error must never surface as is
         raise RuntimeError(f"{op_def.name}: {e}") from None
     if inplace_target is not None:
-        return _commit_inplace(op_def, k, args, values, out, params, inplace_target)
+        target = _commit_inplace(op_def, k, args, values, out, params, inplace_target)
+        if _fwd._LEVEL:
+            _fwd._carry(k, args, values, (target,))
+        return target
     record = False
     if op_def.differentiable and _gm._state.grad_enabled:
         for a in args:
@@ -321,8 +325,12 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
             _views._column_major(result)
         if record and k.grad_out:
             _record(op_def, k, args, values, params, (result,))
+        if _fwd._LEVEL:
+            _fwd._carry(k, args, values, (result,))
         return result
     results = tuple(_Tensor._make(o) for o in out)
+    if _fwd._LEVEL:
+        _fwd._carry(k, args, values, results)
     for i in op_def.column_major(dict(params)) if op_def.column_major is not None else ():
         _views._column_major(results[i])
     if record:
