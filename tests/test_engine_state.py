@@ -1571,3 +1571,21 @@ def test_a_viewed_gradient_keeps_its_base_alive_in_the_input_buffer(case, other)
         return x.grad, x.grad._version
 
     check(fn)
+
+
+def test_each_formula_node_is_a_class_of_its_own():
+    """type(grad_fn).__name__ is the node's name (what graph printers such as torchviz show), and every node,
+    AccumulateGrad included, is a torch.autograd.graph.Node."""
+
+    def fn(m):
+        x = m.ones(2, 3, requires_grad=True)
+        z = x.clone()
+        z[0] = 1
+        w = x.clone()
+        w[m.tensor([0])] = 1
+        ys = [x * 2, x.sum(), x.t(), x @ x.t(), z, w, x.exp().mean(0), m.relu(x)]
+        acc = ys[0].grad_fn.next_functions[0][0]
+        nodes = [y.grad_fn for y in ys] + [acc]
+        return [type(n).__name__ for n in nodes], [isinstance(n, m.autograd.graph.Node) for n in nodes]
+
+    check(fn)

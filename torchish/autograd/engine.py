@@ -83,6 +83,10 @@ def _version_error(node):
             )
 
 
+def _is_op_node(n) -> bool:
+    return isinstance(n, Node) and not isinstance(n, AccumulateGrad)
+
+
 def _freed(node) -> bool:
     """Whether backward through node must fail as freed: its own saved tensors, or (a create_graph node) those of
     a node whose saved result torch's double backward would run through."""
@@ -97,7 +101,7 @@ def _saves_result(node) -> bool:
 def _was_interior(node, idx) -> bool:
     """Whether saved input idx had a history when the op saved it (torch's SavedVariable is_leaf_)."""
     edge = node.next_edges[idx] if idx < len(node.next_edges) else None
-    return edge is not None and isinstance(edge[0], Node) and getattr(node.kernel, "op", None) is not None
+    return edge is not None and _is_op_node(edge[0]) and getattr(node.kernel, "op", None) is not None
 
 
 def _reread_saved(node) -> None:
@@ -228,7 +232,7 @@ class _Plan:
             if id(n) in seen:
                 continue
             seen.add(id(n))
-            if not isinstance(n, Node):
+            if not _is_op_node(n):
                 if isinstance(n, AccumulateGrad):
                     leaves.append(n)
                 continue
@@ -248,7 +252,7 @@ class _Plan:
             n = heapq.heappop(ready)[1]
             topo.append(n)
             for e in n.next_edges:
-                if e is not None and isinstance(e[0], Node):
+                if e is not None and _is_op_node(e[0]):
                     k = id(e[0])
                     consumers[k] -= 1
                     if consumers[k] == 0:
@@ -274,7 +278,7 @@ class _Plan:
                     break
         if run_all:  # (a dead end, such as a view regenerated over a base that needs no grad, runs its hooks)
             needed.update(id(n) for n in topo)
-        target_nodes = {id(e[0]) for e in target_edges if e is not None and isinstance(e[0], Node)}
+        target_nodes = {id(e[0]) for e in target_edges if e is not None and _is_op_node(e[0])}
         self.has_node_targets = bool(target_nodes)
         if accumulate:  # backward(inputs=[non-leaf]) runs the input's own node too (torch's accumulate mode)
             needed |= target_nodes
@@ -282,7 +286,7 @@ class _Plan:
             ranked = _leaves_in_torch_order(root_edges, needed | targets)
             self.leaf_rank = {id(a): r for r, a in enumerate(ranked)}
         # a root's tensor hooks and retain_grad run even when nothing below it is needed
-        keep = target_nodes | {id(e[0]) for e in root_edges if isinstance(e[0], Node) and _has_pre_python(e[0])}
+        keep = target_nodes | {id(e[0]) for e in root_edges if _is_op_node(e[0]) and _has_pre_python(e[0])}
         nodes = [n for n in topo if id(n) in needed or id(n) in keep]
         # a node that can't run (freed, or a saved input modified in place) fails when torch's engine reaches
         # it: what torch ran before that point still happens, then the error is raised

@@ -94,12 +94,19 @@ class Node:
         self._packed = None  # ((input index or -1 - output, packed, unpack_hook), ...): saved_tensors_hooks
         self._old_self = False  # an in-place op saved its input: `_saved_self` is (then holds) its old value
         self._through = ()  # create_graph: nodes whose saved result torch's formula read (engine._freed)
+        if type(self) is Node:  # (torch's node of each formula is a class of its own: type(grad_fn).__name__)
+            self.__class__ = _named_node_class(name)
 
     _runs_eagerly = None  # custom nodes whose backward can't be traced override these
     _eager_vjp = None
 
     def name(self) -> str:
         return self._name
+
+    def _rename(self, name: str) -> None:
+        self._name = name
+        if type(self).__base__ is Node and type(self) is not AccumulateGrad:
+            self.__class__ = _named_node_class(name)
 
     def structure(self) -> tuple:
         """The node's part of a backward's cache key: op and params, saved shapes, which inputs need grad."""
@@ -218,10 +225,22 @@ def _check_not_freed(node) -> None:
         raise RuntimeError(_FREED_MSG)
 
 
-class AccumulateGrad:
-    """The grad_fn-like sink of a leaf tensor; `variable` is the leaf."""
+_NODE_CLASSES: dict = {}
 
-    __slots__ = ("variable", "_hooks", "_prehooks", "__weakref__", "metadata")
+
+def _named_node_class(name: str) -> type:
+    label = name.rsplit("::", 1)[-1]
+    cls = _NODE_CLASSES.get(label)
+    if cls is None:
+        cls = _NODE_CLASSES[label] = type(label, (Node,), {"__slots__": (), "__module__": __name__})
+    return cls
+
+
+class AccumulateGrad(Node):
+    """The grad_fn-like sink of a leaf tensor; `variable` is the leaf. A Node as in torch, though it records no
+    op: the engine tells it apart from the op nodes."""
+
+    __slots__ = ("variable",)
 
     next_edges = ()
     next_functions = ()
@@ -237,9 +256,6 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {hex(id(self))}>"
-
-    register_hook = Node.register_hook
-    register_prehook = Node.register_prehook
 
 
 def _node_label(fn) -> str:

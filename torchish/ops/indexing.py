@@ -426,7 +426,7 @@ def setitem(self, index, value):
     if kept_hooks is not None:
         self._hooks, self._hooks_fn = kept_hooks
     if self._grad_fn is not None and self._grad_fn._name != name and self._grad_fn.kernel.op is d:
-        self._grad_fn._name = name
+        self._grad_fn._rename(name)
         self._grad_fn._saves_tensors = True  # CopySlices drops its wrapped fn on release, as in torch
 
 
