@@ -1589,3 +1589,23 @@ def test_each_formula_node_is_a_class_of_its_own():
         return [type(n).__name__ for n in nodes], [isinstance(n, m.autograd.graph.Node) for n in nodes]
 
     check(fn)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("case", ["mul", "add", "mul by a tensor that needs grad", "size-1 dim", "two leading dims"])
+def test_a_broadcast_input_gets_a_view_of_the_summed_gradient(case, create_graph):
+    """torch's engine sums a broadcast input's gradient to its shape with keepdim, then views away the leading
+    dims: autograd.grad returns that view (its _base the keepdim sum); .grad is no view."""
+
+    def fn(m):
+        x = m.ones(2, 1) if case == "size-1 dim" else m.ones(3)
+        x.requires_grad_()
+        y = m.ones(4, 2, 3) if case == "two leading dims" else m.ones(2, 3)
+        w = y.clone().requires_grad_()
+        out = {"add": lambda: x + y, "mul by a tensor that needs grad": lambda: x * w}.get(case, lambda: x * y)()
+        (g,) = m.autograd.grad(out.sum(), x, create_graph=create_graph, retain_graph=True)
+        base = g._base
+        out.sum().backward()
+        return g, g._version, base is not None and (base.shape, base.grad_fn and base.grad_fn.name()), x.grad._base
+
+    check(fn)
