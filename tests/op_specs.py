@@ -165,37 +165,15 @@ SPECS = [
     Spec("clamp", lambda m, x: m.clamp(x, -1.0, 1.0), inplace=None),
     Spec("clamp_min", lambda m, x: m.clamp(x, min=0.5), covers=("clamp",)),
     # Tensor bounds: the gradient splits between x and the bounds (ties and crossed bounds drawn often)
-    Spec(
-        "clamp_tensor",
-        lambda m, x, lo, hi: m.clamp(x, lo, hi),
-        n=3,
-        shapes="broadcast",
-        dtypes=NUMERIC,
-        inplace="clamp_",
-        int_domain=(-2, 3),
-        covers=("clamp",),
+    *(
+        Spec(name, call, n=n, shapes="broadcast", dtypes=NUMERIC, inplace=inplace, int_domain=(-2, 3), covers=(op,))
+        for name, call, n, inplace, op in (
+            ("clamp_tensor", lambda m, x, lo, hi: m.clamp(x, lo, hi), 3, "clamp_", "clamp"),
+            ("clamp_min_tensor", lambda m, x, lo: m.clamp_min(x, lo), 2, "clamp_min_", "clamp_min"),
+            ("clamp_max_tensor", lambda m, x, hi: x.clamp_max(hi), 2, "clamp_max_", "clamp_max"),
+        )
     ),
     Spec("clamp_tensor_max", lambda m, x, hi: x.clamp(max=hi), n=2, shapes="broadcast", covers=("clamp",)),
-    Spec(
-        "clamp_min_tensor",
-        lambda m, x, lo: m.clamp_min(x, lo),
-        n=2,
-        shapes="broadcast",
-        dtypes=NUMERIC,
-        inplace="clamp_min_",
-        int_domain=(-2, 3),
-        covers=("clamp_min",),
-    ),
-    Spec(
-        "clamp_max_tensor",
-        lambda m, x, hi: x.clamp_max(hi),
-        n=2,
-        shapes="broadcast",
-        dtypes=NUMERIC,
-        inplace="clamp_max_",
-        int_domain=(-2, 3),
-        covers=("clamp_max",),
-    ),
     Spec("clamp_min_scalar", lambda m, x: x.clamp_min(0.5), dtypes=NUMERIC, covers=("clamp_min",)),
     Spec("clamp_max_scalar", lambda m, x: m.clamp_max(x, -1), dtypes=NUMERIC, covers=("clamp_max",)),
     _binary("maximum", inplace=False),

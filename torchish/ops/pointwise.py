@@ -390,30 +390,17 @@ def _clamp(input, min, max):
     return _clamped(input, min, max)
 
 
-@op(
-    "clamp_min",
-    n_tensors=2,
-    promote=BINARY,
-    grad_name=_overload("ClampMinBackward1", "ClampMinBackward0"),
-    saves=_ALL3[:2],
-    method=False,
-    check=_broadcast_check,
-)
-def _clamp_min(input, min):
-    return _clamped(input, min, None)
+def _one_bound(name, tensor_name, scalar_name, fn):
+    kw = dict(promote=BINARY, saves=_ALL3[:2], method=False, check=_broadcast_check)
+    return op(name, n_tensors=2, grad_name=_overload(tensor_name, scalar_name), **kw)(fn)
 
 
-@op(
-    "clamp_max",
-    n_tensors=2,
-    promote=BINARY,
-    grad_name=_overload("ClampMaxBackward1", "ClampMaxBackward0"),
-    saves=_ALL3[:2],
-    method=False,
-    check=_broadcast_check,
+_clamp_min = _one_bound(
+    "clamp_min", "ClampMinBackward1", "ClampMinBackward0", lambda input, min: _clamped(input, min, None)
 )
-def _clamp_max(input, max):
-    return _clamped(input, None, max)
+_clamp_max = _one_bound(
+    "clamp_max", "ClampMaxBackward1", "ClampMaxBackward0", lambda input, max: _clamped(input, None, max)
+)
 
 
 _BOUNDS = {"clamp": ("min", "max"), "clamp_min": ("min",), "clamp_max": ("max",)}
