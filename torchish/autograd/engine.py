@@ -19,6 +19,7 @@ from . import grad_mode as _gm
 from . import lowering as L
 from .buffers import _PERMUTE, is_fresh_base, leaf_layout, target_versions
 from .graph import AccumulateGrad, Node, _checked_hook_tuple, _node_label, _Tensor
+from .schedule import early_leaves, leaves_in_torch_order
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
@@ -136,86 +137,6 @@ def _unpack_saved(node) -> None:
     node.saved = tuple(saved)
 
 
-def _leaves_in_torch_order(root_edges, executes):
-    return [n for n in _torch_schedule(root_edges, executes) if isinstance(n, AccumulateGrad)]
-
-
-def _torch_schedule(root_edges, executes):
-    """The nodes of a backward, AccumulateGrads included, in the order torch's engine runs them: its ready queue
-    is a libstdc++ binary heap ordered by sequence_nr, AccumulateGrad first (ties as that heap breaks them); a
-    node runs once every edge into it has delivered. executes: ids of the nodes that run (None: all)."""
-    root = _GraphRoot(root_edges) if len(root_edges) > 1 else root_edges[0][0]
-    deps, stack, seen = {}, [root], set()
-    while stack:  # (iterative: graphs can be 100k nodes deep)
-        n = stack.pop()
-        for e in getattr(n, "next_edges", ()):
-            if e is not None:
-                deps[id(e[0])] = deps.get(id(e[0]), 0) + 1
-                if id(e[0]) not in seen:
-                    seen.add(id(e[0]))
-                    stack.append(e[0])
-    heap, order = [root], []
-    while heap:
-        n = _heap_pop(heap)
-        if not isinstance(n, _GraphRoot):
-            order.append(n)
-        for e in getattr(n, "next_edges", ()):
-            if e is not None:
-                deps[id(e[0])] -= 1
-                if deps[id(e[0])] == 0 and (executes is None or id(e[0]) in executes):
-                    _heap_push(heap, e[0])
-    return order
-
-
-class _GraphRoot:
-    _seq = -1
-
-    def __init__(self, root_edges):
-        self.next_edges = tuple(root_edges)
-
-
-def _runs_before(a, b) -> bool:
-    """torch's CompareNodeTaskTime(b, a): whether a leaves the ready queue first."""
-    pa = float("inf") if isinstance(a, AccumulateGrad) else a._seq
-    pb = float("inf") if isinstance(b, AccumulateGrad) else b._seq
-    return pb < pa
-
-
-def _heap_push(heap, item) -> None:
-    # libstdc++'s push_heap: sift up while the parent leaves later
-    heap.append(item)
-    hole = len(heap) - 1
-    while hole > 0 and _runs_before(item, heap[(hole - 1) // 2]):
-        heap[hole] = heap[(hole - 1) // 2]
-        hole = (hole - 1) // 2
-    heap[hole] = item
-
-
-def _heap_pop(heap):
-    # libstdc++'s pop_heap: the hole at the top goes down by the earlier child to the bottom, then the last
-    # element is pushed up from there
-    top, last = heap[0], heap.pop()
-    n = len(heap)
-    if not n:
-        return top
-    hole = child = 0
-    while child < (n - 1) // 2:
-        child = 2 * (child + 1)
-        if _runs_before(heap[child - 1], heap[child]):
-            child -= 1
-        heap[hole] = heap[child]
-        hole = child
-    if n % 2 == 0 and child == (n - 2) // 2:
-        child = 2 * (child + 1)
-        heap[hole] = heap[child - 1]
-        hole = child - 1
-    while hole > 0 and _runs_before(last, heap[(hole - 1) // 2]):
-        heap[hole] = heap[(hole - 1) // 2]
-        hole = (hole - 1) // 2
-    heap[hole] = last
-    return top
-
-
 class _Plan:
     """What one backward call must do, derived from the graph; `key` identifies its structure.
 
@@ -260,7 +181,7 @@ class _Plan:
         # --- targets: leaves (AccumulateGrad) and non-leaf (node, output) pairs
         run_all = target_edges is None  # backward() without inputs: torch's engine runs every reachable node
         if run_all:
-            target_edges = [(a, 0) for a in _leaves_in_torch_order(root_edges, None)]
+            target_edges = [(a, 0) for a in leaves_in_torch_order(root_edges, None)]
         self.target_edges = target_edges
         tindex = {}
         for k, e in enumerate(target_edges):
@@ -283,7 +204,7 @@ class _Plan:
         if accumulate:  # backward(inputs=[non-leaf]) runs the input's own node too (torch's accumulate mode)
             needed |= target_nodes
         if accumulate and not run_all:  # (the leaves' hooks run in the order torch's engine reaches them)
-            ranked = _leaves_in_torch_order(root_edges, needed | targets)
+            ranked = leaves_in_torch_order(root_edges, needed | targets)
             self.leaf_rank = {id(a): r for r, a in enumerate(ranked)}
         # a root's tensor hooks and retain_grad run even when nothing below it is needed
         keep = target_nodes | {id(e[0]) for e in root_edges if _is_op_node(e[0]) and _has_pre_python(e[0])}
@@ -453,28 +374,6 @@ def _is_eager(n, create_graph) -> bool:
     return runs_eagerly is not None and runs_eagerly(create_graph)
 
 
-def _leaf_runs_python(acc) -> bool:
-    var = acc.variable
-    return bool(acc._prehooks or acc._hooks or var is not None and (var._hooks or var._post_acc_hooks))
-
-
-def _early_leaves(plan, root_edges) -> dict:
-    """{j: [target k, ...]}: the leaves with Python hooks whose AccumulateGrad torch runs once plan.nodes[:j]
-    have run, while a node with Python hooks is still to come (else their hooks wait for the end unseen)."""
-    last = max((i for i, n in enumerate(plan.nodes) if _has_pre_python(n) or _is_eager(n, False)), default=-1)
-    leaves = {id(e[0]): e[0] for e in plan.target_edges if e is not None and isinstance(e[0], AccumulateGrad)}
-    hooked = {k for k, a in leaves.items() if _leaf_runs_python(a)}
-    if last < 0 or not hooked:
-        return {}
-    early, ran = {}, 0
-    for n in _torch_schedule(root_edges, set(plan.index) | set(leaves)):
-        if not isinstance(n, AccumulateGrad):
-            ran += 1
-        elif id(n) in hooked and ran <= last:
-            early.setdefault(ran, []).extend(plan.tindex.get((id(n), 0), ()))
-    return early
-
-
 def _segments(plan, create_graph=False, extra_cuts=()):
     """Cut points: before a node with pre-hooks / tensor hooks, around a node that runs eagerly, and where a
     hooked leaf is accumulated (extra_cuts)."""
@@ -542,7 +441,8 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
         root_pos.append(r)
         state[key] = g if key not in state else state[key] + g
     taken = {}
-    early = _early_leaves(plan, root_edges) if on_leaf is not None and not create_graph else {}
+    runs_python = lambda n: _has_pre_python(n) or _is_eager(n, False)  # noqa: E731
+    early = early_leaves(plan, root_edges, runs_python) if on_leaf is not None and not create_graph else {}
 
     def accumulate_ready(j):
         for k in early.get(j, ()):

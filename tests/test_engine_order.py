@@ -1,0 +1,77 @@
+"""When torch's engine runs each AccumulateGrad: the order of leaves' hooks among themselves and among the hooks
+of nodes that run after them (torch's ready queue, autograd/schedule.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engine_common import check
+
+_LEAF_ORDERS = {
+    "leaf roots first": lambda m, a, b, c: [a, b * 2, c],
+    "leaf root also fed by a node": lambda m, a, b, c: [a, b * 2, c, a * c],
+    "leaf root after nodes": lambda m, a, b, c: [b * a, c * 1, a],
+    "only leaves": lambda m, a, b, c: [c, b, a],
+    "one leaf twice": lambda m, a, b, c: [a, c, a],
+    "one node, three leaves": lambda m, a, b, c: [a * b * c],
+}
+
+
+@pytest.mark.parametrize("case", sorted(_LEAF_ORDERS))
+@pytest.mark.parametrize("inputs", [False, True])
+def test_leaves_accumulate_in_the_order_torch_reaches_them(case, inputs):
+    """torch's ready queue runs an AccumulateGrad as soon as it is ready (a root leaf no node feeds: at once), in
+    its heap's order among those ready together: their hooks and post-accumulate hooks run in that order, whatever
+    order inputs= lists them in."""
+
+    def fn(m):
+        calls = []
+        leaves = [m.tensor(v, requires_grad=True) for v in (1.0, 2.0, 3.0)]
+        for name, t in zip("abc", leaves):
+            t.register_hook(lambda g, name=name: calls.append("hook " + name))
+            t.register_post_accumulate_grad_hook(lambda t, name=name: calls.append("acc " + name))
+        roots = _LEAF_ORDERS[case](m, *leaves)
+        m.autograd.backward(roots, inputs=leaves[::-1] if inputs else None)
+        return calls, [t.grad for t in leaves]
+
+    check(fn)
+
+
+_INTERLEAVED = {
+    "a leaf ready before a hooked node": lambda m, a, b, c: [a * 2, (b * 3).hook("w") * 4],
+    "the hooked node created first": lambda m, a, b, c: [(b * 3).hook("w") * 4, a * 2],
+    "leaf roots around a hooked node": lambda m, a, b, c: [a, (b * 2).hook("w"), c, a * c],
+    "a post-hook after the leaf": lambda m, a, b, c: [(a * 2).node_hook(), (b * c).hook("w") * 5],
+    "leaf ready after the last hook": lambda m, a, b, c: [((a * b).hook("w") * c).hook("v")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(_INTERLEAVED))
+def test_leaf_hooks_interleave_with_node_hooks_as_torch_runs_them(case):
+    """torch runs an AccumulateGrad as soon as its gradient is complete, before nodes still in the queue: a leaf's
+    hooks and post-accumulate hooks come before the hooks of nodes that run later, and see the .grad of leaves
+    accumulated before them."""
+
+    def fn(m):
+        calls = []
+        leaves = [m.tensor(v, requires_grad=True) for v in (1.0, 2.0, 3.0)]
+
+        def hook(t, name):  # (t.hook(name): t with a logging tensor hook; t.node_hook(): its grad_fn with a post-hook)
+            t.register_hook(lambda g: calls.append(("hook " + name, g)))
+            return t
+
+        def node_hook(t):
+            t.grad_fn.register_hook(lambda gi, go: calls.append(("post", [x.grad for x in leaves])))
+            return t
+
+        m.Tensor.hook, m.Tensor.node_hook = hook, node_hook
+        try:
+            for name, t in zip("abc", leaves):
+                t.register_hook(lambda g, name=name: calls.append(("hook " + name, g)))
+                t.register_post_accumulate_grad_hook(lambda t, name=name: calls.append(("acc " + name, t.grad)))
+            m.autograd.backward(_INTERLEAVED[case](m, *leaves))
+        finally:
+            del m.Tensor.hook, m.Tensor.node_hook
+        return calls, [t.grad for t in leaves]
+
+    check(fn)

@@ -1,0 +1,273 @@
+"""Ops torch composes of others or reaches through overloads, against torch: clamp's Tensor and Number bounds,
+matmul's decomposition, outer / kron / tensordot / matrix_power / multi_dot op by op, LAPACK's layouts."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+import torch
+
+import torchish
+
+# clamp's two overloads (Tensor bounds, Number bounds) and what torch's parser and kernels refuse; x is
+# [1., 2.] and i is [1, 2] (long)
+_CLAMP_CALLS = [
+    "x.clamp(min=nan)", "x.clamp(2., nan)", "m.tensor([1., nan]).clamp(m.tensor([nan, 0.]), m.tensor([0., 3.]))",
+    "m.tensor([True, False]).clamp(max=True)", "m.tensor([True, False]).clamp(True, True)",
+    "m.tensor([True, False]).clamp(m.tensor(True))", "m.tensor([True, False]).clamp_min(True)",
+    "m.clamp_min(m.tensor([True]), 2)", "m.tensor([True]).clamp(0, True)", "m.tensor([True]).clamp_(2)",
+    "m.tensor([True]).clamp_(m.tensor(2))", "i.clamp(m.tensor(1.5))", "i.clamp_(m.tensor(1.5))", "i.clamp_(1.5)",
+    "i.clamp_min_(1.5)", "i.clamp_min_(m.tensor([1.5]))", "i.int().clamp_(1.5)", "i.byte().clamp_max_(1.5)",
+    "i.short().clamp(1e6)", "i.clamp(2**70)", "i.byte().clamp(300)", "i.byte().clamp(-3)", "i.byte().clamp(-300)",
+    "x.bfloat16().clamp(1e300)", "x.half().clamp(max=1e10)", "i.char().clamp(-300, 300)",
+    "i.char().clamp_(m.tensor(300))",
+    "x.clamp(float('inf'))", "i.int().clamp(2, 3.5)", "x.half().clamp(m.tensor(2., dtype=m.float64))",
+    "i.int().clamp(m.tensor(2))", "i.int().clamp_(2**40)", "x.clamp_(1e300)", "m.clamp(x, m.tensor([1., 2, 3]))",
+    "x.clamp_(m.tensor([1., 2, 3]))", "x.clamp_(m.ones(2, 2))", "x.clamp(m.tensor([1, 2], dtype=m.complex64))",
+    "x.clamp(max=m.ones(2, dtype=m.complex64))", "x.clamp_min(m.ones(2, dtype=m.complex128))",
+    "x.clamp(m.ones(2, dtype=m.complex64), m.ones(2, dtype=m.complex64))", "x.cfloat().clamp(1)",
+    "x.clamp_min()", "x.clamp(min=None, max=None)", "x.clamp(None, None)", "x.clamp(m.tensor(1.), None)",
+    "x.clamp(m.tensor([1., 2]), 2.5)", "x.clamp(2, m.tensor([1., 2]))", "m.clamp(x, m.tensor([1., 2]), 2.5)",
+    "x.clamp(min=2.5, max=m.tensor(1.))", "x.clamp(m.tensor(1.), max=2)", "x.clamp_(m.tensor(1.), 2.5)",
+    "x.clamp(m.tensor(1., requires_grad=True), 3)", "x.clamp(min=m.ones(2), max=2.5)", "x.clamp(m.ones(2), max=2)",
+    "x.clamp('a')", "x.clamp_min('a')", "m.clamp_min(x, 'a')", "x.clamp_min(2, 3)", "x.clamp_min(min=None)",
+    "x.clamp(min='a')", "x.clamp_min(min='a')", "x.clamp(min=None, max='a')", "x.clamp(max=None, min='a')",
+    "x.clamp(2, min=3)", "x.clamp(1, 2, 3)", "m.clamp(x, m.tensor(1.), 2., out=m.zeros(2))",
+    "m.clamp(x, m.ones(2), 2., out=m.zeros(2))", "x.clamp_max(2.5, m.tensor(1.))",
+    "x.clamp_min(min=m.tensor(1.), max=2)",
+    "m.clip(x, 1.5)", "x.clip_(1.5)", "x.clip(max=m.tensor(1.5))", "m.clamp_max(i, 1.5)",
+    "m.clamp(x, m.tensor([1.5]), out=m.zeros(2))", "m.clamp_min(i, m.tensor([1.5]), out=m.zeros(2, dtype=m.long))",
+    "m.add(i, m.tensor([1.5]), out=m.zeros(2, dtype=m.long))", "m.sqrt(i, out=m.zeros(2, dtype=m.long))",
+    "m.eq(i, 1, out=m.zeros(2))", "m.tensor([[1., 2], [3, 4]]).t().clamp(2.5).stride()",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _CLAMP_CALLS)
+def test_clamp_overloads_and_errors(expr):
+    results = []
+    for m in (torch, torchish):
+        scope = {"m": m, "x": m.tensor([1.0, 2.0]), "i": m.tensor([1, 2]), "nan": float("nan")}
+        try:
+            results.append(repr(eval(expr, scope)))
+        except Exception as e:
+            results.append((type(e).__name__, str(e)))
+    assert results[1] == results[0]
+
+
+_CLAMP_GRAPHS = {
+    "both": lambda m, x, lo, hi: x.clamp(lo, hi),
+    "min": lambda m, x, lo, hi: x.clamp(lo),
+    "max": lambda m, x, lo, hi: x.clamp(max=hi),
+    "clamp_min": lambda m, x, lo, hi: x.clamp_min(lo),
+    "clamp_max": lambda m, x, lo, hi: m.clamp_max(x, hi),
+    "numbers": lambda m, x, lo, hi: x.clamp(2, 3.0),
+    "clamp_min number": lambda m, x, lo, hi: x.clamp_min(2.0),
+    "broadcast bound": lambda m, x, lo, hi: x.view(2, 3).clamp(lo[:3]),
+    "in place": lambda m, x, lo, hi: (x * 1).clamp_(lo, hi),
+    "clamp_min_ in place": lambda m, x, lo, hi: (x * 1).clamp_min_(lo),
+    "clamp_max_ number in place": lambda m, x, lo, hi: (x * 1).clamp_max_(2),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_CLAMP_GRAPHS))
+def test_clamp_graphs(case):
+    """grad_fn, next_functions and saved values of each overload; gradients at ties, NaNs and crossed bounds
+    (torch gives max the gradient where max < min, even where the value is NaN)."""
+    results = []
+    for m in (torch, torchish):
+        nan = float("nan")
+        x = m.tensor([1.0, 2.0, 3.0, 4.0, nan, 2.5], requires_grad=True)
+        lo = m.tensor([2.0, 2.0, 2.0, 5.0, 2.0, 3.0], requires_grad=True)
+        hi = m.tensor([3.0, 3.0, 3.0, 3.0, 3.0, 2.0], requires_grad=True)
+        y = _CLAMP_GRAPHS[case](m, x, lo, hi)
+        fn = y.grad_fn
+        saved = [repr(getattr(fn, k, "-")) for k in ("_saved_self", "_saved_min", "_saved_max")]
+        edges = [None if f is None else f.name() for f, _ in fn.next_functions]
+        grads = m.autograd.grad(y.sum(), [x, lo, hi], allow_unused=True)
+        results.append((repr(y), fn.name(), saved, edges, repr(grads)))
+    assert results[1] == results[0]
+
+
+def _graph_chain(fn, depth=0):
+    if fn is None or depth > 8:
+        return None
+    return (fn.name(), [_graph_chain(f, depth + 1) for f, _ in fn.next_functions if f is not None and f.next_functions])
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        ((3,), (2, 3, 4)),
+        ((4, 3), (2, 3, 5)),
+        ((2, 3, 4), (4,)),
+        ((2, 3, 4), (4, 5)),
+        ((2, 2, 3), (2, 3, 4)),
+        ((1, 2, 3), (2, 3, 4)),
+        ((2, 2, 3), (1, 3, 4)),
+        ((2, 1, 2, 3), (3, 3, 1)),
+        ((3,), (2, 2, 3, 4)),
+        ((2, 1, 3), (4, 1, 3, 2)),
+        ((0, 2, 3), (3, 2)),
+        ((2, 3), (0, 3, 2)),
+        ((2, 3, 4), (3,)),
+        ((2, 3), (2, 2, 3)),
+    ],
+    ids=str,
+)
+def test_matmul_graph(shapes):
+    """torch's matmul is dot, mv, mm, a fold of the larger operand's batch into mm / mv, or bmm of both expanded
+    to one batch, chosen by which operand requires grad and by strides: the graph, strides, version, values,
+    gradients and error texts follow that choice."""
+    for needs, transposed, dtypes in itertools.product(
+        [(True, True), (True, False), (False, True)], [False, True], [("float32", "float32"), ("float32", "float64")]
+    ):
+        results = []
+        for m in (torch, torchish):
+            n = [math.prod(s) for s in shapes]
+            a = (m.arange(float(n[0])) - 2).reshape(shapes[0]).to(getattr(m, dtypes[0])).requires_grad_(needs[0])
+            b = (m.arange(float(n[1])) * 0.5).reshape(shapes[1]).to(getattr(m, dtypes[1])).requires_grad_(needs[1])
+            if transposed and a.dim() >= 2:
+                a = a.mT.contiguous().mT
+            try:
+                y = a @ b
+                grads = m.autograd.grad(y.sum(), [t for t in (a, b) if t.requires_grad])
+                results.append(repr((_graph_chain(y.grad_fn), y.stride(), y._version, y, grads)))
+            except RuntimeError as e:
+                results.append(str(e))
+        assert results[1] == results[0], (needs, transposed, dtypes)
+
+
+# outer, kron and tensordot are ATen composites: their checks, dtypes and graphs (x: 2x3, v: 3)
+_COMPOSITE_CALLS = [
+    "m.outer(x, v)", "m.outer(v, m.ones(()))", "v.outer(x)", "v.ger(v)", "m.outer(v, v.double()).dtype",
+    "m.kron(x, v)", "x.kron(x.t())", "m.kron(v, v.long()).dtype", "m.kron(m.ones(()), x)",
+    "m.tensordot(x, x, ([0], [1]))", "m.tensordot(x, x, ([0, 1], [1]))", "m.tensordot(x, x, 3)",
+    "m.tensordot(x, x, -1)", "m.tensordot(x, x.double(), 1)", "m.tensordot(x, x.t().long(), 1)",
+    "m.tensordot(x, x.t(), ([1, 1], [0, 0]))", "m.tensordot(x, x.t(), m.tensor(1))",
+    "m.tensordot(x, x.t(), m.tensor([[1], [0]]))", "m.tensordot(x, x.t(), 'a')", "m.tensordot(x, x.t(), ([5], [0]))",
+    "m.tensordot(x, x.t(), 1, out=m.zeros(2, 2, dtype=m.float64))", "m.tensordot(x, x.t(), 1, out=m.zeros(2, 2))",
+    "m.tensordot(m.ones(2, 1, 3), m.ones(4, 3, 2), ([1, 2], [0, 1]))",
+    "m.linalg.multi_dot([x, x.t().double()])", "m.linalg.multi_dot([x, x.t().long(), x])",
+    "m.linalg.multi_dot([v, x.t(), x, v.half()])",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _COMPOSITE_CALLS)
+def test_composite_checks(expr):
+    results = []
+    for m in (torch, torchish):
+        scope = {"m": m, "x": m.arange(6.0).reshape(2, 3), "v": m.arange(3.0)}
+        try:
+            results.append(repr(eval(expr, scope)))
+        except Exception as e:
+            results.append((type(e).__name__, str(e)))
+    assert results[1] == results[0]
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        ((1,), (1,), ([0], [0])),
+        ((3,), (3,), ([0], [0])),
+        ((2, 3), (3,), ([1], [0])),
+        ((2, 3, 4), (4, 3, 5), ([1, 2], [1, 0])),
+        ((2, 3), (2, 3), ([0, 1], [0, 1])),
+        ((3, 2), (3,), ([0], [0])),
+        ((2, 1), (3, 1), ([1], [1])),
+        ((1, 3), (3, 1), ([1], [0])),
+        ((0, 3), (3, 0), ([1], [0])),
+        ((2, 3), (3, 2), ([0, 1], [1, 0])),
+    ],
+    ids=str,
+)
+def test_tensordot_graph(shapes):
+    """ATen's tensordot: sums away contracted dims of size 1, permutes, then mm (a dot, or a sum of products when
+    a flat operand would need a copy, when the result is one number)."""
+    results = []
+    for m in (torch, torchish):
+        a = m.arange(1.0, 1 + math.prod(shapes[0])).reshape(shapes[0]).requires_grad_()
+        b = m.arange(1.0, 1 + math.prod(shapes[1])).reshape(shapes[1]).requires_grad_()
+        y = m.tensordot(a, b, shapes[2])
+        results.append(repr((_graph_chain(y.grad_fn), y, m.autograd.grad(y.sum(), [a, b]))))
+    assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("n", [-2, -1, 0, 1, 2, 3, 4, 5, 6, 7])
+@pytest.mark.parametrize("batched", [False, True])
+def test_matrix_power_graph(n, batched):
+    """ATen's matrix_power: clone (and the identity copied in for 0), the inverse for n < 0, then matmuls by the
+    bits of n, least significant first."""
+    results = []
+    for m in (torch, torchish):
+        a = (m.eye(2) + 0.25 * m.arange(4.0).reshape(2, 2)).expand(3, 2, 2) if batched else m.eye(2) * 2 + 0.5
+        a = a.clone().requires_grad_()
+        y = m.linalg.matrix_power(a * 1, n)
+        results.append(repr((_graph_chain(y.grad_fn), y, m.autograd.grad(y.sum(), a))))
+    assert results[1] == results[0]
+
+
+_LAPACK_LAYOUTS = {
+    "inv": lambda m, x: m.linalg.inv(x),
+    "cholesky": lambda m, x: m.linalg.cholesky(x @ x.mT),
+    "cholesky upper": lambda m, x: m.linalg.cholesky(x @ x.mT, upper=True),
+    "solve": lambda m, x: m.linalg.solve(x, x),
+    "solve right": lambda m, x: m.linalg.solve(x, x, left=False),
+    "solve vector": lambda m, x: m.linalg.solve(x, m.ones(3)),
+    "qr": lambda m, x: m.linalg.qr(x),
+    "qr of a wide matrix": lambda m, x: m.linalg.qr(x[..., :2]),
+    "svd": lambda m, x: m.linalg.svd(x, full_matrices=False),
+    "torch.svd": lambda m, x: m.svd(x),
+    "eigh": lambda m, x: m.linalg.eigh(x @ x.mT),
+    "pinv": lambda m, x: m.linalg.pinv(x),
+    "inv * 2": lambda m, x: m.linalg.inv(x) * 2,
+    "inv viewed flat": lambda m, x: m.linalg.inv(x).view(-1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_LAPACK_LAYOUTS))
+@pytest.mark.parametrize("batched", [False, True])
+def test_lapack_results_are_column_major(case, batched):
+    """LAPACK returns batches of column-major matrices: torch's strides, and the view() errors they bring."""
+    results = []
+    for m in (torch, torchish):
+        a = m.eye(3) * 2 + 0.25 * m.arange(9.0).reshape(3, 3).tril()
+        x = a.expand(2, 3, 3).clone() if batched else a
+        try:
+            out = _LAPACK_LAYOUTS[case](m, x)
+            results.append([t.stride() for t in (out if isinstance(out, tuple) else (out,))])
+        except RuntimeError as e:
+            results.append(str(e))
+    assert results[1] == results[0]
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        [(3,), (3, 4)],
+        [(3,), (3,)],
+        [(2, 3), (3, 4), (4, 5)],
+        [(5, 1), (1, 5), (5, 2)],
+        [(2, 3), (3, 4), (4, 5), (5, 2)],
+        [(3,), (3, 4), (4, 5), (5,)],
+        [(4, 1), (1, 6), (6, 2), (2, 7), (7, 3)],
+        [(2, 3), (3, 4, 1)],
+        [(2, 3, 1), (3, 4, 1)],
+        [(2, 3), (3, 4), (4, 5, 1), (2,)],
+        [(2, 3), (4, 4)],
+        [(2,)],
+    ],
+    ids=str,
+)
+def test_multi_dot_order_and_checks(shapes):
+    """ATen's multi_dot: mm in the cheaper order of three, matrix-chain order for more, its checks in its order."""
+    results = []
+    for m in (torch, torchish):
+        ts = [(m.arange(float(math.prod(s))).reshape(s) * 0.1).requires_grad_() for s in shapes]
+        try:
+            y = m.linalg.multi_dot(ts)
+            results.append(repr((y, _graph_chain(y.grad_fn), m.autograd.grad(y.sum(), ts))))
+        except RuntimeError as e:
+            results.append(str(e))
+    assert results[1] == results[0]
