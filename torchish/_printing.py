@@ -269,6 +269,7 @@ def _tensor_repr(t: Any, *, tensor_contents: str | None = None) -> str:
             suffixes.append(f"grad_fn=<{_grad_fn_name(fn)}>")
         elif t.requires_grad:
             suffixes.append("requires_grad=True")
-    if t._fw_tangent is not None:  # (forward AD)
-        suffixes.append(f"tangent={t._fw_tangent}")  # (a 0-dim tangent formats as its number)
+    tangent = getattr(t, "_fw_tangent", None)  # (forward AD; the printer also takes tensor-like objects)
+    if tangent is not None:
+        suffixes.append(f"tangent={tangent}")  # (a 0-dim tangent formats as its number)
     return _add_suffixes(prefix + body, suffixes, indent)
