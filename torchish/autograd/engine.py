@@ -19,7 +19,7 @@ from . import grad_mode as _gm
 from . import lowering as L
 from .buffers import _PERMUTE, is_fresh_base, leaf_layout, target_versions
 from .graph import AccumulateGrad, Node, _checked_hook_tuple, _node_label, _Tensor
-from .schedule import early_leaves, leaves_in_torch_order
+from .schedule import early_leaves, leaf_runs_python, leaves_in_torch_order
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
@@ -180,8 +180,9 @@ class _Plan:
                         heapq.heappush(ready, (-e[0]._seq, e[0]))
         # --- targets: leaves (AccumulateGrad) and non-leaf (node, output) pairs
         run_all = target_edges is None  # backward() without inputs: torch's engine runs every reachable node
-        if run_all:
-            target_edges = [(a, 0) for a in leaves_in_torch_order(root_edges, None)]
+        if run_all:  # (the order of accumulation shows only through hooks: replayed where two leaves have some)
+            hooked = sum(1 for a in leaves if leaf_runs_python(a))
+            target_edges = [(a, 0) for a in (leaves_in_torch_order(root_edges, None) if hooked > 1 else leaves)]
         self.target_edges = target_edges
         tindex = {}
         for k, e in enumerate(target_edges):
@@ -203,7 +204,9 @@ class _Plan:
         self.has_node_targets = bool(target_nodes)
         if accumulate:  # backward(inputs=[non-leaf]) runs the input's own node too (torch's accumulate mode)
             needed |= target_nodes
-        if accumulate and not run_all:  # (the leaves' hooks run in the order torch's engine reaches them)
+        leaf_targets = [e[0] for e in target_edges if e is not None and isinstance(e[0], AccumulateGrad)]
+        if accumulate and not run_all and sum(1 for a in leaf_targets if leaf_runs_python(a)) > 1:
+            # (the leaves' hooks run in the order torch's engine reaches them)
             ranked = leaves_in_torch_order(root_edges, needed | targets)
             self.leaf_rank = {id(a): r for r, a in enumerate(ranked)}
         # a root's tensor hooks and retain_grad run even when nothing below it is needed

@@ -229,10 +229,13 @@ _NODE_CLASSES: dict = {}
 
 
 def _named_node_class(name: str) -> type:
-    label = name.rsplit("::", 1)[-1]
-    cls = _NODE_CLASSES.get(label)
-    if cls is None:
-        cls = _NODE_CLASSES[label] = type(label, (Node,), {"__slots__": (), "__module__": __name__})
+    cls = _NODE_CLASSES.get(name)
+    if cls is None:  # (one class per label: torch::autograd::CopySlices is CopySlices)
+        label = name.rsplit("::", 1)[-1]
+        cls = next((c for c in _NODE_CLASSES.values() if c.__name__ == label), None)
+        if cls is None:
+            cls = type(label, (Node,), {"__slots__": (), "__module__": __name__})
+        _NODE_CLASSES[name] = cls
     return cls
 
 

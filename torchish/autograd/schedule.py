@@ -91,7 +91,7 @@ def _heap_pop(heap):
     return top
 
 
-def _leaf_runs_python(acc) -> bool:
+def leaf_runs_python(acc) -> bool:
     var = acc.variable
     return bool(acc._prehooks or acc._hooks or var is not None and (var._hooks or var._post_acc_hooks))
 
@@ -99,10 +99,12 @@ def _leaf_runs_python(acc) -> bool:
 def early_leaves(plan, root_edges, runs_python) -> dict:
     """{j: [target k, ...]}: the leaves with Python hooks whose AccumulateGrad torch runs once plan.nodes[:j]
     have run, while a node with Python hooks is still to come (else their hooks wait for the end unseen)."""
-    last = max((i for i, n in enumerate(plan.nodes) if runs_python(n)), default=-1)
     leaves = {id(e[0]): e[0] for e in plan.target_edges if e is not None and isinstance(e[0], AccumulateGrad)}
-    hooked = {k for k, a in leaves.items() if _leaf_runs_python(a)}
-    if last < 0 or not hooked:
+    hooked = {k for k, a in leaves.items() if leaf_runs_python(a)}
+    if not hooked:
+        return {}
+    last = max((i for i, n in enumerate(plan.nodes) if runs_python(n)), default=-1)
+    if last < 0:
         return {}
     early, ran = {}, 0
     for n in torch_schedule(root_edges, set(plan.index) | set(leaves)):

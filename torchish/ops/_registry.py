@@ -21,7 +21,8 @@ from .. import _dtype as D
 from ..autograd import anomaly as _anomaly
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
-from ..autograd.graph import Node
+from ..autograd.forward_ad import _LEVEL as _FWD_LEVEL
+from ..autograd.graph import Node, _named_node_class  # noqa: F401
 from . import views as _views
 
 OPS: dict[str, OpDef] = {}  # the op table: name -> definition
@@ -300,7 +301,7 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
         raise RuntimeError(f"{op_def.name}: {e}") from None
     if inplace_target is not None:
         target = _commit_inplace(op_def, k, args, values, out, params, inplace_target)
-        if _fwd._LEVEL:
+        if _FWD_LEVEL:
             _fwd._carry(k, args, values, (target,))
         return target
     record = False
@@ -325,11 +326,11 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
             _views._column_major(result)
         if record and k.grad_out:
             _record(op_def, k, args, values, params, (result,))
-        if _fwd._LEVEL:
+        if _FWD_LEVEL:
             _fwd._carry(k, args, values, (result,))
         return result
     results = tuple(_Tensor._make(o) for o in out)
-    if _fwd._LEVEL:
+    if _FWD_LEVEL:
         _fwd._carry(k, args, values, results)
     for i in op_def.column_major(dict(params)) if op_def.column_major is not None else ():
         _views._column_major(results[i])
@@ -376,7 +377,7 @@ def _record(op_def, k, args, values, params, outputs, name=None, edges=None):
         g = op_def.grad_name
         name = g(dict(params), args) if callable(g) else g
     meta = tuple([(o._value.shape, o._value.dtype) for o in outputs])
-    node = Node(k, values, edges, saved_versions, meta, name)
+    node = _named_node_class(name)(k, values, edges, saved_versions, meta, name)
     node._saves_tensors = bool(wanted)
     if _anomaly._STATE.enabled:
         _anomaly._record_traceback(node)
