@@ -19,7 +19,7 @@ from . import grad_mode as _gm
 from . import lowering as L
 from .buffers import _PERMUTE, is_fresh_base, leaf_layout, target_versions
 from .graph import AccumulateGrad, Node, _checked_hook_tuple, _node_label, _Tensor
-from .schedule import early_leaves, leaf_runs_python, leaves_in_torch_order
+from .schedule import early_leaves, hooked_leaves, leaves_in_torch_order
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
@@ -181,8 +181,8 @@ class _Plan:
         # --- targets: leaves (AccumulateGrad) and non-leaf (node, output) pairs
         run_all = target_edges is None  # backward() without inputs: torch's engine runs every reachable node
         if run_all:  # (the order of accumulation shows only through hooks: replayed where two leaves have some)
-            hooked = sum(1 for a in leaves if leaf_runs_python(a))
-            target_edges = [(a, 0) for a in (leaves_in_torch_order(root_edges, None) if hooked > 1 else leaves)]
+            replay = hooked_leaves(leaves) > 1
+            target_edges = [(a, 0) for a in (leaves_in_torch_order(root_edges, None) if replay else leaves)]
         self.target_edges = target_edges
         tindex = {}
         for k, e in enumerate(target_edges):
@@ -204,8 +204,7 @@ class _Plan:
         self.has_node_targets = bool(target_nodes)
         if accumulate:  # backward(inputs=[non-leaf]) runs the input's own node too (torch's accumulate mode)
             needed |= target_nodes
-        leaf_targets = [e[0] for e in target_edges if e is not None and isinstance(e[0], AccumulateGrad)]
-        if accumulate and not run_all and sum(1 for a in leaf_targets if leaf_runs_python(a)) > 1:
+        if accumulate and not run_all and hooked_leaves(e[0] for e in target_edges if e is not None) > 1:
             # (the leaves' hooks run in the order torch's engine reaches them)
             ranked = leaves_in_torch_order(root_edges, needed | targets)
             self.leaf_rank = {id(a): r for r, a in enumerate(ranked)}
@@ -448,11 +447,11 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
     early = early_leaves(plan, root_edges, runs_python) if on_leaf is not None and not create_graph else {}
 
     def accumulate_ready(j):
-        for k in early.get(j, ()):
-            if k in plan.dropped:  # (waiting on a node that failed: torch never accumulates it)
-                continue
+        ready = [k for k in early.get(j, ()) if k not in plan.dropped]  # (dropped: waited on a node that failed)
+        if ready:
             vs, owners, _ = plan.target_versions(root_keys, True, False)
-            on_leaf(k, plan.target_edges[k], state.get((1, k, 0)), vs[k], owners[k])
+            for k in ready:
+                on_leaf(k, plan.target_edges[k], state.get((1, k, 0)), vs[k], owners[k])
 
     accumulate_ready(0)
     for lo, hi in _segments(plan, create_graph, early):

@@ -230,12 +230,10 @@ _NODE_CLASSES: dict = {}
 
 def _named_node_class(name: str) -> type:
     cls = _NODE_CLASSES.get(name)
-    if cls is None:  # (one class per label: torch::autograd::CopySlices is CopySlices)
+    if cls is None:  # (one class per label, found by name or label: torch::autograd::CopySlices is CopySlices)
         label = name.rsplit("::", 1)[-1]
-        cls = next((c for c in _NODE_CLASSES.values() if c.__name__ == label), None)
-        if cls is None:
-            cls = type(label, (Node,), {"__slots__": (), "__module__": __name__})
-        _NODE_CLASSES[name] = cls
+        cls = _NODE_CLASSES.get(label) or type(label, (Node,), {"__slots__": (), "__module__": __name__})
+        _NODE_CLASSES[name] = _NODE_CLASSES[label] = cls
     return cls
 
 

@@ -193,14 +193,8 @@ def unviewed_name(pure, args) -> str:
     return _name_of(jaxpr, jaxpr.outvars[0], through_views=True)
 
 
-_LAYOUT_PRIMS = {
-    "reshape",
-    "transpose",
-    "squeeze",
-    "expand_dims",
-    "slice",
-    "broadcast_in_dim",
-}  # (an expand and its undoing)
+# (slice and broadcast_in_dim: an expand, and its undoing in a hidden base)
+_LAYOUT_PRIMS = {"reshape", "transpose", "squeeze", "expand_dims", "slice", "broadcast_in_dim"}
 
 
 def _name_of(jaxpr, var, through_views=False):

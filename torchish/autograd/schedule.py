@@ -56,14 +56,17 @@ def _runs_before(a, b) -> bool:
     return pb < pa
 
 
-def _heap_push(heap, item) -> None:
-    # libstdc++'s push_heap: sift up while the parent leaves later
-    heap.append(item)
-    hole = len(heap) - 1
+def _sift_up(heap, hole, item) -> None:
+    # libstdc++'s __push_heap: move the hole up while its parent leaves later, then put item there
     while hole > 0 and _runs_before(item, heap[(hole - 1) // 2]):
         heap[hole] = heap[(hole - 1) // 2]
         hole = (hole - 1) // 2
     heap[hole] = item
+
+
+def _heap_push(heap, item) -> None:
+    heap.append(item)
+    _sift_up(heap, len(heap) - 1, item)
 
 
 def _heap_pop(heap):
@@ -84,16 +87,18 @@ def _heap_pop(heap):
         child = 2 * (child + 1)
         heap[hole] = heap[child - 1]
         hole = child - 1
-    while hole > 0 and _runs_before(last, heap[(hole - 1) // 2]):
-        heap[hole] = heap[(hole - 1) // 2]
-        hole = (hole - 1) // 2
-    heap[hole] = last
+    _sift_up(heap, hole, last)
     return top
 
 
 def leaf_runs_python(acc) -> bool:
     var = acc.variable
     return bool(acc._prehooks or acc._hooks or var is not None and (var._hooks or var._post_acc_hooks))
+
+
+def hooked_leaves(nodes) -> int:
+    """How many of nodes are AccumulateGrads that run Python (their leaves' order shows only through those)."""
+    return sum(1 for a in nodes if isinstance(a, AccumulateGrad) and leaf_runs_python(a))
 
 
 def early_leaves(plan, root_edges, runs_python) -> dict:

@@ -22,7 +22,7 @@ from ..autograd import anomaly as _anomaly
 from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.forward_ad import _LEVEL as _FWD_LEVEL
-from ..autograd.graph import Node, _named_node_class  # noqa: F401
+from ..autograd.graph import _named_node_class
 from . import views as _views
 
 OPS: dict[str, OpDef] = {}  # the op table: name -> definition

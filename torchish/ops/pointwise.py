@@ -460,12 +460,17 @@ def _clamp_call(name, input, args, kwargs, *, method, out=None, target=None):
         _check_number_bounds(name, input, values, target)
     elif any(v is not None and v.dtype.is_complex for v in values):
         result = functools.reduce(R.D.promote_types, [v.dtype for v in (input, *values) if v is not None])
-        only_max = name == "clamp_max" or values[0] is None
-        both = len(values) == 2 and all(v is not None for v in values)
-        kernel = "clamp" if both else "minimum" if only_max else "maximum"
+        kernel = {"clamp": "clamp", "clamp_min": "maximum", "clamp_max": "minimum"}[_bounds_kernel(name, values)]
         raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{R._type_word(result)}'")
     fn = {"clamp": _clamp, "clamp_min": _clamp_min, "clamp_max": _clamp_max}[name]
     return fn(input, *values, out=out, _target=target)
+
+
+def _bounds_kernel(name, values) -> str:
+    """The kernel torch runs for the bounds given: clamp (both), clamp_min or clamp_max (one)."""
+    if name == "clamp" and all(v is not None for v in values):
+        return "clamp"
+    return "clamp_max" if name == "clamp_max" or values[0] is None else "clamp_min"
 
 
 def _check_number_bounds(name, input, values, target):
@@ -481,10 +486,7 @@ def _check_number_bounds(name, input, values, target):
             f"result type {R._type_word(result)} can't be cast to the desired output type {_C_NAMES[d._name]}"
         )
     if result._name == "bool":
-        kernel = (
-            "clamp" if len(given) == 2 else "clamp_max" if values[0] is None or name == "clamp_max" else "clamp_min"
-        )
-        raise NotImplementedError(f"\"{kernel}_scalar_cpu\" not implemented for 'Bool'")
+        raise NotImplementedError(f"\"{_bounds_kernel(name, values)}_scalar_cpu\" not implemented for 'Bool'")
     for v in given:
         if isinstance(v, int) and not -(2**63) <= v < 2**63:
             raise OverflowError("int too big to convert")
