@@ -355,7 +355,11 @@ class AutogradMachine(RuleBasedStateMachine):
                 with m.no_grad() if no_grad else _nothing():
                     return INPLACE[op](a, b)
 
-            self.add(self.both(fn, target, other))
+            undefined = op != "div_" and _reads_own_writes(target[0], other[0])
+            result = self.both(fn, target, other)
+            if undefined and result is not None:
+                reject()
+            self.add(result)
 
     @precondition(lambda self: self.pool)
     @rule(data=st.data(), op=st.sampled_from(sorted(INPLACE_UNARY)), no_grad=st.booleans())
@@ -381,7 +385,11 @@ class AutogradMachine(RuleBasedStateMachine):
             dest[_index(m, key)] = v[0] if v else 1.25
             return dest if through_view else None
 
-        self.add(self.both(fn, target, *(() if value is None else (value,))))
+        undefined = value is not None and _reads_own_writes(_written_by_setitem(target[0], key), value[0])
+        result = self.both(fn, target, *(() if value is None else (value,)))
+        if undefined and result is not None:
+            reject()
+        self.add(result)
 
     @precondition(lambda self: self.pool)
     @rule(data=st.data(), key=st.sampled_from(INDICES[:5]), op=st.sampled_from(["add_", "mul_", "zero_"]))
@@ -604,6 +612,51 @@ class AutogradMachine(RuleBasedStateMachine):
         assert q_ids == t_ids, f"hook calls (ids, in order): torchish {q_ids} != torch {t_ids}"
         for (h, a), (_, b) in zip(ql, tl):
             np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=True, err_msg=f"hook {h} saw")
+
+
+def _reads_own_writes(written, read) -> bool:
+    """Whether torch leaves an in-place op undefined: its operand shares memory with the tensor it writes and
+    torch's overlap check cannot tell (either is not non-overlapping and dense: an expand, unfold windows,
+    a strided slice), so its kernel may read values it already wrote. A partial overlap it can tell is an
+    error, compared as such; an operand laid over the same elements as the written tensor reads each one
+    before writing it."""
+    if not isinstance(written, torch.Tensor) or not isinstance(read, torch.Tensor):
+        return False
+    if written.numel() == 0 or read.numel() == 0:
+        return False
+    if written.untyped_storage().data_ptr() != read.untyped_storage().data_ptr():
+        return False
+    if _is_dense(written) and _is_dense(read):
+        return False
+    same_layout = (written.data_ptr(), written.shape, written.stride()) == (read.data_ptr(), read.shape, read.stride())
+    if same_layout and written.dtype == read.dtype:
+        return False
+    return not _bytes(written).isdisjoint(_bytes(read))
+
+
+def _is_dense(t) -> bool:
+    from torch._prims_common import is_non_overlapping_and_dense_or_false
+
+    return is_non_overlapping_and_dense_or_false(t)
+
+
+def _bytes(t) -> set[int]:
+    """The addresses of t's bytes (the machine's tensors are tiny)."""
+    offsets = np.zeros((), dtype=np.int64)
+    for n, s in zip(t.shape, t.stride()):
+        offsets = offsets[..., None] + np.arange(n) * s
+    size = t.element_size()
+    return {t.data_ptr() + int(o) * size + k for o in offsets.ravel() for k in range(size)}
+
+
+def _written_by_setitem(t, key):
+    """The tensor torch's __setitem__ writes: the view basic indexing makes, or t itself (index_put_)."""
+    if key == "long-index":
+        return t
+    try:
+        return t.detach()[key]
+    except (IndexError, RuntimeError):
+        return None
 
 
 def _exp_domain(t) -> bool:

@@ -1048,6 +1048,33 @@ def test_aliases_go_on_sharing_storage_after_their_source_dies():
     check(fn)
 
 
+@pytest.mark.parametrize("order", ["part first", "whole first", "parts only"])
+def test_aliases_of_parts_go_on_sharing_storage_after_their_source_dies(order):
+    """A view's detach() shares the storage too: it keeps seeing writes through the other aliases (and they its
+    writes) once the tensor and the view it came from are gone."""
+
+    def fn(m):
+        x = m.arange(6.0).reshape(2, 3)
+        part = x[0, 1:].detach()
+        column = x[:, 1].detach()
+        whole = None if order == "parts only" else x.t().detach()
+        del x
+        gc.collect()
+        if order == "whole first":
+            whole.view(-1)[1].add_(100)
+        column.mul_(10)
+        part.sub_(1)
+        if whole is not None:
+            inner = whole[1:].detach()
+            del whole
+            gc.collect()
+            inner.neg_()
+            return part, column, inner, part._version, column._version, inner._version
+        return part, column, part._version, column._version
+
+    check(fn)
+
+
 @pytest.mark.parametrize("prehook", ["replace", "drop", "observe"])
 @pytest.mark.parametrize("create_graph", [False, True])
 def test_accumulate_grad_node_hooks(prehook, create_graph):

@@ -578,22 +578,21 @@ def _recorded_segment(plan, lo, hi, pure, jitted, saved, state, key):
             groups.append(tuple(next(it) for _ in range(c)))
         return tuple(groups), dict(zip(keys, xs[n_saved:]))
 
-    out_keys_holder = []
+    # (the jitted call, cached by structure: run eagerly, each primitive would compile on its own)
+    computed = jitted(saved, dict(zip(keys, flat[n_saved:])))
+    out_keys = sorted(computed)
+    out_vals = tuple(computed[k] for k in out_keys)
 
     def seg_pure(*xs):
         sv, st = unflat(xs)
         new = pure(sv, st)
-        if not out_keys_holder:
-            out_keys_holder.append(sorted(new))
-        return tuple(new[k] for k in out_keys_holder[0])
+        return tuple(new[k] for k in out_keys)
 
-    out_vals = seg_pure(*flat)
-    out_keys = out_keys_holder[0]
     if not _gm._state.grad_enabled or not any(e is not None for e in edges):
         return dict(zip(out_keys, (Tensor._make(v) for v in out_vals)))
     # one node per output, wired only to the inputs that output depends on: torch's results of a
     # backward are connected to exactly the saved values their formula used
-    info = L.output_info(seg_pure, flat, len(out_vals))
+    info = L.output_info(seg_pure, flat, len(out_vals), key)
     result = {}
     for o, (k, v) in enumerate(zip(out_keys, out_vals)):
         t = Tensor._make(v)

@@ -146,9 +146,27 @@ _PRIM_NAMES = {
 }
 
 
-def output_info(pure, args, n):
+_INFO: OrderedDict = OrderedDict()
+
+
+def output_info(pure, args, n, key=None):
     """For each output of a lowered backward: a torch-like grad_fn name (its last primitive) and the set
-    of argument positions it depends on (torch's result needs no grad_fn when it uses no saved input)."""
+    of argument positions it depends on (torch's result needs no grad_fn when it uses no saved input).
+    With a structure key, cached by it and the arguments' shapes and dtypes (a trace costs milliseconds)."""
+    if key is None:
+        return _output_info(pure, args, n)
+    key = (key, tuple((a.shape, a.dtype) if hasattr(a, "shape") else type(a) for a in args))
+    hit = _INFO.get(key)
+    if hit is None:
+        hit = _INFO[key] = _output_info(pure, args, n)
+        if len(_INFO) > _CACHE_SIZE:
+            _INFO.popitem(last=False)
+    else:
+        _INFO.move_to_end(key)
+    return hit
+
+
+def _output_info(pure, args, n):
     try:
         closed = jax.make_jaxpr(pure)(*args)
     except Exception:  # naming is cosmetic; never let it break a backward

@@ -52,27 +52,43 @@ def _alias(t, source) -> None:
     if owner._perm is not None and not t._alias_chain:
         t._perm = owner._perm  # (its layout once the owner is gone)
     _link(owner, t)
+    if t._alias_chain:
+        # an alias of part of the storage (a view's detach) holds the whole of it, as torch's storage outlives
+        # any one tensor: should the owner die, this whole-tensor alias inherits it (_rehome_aliases)
+        t._keeper = _keeper(owner)
+
+
+def _keeper(owner):
+    keeper = owner.__dict__.get("_keeper")
+    if keeper is None:
+        keeper = type(owner)._make(owner._value)
+        keeper._version_counter = [0]
+        _alias(keeper, owner)
+        owner._keeper = keeper
+    return keeper
 
 
 def _link(owner, alias) -> None:
     if owner._views is None:
         owner._views = weakref.WeakSet()
     owner._views.add(alias)
-    if not alias._alias_chain and "_heirs" not in owner.__dict__:
+    if "_heirs" not in owner.__dict__:
         owner._heirs = weakref.finalize(owner, _rehome_aliases, owner._views)
 
 
 def _rehome_aliases(survivors) -> None:
-    """The storage's owner died: its whole-tensor aliases (detach, .data) go on sharing the storage, the first
-    becoming the owner (torch's storage outlives any one tensor). A lone survivor simply owns it (_parent)."""
-    heirs = [v for v in list(survivors) if v._base is None and v._alias is not None and not v._alias_chain]
-    if len(heirs) < 2:
+    """The storage's owner died: its aliases (detach, .data) go on sharing the storage, a whole-tensor one
+    becoming the owner with the others linked to it by their chains. A lone survivor simply owns it (_parent)."""
+    aliases = [v for v in list(survivors) if v._base is None and v._alias is not None]
+    whole = [v for v in aliases if not v._alias_chain]
+    if len(aliases) < 2 or not whole:
         return
-    heir = heirs[0]
+    heir = whole[0]
     del heir._alias
-    for other in heirs[1:]:
-        other._alias = weakref.ref(heir)
-        _link(heir, other)
+    for other in aliases:
+        if other is not heir:
+            other._alias = weakref.ref(heir)
+            _link(heir, other)
 
 
 def _multi_output_views(outputs, source, kernels) -> None:
