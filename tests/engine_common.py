@@ -56,6 +56,20 @@ def observe(v, m):
     return v
 
 
+def node_names(fn):
+    """A node's name and its next_functions' names and input numbers."""
+    if fn is None:
+        return None
+    return fn.name(), tuple((None if f is None else f.name(), k) for f, k in fn.next_functions)
+
+
+def graph_names(fn, depth=3):
+    """The names of a node and the nodes below it, depth levels deep."""
+    if fn is None or depth == 0:
+        return None if fn is None else fn.name()
+    return fn.name(), tuple(graph_names(f, depth - 1) for f, _ in fn.next_functions)
+
+
 def assert_same(actual, expected, rtol=RTOL, atol=ATOL, path="out"):
     if isinstance(expected, tuple) and expected and expected[0] == "T":
         assert isinstance(actual, tuple) and actual and actual[0] == "T", f"{path}: {actual!r} vs tensor"

@@ -1,46 +1,16 @@
 """Engine states the autograd state machine found wanting, each a small scenario against torch: hooks of
-sibling outputs, views and their rebased histories, create_graph inputs, buffers torch returns, dead ends."""
+sibling outputs, retain_grad, create_graph inputs and histories, node names, dead ends. (Storage and views:
+test_engine_storage.py; gradients that are views: test_gradient_views.py.)"""
 
 from __future__ import annotations
-
-import gc
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.engine_common import FEW, arrays, check, leaf
+from tests.engine_common import FEW, arrays, check, leaf, node_names
 
 # state the autograd state machine found wanting: each a small scenario against torch
-
-
-@FEW
-@given(arrays((3,)))
-def test_detach_shares_storage(a):
-    def fn(m, a):
-        x = leaf(m, a, requires_grad=False)
-        d = x.detach()
-        x.exp_()
-        after_base_write = d.clone()
-        d.add_(1)
-        return after_base_write, x, d, x._version, d._version
-
-    check(fn, a)
-
-
-@FEW
-@given(arrays((3,)))
-def test_detach_of_a_dropped_view_still_shares_the_base(a):
-    def fn(m, a):
-        x = leaf(m, a, requires_grad=False)
-        v = x[1:]
-        d = v.detach()
-        dd = d.detach()
-        del v, d  # (freed at once: nothing holds them in a cycle)
-        dd.add_(1)  # the view and the first alias are gone: the write still reaches x
-        return x, dd, x._version
-
-    check(fn, a)
 
 
 @FEW
@@ -183,37 +153,6 @@ def test_a_captured_sibling_output_runs_what_feeds_its_node(a, how):
     check(fn, a)
 
 
-@FEW
-@given(arrays((2, 3)), st.sampled_from(["add", "mul", "view", "sum", "sum1", "sum1-keepdim-t", "permute", "squeeze"]))
-def test_autograd_grad_returns_the_root_gradient_or_a_view_of_it(a, how):
-    """torch's formulas pass the incoming gradient on (add) or view it (sum's expand, view's reshape, t): the
-    result is then grad_outputs itself or a view of it made in no_grad mode, sharing its storage."""
-
-    def fn(m, a):
-        y = leaf(m, a)
-        out, shape = {
-            "add": (lambda: y + 1, (2, 3)),
-            "mul": (lambda: y * 1, (2, 3)),
-            "view": (lambda: y.view(6), (6,)),
-            "sum": (lambda: y.sum(), ()),
-            "sum1": (lambda: y.sum(1), (2,)),
-            "sum1-keepdim-t": (lambda: y.sum(1, keepdim=True).t(), (1, 2)),
-            "permute": (lambda: y.permute(1, 0), (3, 2)),
-            "squeeze": (lambda: y.unsqueeze(0).squeeze(), (2, 3)),
-        }[how]
-        v = m.full(shape, 0.5)
-        (g,) = m.autograd.grad(out(), y, v)
-        seen = [g is v, g._is_view(), g._base is v, g.stride(), g._version]
-        try:
-            g.add_(leaf(m, a))  # a view made in no_grad mode, modified with grad
-        except RuntimeError as e:
-            seen.append(str(e))
-        g.mul_(2)
-        return seen, g, v, v._version
-
-    check(fn, a)
-
-
 def _hooks_then_inplace(m, case, calls):
     def hook(tag):
         return lambda g: calls.append((tag, g.clone()))
@@ -266,21 +205,6 @@ def test_which_node_runs_a_hook_after_the_grad_fn_changes(case):
     """torch's _backward_hooks dict: registered on the grad_fn the tensor had when the dict was made, reset
     when an in-place op gives it a new one (or when a regenerated view grad_fn is first read)."""
     check(lambda m: _hooks_then_inplace(m, case, []))
-
-
-@FEW
-@given(arrays((2, 3)))
-def test_a_write_into_an_expanded_gradient_lands_in_its_one_element(a):
-    def fn(m, a):
-        x = leaf(m, a)
-        (g,) = m.autograd.grad(x.sum(), x)  # expanded from the implicit tensor(1.)
-        g[0, 1] = 1.25
-        b = m.zeros(3)
-        e = b.expand(2, 3)
-        e[1] = m.tensor([3.0, 4.0, 5.0])
-        return g, g._base, e, b, b._version
-
-    check(fn, a)
 
 
 @FEW
@@ -370,35 +294,6 @@ def test_work_done_before_a_freed_graph_error_is_kept(a, b):
 
 @FEW
 @given(arrays((3,)))
-def test_view_made_in_no_grad_of_requires_grad_tensor(a):
-    def fn(m, a):
-        x = leaf(m, a)
-        y = x * 1
-        with m.no_grad():
-            v = x.unsqueeze(-1)
-            w = y[0:2]
-        return v, w
-
-    check(fn, a)
-
-
-@FEW
-@given(arrays((3,)))
-def test_view_grad_fn_after_base_inplace_under_no_grad(a):
-    def fn(m, a):
-        x = leaf(m, a)
-        v = x[None]
-        u = (x * 1).view(3)
-        with m.no_grad():
-            x.add_(1)
-            u._base.mul_(2)
-        return v, u
-
-    check(fn, a)
-
-
-@FEW
-@given(arrays((3,)))
 def test_an_input_listed_twice_after_a_graph_of_the_same_structure(a):
     """The versions of autograd.grad's results are cached by graph structure: which inputs repeat is part of it."""
 
@@ -409,68 +304,6 @@ def test_an_input_listed_twice_after_a_graph_of_the_same_structure(a):
         return unused[0]._version, twice, [g._version for g in twice], twice[0] is twice[1]
 
     check(fn, a)
-
-
-@FEW
-@given(arrays((2, 3)), st.sampled_from(["leaf", "interior", "backward", "create_graph"]))
-def test_gradient_through_a_rebased_view_is_a_view_of_its_own(a, how):
-    """as_strided_backward returns a view of fresh zeros of its input's storage size (backward()'s
-    AccumulateGrad steals a detached alias of it instead)."""
-
-    def fn(m, a, how):
-        x = leaf(m, a)
-        y = x if how != "interior" else x * 1
-        v = y[0]
-        with m.no_grad():
-            y.add_(1)
-        if how == "backward":
-            v.sum().backward()
-            return x.grad, x.grad._base is None, x.grad._version
-        (g,) = m.autograd.grad(v.sum(), y, create_graph=how == "create_graph")  # (a gradient with no history)
-        try:
-            g.detach_()
-        except RuntimeError as e:
-            refused = str(e)
-        return g, g._base, g._version, g._is_view(), refused
-
-    check(fn, a, how)
-
-
-@FEW
-@given(arrays((3,)), st.booleans())
-def test_a_returned_view_of_the_root_gradient_has_the_backward_grad_mode(a, create_graph):
-    """torch's engine runs the backward in create_graph's grad mode: a view it returns was made in no_grad mode
-    (and refuses a recorded in-place write) only without create_graph."""
-
-    def fn(m, a, create_graph):
-        y = leaf(m, a) + 2
-        (g,) = m.autograd.grad(y.view(3).sum(), y, create_graph=create_graph)
-        g.mul_(leaf(m, a) * 1)
-        return g, g._base is not None
-
-    check(fn, a, create_graph)
-
-
-@FEW
-@given(arrays((2, 3, 4)), st.sampled_from(["permute", "transpose", "t", "view", "reshape_0d"]))
-def test_gradient_viewed_from_an_intermediate_is_a_view(a, how):
-    """A view formula applied to a gradient another formula made gives a view of that (hidden) tensor."""
-
-    def fn(m, a, how):
-        x = leaf(m, a)
-        w = m.tensor(a.reshape(4, 6)).exp()
-        make = {
-            "permute": lambda: x.permute(2, 0, 1),
-            "transpose": lambda: x.transpose(0, 2),
-            "t": lambda: x[0].t(),
-            "view": lambda: x.view(6, 4),
-            "reshape_0d": lambda: x[0, 0, :1].reshape(()),
-        }
-        y = make[how]()
-        (g,) = m.autograd.grad((y * w.reshape(-1)[: y.numel()].reshape(y.shape)).sum(), x)
-        return g, None if g._base is None else tuple(g._base.shape), g._version, g.stride()
-
-    check(fn, a, how)
 
 
 @FEW
@@ -502,24 +335,6 @@ def test_retain_grad_again_on_a_refused_view_does_nothing(a):
         return b.retains_grad, b.requires_grad
 
     check(fn, a)
-
-
-@FEW
-@given(arrays((3,)))
-def test_view_requires_grad_follows_base(a):
-    def fn(m, a):
-        x = leaf(m, a, requires_grad=False)
-        v = x.reshape(3)
-        x.requires_grad_(True)
-        return v, v.requires_grad, v.is_leaf
-
-    check(fn, a)
-
-
-def _node_names(fn):
-    if fn is None:
-        return None
-    return fn.name(), tuple((None if f is None else f.name(), k) for f, k in fn.next_functions)
 
 
 @pytest.mark.parametrize(
@@ -560,44 +375,7 @@ def test_grad_fn_names_and_edges(case):
             y = x + 2
         else:
             y = x @ m.ones(3, 2)
-        return _node_names(y.grad_fn), y._version
-
-    check(fn)
-
-
-def _graph_names(fn, depth=3):
-    if fn is None or depth == 0:
-        return None if fn is None else fn.name()
-    return fn.name(), tuple(_graph_names(f, depth - 1) for f, _ in fn.next_functions)
-
-
-@pytest.mark.parametrize("key", ["None", "None,None", "None,:", ":", "...", "1:"])
-@pytest.mark.parametrize("value", ["x", "x[None]", "x[0]", "x[None,1:]", "2.0"])
-def test_setitem_value_edges(key, value):
-    """torch's copy_to copies a value of the same sizes as is, fills from a 0-dim one, else views it without its
-    leading 1s and expands that: the value's path in the graph shows those nodes."""
-    keys = {"None": None, "None,None": (None, None), "None,:": (None, slice(None)), ":": slice(None), "...": ...}
-    keys["1:"] = slice(1, None)
-
-    def fn(m):
-        x = m.ones(3, requires_grad=True)
-        values = {"x": x, "x[None]": x[None], "x[0]": x[0], "x[None,1:]": x[None, 1:], "2.0": 2.0}
-        y = x * 2
-        y.view(3)[keys[key]] = values[value]
-        return _graph_names(y.grad_fn), y
-
-    check(fn)
-
-
-@pytest.mark.parametrize("key", ["...", "()"])
-def test_setitem_0d_self_from_0d_value_copies(key):
-    """copy_to checks equal sizes before the 0-dim value's fill_: a 0-dim self takes copy_."""
-
-    def fn(m):
-        x = m.tensor(0.0)
-        y = m.tensor(1.0, requires_grad=True) + 2
-        x[... if key == "..." else ()] = y
-        return _node_names(x.grad_fn), x
+        return node_names(y.grad_fn), y._version
 
     check(fn)
 
@@ -617,7 +395,7 @@ def test_create_graph_result_grad_fn(op):
     def fn(m):
         x = m.ones(3, requires_grad=True)
         (g,) = m.autograd.grad(ops[op](x).sum(), x, create_graph=True)
-        return _node_names(g.grad_fn)
+        return node_names(g.grad_fn)
 
     check(fn)
 
@@ -698,36 +476,6 @@ def test_hooks_of_a_detached_tensor_that_regains_history(write):
     check(fn)
 
 
-@pytest.mark.parametrize("view", ["reshape-same", "view", "t", "transpose", "permute"])
-def test_create_graph_gradient_through_a_view_is_a_view(view):
-    """With create_graph, torch's view formula still views the gradient it got: the result is a view (its
-    grad_fn the view op's) of a hidden tensor that carries the backward's history. Writes, detach_ and a
-    second derivative go through it."""
-    ops = {
-        "reshape-same": lambda x: x.reshape(2, 3),
-        "view": lambda x: x.view(6),
-        "t": lambda x: x.t(),
-        "transpose": lambda x: x.transpose(0, 1),
-        "permute": lambda x: x.permute(1, 0),
-    }
-
-    def fn(m):
-        x = m.tensor([[0.5, 1.0, 1.5], [2.0, 2.5, 3.0]], requires_grad=True)
-        y = ops[view](x).exp()
-        (g,) = m.autograd.grad((y * y).sum(), x, create_graph=True)
-        seen = (g._is_view(), g._base.shape, g._base.grad_fn.name(), _node_names(g.grad_fn), g._version)
-        (gg,) = m.autograd.grad((g * g).sum(), x, retain_graph=True)
-        try:
-            g.detach_()
-        except RuntimeError as e:
-            seen += (str(e),)
-        g.mul_(2)
-        (g2,) = m.autograd.grad(g.sum(), x)
-        return seen, gg, g2, g._version, g.grad_fn.name(), g._base.grad_fn.name()
-
-    check(fn)
-
-
 @pytest.mark.parametrize("order", ["second-first", "first-first"])
 @pytest.mark.parametrize("capture", [False, True])
 def test_sibling_output_hooks_run_in_registration_order(order, capture):
@@ -768,112 +516,6 @@ def test_node_hooks_of_a_node_that_is_only_captured(hook):
         (g,) = m.autograd.grad(y.sum(), y)
         (h,) = m.autograd.grad(y.sum(), x)
         return calls, g, h
-
-    check(fn)
-
-
-@pytest.mark.parametrize("shape", [(), (1,), (2,)])
-@pytest.mark.parametrize(
-    "path", ["x[None].sum()", "x.unsqueeze(0).sum()", "x.sum()", "x[None].sum(0)", "x.reshape(-1, 1).t().sum()"]
-)
-def test_grad_version_after_views_of_an_expanded_gradient(shape, path):
-    """AccumulateGrad steals a gradient that obeys the layout contract (a 0-dim view of the expanded root
-    gradient does: it has no strides), else copies it in (version 1)."""
-
-    def fn(m):
-        x = m.zeros(shape, requires_grad=True)
-        eval(path, {"x": x}).sum().backward()
-        return x.grad, x.grad._version
-
-    check(fn)
-
-
-@pytest.mark.parametrize("create_graph", [False, True])
-@pytest.mark.parametrize("second", ["reshape", "t", "permute"])
-def test_gradients_viewed_twice_share_the_hidden_base(create_graph, second):
-    """y = view of x1, z = view of y: autograd.grad(f(z), (x1, y)) returns two views of the same hidden
-    gradient (the one z's view formula got), so a write through one shows in the other."""
-    views = {"reshape": lambda t: t.reshape(3, 2), "t": lambda t: t.t(), "permute": lambda t: t.permute(1, 0)}
-
-    def fn(m):
-        x = m.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
-        x1 = x * 2
-        y = views[second](x1)
-        z = y.reshape(6)
-        gx, gy = m.autograd.grad((z * z).sum(), (x1, y), create_graph=create_graph)
-        seen = (gx._is_view(), gy._is_view(), gx._base is gy._base, gx._base.shape, gx._version)
-        with m.no_grad():
-            gy.view(gy.shape)[0] = -1.0
-        return seen, gx, gy, gx._version, gy._version, gx._base.grad_fn is None
-
-    check(fn)
-
-
-@pytest.mark.parametrize("create_graph", [False, True])
-@pytest.mark.parametrize("write", ["setitem", "view-mul", "index_put", "two", "view-add-then-use-view", "view-add"])
-def test_grad_version_through_copy_slices(write, create_graph):
-    """CopySlices copies the whole gradient into a new tensor, then copies (or zeroes) the slice: version 2.
-    Its other inputs get the wrapped op's gradients of a clone of the slice: new tensors."""
-
-    def fn(m):
-        x = m.zeros(3, requires_grad=True)
-        w = m.ones(3, requires_grad=True)
-        b = x + 0
-        out = b
-        if write == "view-add":
-            w = m.ones(2, requires_grad=True)
-            b[1:].add_(w)
-        elif write == "setitem":
-            b[0] = w[0] * 3
-        elif write == "view-mul":
-            b[1:].mul_(w[1:])
-        elif write == "index_put":
-            b[m.tensor([0, 2])] = w[:2]
-        elif write == "two":
-            b[0] = w[0]
-            b[1:].mul_(2)
-        else:
-            v = b[1:]
-            v.add_(2)
-            out = m.tensor(0.0) + v
-        gx, gw = m.autograd.grad((out * 2).sum(), (x, w), allow_unused=True, create_graph=create_graph)
-        # (a create_graph gradient's own grad_fn is JAX's derivative graph: DESIGN.md, create_graph)
-        return gx.detach(), gx.requires_grad, gx._version, None if gw is None else gw._version
-
-    check(fn)
-
-
-@pytest.mark.parametrize("create_graph", [False, True])
-@pytest.mark.parametrize("shape", [(), (1, 3, 1), (2, 3)])
-@pytest.mark.parametrize(
-    "path",
-    ["unsqueeze(0)", "unsqueeze(-1)", "squeeze()", "squeeze(0)", "squeeze((0, 2))", "unsqueeze(0).t().squeeze(1)"],
-)
-def test_squeeze_and_unsqueeze_formulas_view_the_gradient(path, shape, create_graph):
-    """unsqueeze's formula squeezes the gradient, squeeze's unsqueezes it (or passes it on when nothing was
-    squeezed): views whose create_graph grad_fn names the op torch's formula used."""
-
-    def fn(m):
-        y = m.zeros(shape, requires_grad=True) * 1
-        z = eval(f"y.{path}", {"y": y})
-        (g,) = m.autograd.grad((z * z).sum() + z.sum(), y, create_graph=create_graph)
-        base = g._base
-        return g.detach(), g._is_view(), g.grad_fn and g.grad_fn.name(), base is not None and base.shape, g._version
-
-    check(fn)
-
-
-@pytest.mark.parametrize("leaf", ["x[:, 0]", "x.t()", "x[:, ::2]", "x", "x[0]", "x[:, :1]"])
-@pytest.mark.parametrize("root", ["sum", "mul"])
-def test_first_grad_version_of_a_strided_leaf(leaf, root):
-    """AccumulateGrad copies a gradient it cannot steal: copy_ into the layout of a dense leaf (version 1), a
-    contiguous clone for any other (version 0)."""
-
-    def fn(m):
-        x = m.zeros(2, 3)
-        v = eval(leaf, {"x": x}).detach().requires_grad_(True)
-        (v.sum() if root == "sum" else (v * 2).sum()).backward()
-        return v.grad, v.grad._version
 
     check(fn)
 
@@ -981,37 +623,6 @@ def test_an_input_listed_twice_gets_one_tensor_even_with_hooks(hook):
     check(fn)
 
 
-def test_index_put_that_fails_on_a_bad_index_keeps_views_histories():
-    """torch's index_put_ kernel writes the elements before a bad index, then raises: the data changes, but no
-    version is bumped, so views keep their grad_fn."""
-
-    def fn(m):
-        x = m.zeros(3, requires_grad=True)
-        b = x * 1
-        v = b.view(3)
-        try:
-            b.view(3)[m.tensor([0, 5])] = m.tensor([1.0, 2.0])
-        except IndexError as e:
-            err = str(e)
-        return err, b, v, v.grad_fn.name(), b._version
-
-    check(fn)
-
-
-@pytest.mark.parametrize("write", ["storage", "alias"])
-def test_view_of_a_detached_alias_sees_writes_to_the_storage(write):
-    """detach() shares the version counter: a view of the alias regenerates its grad_fn after any write."""
-
-    def fn(m):
-        x = m.tensor([1.0, 2.0])
-        a = x.detach().requires_grad_(True)
-        v = a.reshape(2)
-        (x if write == "storage" else a.detach()).add_(1)
-        return v, v.grad_fn.name(), v._version
-
-    check(fn)
-
-
 @pytest.mark.parametrize("hook", ["observing", "replacing"])
 def test_hooks_that_only_observe_keep_shared_gradient_tensors(hook):
     """autograd.grad returns one tensor for inputs that get the very same gradient (through an add); hooks
@@ -1025,52 +636,6 @@ def test_hooks_that_only_observe_keep_shared_gradient_tensors(hook):
         b.grad_fn.register_hook(lambda gi, go: None)
         gb, ga = m.autograd.grad((b * b).sum(), (b, a))
         return gb is ga, gb, ga
-
-    check(fn)
-
-
-def test_aliases_go_on_sharing_storage_after_their_source_dies():
-    """detach() and .data share the storage, which outlives the tensor they came from."""
-
-    def fn(m):
-        x = m.tensor([1.0, 2.0])
-        a, b, c = x.data, x.detach(), x.data
-        v = b[1:]
-        del x
-        gc.collect()
-        a.exp_()
-        first = (a.clone(), b.clone(), c.clone(), v.clone(), a._version, b._version, v._version)
-        del a
-        gc.collect()
-        b.mul_(2)
-        return first, b, c, v
-
-    check(fn)
-
-
-@pytest.mark.parametrize("order", ["part first", "whole first", "parts only"])
-def test_aliases_of_parts_go_on_sharing_storage_after_their_source_dies(order):
-    """A view's detach() shares the storage too: it keeps seeing writes through the other aliases (and they its
-    writes) once the tensor and the view it came from are gone."""
-
-    def fn(m):
-        x = m.arange(6.0).reshape(2, 3)
-        part = x[0, 1:].detach()
-        column = x[:, 1].detach()
-        whole = None if order == "parts only" else x.t().detach()
-        del x
-        gc.collect()
-        if order == "whole first":
-            whole.view(-1)[1].add_(100)
-        column.mul_(10)
-        part.sub_(1)
-        if whole is not None:
-            inner = whole[1:].detach()
-            del whole
-            gc.collect()
-            inner.neg_()
-            return part, column, inner, part._version, column._version, inner._version
-        return part, column, part._version, column._version
 
     check(fn)
 
@@ -1184,158 +749,6 @@ def test_backward_with_create_graph_warns_once_per_process():
     assert out[1].stdout == out[0].stdout
 
 
-_SHARED_ELEMENT_WRITES = {
-    "unfold div_": lambda m, x: x.unfold(0, 2, 1).div_(0.5),
-    "unfold add_": lambda m, x: x.unfold(0, 3, 1).add_(1),
-    "as_strided mul_ by a tensor": lambda m, x: x.as_strided((3, 2), (1, 1)).mul_(m.tensor([2.0, 3.0])),
-    "as_strided sigmoid_": lambda m, x: x.as_strided((2, 3), (2, 1)).sigmoid_(),
-    "2-d unfold pow_": lambda m, x: x.view(2, 3).unfold(1, 2, 1).pow_(2),
-}
-
-
-@pytest.mark.parametrize("case", sorted(_SHARED_ELEMENT_WRITES))
-def test_inplace_on_a_view_whose_elements_share_memory(case):
-    """torch's kernel writes element by element: an element a view reaches twice is computed twice."""
-
-    def fn(m):
-        x = m.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
-        v = _SHARED_ELEMENT_WRITES[case](m, x)
-        return x, v
-
-    check(fn)
-
-
-_SELF_COPIES = {
-    "setitem ellipsis from the base": lambda x: x[None].__setitem__(Ellipsis, x),
-    "copy_ from the base": lambda x: x[None].copy_(x),
-    "setitem 0 from the base": lambda x: x[None].__setitem__(0, x),
-    "copy_ from the same view": lambda x: x[None].copy_(x[None]),
-    "add_ of the base": lambda x: x[None].add_(x),
-    "setitem of a part": lambda x: x[None].__setitem__((0, slice(None, 2)), x[:2]),
-    "setitem of a shifted part": lambda x: x[None].__setitem__((0, slice(1, None)), x[:2]),
-    "copy_ of an expanded view into itself": lambda x: x.expand(2, 3).copy_(x.expand(2, 3)),
-    "setitem of an expanded view from its base": lambda x: x.expand(2, 3).__setitem__(None, x),
-    "setitem of an expanded view from elsewhere": lambda x: x.expand(2, 3).__setitem__(None, x * 2),
-    "fill of an expanded view": lambda x: x.expand(2, 3).__setitem__(Ellipsis, 1.0),
-}
-
-
-@pytest.mark.parametrize("case", sorted(_SELF_COPIES))
-def test_writes_from_the_same_memory(case):
-    """Full overlap (the same elements in the same layout, the expanded value included) is allowed; anything
-    else is torch's partial-overlap error."""
-
-    def fn(m):
-        x = m.tensor([1.0, 2.0, 3.0])
-        try:
-            _SELF_COPIES[case](x)
-        except RuntimeError as e:
-            return str(e), x, x._version
-        return x, x._version
-
-    check(fn)
-
-
-@pytest.mark.parametrize("create_graph", [False, True])
-@pytest.mark.parametrize(
-    "source, size, stride, offset",
-    [
-        ("y", (2, 2), (2, 1), 1),
-        ("y[3:10]", (2, 2), (2, 1), 5),
-        ("y.view(4, 6)[1:, 2:].t()", (2, 2), (6, 1), 8),
-        ("y.view(4, 6)[:, 1]", (2,), (6,), 7),
-        ("y", (3, 3), (1, 1), 0),
-    ],
-)
-def test_gradient_through_as_strided(source, size, stride, offset, create_graph):
-    """as_strided_backward: zeros over the input's storage extent, viewed with the input's geometry (under
-    create_graph an AsStridedBackward0 over the history of the backward)."""
-
-    def fn(m):
-        w = m.arange(24.0, requires_grad=True)
-        src = eval(source, {"y": w * 1})
-        v = src.as_strided(size, stride, offset)
-        (g,) = m.autograd.grad((v * v).sum(), src, create_graph=create_graph)
-        out = [g, g.stride(), g.storage_offset(), g._version, g._base is not None and tuple(g._base.shape)]
-        if create_graph:
-            out += [g.grad_fn.name(), m.autograd.grad((g * g).sum(), w)]
-        return out
-
-    check(fn)
-
-
-def test_view_requiring_grad_through_its_base_saves_for_backward():
-    """A view made before its base required grad has no edge, yet torch's node saves it (and checks it)."""
-
-    def fn(m):
-        base = m.ones(2, 3)
-        v = base.squeeze()
-        base.requires_grad_(True)
-        y = v.pow(3)
-        with m.no_grad():
-            v.add_(1)
-        try:
-            y.sum().backward()
-        except RuntimeError as e:
-            return str(e), y.grad_fn.next_functions
-        return y.grad_fn.next_functions
-
-    check(fn)
-
-
-@pytest.mark.parametrize("src_dtype", ["float32", "float64"])
-def test_copy_passes_the_gradient_on_to_its_source(src_dtype):
-    """CopyBackwards gives src grad.to(src's dtype): the very tensor where the dtypes agree."""
-
-    def fn(m):
-        x = m.zeros(3, requires_grad=True, dtype=getattr(m, src_dtype))
-        a = m.zeros(3) + 2
-        a[...] = x
-        (g,) = m.autograd.grad((a * a).sum(), x)
-        b = m.zeros(3) + 2
-        b.copy_(x)
-        gx, gb = m.autograd.grad((b * 3).sum(), (x, b))
-        return g, g._version, gx._version, gx is gb
-
-    check(fn)
-
-
-def test_write_through_data_keeps_views_histories():
-    """.data has a version counter of its own: a write through it leaves the views' grad_fn as they were
-    (a detach() shares the counter: its write regenerates them)."""
-
-    def fn(m):
-        x = m.zeros(2, 3, requires_grad=True)
-        a, _ = x.chunk(2)
-        y = x * 1
-        v = y[0]
-        y.data[0].add_(1)
-        before = (a.grad_fn.name(), a.is_leaf, v.grad_fn.name(), y._version)
-        y.detach()[1].add_(1)
-        return before, v.grad_fn.name(), y._version, a, v
-
-    check(fn)
-
-
-@pytest.mark.parametrize("target", ["data of the base", "fresh"])
-def test_inplace_reads_a_stale_multi_output_view_before_its_overlap_check(target):
-    """An in-place op that records collects its inputs' histories before TensorIterator's checks: a stale
-    chunk output is refused with the multi-output view error, not the memory-overlap one."""
-
-    def fn(m):
-        x = m.zeros(2, 3, requires_grad=True)
-        a, _ = x.chunk(2)
-        x.detach().add_(1)
-        dest = x.data if target == "data of the base" else m.zeros(2, 3)
-        try:
-            dest.add_(a)
-        except RuntimeError as e:
-            return str(e)
-        return dest
-
-    check(fn)
-
-
 @pytest.mark.parametrize("hook", ["none", "node prehook", "node post-hook", "tensor hook", "returns its input"])
 @pytest.mark.parametrize("graph", ["x + x", "x * 1 + x", "(x + 0) + x", "x.view(2) + x", "x.sum() + x"])
 def test_gradient_a_hook_made_is_summed_into_in_place(graph, hook):
@@ -1363,53 +776,6 @@ def test_gradient_a_hook_made_is_summed_into_in_place(graph, hook):
                 y.backward(m.ones(2))
                 out.append((x.grad, x.grad._version))
         return out
-
-    check(fn)
-
-
-@pytest.mark.parametrize("op", ["narrow", "slice", "view", "detach"])
-def test_view_op_on_a_stale_multi_output_view(op):
-    """narrow (a composite: its checks, then a slice) still reads the stale chunk output's history first."""
-
-    def fn(m):
-        x = m.zeros(3, requires_grad=True)
-        a, _ = x.chunk(2)
-        x.detach_()
-        x[0] = 1.25
-        ops = {"narrow": lambda t: t.narrow(0, 0, 1), "slice": lambda t: t[0:1], "view": lambda t: t.view(2)}
-        ops["detach"] = lambda t: t.detach()
-        try:
-            r = ops[op](a)
-        except RuntimeError as e:
-            return str(e)
-        return r, r.grad_fn
-
-    check(fn)
-
-
-@pytest.mark.parametrize("then", ["view add_", "sub-view mul_", "write through an alias", "alias, then read grad_fn"])
-def test_version_error_names_the_views_node_while_it_lives(then):
-    """exp_ on a view saves its result with the view's rebuilt AsStrided node held weakly; torch rebuilds a
-    view's history lazily, so that node lives until the view's grad_fn is read again (or the view itself is
-    written), and the version error names it while it lives, else Exp."""
-
-    def fn(m):
-        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
-        b = x * 1
-        v = b.view(3)
-        v.exp_()
-        if then == "view add_":
-            v.add_(2)
-        elif then == "sub-view mul_":
-            v[1:].mul_(2)
-        else:
-            b.detach().add_(1)
-            if then == "alias, then read grad_fn":
-                v.grad_fn  # noqa: B018
-        try:
-            m.autograd.grad(b.sum(), x)
-        except RuntimeError as e:
-            return str(e)
 
     check(fn)
 

@@ -1,11 +1,14 @@
 """The gradient tensors torch's formulas and engine make views of (sum's expand, a broadcast input's summed
-gradient) and how that shows: autograd.grad's results, their bases, versions, and in-place writes into them."""
+gradient, view formulas, CopySlices) and how that shows: autograd.grad's results, their bases, versions, and
+in-place writes into them."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tests.engine_common import check
+from tests.engine_common import FEW, arrays, check, leaf, node_names
 
 
 @pytest.mark.parametrize("reduction", ["sum keepdim", "sum dim", "sum", "sum of a product", "sum of exp"])
@@ -90,5 +93,224 @@ def test_a_broadcast_input_gets_a_view_of_the_summed_gradient(case, create_graph
         base = g._base
         out.sum().backward()
         return g, g._version, base is not None and (base.shape, base.grad_fn and base.grad_fn.name()), x.grad._base
+
+    check(fn)
+
+
+@FEW
+@given(arrays((2, 3)), st.sampled_from(["add", "mul", "view", "sum", "sum1", "sum1-keepdim-t", "permute", "squeeze"]))
+def test_autograd_grad_returns_the_root_gradient_or_a_view_of_it(a, how):
+    """torch's formulas pass the incoming gradient on (add) or view it (sum's expand, view's reshape, t): the
+    result is then grad_outputs itself or a view of it made in no_grad mode, sharing its storage."""
+
+    def fn(m, a):
+        y = leaf(m, a)
+        out, shape = {
+            "add": (lambda: y + 1, (2, 3)),
+            "mul": (lambda: y * 1, (2, 3)),
+            "view": (lambda: y.view(6), (6,)),
+            "sum": (lambda: y.sum(), ()),
+            "sum1": (lambda: y.sum(1), (2,)),
+            "sum1-keepdim-t": (lambda: y.sum(1, keepdim=True).t(), (1, 2)),
+            "permute": (lambda: y.permute(1, 0), (3, 2)),
+            "squeeze": (lambda: y.unsqueeze(0).squeeze(), (2, 3)),
+        }[how]
+        v = m.full(shape, 0.5)
+        (g,) = m.autograd.grad(out(), y, v)
+        seen = [g is v, g._is_view(), g._base is v, g.stride(), g._version]
+        try:
+            g.add_(leaf(m, a))  # a view made in no_grad mode, modified with grad
+        except RuntimeError as e:
+            seen.append(str(e))
+        g.mul_(2)
+        return seen, g, v, v._version
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((2, 3)))
+def test_a_write_into_an_expanded_gradient_lands_in_its_one_element(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        (g,) = m.autograd.grad(x.sum(), x)  # expanded from the implicit tensor(1.)
+        g[0, 1] = 1.25
+        b = m.zeros(3)
+        e = b.expand(2, 3)
+        e[1] = m.tensor([3.0, 4.0, 5.0])
+        return g, g._base, e, b, b._version
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)), st.booleans())
+def test_a_returned_view_of_the_root_gradient_has_the_backward_grad_mode(a, create_graph):
+    """torch's engine runs the backward in create_graph's grad mode: a view it returns was made in no_grad mode
+    (and refuses a recorded in-place write) only without create_graph."""
+
+    def fn(m, a, create_graph):
+        y = leaf(m, a) + 2
+        (g,) = m.autograd.grad(y.view(3).sum(), y, create_graph=create_graph)
+        g.mul_(leaf(m, a) * 1)
+        return g, g._base is not None
+
+    check(fn, a, create_graph)
+
+
+@FEW
+@given(arrays((2, 3, 4)), st.sampled_from(["permute", "transpose", "t", "view", "reshape_0d"]))
+def test_gradient_viewed_from_an_intermediate_is_a_view(a, how):
+    """A view formula applied to a gradient another formula made gives a view of that (hidden) tensor."""
+
+    def fn(m, a, how):
+        x = leaf(m, a)
+        w = m.tensor(a.reshape(4, 6)).exp()
+        make = {
+            "permute": lambda: x.permute(2, 0, 1),
+            "transpose": lambda: x.transpose(0, 2),
+            "t": lambda: x[0].t(),
+            "view": lambda: x.view(6, 4),
+            "reshape_0d": lambda: x[0, 0, :1].reshape(()),
+        }
+        y = make[how]()
+        (g,) = m.autograd.grad((y * w.reshape(-1)[: y.numel()].reshape(y.shape)).sum(), x)
+        return g, None if g._base is None else tuple(g._base.shape), g._version, g.stride()
+
+    check(fn, a, how)
+
+
+@pytest.mark.parametrize("view", ["reshape-same", "view", "t", "transpose", "permute"])
+def test_create_graph_gradient_through_a_view_is_a_view(view):
+    """With create_graph, torch's view formula still views the gradient it got: the result is a view (its
+    grad_fn the view op's) of a hidden tensor that carries the backward's history. Writes, detach_ and a
+    second derivative go through it."""
+    ops = {
+        "reshape-same": lambda x: x.reshape(2, 3),
+        "view": lambda x: x.view(6),
+        "t": lambda x: x.t(),
+        "transpose": lambda x: x.transpose(0, 1),
+        "permute": lambda x: x.permute(1, 0),
+    }
+
+    def fn(m):
+        x = m.tensor([[0.5, 1.0, 1.5], [2.0, 2.5, 3.0]], requires_grad=True)
+        y = ops[view](x).exp()
+        (g,) = m.autograd.grad((y * y).sum(), x, create_graph=True)
+        seen = (g._is_view(), g._base.shape, g._base.grad_fn.name(), node_names(g.grad_fn), g._version)
+        (gg,) = m.autograd.grad((g * g).sum(), x, retain_graph=True)
+        try:
+            g.detach_()
+        except RuntimeError as e:
+            seen += (str(e),)
+        g.mul_(2)
+        (g2,) = m.autograd.grad(g.sum(), x)
+        return seen, gg, g2, g._version, g.grad_fn.name(), g._base.grad_fn.name()
+
+    check(fn)
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (2,)])
+@pytest.mark.parametrize(
+    "path", ["x[None].sum()", "x.unsqueeze(0).sum()", "x.sum()", "x[None].sum(0)", "x.reshape(-1, 1).t().sum()"]
+)
+def test_grad_version_after_views_of_an_expanded_gradient(shape, path):
+    """AccumulateGrad steals a gradient that obeys the layout contract (a 0-dim view of the expanded root
+    gradient does: it has no strides), else copies it in (version 1)."""
+
+    def fn(m):
+        x = m.zeros(shape, requires_grad=True)
+        eval(path, {"x": x}).sum().backward()
+        return x.grad, x.grad._version
+
+    check(fn)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("second", ["reshape", "t", "permute"])
+def test_gradients_viewed_twice_share_the_hidden_base(create_graph, second):
+    """y = view of x1, z = view of y: autograd.grad(f(z), (x1, y)) returns two views of the same hidden
+    gradient (the one z's view formula got), so a write through one shows in the other."""
+    views = {"reshape": lambda t: t.reshape(3, 2), "t": lambda t: t.t(), "permute": lambda t: t.permute(1, 0)}
+
+    def fn(m):
+        x = m.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        x1 = x * 2
+        y = views[second](x1)
+        z = y.reshape(6)
+        gx, gy = m.autograd.grad((z * z).sum(), (x1, y), create_graph=create_graph)
+        seen = (gx._is_view(), gy._is_view(), gx._base is gy._base, gx._base.shape, gx._version)
+        with m.no_grad():
+            gy.view(gy.shape)[0] = -1.0
+        return seen, gx, gy, gx._version, gy._version, gx._base.grad_fn is None
+
+    check(fn)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("write", ["setitem", "view-mul", "index_put", "two", "view-add-then-use-view", "view-add"])
+def test_grad_version_through_copy_slices(write, create_graph):
+    """CopySlices copies the whole gradient into a new tensor, then copies (or zeroes) the slice: version 2.
+    Its other inputs get the wrapped op's gradients of a clone of the slice: new tensors."""
+
+    def fn(m):
+        x = m.zeros(3, requires_grad=True)
+        w = m.ones(3, requires_grad=True)
+        b = x + 0
+        out = b
+        if write == "view-add":
+            w = m.ones(2, requires_grad=True)
+            b[1:].add_(w)
+        elif write == "setitem":
+            b[0] = w[0] * 3
+        elif write == "view-mul":
+            b[1:].mul_(w[1:])
+        elif write == "index_put":
+            b[m.tensor([0, 2])] = w[:2]
+        elif write == "two":
+            b[0] = w[0]
+            b[1:].mul_(2)
+        else:
+            v = b[1:]
+            v.add_(2)
+            out = m.tensor(0.0) + v
+        gx, gw = m.autograd.grad((out * 2).sum(), (x, w), allow_unused=True, create_graph=create_graph)
+        # (a create_graph gradient's own grad_fn is JAX's derivative graph: DESIGN.md, create_graph)
+        return gx.detach(), gx.requires_grad, gx._version, None if gw is None else gw._version
+
+    check(fn)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("shape", [(), (1, 3, 1), (2, 3)])
+@pytest.mark.parametrize(
+    "path",
+    ["unsqueeze(0)", "unsqueeze(-1)", "squeeze()", "squeeze(0)", "squeeze((0, 2))", "unsqueeze(0).t().squeeze(1)"],
+)
+def test_squeeze_and_unsqueeze_formulas_view_the_gradient(path, shape, create_graph):
+    """unsqueeze's formula squeezes the gradient, squeeze's unsqueezes it (or passes it on when nothing was
+    squeezed): views whose create_graph grad_fn names the op torch's formula used."""
+
+    def fn(m):
+        y = m.zeros(shape, requires_grad=True) * 1
+        z = eval(f"y.{path}", {"y": y})
+        (g,) = m.autograd.grad((z * z).sum() + z.sum(), y, create_graph=create_graph)
+        base = g._base
+        return g.detach(), g._is_view(), g.grad_fn and g.grad_fn.name(), base is not None and base.shape, g._version
+
+    check(fn)
+
+
+@pytest.mark.parametrize("leaf", ["x[:, 0]", "x.t()", "x[:, ::2]", "x", "x[0]", "x[:, :1]"])
+@pytest.mark.parametrize("root", ["sum", "mul"])
+def test_first_grad_version_of_a_strided_leaf(leaf, root):
+    """AccumulateGrad copies a gradient it cannot steal: copy_ into the layout of a dense leaf (version 1), a
+    contiguous clone for any other (version 0)."""
+
+    def fn(m):
+        x = m.zeros(2, 3)
+        v = eval(leaf, {"x": x}).detach().requires_grad_(True)
+        (v.sum() if root == "sum" else (v * 2).sum()).backward()
+        return v.grad, v.grad._version
 
     check(fn)

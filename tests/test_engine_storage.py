@@ -1,0 +1,415 @@
+"""Storage the autograd state machine found wanting, each a small scenario against torch: detach() and .data
+aliases (also once their source dies), views and their rebased histories, writes through views, setitem,
+memory that overlaps itself, as_strided."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.engine_common import FEW, arrays, check, graph_names, leaf, node_names
+
+
+@FEW
+@given(arrays((3,)))
+def test_detach_shares_storage(a):
+    def fn(m, a):
+        x = leaf(m, a, requires_grad=False)
+        d = x.detach()
+        x.exp_()
+        after_base_write = d.clone()
+        d.add_(1)
+        return after_base_write, x, d, x._version, d._version
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_detach_of_a_dropped_view_still_shares_the_base(a):
+    def fn(m, a):
+        x = leaf(m, a, requires_grad=False)
+        v = x[1:]
+        d = v.detach()
+        dd = d.detach()
+        del v, d  # (freed at once: nothing holds them in a cycle)
+        dd.add_(1)  # the view and the first alias are gone: the write still reaches x
+        return x, dd, x._version
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_view_made_in_no_grad_of_requires_grad_tensor(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        y = x * 1
+        with m.no_grad():
+            v = x.unsqueeze(-1)
+            w = y[0:2]
+        return v, w
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((3,)))
+def test_view_grad_fn_after_base_inplace_under_no_grad(a):
+    def fn(m, a):
+        x = leaf(m, a)
+        v = x[None]
+        u = (x * 1).view(3)
+        with m.no_grad():
+            x.add_(1)
+            u._base.mul_(2)
+        return v, u
+
+    check(fn, a)
+
+
+@FEW
+@given(arrays((2, 3)), st.sampled_from(["leaf", "interior", "backward", "create_graph"]))
+def test_gradient_through_a_rebased_view_is_a_view_of_its_own(a, how):
+    """as_strided_backward returns a view of fresh zeros of its input's storage size (backward()'s
+    AccumulateGrad steals a detached alias of it instead)."""
+
+    def fn(m, a, how):
+        x = leaf(m, a)
+        y = x if how != "interior" else x * 1
+        v = y[0]
+        with m.no_grad():
+            y.add_(1)
+        if how == "backward":
+            v.sum().backward()
+            return x.grad, x.grad._base is None, x.grad._version
+        (g,) = m.autograd.grad(v.sum(), y, create_graph=how == "create_graph")  # (a gradient with no history)
+        try:
+            g.detach_()
+        except RuntimeError as e:
+            refused = str(e)
+        return g, g._base, g._version, g._is_view(), refused
+
+    check(fn, a, how)
+
+
+@FEW
+@given(arrays((3,)))
+def test_view_requires_grad_follows_base(a):
+    def fn(m, a):
+        x = leaf(m, a, requires_grad=False)
+        v = x.reshape(3)
+        x.requires_grad_(True)
+        return v, v.requires_grad, v.is_leaf
+
+    check(fn, a)
+
+
+@pytest.mark.parametrize("key", ["None", "None,None", "None,:", ":", "...", "1:"])
+@pytest.mark.parametrize("value", ["x", "x[None]", "x[0]", "x[None,1:]", "2.0"])
+def test_setitem_value_edges(key, value):
+    """torch's copy_to copies a value of the same sizes as is, fills from a 0-dim one, else views it without its
+    leading 1s and expands that: the value's path in the graph shows those nodes."""
+    keys = {"None": None, "None,None": (None, None), "None,:": (None, slice(None)), ":": slice(None), "...": ...}
+    keys["1:"] = slice(1, None)
+
+    def fn(m):
+        x = m.ones(3, requires_grad=True)
+        values = {"x": x, "x[None]": x[None], "x[0]": x[0], "x[None,1:]": x[None, 1:], "2.0": 2.0}
+        y = x * 2
+        y.view(3)[keys[key]] = values[value]
+        return graph_names(y.grad_fn), y
+
+    check(fn)
+
+
+@pytest.mark.parametrize("key", ["...", "()"])
+def test_setitem_0d_self_from_0d_value_copies(key):
+    """copy_to checks equal sizes before the 0-dim value's fill_: a 0-dim self takes copy_."""
+
+    def fn(m):
+        x = m.tensor(0.0)
+        y = m.tensor(1.0, requires_grad=True) + 2
+        x[... if key == "..." else ()] = y
+        return node_names(x.grad_fn), x
+
+    check(fn)
+
+
+def test_index_put_that_fails_on_a_bad_index_keeps_views_histories():
+    """torch's index_put_ kernel writes the elements before a bad index, then raises: the data changes, but no
+    version is bumped, so views keep their grad_fn."""
+
+    def fn(m):
+        x = m.zeros(3, requires_grad=True)
+        b = x * 1
+        v = b.view(3)
+        try:
+            b.view(3)[m.tensor([0, 5])] = m.tensor([1.0, 2.0])
+        except IndexError as e:
+            err = str(e)
+        return err, b, v, v.grad_fn.name(), b._version
+
+    check(fn)
+
+
+@pytest.mark.parametrize("write", ["storage", "alias"])
+def test_view_of_a_detached_alias_sees_writes_to_the_storage(write):
+    """detach() shares the version counter: a view of the alias regenerates its grad_fn after any write."""
+
+    def fn(m):
+        x = m.tensor([1.0, 2.0])
+        a = x.detach().requires_grad_(True)
+        v = a.reshape(2)
+        (x if write == "storage" else a.detach()).add_(1)
+        return v, v.grad_fn.name(), v._version
+
+    check(fn)
+
+
+def test_aliases_go_on_sharing_storage_after_their_source_dies():
+    """detach() and .data share the storage, which outlives the tensor they came from."""
+
+    def fn(m):
+        x = m.tensor([1.0, 2.0])
+        a, b, c = x.data, x.detach(), x.data
+        v = b[1:]
+        del x
+        gc.collect()
+        a.exp_()
+        first = (a.clone(), b.clone(), c.clone(), v.clone(), a._version, b._version, v._version)
+        del a
+        gc.collect()
+        b.mul_(2)
+        return first, b, c, v
+
+    check(fn)
+
+
+@pytest.mark.parametrize("order", ["part first", "whole first", "parts only"])
+def test_aliases_of_parts_go_on_sharing_storage_after_their_source_dies(order):
+    """A view's detach() shares the storage too: it keeps seeing writes through the other aliases (and they its
+    writes) once the tensor and the view it came from are gone."""
+
+    def fn(m):
+        x = m.arange(6.0).reshape(2, 3)
+        part = x[0, 1:].detach()
+        column = x[:, 1].detach()
+        whole = None if order == "parts only" else x.t().detach()
+        del x
+        gc.collect()
+        if order == "whole first":
+            whole.view(-1)[1].add_(100)
+        column.mul_(10)
+        part.sub_(1)
+        if whole is not None:
+            inner = whole[1:].detach()
+            del whole
+            gc.collect()
+            inner.neg_()
+            return part, column, inner, part._version, column._version, inner._version
+        return part, column, part._version, column._version
+
+    check(fn)
+
+
+_SHARED_ELEMENT_WRITES = {
+    "unfold div_": lambda m, x: x.unfold(0, 2, 1).div_(0.5),
+    "unfold add_": lambda m, x: x.unfold(0, 3, 1).add_(1),
+    "as_strided mul_ by a tensor": lambda m, x: x.as_strided((3, 2), (1, 1)).mul_(m.tensor([2.0, 3.0])),
+    "as_strided sigmoid_": lambda m, x: x.as_strided((2, 3), (2, 1)).sigmoid_(),
+    "2-d unfold pow_": lambda m, x: x.view(2, 3).unfold(1, 2, 1).pow_(2),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_SHARED_ELEMENT_WRITES))
+def test_inplace_on_a_view_whose_elements_share_memory(case):
+    """torch's kernel writes element by element: an element a view reaches twice is computed twice."""
+
+    def fn(m):
+        x = m.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+        v = _SHARED_ELEMENT_WRITES[case](m, x)
+        return x, v
+
+    check(fn)
+
+
+_SELF_COPIES = {
+    "setitem ellipsis from the base": lambda x: x[None].__setitem__(Ellipsis, x),
+    "copy_ from the base": lambda x: x[None].copy_(x),
+    "setitem 0 from the base": lambda x: x[None].__setitem__(0, x),
+    "copy_ from the same view": lambda x: x[None].copy_(x[None]),
+    "add_ of the base": lambda x: x[None].add_(x),
+    "setitem of a part": lambda x: x[None].__setitem__((0, slice(None, 2)), x[:2]),
+    "setitem of a shifted part": lambda x: x[None].__setitem__((0, slice(1, None)), x[:2]),
+    "copy_ of an expanded view into itself": lambda x: x.expand(2, 3).copy_(x.expand(2, 3)),
+    "setitem of an expanded view from its base": lambda x: x.expand(2, 3).__setitem__(None, x),
+    "setitem of an expanded view from elsewhere": lambda x: x.expand(2, 3).__setitem__(None, x * 2),
+    "fill of an expanded view": lambda x: x.expand(2, 3).__setitem__(Ellipsis, 1.0),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_SELF_COPIES))
+def test_writes_from_the_same_memory(case):
+    """Full overlap (the same elements in the same layout, the expanded value included) is allowed; anything
+    else is torch's partial-overlap error."""
+
+    def fn(m):
+        x = m.tensor([1.0, 2.0, 3.0])
+        try:
+            _SELF_COPIES[case](x)
+        except RuntimeError as e:
+            return str(e), x, x._version
+        return x, x._version
+
+    check(fn)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize(
+    "source, size, stride, offset",
+    [
+        ("y", (2, 2), (2, 1), 1),
+        ("y[3:10]", (2, 2), (2, 1), 5),
+        ("y.view(4, 6)[1:, 2:].t()", (2, 2), (6, 1), 8),
+        ("y.view(4, 6)[:, 1]", (2,), (6,), 7),
+        ("y", (3, 3), (1, 1), 0),
+    ],
+)
+def test_gradient_through_as_strided(source, size, stride, offset, create_graph):
+    """as_strided_backward: zeros over the input's storage extent, viewed with the input's geometry (under
+    create_graph an AsStridedBackward0 over the history of the backward)."""
+
+    def fn(m):
+        w = m.arange(24.0, requires_grad=True)
+        src = eval(source, {"y": w * 1})
+        v = src.as_strided(size, stride, offset)
+        (g,) = m.autograd.grad((v * v).sum(), src, create_graph=create_graph)
+        out = [g, g.stride(), g.storage_offset(), g._version, g._base is not None and tuple(g._base.shape)]
+        if create_graph:
+            out += [g.grad_fn.name(), m.autograd.grad((g * g).sum(), w)]
+        return out
+
+    check(fn)
+
+
+def test_view_requiring_grad_through_its_base_saves_for_backward():
+    """A view made before its base required grad has no edge, yet torch's node saves it (and checks it)."""
+
+    def fn(m):
+        base = m.ones(2, 3)
+        v = base.squeeze()
+        base.requires_grad_(True)
+        y = v.pow(3)
+        with m.no_grad():
+            v.add_(1)
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            return str(e), y.grad_fn.next_functions
+        return y.grad_fn.next_functions
+
+    check(fn)
+
+
+@pytest.mark.parametrize("src_dtype", ["float32", "float64"])
+def test_copy_passes_the_gradient_on_to_its_source(src_dtype):
+    """CopyBackwards gives src grad.to(src's dtype): the very tensor where the dtypes agree."""
+
+    def fn(m):
+        x = m.zeros(3, requires_grad=True, dtype=getattr(m, src_dtype))
+        a = m.zeros(3) + 2
+        a[...] = x
+        (g,) = m.autograd.grad((a * a).sum(), x)
+        b = m.zeros(3) + 2
+        b.copy_(x)
+        gx, gb = m.autograd.grad((b * 3).sum(), (x, b))
+        return g, g._version, gx._version, gx is gb
+
+    check(fn)
+
+
+def test_write_through_data_keeps_views_histories():
+    """.data has a version counter of its own: a write through it leaves the views' grad_fn as they were
+    (a detach() shares the counter: its write regenerates them)."""
+
+    def fn(m):
+        x = m.zeros(2, 3, requires_grad=True)
+        a, _ = x.chunk(2)
+        y = x * 1
+        v = y[0]
+        y.data[0].add_(1)
+        before = (a.grad_fn.name(), a.is_leaf, v.grad_fn.name(), y._version)
+        y.detach()[1].add_(1)
+        return before, v.grad_fn.name(), y._version, a, v
+
+    check(fn)
+
+
+@pytest.mark.parametrize("target", ["data of the base", "fresh"])
+def test_inplace_reads_a_stale_multi_output_view_before_its_overlap_check(target):
+    """An in-place op that records collects its inputs' histories before TensorIterator's checks: a stale
+    chunk output is refused with the multi-output view error, not the memory-overlap one."""
+
+    def fn(m):
+        x = m.zeros(2, 3, requires_grad=True)
+        a, _ = x.chunk(2)
+        x.detach().add_(1)
+        dest = x.data if target == "data of the base" else m.zeros(2, 3)
+        try:
+            dest.add_(a)
+        except RuntimeError as e:
+            return str(e)
+        return dest
+
+    check(fn)
+
+
+@pytest.mark.parametrize("op", ["narrow", "slice", "view", "detach"])
+def test_view_op_on_a_stale_multi_output_view(op):
+    """narrow (a composite: its checks, then a slice) still reads the stale chunk output's history first."""
+
+    def fn(m):
+        x = m.zeros(3, requires_grad=True)
+        a, _ = x.chunk(2)
+        x.detach_()
+        x[0] = 1.25
+        ops = {"narrow": lambda t: t.narrow(0, 0, 1), "slice": lambda t: t[0:1], "view": lambda t: t.view(2)}
+        ops["detach"] = lambda t: t.detach()
+        try:
+            r = ops[op](a)
+        except RuntimeError as e:
+            return str(e)
+        return r, r.grad_fn
+
+    check(fn)
+
+
+@pytest.mark.parametrize("then", ["view add_", "sub-view mul_", "write through an alias", "alias, then read grad_fn"])
+def test_version_error_names_the_views_node_while_it_lives(then):
+    """exp_ on a view saves its result with the view's rebuilt AsStrided node held weakly; torch rebuilds a
+    view's history lazily, so that node lives until the view's grad_fn is read again (or the view itself is
+    written), and the version error names it while it lives, else Exp."""
+
+    def fn(m):
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = x * 1
+        v = b.view(3)
+        v.exp_()
+        if then == "view add_":
+            v.add_(2)
+        elif then == "sub-view mul_":
+            v[1:].mul_(2)
+        else:
+            b.detach().add_(1)
+            if then == "alias, then read grad_fn":
+                v.grad_fn  # noqa: B018
+        try:
+            m.autograd.grad(b.sum(), x)
+        except RuntimeError as e:
+            return str(e)
+
+    check(fn)
