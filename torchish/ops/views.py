@@ -426,6 +426,8 @@ def _internal_overlap(t) -> bool:
     if not any(k.op is not None and k.op.name == "_expand" for c in chains for k in c):
         return False
     offs = _offsets(owner, chains)
+    if offs.size == 0:  # (torch writes nothing into a tensor without elements, and checks nothing)
+        return False
     zero = (0,) * offs.ndim
     return any(n > 1 and offs[zero[:d] + (1,) + zero[d + 1 :]] == offs[zero] for d, n in enumerate(offs.shape))
 
