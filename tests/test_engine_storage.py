@@ -415,3 +415,20 @@ def test_version_error_names_the_views_node_while_it_lives(then):
             return str(e)
 
     check(fn)
+
+
+@pytest.mark.parametrize("key", ["-2:", ":10", "0:2", ":0", "1: of empty", "0: of empty"])
+def test_setitem_through_a_slice_that_torch_applies(key):
+    """torch skips a slice in setitem only when its start, as given, is 0 and it reaches the end: otherwise the
+    write goes through a Slice view, which a multi-output view's error then names."""
+
+    def fn(m):
+        x = m.tensor([2.0, 3.0, 4.0], requires_grad=True)
+        empty = "empty" in key
+        _, b = (x * 1).split([3, 0] if empty else [1, 2])
+        index = {"-2:": slice(-2, None), ":10": slice(None, 10), "0:2": slice(0, 2), ":0": slice(None, 0)}
+        index.update({"1: of empty": slice(1, None), "0: of empty": slice(0, None)})
+        b[index[key]] = m.tensor(2.0)
+        return b
+
+    check(fn)

@@ -143,8 +143,10 @@ def _basic(self, idx, keep_full_slice=False, alias=True):
             start, stop, step = i.indices(size)
             if i.step is not None and i.step <= 0:
                 raise ValueError("step must be greater than zero")
-            # a lone slice index is always applied; in a tuple a full one is skipped (torch's applySlicing)
-            if (start, stop, step) != (0, size, 1) or keep_full_slice and k == 0:
+            # a lone slice index is always applied; in a tuple a full one is skipped (torch's applySlicing, which
+            # compares the start as given: x[-n:] and an empty tensor's [1:] are slices)
+            full = (i.start is None or i.start == 0) and (start, stop, step) == (0, size, 1)
+            if not full or keep_full_slice and k == 0:
                 out = _slice(out, dim, start, builtins.max(stop, start), step)
             dim += 1
             real += 1
