@@ -86,19 +86,27 @@ def segment_function(steps):
     return run
 
 
+def _lookup(cache, key, build):
+    """cache[key] (built on a miss, the least recently used entry dropped past _CACHE_SIZE) and whether it hit."""
+    hit = cache.get(key)
+    if hit is not None:
+        cache.move_to_end(key)
+        return hit, True
+    entry = cache[key] = build()
+    if len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+    return entry, False
+
+
+def _jitted_pair(build):
+    pure = build()
+    return pure, jax.jit(pure)
+
+
 def cached(key, build):
     """The cached (pure, jitted) pair for a structure key; counts compiles."""
-    hit = _CACHE.get(key)
-    if hit is not None:
-        _CACHE.move_to_end(key)
-        _STATS["cache_hits"] += 1
-        return hit
-    pure = build()
-    entry = (pure, jax.jit(pure))
-    _STATS["compiles"] += 1
-    _CACHE[key] = entry
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    entry, hit = _lookup(_CACHE, key, lambda: _jitted_pair(build))
+    _STATS["cache_hits" if hit else "compiles"] += 1
     return entry
 
 
@@ -156,14 +164,7 @@ def output_info(pure, args, n, key=None):
     if key is None:
         return _output_info(pure, args, n)
     key = (key, tuple((a.shape, a.dtype) if hasattr(a, "shape") else type(a) for a in args))
-    hit = _INFO.get(key)
-    if hit is None:
-        hit = _INFO[key] = _output_info(pure, args, n)
-        if len(_INFO) > _CACHE_SIZE:
-            _INFO.popitem(last=False)
-    else:
-        _INFO.move_to_end(key)
-    return hit
+    return _lookup(_INFO, key, lambda: _output_info(pure, args, n))[0]
 
 
 def _output_info(pure, args, n):
