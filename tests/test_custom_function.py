@@ -214,6 +214,15 @@ def build(m) -> types.SimpleNamespace:
             (x,) = ctx.saved_tensors
             return Sq.apply(x.cos(), 1.0) * 0 + g * x.cos()
 
+    class Unconditional(Function):  # a gradient for every input, whether it is needed or not
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2, (g * 3).sum()  # (b's, of another shape: torch checks only inputs with an edge)
+
     return types.SimpleNamespace(**{k: v for k, v in locals().items() if isinstance(v, type)})
 
 
@@ -593,6 +602,34 @@ def test_hooks_on_custom_node():
     (t, _), (i, _) = both(run)
     close(i[0], t[0])
     assert i[1] == t[1]
+
+
+@pytest.mark.parametrize("b_requires_grad", [False, True])
+@pytest.mark.parametrize("how", ["backward", "inputs=[a]", "inputs=[b]", "inputs=[y]", "inputs=[w]", "grad(a)"])
+def test_post_hook_of_custom_node_sees_every_gradient_backward_returned(how, b_requires_grad):
+    # torch's PyNode runs the user's backward whole whenever its node runs (backward(inputs=[y]) runs y's own
+    # node); an op's node computes only the gradients its graph task needs
+    def run(m, ns):
+        a = leaf(m, np.array([0.5, 1.0], dtype="float32"))
+        b = leaf(m, np.array([1.5, 2.0], dtype="float32"), requires_grad=b_requires_grad)
+        w = leaf(m, np.array(2.0, dtype="float32"))
+        y = ns.Unconditional.apply(a, b)
+        seen = []
+        y.grad_fn.register_hook(lambda gi, go: seen.append([None if g is None else g.tolist() for g in gi]))
+        out = (y * w).sum()
+        if how == "backward":
+            out.backward()
+        elif how.startswith("inputs"):
+            out.backward(inputs=[{"a": a, "b": b, "y": y, "w": w}[how[8]]])
+        else:
+            m.autograd.grad(out, [a])
+        return seen, a.grad, b.grad, w.grad
+
+    (t, te), (i, ie) = both(run)
+    assert (type(ie), str(ie)) == (type(te), str(te)) if te is not None else ie is None, (ie, te)
+    if te is None:
+        assert i[0] == t[0]
+        close(i[1:], t[1:])
 
 
 def test_retain_graph_and_saved_tensors_freed():

@@ -112,7 +112,9 @@ class Tensor:
     # torch's _backward_hooks dict: the hooks of this tensor since its grad_fn last changed, run by its
     # AccumulateGrad and registered on the grad_fn it had when the dict was made (_hooks_fn)
     _hooks_fn = None
-    _rebased_label = None  # "Output n of Op" of a multi-output view whose base was written: torch's error names it
+    # the grad_fn field torch keeps on a multi-output (or no_grad) view whose base was written: its history is
+    # refused from then on, but the old node (and the AccumulateGrad it holds) lives, and torch's errors name it
+    _refused_grad_fn = None
     _fw_tangent = None  # forward AD: the tangent of a dual tensor (autograd/forward_ad.py)
 
     def __new__(cls, *args, **kwargs):
@@ -225,7 +227,7 @@ class Tensor:
             self._grad_fn is not None
             or self._requires_grad
             or (self._base is not None and self._base.requires_grad)
-            or self._rebased_label is not None  # (the grad_fn field a refused view still holds)
+            or self._refused_grad_fn is not None  # (the grad_fn field a refused view still holds)
         )
 
     @requires_grad.setter
@@ -248,7 +250,7 @@ class Tensor:
 
     def _has_grad_fn_field(self) -> bool:
         """torch's C++ is_leaf() reads the grad_fn field, which a view refused by handle_view_on_rebase still holds."""
-        return self._grad_fn is not None or self._rebased_label is not None
+        return self._grad_fn is not None or self._refused_grad_fn is not None
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if self._has_grad_fn_field():
@@ -423,7 +425,7 @@ class Tensor:
                 "hence detach_() cannot be called on these gradients. To fix this error, please refer to the "
                 "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
             )
-        self._grad_fn = None
+        self._grad_fn, self._output_nr = None, 0
         self._requires_grad = False
         return self
 

@@ -36,6 +36,7 @@ def observe(v, m):
             v.is_leaf,
             _grad_fn_name(v, m),
             v._version,
+            v.output_nr,
         )
     if isinstance(v, (tuple, list)):
         return (type(v).__name__, tuple(observe(x, m) for x in v))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 
+from tests.engine_common import custom_functions
+
 from . import _grad, _x, case
 
 # ------------------------------------------------------------------------------------------------
@@ -662,6 +664,13 @@ def c_detach_inplace_on_nonleaf(m):
 
 
 @case
+def c_detach_inplace_on_output_1(m):
+    y = m.var_mean(_x(m), 0)[1]
+    y.detach_()  # (output_nr goes back to 0)
+    return y
+
+
+@case
 def c_saved_input_detached_in_place(m):
     x = _x(m)
     y = x + 2
@@ -678,6 +687,32 @@ def c_saved_bound_detached_in_place(m):
     y.detach_()
     y.add_(1)  # (the detach is reported before the version)
     z.sum().backward()
+
+
+def _custom_saved_input_detached(m, write: bool, output_nr: int):
+    x = _x(m)
+    a = m.var_mean(x * 2, 0)[1] if output_nr else x * 3  # (var_mean: mean is its output 1)
+    b = custom_functions(m)["square"].apply(a)  # (saves its input a)
+    a.detach_()  # (torch's unpack then names the Function that saved a, with a's output_nr when saved)
+    if write:
+        a.add_(1)
+    b.sum().backward()
+    return _grad(x)
+
+
+@case
+def c_custom_saved_input_detached_in_place_then_written(m):
+    return _custom_saved_input_detached(m, write=True, output_nr=0)
+
+
+@case
+def c_custom_saved_input_of_output_1_detached_in_place_then_written(m):
+    return _custom_saved_input_detached(m, write=True, output_nr=1)
+
+
+@case
+def c_custom_saved_input_detached_in_place(m):
+    return _custom_saved_input_detached(m, write=False, output_nr=0)
 
 
 @case

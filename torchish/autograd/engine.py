@@ -64,6 +64,8 @@ def _version_error(node):
             # (CopySlices: the in-place op's own node made the result it saved)
             label, out_meta, held = node._wrapped or (None, node.out_meta, None)
             fn = (node if out_meta[-1 - idx][1].kind in "fcV" else None) if idx < 0 else t._grad_fn
+            if fn is None and idx >= 0 and _had_history_when_saved(node, t):
+                fn = node
             src = ""
             if fn is not None:
                 if idx < 0 and held is not None and held() is not None:
@@ -82,6 +84,12 @@ def _version_error(node):
                 "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
                 "torch.autograd.set_detect_anomaly(True, check_nan=False)."
             )
+
+
+def _had_history_when_saved(node, t) -> bool:
+    """Whether a custom Function's saved input had a grad_fn when saved: detached in place since, torch's unpack
+    names the Function that saved it instead (its saved_for)."""
+    return any(e is not None and e[0] is t and e[3] for e in getattr(node, "_entries", None) or ())
 
 
 def _is_op_node(n) -> bool:
@@ -734,11 +742,11 @@ def _run_hooked_node(plan, i, state, create_graph):
     grad_outputs = tuple(_wrap_or_none(c) for c in cts)
     grad_inputs = [None] * len(n.next_edges)
     eager_vjp = getattr(n, "_eager_vjp", None)
-    if not skip and diff and any(c is not None for c in cts):
-        if eager_vjp is not None:  # a node with its own eager backward (custom Function); None = no gradient
-            res = eager_vjp(grad_outputs, create_graph)
-            for j in diff:
-                grad_inputs[j] = res[j]
+    # a custom Function's backward runs whole whenever its node runs, as torch's PyNode: its hooks see every
+    # gradient it returned, needed or not (an op's backward computes only the needed ones)
+    if not skip and (diff or eager_vjp is not None) and any(c is not None for c in cts):
+        if eager_vjp is not None:
+            grad_inputs = list(eager_vjp(grad_outputs, create_graph))
         elif create_graph:
             cotangents = {(0, i, o): c for o, c in enumerate(cts) if c is not None}
             sub = _run_segment(plan, i, i + 1, cotangents, True, per_input=True)

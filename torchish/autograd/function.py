@@ -501,7 +501,8 @@ def _finish_node(cls, ctx, args, rows, to_save, rebased) -> None:
             entries.append(None)
             continue
         v, is_out = t._version_counter[0], id(t) in out_ids
-        entries.append((t, v, t._output_nr if is_out else None))
+        had_history = not is_out and t._grad_fn is not None
+        entries.append((t, v, t._output_nr if is_out else None, had_history))
         versions.append((t._version_counter, v, t, -1 if is_out else 0))
     ctx._entries = tuple(entries)
     ctx.saved_versions = tuple(versions)
@@ -595,8 +596,7 @@ def _validate(node, result: Any, is_var: tuple, has_edge: tuple, in_meta: tuple)
             raise RuntimeError(f"expected Variable or None (got {_tp_name(g)})")
     out = [g for g, v in zip(result, is_var) if v]
     for k, g in enumerate(out):
-        if g is None or not has_edge[k]:
-            out[k] = None
+        if g is None or not has_edge[k]:  # (an input without an edge keeps what backward returned, unchecked)
             continue
         shape, dtype = in_meta[k]
         gshape = tuple(g.shape)

@@ -157,7 +157,9 @@ def _build_pure(kernel: _FnKernel, key: tuple) -> Callable:
                     grads.append(Tensor._make(jnp.zeros(shape, dtype)))
                 else:
                     grads.append(Tensor._make(c))
-            out = _validate(ctx, ctx.apply(*grads), is_var, has_edge, in_meta)
+            out = [
+                g if h else None for g, h in zip(_validate(ctx, ctx.apply(*grads), is_var, has_edge, in_meta), has_edge)
+            ]
         if any(h and g is None for h, g in zip(has_edge, out)):
             kernel.none_for_needed = True  # torch leaves .grad untouched; a zero cotangent would not
         return tuple(None if g is None else g._value for g in out) + (None,) * len(res)

@@ -197,15 +197,15 @@ def _history_first(t) -> None:
 def _may_be_stale(t) -> bool:
     """Whether reading t's grad_fn can rebuild or refuse it: a view without one, unless it has no grad_fn field
     and its base needs no grad (where torch returns early; a refused view still holds its field)."""
-    return t._base is not None and t._grad_fn is None and (t._rebased_label is not None or t._base.requires_grad)
+    return t._base is not None and t._grad_fn is None and (t._refused_grad_fn is not None or t._base.requires_grad)
 
 
 def _rebase_error(view, indirect: bool) -> RuntimeError:
     """torch's handle_view_on_rebase: a write to a view torch made with a non-default creation meta, directly
     or (indirect) through its base. The message names the grad_fn field the view holds (a refused view keeps
     its old one)."""
-    fn = view._grad_fn
-    label = f"Output {view._output_nr} of {_node_label(fn)}" if fn is not None else view._rebased_label
+    fn = view._grad_fn if view._grad_fn is not None else view._refused_grad_fn
+    label = f"Output {view._output_nr} of {_node_label(fn)}" if fn is not None else None
     modified = "its base or another view of its base has been" if indirect else "is being"
     if view._creation == "no_grad" or label is None:
         prefix = "A view was created in" if label is None else f"{label} is a view of a view which was created in"
@@ -223,8 +223,7 @@ def _rebase_view(base, v, written=None) -> None:
         v._lazy_old = v._grad_fn
     if v._creation is not None:
         if v._grad_fn is not None:
-            v._rebased_label = f"Output {v._output_nr} of {_node_label(v._grad_fn)}"
-            v._grad_fn = None
+            v._refused_grad_fn, v._grad_fn = v._grad_fn, None
     else:
         _set_view_node(base, v)
 
