@@ -642,7 +642,8 @@ def _reads_own_writes(written, read) -> bool:
     torch's overlap check cannot tell (either is not non-overlapping and dense: an expand, unfold windows,
     a strided slice), so its kernel may read values it already wrote. A partial overlap it can tell is an
     error, compared as such; an operand laid over the same elements as the written tensor reads each one
-    before writing it."""
+    before writing it, unless the written tensor overlaps itself (unfold windows: an element written through
+    one window is read again through the next)."""
     if not isinstance(written, torch.Tensor) or not isinstance(read, torch.Tensor):
         return False
     if written.numel() == 0 or read.numel() == 0:
@@ -652,7 +653,8 @@ def _reads_own_writes(written, read) -> bool:
     if _is_dense(written) and _is_dense(read):
         return False
     same_layout = (written.data_ptr(), written.shape, written.stride()) == (read.data_ptr(), read.shape, read.stride())
-    if same_layout and written.dtype == read.dtype:
+    overlaps_itself = len(_bytes(written)) < written.numel() * written.element_size()
+    if same_layout and written.dtype == read.dtype and not overlaps_itself:
         return False
     return not _bytes(written).isdisjoint(_bytes(read))
 

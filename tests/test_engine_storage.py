@@ -222,6 +222,9 @@ _SHARED_ELEMENT_WRITES = {
     "as_strided mul_ by a tensor": lambda m, x: x.as_strided((3, 2), (1, 1)).mul_(m.tensor([2.0, 3.0])),
     "as_strided sigmoid_": lambda m, x: x.as_strided((2, 3), (2, 1)).sigmoid_(),
     "2-d unfold pow_": lambda m, x: x.view(2, 3).unfold(1, 2, 1).pow_(2),
+    "detached unfold add_": lambda m, x: x.unfold(0, 2, 1).detach().add_(2.0),
+    "unfold's .data mul_": lambda m, x: x.unfold(0, 3, 2).data.mul_(3.0),
+    "unfold of a detached view sub_": lambda m, x: x[1:].detach().unfold(0, 2, 1).sub_(1.0),
     "empty slice of an expanded view add_": lambda m, x: x.expand(2, 6)[None][1:].add_(2.0),
     "empty narrow of an expanded view zero_": lambda m, x: x.expand(3, 6).narrow(0, 1, 0).zero_(),
 }

@@ -314,3 +314,39 @@ def test_first_grad_version_of_a_strided_leaf(leaf, root):
         return v.grad, v.grad._version
 
     check(fn)
+
+
+@pytest.mark.parametrize("hook", ["none", "observe", "keep", "in place", "replace", "post-accumulate add_"])
+@pytest.mark.parametrize("how", ["view", "t", "permute of a permuted root", "unsqueeze then squeeze", "mul"])
+def test_backward_steals_a_view_of_the_root_gradient(how, hook):
+    """A view's formula views the root's gradient tensor: that view is what the leaf's hooks see (a write into
+    it reaches the caller's tensor) and, where it obeys the leaf's layout and nobody kept it, what
+    AccumulateGrad steals as .grad, sharing the root tensor's storage and version counter."""
+
+    def fn(m):
+        kept = []
+        x = m.zeros(2, 3, requires_grad=True)
+        y = {
+            "view": lambda: x.view(6),
+            "t": lambda: x.t(),
+            "permute of a permuted root": lambda: x.permute(1, 0),
+            "unsqueeze then squeeze": lambda: x.unsqueeze(0).squeeze(0),
+            "mul": lambda: x * 1,
+        }[how]()
+        hooks = {
+            "observe": lambda g: None,
+            "keep": kept.append,
+            "in place": lambda g: g.mul_(2) and None,
+            "replace": lambda g: g * 3,
+        }
+        if hook in hooks:
+            x.register_hook(hooks[hook])
+        elif hook == "post-accumulate add_":
+            x.register_post_accumulate_grad_hook(lambda t: [t.grad.add_(1)] and None)
+        g = m.ones_like(y) if how == "permute of a permuted root" else m.ones(y.shape)  # (ones_like: y's strides)
+        y.backward(g)
+        seen = [x.grad._version, g._version, x.grad.stride()]
+        g.add_(1)
+        return seen, x.grad, x.grad._version, g
+
+    check(fn)

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from . import forward_ad, grad_mode  # noqa: F401
-from .buffers import leaf_layout, views_of_fresh_bases, views_of_roots
+from .buffers import contiguous_strides, is_fresh_base, leaf_layout, views_of_fresh_bases, views_of_roots
 from .engine import _accumulate_grad, _is_checkpoint_valid, _run_hooks, _run_prehooks, _wrap_or_none, run_backward  # noqa: F401
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .graph import AccumulateGrad, Node, _checked_hook_tuple, _Tensor
@@ -139,34 +139,42 @@ def backward(
             targets.append(_target_edge(t))
             holders.append(t)
     root_vals = [_root_value(g, t, create_graph) for g, t in zip(grads, outputs)]
+    root_tensors = _root_tensors(grads, outputs, create_graph)
     if create_graph and not _WARNED_CYCLE:
         _WARNED_CYCLE.append(True)  # (torch's TORCH_WARN_ONCE: once per process)
         warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=2)
     done = set()
 
-    def on_leaf(k, edge, g, version, owner):  # (a leaf torch accumulates while hooked nodes are still to run)
+    def root_view(chain):
+        """Where a leaf's gradient is a view of a root's gradient tensor (a view's backward), that very view:
+        its hooks see it, and .grad shares its storage and version counter where AccumulateGrad steals it."""
+        if chain is None or create_graph or is_fresh_base(chain) or root_tensors[chain[0]] is None:
+            return None
+        return lambda: views_of_roots(root_tensors, [chain], False)[0]
+
+    def on_leaf(k, edge, g, version, owner, chain):  # (a leaf torch accumulates while hooked nodes are still to run)
         t = holders[k] if holders is not None else edge[0].variable
         if g is not None and id(t) not in done:
             done.add(id(t))
-            _leaf_accumulate(t, edge[0], g, create_graph, version, owner == "stolen")
+            _leaf_accumulate(t, edge[0], g, create_graph, version, owner == "stolen", root_view(chain))
 
     with grad_mode.set_grad_enabled(create_graph):
-        versions = {"accumulate": True}
+        versions = {"accumulate": True, "root_strides": [_dense_strides(g) for g in grads]}
         targets, results, error = run_backward(roots, root_vals, targets, create_graph, retain_graph, versions, on_leaf)
         if holders is None:
             holders = [e[0].variable for e in targets]
         seen = set(done)
-        vs, owners = versions["of"][:2] if "of" in versions else ([None] * len(results),) * 2
-        rows = list(zip(holders, targets, results, vs, owners))
+        vs, owners, chains = versions["of"] if "of" in versions else ([None] * len(results),) * 3
+        rows = list(zip(holders, targets, results, vs, owners, chains))
         rank = versions.get("leaf_rank")
         if rank:  # the inputs' AccumulateGrads run in the order torch's engine reaches them, not as listed
             rows.sort(key=lambda row: rank.get(id(row[1][0]), -1) if row[1] is not None else -1)
-        for t, e, g, v, o in rows:
+        for t, e, g, v, o, c in rows:
             if id(t) in seen:  # inputs=[x, x] accumulates once
                 continue
             seen.add(id(t))
             if g is not None and isinstance(e[0], AccumulateGrad):
-                _leaf_accumulate(t, e[0], g, create_graph, v, o == "stolen")
+                _leaf_accumulate(t, e[0], g, create_graph, v, o == "stolen", root_view(c))
             elif g is not None and t._grad_fn is None:  # (a non-leaf input's retain_grad)
                 _leaf_accumulate(t, None, g, create_graph, v)
         if error is not None:
@@ -182,6 +190,24 @@ _CYCLE_WARNING = (
 )
 
 
+def _root_tensors(grads, outputs, create_graph):
+    """The root gradient tensors that torch's engine passes on as they are (views of which a formula may
+    return). A root gradient with a history would give views with one: the recorded backward's results stay."""
+    return [
+        g if g is not None and g._value.dtype == t._value.dtype and not (create_graph and g.requires_grad) else None
+        for g, t in zip(grads, outputs)
+    ]
+
+
+def _dense_strides(g):
+    """A root gradient's strides, where its layout is non-overlapping and dense (else None)."""
+    if g is None or g._base is None and g._alias is None and g._perm is None:
+        return None if g is None else contiguous_strides(g._value.shape)
+    from ..ops.views import _is_non_overlapping_and_dense
+
+    return tuple(g.stride()) if _is_non_overlapping_and_dense(g) else None
+
+
 def _root_value(g, t, create_graph):
     if create_graph and g.requires_grad:
         if g.dtype is not t.dtype:
@@ -191,12 +217,15 @@ def _root_value(g, t, create_graph):
     return v if v.dtype == t._value.dtype else v.astype(t._value.dtype)
 
 
-def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False):
+def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False, root_view=None):
     """The leaf's AccumulateGrad node (None for a non-leaf input, which only stores): the tensor's hooks,
     the node's pre-hooks, .grad, post-accumulate hooks, the node's post-hooks, in torch's order.
     version: what a first .grad's `_version` would be in torch (see buffers.py); stolen: whether torch's
-    AccumulateGrad takes the gradient tensor itself as .grad."""
+    AccumulateGrad takes the gradient tensor itself as .grad; root_view: makes that tensor where it is a view
+    of a root's gradient tensor (whose version it shares)."""
     exposed = replaced = False
+    if root_view is not None and (stolen or t._hooks or node is not None and node._prehooks):
+        g = root_view()
     if t._hooks:
         g, replaced = _run_hooks(t._hooks, g)
         exposed = True
@@ -206,7 +235,9 @@ def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False):
     if node is not None and g is not None and t._grad_fn is not None:
         # an in-place op gave the leaf a history after the graph was built
         raise RuntimeError("leaf variable has been moved into the graph interior")
-    steal = False
+    steal = root_view is not None and stolen and not exposed
+    if steal:
+        version = g._version
     if exposed and g is not None and not create_graph and t._grad is None:
         # the hooks saw the very tensor torch's AccumulateGrad steals, unless one of them kept a reference to it
         # (then it copies); a detached alias a hook kept goes on sharing .grad's storage
@@ -215,7 +246,7 @@ def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False):
         layout = leaf_layout((node, 0))
         steal = (stolen or replaced and layout != "permuted" and _is_contiguous(g)) and sys.getrefcount(g) <= 2
         if steal:
-            version = g._version if replaced else version
+            version = g._version if replaced or root_view is not None else version
         elif stolen or replaced:
             version = 0 if layout == "strided" else 1
     if g is not None and t._requires_grad:  # (one that stopped requiring grad since stores nothing)
@@ -271,7 +302,7 @@ def grad(
         results = _batched(roots, grads, outs, targets, retain_graph)
     else:
         root_vals = [_root_value(g, t, create_graph) for g, t in zip(grads, outs)]
-        versions = {"accumulate": False}
+        versions = {"accumulate": False, "root_strides": [_dense_strides(g) for g in grads]}
         with grad_mode.set_grad_enabled(create_graph):
             _, results, error = run_backward(roots, root_vals, targets, create_graph, retain_graph, versions)
             if error is not None:
@@ -283,12 +314,7 @@ def grad(
             vs, owners, chains = (
                 [None if r else x for r, x in zip(replaced, column)] for column in (vs, owners, chains)
             )
-            # (a root gradient with a history would give views with one: the recorded backward's results stay)
-            roots = [
-                g if g._value.dtype == t._value.dtype and not (create_graph and g.requires_grad) else None
-                for g, t in zip(grads, outs)
-            ]
-            views = views_of_roots(roots, chains, create_graph)
+            views = views_of_roots(_root_tensors(grads, outs, create_graph), chains, create_graph)
             fresh = views_of_fresh_bases(results, vs, create_graph, chains)
             views = [f if f is not None else view for f, view in zip(fresh, views)]
             results = _as_torch_returns(results, vs, owners, views)

@@ -90,14 +90,14 @@ class _Storage:
 
 
 class _Buf:
-    """A gradient tensor: its storage (version counter shared with its views), whether its layout is dense
-    as its variable's, how many places hold it, and, when it is a root's gradient or a view of one, how to
-    make it from that root's tensor: (root position, view recipe, ...)."""
+    """A gradient tensor: its storage (version counter shared with its views), its strides where its layout
+    is non-overlapping and dense (else None), how many places hold it, and, when it is a root's gradient or a
+    view of one, how to make it from that root's tensor: (root position, view recipe, ...)."""
 
-    __slots__ = ("storage", "dense", "refs", "chain", "base")
+    __slots__ = ("storage", "strides", "refs", "chain", "base")
 
-    def __init__(self, storage, dense, chain=None, base=None):
-        self.storage, self.dense, self.refs, self.chain = storage, dense, 0, chain
+    def __init__(self, storage, strides, chain=None, base=None):
+        self.storage, self.strides, self.refs, self.chain = storage, strides, 0, chain
         storage.tensors += 1
         self.base = base  # a view keeps its base tensor alive (torch's ViewInfo), so its storage has two tensors
         if base is not None:
@@ -117,12 +117,28 @@ def _release(b):
             _release(b.base)
 
 
-def _stealable(b) -> bool:  # AccumulateGrad: only this handle, in the variable's layout
-    return b.dense and b.refs == 1
+def contiguous_strides(shape) -> tuple:
+    out, step = [], 1
+    for n in reversed(tuple(shape)):
+        out.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(out))
 
 
-def _addable(b) -> bool:  # InputBuffer: also the only tensor on its storage
-    return _stealable(b) and b.storage.tensors == 1
+def _obeys_contiguous(strides, shape) -> bool:
+    """torch's obeys_layout_contract for a contiguous variable: its strides wherever a dim has more than one
+    element (a dim of one element may have any stride but 0)."""
+    if strides is None:
+        return False
+    return all(s == c if n != 1 else s != 0 for n, s, c in zip(shape, strides, contiguous_strides(shape)))
+
+
+def _stealable(b, shape) -> bool:  # AccumulateGrad: only this handle, in the (contiguous) variable's layout
+    return b.refs == 1 and _obeys_contiguous(b.strides, shape)
+
+
+def _addable(b) -> bool:  # InputBuffer: only this handle and the only tensor on its storage, dense
+    return b.strides is not None and b.refs == 1 and b.storage.tensors == 1
 
 
 def _view_recipe(node, dest_shape):
@@ -167,15 +183,29 @@ def _as_strided_chain(node, shape):
     return ("fresh_base", (extent,), ("as_strided", shape, tuple(strides), 0))
 
 
-def _view(src, dense, node, dest_shape):
+def _view(src, strides, node, dest_shape):
     if src.chain is None or is_fresh_base(src.chain):
         # an intermediate gradient, viewed (again): a view of a tensor nobody else holds
         views = node.name() in _RESHAPE or node.name() in _PERMUTE or node.name() in _EXPAND
         recipe = _view_recipe(node, dest_shape) if views else None
         chain = src.chain or ("fresh_base", tuple(node.out_meta[0][0]))
-        return _Buf(src.storage, dense, None if recipe is None else chain + (recipe,), src)
+        return _Buf(src.storage, strides, None if recipe is None else chain + (recipe,), src)
     recipe = _view_recipe(node, dest_shape)
-    return _Buf(src.storage, dense, None if recipe is None else src.chain + (recipe,), src)
+    return _Buf(src.storage, strides, None if recipe is None else src.chain + (recipe,), src)
+
+
+def _permuted(strides, recipe):
+    """The strides of a permuted (t, transpose, permute) view."""
+    if strides is None:
+        return None
+    op, *args = recipe
+    if op == "t":
+        return strides[::-1]
+    if op == "transpose":
+        out = list(strides)
+        out[args[0]], out[args[1]] = out[args[1]], out[args[0]]
+        return tuple(out)
+    return tuple(strides[d] for d in args[0])
 
 
 def _passes_on(node, j, grad_shape, dest_shape) -> bool:
@@ -201,37 +231,47 @@ def _derived(node, j, src, dest_shape):
         return src
     if name in _SQUEEZES and tuple(dest_shape) == tuple(grad_shape):
         return src  # nothing was squeezed: unsqueeze_to returns the gradient itself
+    contiguous = _obeys_contiguous(src.strides, grad_shape)
+    dest_contiguous = contiguous_strides(dest_shape)
     if name in _RESHAPE:  # (a 0-dim view has no strides to break AccumulateGrad's layout contract)
-        return _view(src, src.dense or len(dest_shape) == 0, node, dest_shape)
+        return _view(src, dest_contiguous if contiguous or len(dest_shape) == 0 else None, node, dest_shape)
     if name in _PERMUTE:
-        return _view(src, src.dense and sum(d > 1 for d in grad_shape) < 2, node, dest_shape)
+        recipe = _view_recipe(node, dest_shape)
+        if recipe is None:  # (no params to permute by: contiguous only where at most one dim has several elements)
+            strides = dest_contiguous if contiguous and sum(d > 1 for d in grad_shape) < 2 else None
+        else:
+            strides = _permuted(src.strides, recipe)
+        return _view(src, strides, node, dest_shape)
     if name == "SumBackward0":  # grad.expand(sizes): dense only when nothing is broadcast, a 0-dim input
-        return _view(src, src.dense and len(dest_shape) == 0, node, dest_shape)
+        return _view(src, () if src.strides is not None and len(dest_shape) == 0 else None, node, dest_shape)
     if name == "SumBackward1":  # unsqueeze, then expand over the reduced dims
-        return _view(src, src.dense and math.prod(dest_shape) == math.prod(grad_shape), node, dest_shape)
-    if name == "CatBackward0":  # a narrow view of the incoming gradient per input
-        return _Buf(src.storage, src.dense)
+        dense = contiguous and math.prod(dest_shape) == math.prod(grad_shape)
+        return _view(src, dest_contiguous if dense else None, node, dest_shape)
+    if name == "CatBackward0":  # a narrow view of the incoming gradient per input: its strides
+        return _Buf(src.storage, src.strides)
     fresh = _Storage()
     # (CopySlices: the copied whole gradient goes to the base; the other inputs get the wrapped op's gradients
     # of a clone of the slice, new tensors)
     fresh.version = _WRITTEN.get(name, 0) if j == 0 or name != "torch::autograd::CopySlices" else 0
     if name == "AsStridedBackward0":
         fresh.tensors += 1  # the zeros the view is made of hold the storage too: never summed into in place
-        return _Buf(fresh, True, _as_strided_chain(node, tuple(dest_shape)))
+        return _Buf(fresh, dest_contiguous, _as_strided_chain(node, tuple(dest_shape)))
     lead = len(grad_shape) - len(dest_shape)
     if lead > 0 and getattr(getattr(node.kernel, "op", None), "pointwise", False):
         # torch's engine sums a broadcast input's gradient to its shape (sum_to): a keepdim sum, viewed without
         # the leading dims
-        return _Buf(fresh, True, ("fresh_base", (1,) * lead + tuple(dest_shape), ("reshape", tuple(dest_shape))))
-    return _Buf(fresh, True)
+        chain = ("fresh_base", (1,) * lead + tuple(dest_shape), ("reshape", tuple(dest_shape)))
+        return _Buf(fresh, dest_contiguous, chain)
+    return _Buf(fresh, dest_contiguous)
 
 
-def target_versions(plan, root_keys, accumulate, grad_mode=False):
+def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
     """Per target: the `_version` of its gradient, a token shared by targets that get the same tensor, and
     (autograd.grad) its chain when it is a root's gradient tensor or a view of one, else None.
     accumulate: backward(), where each leaf's AccumulateGrad runs once its gradient is complete (steal, or
     copy at version 1); else autograd.grad, which returns the buffers themselves. grad_mode (create_graph): torch
-    sums out of place then, so nothing is bumped."""
+    sums out of place then, so nothing is bumped. root_strides: each root gradient's strides (None where it is
+    not dense)."""
     bufs, versions, owners, chains = {}, {}, {}, {}
     pending = {}
     for i, row in enumerate(plan.dests):
@@ -247,16 +287,17 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
         elif not grad_mode and _addable(old):  # old.add_(b)
             old.storage.version += 1
             _release(b)
-        else:  # old + b
+        else:  # old + b (laid out as old where it is dense)
             _release(old)
             _release(b)
-            bufs[key] = _held(_Buf(_Storage(), True))
+            bufs[key] = _held(_Buf(_Storage(), old.strides or contiguous_strides(shape_of(key))))
 
     def finish(key):  # AccumulateGrad: steal, else copy_ into a tensor laid out as a dense leaf, else clone
         b = bufs.pop(key, None)
         if b is not None:
             layout = leaf_layout(plan.target_edges[key[1]])
-            if _stealable(b) and layout != "permuted":
+            chains[key] = None if is_fresh_base(b.chain) else b.chain  # (a view of a root's: hooks see it)
+            if _stealable(b, shape_of(key)) and layout != "permuted":
                 versions[key] = b.storage.version
                 owners[key] = "stolen"  # (backward: .grad is this very buffer, which a hook may have aliased)
             else:
@@ -270,8 +311,8 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
         var = getattr(e[0], "variable", None)
         return tuple(var.shape) if var is not None else e[0].out_meta[e[1]][0]
 
-    for r, key in enumerate(root_keys):  # the caller's grad_tensors (or the implicit ones) stay referenced too
-        put(key, _held(_held(_Buf(_Storage(), True, (r,)))))
+    for r, (key, strides) in enumerate(zip(root_keys, root_strides)):  # the caller's grad_tensors (or the
+        put(key, _held(_held(_Buf(_Storage(), strides, (r,)))))  # implicit ones) stay referenced too
     for key in list(bufs):
         if accumulate and key[0] == 1 and key not in pending:
             finish(key)
@@ -280,7 +321,7 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
         for o, b in enumerate(ins):
             if b is not None and (i, o) in plan.fresh_in:  # (a hook's own tensor)
                 _release(b)
-                ins[o] = _held(_Buf(_Storage(), True))
+                ins[o] = _held(_Buf(_Storage(), contiguous_strides(n.out_meta[o][0])))
         for o, tkey in plan._reads(i, n):
             if ins[o] is not None:
                 put(tkey, _held(ins[o]))
@@ -292,7 +333,7 @@ def target_versions(plan, root_keys, accumulate, grad_mode=False):
             for j, d in enumerate(plan.dests[i]):
                 if d is not None:
                     b = _derived(n, j, src, shape_of(d)) if src is not None and (i, j) not in plan.fresh_out else None
-                    outs.append((d, _held(b or _Buf(_Storage(), True))))
+                    outs.append((d, _held(b or _Buf(_Storage(), contiguous_strides(shape_of(d))))))
         for b in ins:
             if b is not None:
                 _release(b)

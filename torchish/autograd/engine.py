@@ -17,7 +17,7 @@ import jax.numpy as jnp
 from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
-from .buffers import _PERMUTE, is_fresh_base, leaf_layout, target_versions
+from .buffers import _PERMUTE, contiguous_strides, is_fresh_base, leaf_layout, target_versions
 from .graph import AccumulateGrad, Node, _checked_hook_tuple, _node_label, _Tensor
 from .schedule import early_leaves, hooked_leaves, leaves_in_torch_order
 
@@ -333,7 +333,7 @@ class _Plan:
     def _read_key(self, lo, hi):
         return tuple((i - lo, self._reads(i, self.nodes[i])) for i in range(lo, hi)) if self.has_node_targets else ()
 
-    def target_versions(self, root_keys, accumulate, grad_mode=False):
+    def target_versions(self, root_keys, root_strides, accumulate, grad_mode=False):
         """The targets' gradient `_version`s (buffers.py), cached by structure like the lowering."""
         n = len(self.nodes)
         # a permuted gradient's layout, and (autograd.grad) a view recipe, depend on shapes, which a node that
@@ -351,6 +351,7 @@ class _Plan:
             self._structure(0, n),
             self._read_key(0, n),
             tuple(root_keys),
+            tuple(root_strides),
             accumulate,
             grad_mode,
             len(self.target_edges),
@@ -363,7 +364,7 @@ class _Plan:
         if hit is None:
             if len(_VERSIONS) > 512:
                 _VERSIONS.clear()
-            hit = _VERSIONS[key] = target_versions(self, root_keys, accumulate, grad_mode)
+            hit = _VERSIONS[key] = target_versions(self, root_keys, root_strides, accumulate, grad_mode)
         return hit
 
 
@@ -425,13 +426,13 @@ def run_backward(root_edges, root_grads, target_edges, create_graph, retain_grap
 def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_graph, versions=None, on_leaf=None):
     """Returns (target edges, their gradients: arrays, or Tensors with create_graph). target_edges=None:
     every reachable leaf. versions: a dict {"accumulate": bool} to receive the targets' `_version`s.
-    on_leaf(k, edge, gradient, version, owner): accumulates target leaf k there and then, for a leaf whose hooks
+    on_leaf(k, edge, gradient, version, owner, chain): accumulates target leaf k there and then, for a leaf whose hooks
     torch runs before nodes that run Python (backward() without create_graph); the others wait for the end."""
     L._STATS["backward_calls"] += 1
     replacements = _REPLACEMENTS[0]
     plan = _Plan(root_edges, target_edges, versions is not None and versions["accumulate"])
     state = {}
-    root_keys, root_pos = [], []
+    root_keys, root_pos = [], []  # (and the strides of each root's gradient tensor: versions["root_strides"])
     for r, (e, g) in enumerate(zip(root_edges, root_grads)):
         k = plan.tindex.get((id(e[0]), e[1]))
         if isinstance(e[0], AccumulateGrad):
@@ -452,14 +453,20 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
         state[key] = g if key not in state else state[key] + g
     taken = {}
     runs_python = lambda n: _has_pre_python(n) or _is_eager(n, False)  # noqa: E731
+
+    def strides_of_roots():
+        given = (versions or {}).get("root_strides")
+        return [given[r] if given else contiguous_strides(root_grads[r].shape) for r in root_pos]
+
     early = early_leaves(plan, root_edges, runs_python) if on_leaf is not None and not create_graph else {}
 
     def accumulate_ready(j):
         ready = [k for k in early.get(j, ()) if k not in plan.dropped]  # (dropped: waited on a node that failed)
         if ready:
-            vs, owners, _ = plan.target_versions(root_keys, True, False)
+            vs, owners, chains = plan.target_versions(root_keys, strides_of_roots(), True, False)
+            chains = _at_roots(chains, root_pos)
             for k in ready:
-                on_leaf(k, plan.target_edges[k], state.get((1, k, 0)), vs[k], owners[k])
+                on_leaf(k, plan.target_edges[k], state.get((1, k, 0)), vs[k], owners[k], chains[k])
 
     accumulate_ready(0)
     for lo, hi in _segments(plan, create_graph, early):
@@ -481,15 +488,14 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
     # after the run: a custom Function's key is final only then (backward(create_graph=True) keeps its .grad
     # versions of its own)
     if versions is not None and not (create_graph and versions["accumulate"]):
-        vs, owners, chains = plan.target_versions(root_keys, versions["accumulate"], create_graph)
+        vs, owners, chains = plan.target_versions(root_keys, strides_of_roots(), versions["accumulate"], create_graph)
         if not versions["accumulate"] and _REPLACEMENTS[0] != replacements:
             chains = [None] * len(chains)  # a hook replaced a gradient (maybe one two inputs shared)
             owners = [None] * len(owners)
             for ks in plan.tindex.values():  # (an input listed twice still gets one tensor)
                 for k in ks[1:]:
                     owners[k] = owners[ks[0]] = ("input", ks[0])
-        chains = [c if c is None or is_fresh_base(c) else (root_pos[c[0]],) + c[1:] for c in chains]
-        versions["of"] = (vs, owners, chains)
+        versions["of"] = (vs, owners, _at_roots(chains, root_pos))
     if not retain_graph:
         for n in plan.nodes:
             if n._saves_tensors and id(n) in plan.needed:
@@ -505,6 +511,11 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
         for k in ks[1:]:
             out[k] = out[ks[0]]
     return plan.target_edges, out, plan.error
+
+
+def _at_roots(chains, root_pos):
+    """Chains numbered by root key, renumbered by the caller's roots."""
+    return [c if c is None or is_fresh_base(c) else (root_pos[c[0]],) + c[1:] for c in chains]
 
 
 def _run_hooks(hooks, g):

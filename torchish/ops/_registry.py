@@ -482,7 +482,8 @@ def _commit_inplace(op_def, k, args, values, out, params, target):
     # the edges are the inputs' histories before the write (which regenerates the grad_fn of views of the
     # written storage, an input among them maybe), as torch collects them before running the op
     edges = tuple([_edge(a) if isinstance(a, _Tensor) else None for a in args]) if record else None
-    rounds = _views._overlap_rounds(target) if target._base is not None and args[0] is target else None
+    linked = target._base is not None or target._alias is not None
+    rounds = _views._overlap_rounds(target) if linked and args[0] is target else None
     if rounds is not None and op_def.name != "cumsum":  # (an elementwise op on a view of shared elements)
         out = _views._sequential_write(k, values, out, rounds)
     target._set_value(out)

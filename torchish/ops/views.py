@@ -392,9 +392,10 @@ def _overlap_rounds(t):
     """For a view some of whose elements share memory (unfold, as_strided windows): each element's index, in
     row-major order, among the elements before it at the same place, which is the round in which torch's
     element-by-element kernel reaches it. None when every element has a place of its own."""
-    if t._base is None or not any(k.op is not None and k.op.name in ("unfold", "_as_strided") for k in t._view_fn):
+    owner, chains = _storage(t)  # (a view, or an alias of one: x.unfold(0, 2, 1).detach())
+    if not any(k.op is not None and k.op.name in ("unfold", "_as_strided") for c in chains for k in c):
         return None
-    pos = _offsets(*_storage(t)).reshape(-1)
+    pos = _offsets(owner, chains).reshape(-1)
     if np.unique(pos).size == pos.size:
         return None
     seen: dict = {}
