@@ -1,5 +1,6 @@
 """When torch's engine runs each AccumulateGrad: the order of leaves' hooks among themselves and among the hooks
-of nodes that run after them (torch's ready queue, autograd/schedule.py)."""
+of nodes that run after them (torch's ready queue, autograd/schedule.py), and what the nodes it ran before one
+that fails computed."""
 
 from __future__ import annotations
 
@@ -73,5 +74,33 @@ def test_leaf_hooks_interleave_with_node_hooks_as_torch_runs_them(case):
         finally:
             del m.Tensor.hook, m.Tensor.node_hook
         return calls, [t.grad for t in leaves]
+
+    check(fn)
+
+
+@pytest.mark.parametrize("failure", ["freed", "version"])
+def test_a_node_run_before_the_failing_one_computes_what_it_sends_on(failure):
+    """torch's engine runs nodes until the one that fails; a node it ran computed every gradient it sends on,
+    also to nodes it never reached, and its post-hooks saw them."""
+
+    def fn(m):
+        log = []
+        x = m.zeros(2, 3, requires_grad=True)
+        a = x + x
+        b = x + x
+        v = b.view(6)
+        v.clamp_(max=0.5)  # (b's CopySlices saves its input)
+        if failure == "freed":
+            m.autograd.grad((v + 1).sum(), x)
+        a.clamp_(max=0.5)  # (created after: torch's engine reaches it first)
+        a.grad_fn.register_hook(lambda gi, go: log.append([None if g is None else g * 1 for g in gi]))
+        if failure == "version":
+            b.mul_(2)
+        sel = a[0]
+        try:
+            m.autograd.backward([b.sum(), sel], [None, m.ones_like(sel)])
+        except RuntimeError as e:
+            log.append(str(e))
+        return log, x.grad
 
     check(fn)

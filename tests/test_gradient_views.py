@@ -350,3 +350,21 @@ def test_backward_steals_a_view_of_the_root_gradient(how, hook):
         return seen, x.grad, x.grad._version, g
 
     check(fn)
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+@pytest.mark.parametrize("op", ["cat", "stack"])
+@pytest.mark.parametrize("inputs", ["x twice", "x and w"])
+def test_grad_version_of_cats_and_stacks_views(op, dim, inputs):
+    """cat's narrow and stack's unbind view the incoming gradient: a view that lays the leaf out as it is gets
+    stolen (its version), one that does not is copied (version 1); two views of one gradient for the same leaf
+    sum out of place (version 0), the storage being shared."""
+
+    def fn(m):
+        x = m.zeros(2, 3, requires_grad=True)
+        w = m.zeros(2, 3, requires_grad=True)
+        t = getattr(m, op)([x, x] if inputs == "x twice" else [x, w], dim)
+        t.backward(m.ones_like(t) * 0.5)
+        return x.grad, x.grad._version, w.grad, None if w.grad is None else w.grad._version
+
+    check(fn)

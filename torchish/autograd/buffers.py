@@ -133,6 +133,16 @@ def _obeys_contiguous(strides, shape) -> bool:
     return all(s == c if n != 1 else s != 0 for n, s, c in zip(shape, strides, contiguous_strides(shape)))
 
 
+def _if_dense(strides, shape):
+    """strides where they lay shape out non-overlapping and dense (in some order of the dims), else None."""
+    expected = 1
+    for st, n in sorted((st, n) for n, st in zip(shape, strides) if n != 1):
+        if st != expected:
+            return None
+        expected *= n
+    return tuple(strides)
+
+
 def _stealable(b, shape) -> bool:  # AccumulateGrad: only this handle, in the (contiguous) variable's layout
     return b.refs == 1 and _obeys_contiguous(b.strides, shape)
 
@@ -248,7 +258,11 @@ def _derived(node, j, src, dest_shape):
         dense = contiguous and math.prod(dest_shape) == math.prod(grad_shape)
         return _view(src, dest_contiguous if dense else None, node, dest_shape)
     if name == "CatBackward0":  # a narrow view of the incoming gradient per input: its strides
-        return _Buf(src.storage, src.strides)
+        return _Buf(src.storage, None if src.strides is None else _if_dense(src.strides, dest_shape))
+    if name == "StackBackward0":  # unbind: a select view of the incoming gradient per input
+        d = dict(node.kernel.key[1]).get("dim", 0) % len(grad_shape)
+        strides = None if src.strides is None else src.strides[:d] + src.strides[d + 1 :]
+        return _Buf(src.storage, None if strides is None else _if_dense(strides, dest_shape))
     fresh = _Storage()
     # (CopySlices: the copied whole gradient goes to the base; the other inputs get the wrapped op's gradients
     # of a clone of the slice, new tensors)
@@ -287,7 +301,7 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
         elif not grad_mode and _addable(old):  # old.add_(b)
             old.storage.version += 1
             _release(b)
-        else:  # old + b (laid out as old where it is dense)
+        else:  # old + b: laid out as old where it is dense (TensorIterator follows its inputs' layout)
             _release(old)
             _release(b)
             bufs[key] = _held(_Buf(_Storage(), old.strides or contiguous_strides(shape_of(key))))

@@ -221,7 +221,7 @@ class _Plan:
         nodes = [n for n in topo if id(n) in needed or id(n) in keep]
         # a node that can't run (freed, or a saved input modified in place) fails when torch's engine reaches
         # it: what torch ran before that point still happens, then the error is raised
-        self.error, self.dropped, self.failing = None, set(), None
+        self.error, self.dropped, self.failing, self.cut = None, set(), None, set()
         # gradients a hook replaced with a tensor of its own, (node, output) going in or (node, input) coming
         # out: new buffers for the version replay (buffers.py)
         self.fresh_in, self.fresh_out = set(), set()
@@ -279,6 +279,7 @@ class _Plan:
                     if pending[id(e[0])] == 0:
                         heapq.heappush(heap, (-e[0]._seq, e[0]))
         kept = [n for n in nodes if id(n) in ran or n is failing]
+        self.cut = {id(n) for n in nodes if id(n) not in ran and n is not failing}
         for n in nodes:
             if id(n) not in ran:
                 for e in n.next_edges:
@@ -755,7 +756,9 @@ def _run_hooked_node(plan, i, state, create_graph):
     eager_vjp = getattr(n, "_eager_vjp", None)
     # a custom Function's backward runs whole whenever its node runs, as torch's PyNode: its hooks see every
     # gradient it returned, needed or not (an op's backward computes only the needed ones)
-    if not skip and (diff or eager_vjp is not None) and any(c is not None for c in cts):
+    # (torch computes what goes to a node it never reaches, the backward failing first: hooks see it)
+    wide = tuple(j for j, e in enumerate(n.next_edges) if j in diff or e is not None and id(e[0]) in plan.cut)
+    if not skip and (wide or eager_vjp is not None) and any(c is not None for c in cts):
         if eager_vjp is not None:
             grad_inputs = list(eager_vjp(grad_outputs, create_graph))
         elif create_graph:
@@ -765,8 +768,8 @@ def _run_hooked_node(plan, i, state, create_graph):
                 grad_inputs[j] = sub.get(("input", j))
         else:
             vals = [c._value if isinstance(c, Tensor) else c for c in cts]
-            res = L._node_vjp(pure, n.saved, diff, vals, metas)
-            for j, r in zip(diff, res):
+            res = L._node_vjp(pure, n.saved, wide, vals, metas)
+            for j, r in zip(wide, res):
                 grad_inputs[j] = Tensor._make(r)
     positions = n._edge_positions()  # (the hooks see the inputs torch's node has edges for)
     for fn in list((n._hooks or {}).values()) if not skip else ():
