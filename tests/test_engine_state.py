@@ -4,8 +4,6 @@ test_engine_storage.py; gradients that are views: test_gradient_views.py.)"""
 
 from __future__ import annotations
 
-import gc
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -678,36 +676,6 @@ def test_accumulate_grad_post_hook_alone():
         y.grad_fn.next_functions[0][0].register_hook(lambda gi, go: seen.append((gi, [g * 1 for g in go])))
         y.sum().backward()
         return seen, x.grad
-
-    check(fn)
-
-
-@pytest.mark.parametrize("read_view_grad_fn", [False, True])
-@pytest.mark.parametrize("views", ["chunk", "unbind", "view made in no_grad"])
-def test_accumulate_grad_held_by_a_refused_view_keeps_its_hooks(views, read_view_grad_fn):
-    """A multi-output (or no_grad) view whose base is written keeps its old grad_fn field in torch (its history
-    is refused, not rebuilt), and so the leaf's AccumulateGrad that node holds, hooks and all."""
-
-    def fn(m):
-        x = m.zeros(3, requires_grad=True)
-        if views == "view made in no_grad":
-            with m.no_grad():
-                kept = [x[1:]]
-        else:
-            kept = list(getattr(x, views)(2) if views == "chunk" else x.unbind())
-        seen = []
-        (x * 1).grad_fn.next_functions[0][0].register_hook(lambda gi, go: seen.append([g * 1 for g in go]))
-        with m.no_grad():
-            x.clamp_(0)
-        errors = []
-        for v in kept if read_view_grad_fn else ():
-            try:
-                v.grad_fn  # noqa: B018
-            except RuntimeError as e:
-                errors.append(str(e))
-        gc.collect()
-        x.backward(m.ones(3))
-        return seen, x.grad, errors
 
     check(fn)
 

@@ -435,3 +435,33 @@ def test_setitem_through_a_slice_that_torch_applies(key):
         return b
 
     check(fn)
+
+
+@pytest.mark.parametrize("read_view_grad_fn", [False, True])
+@pytest.mark.parametrize("views", ["chunk", "unbind", "view made in no_grad"])
+def test_accumulate_grad_held_by_a_refused_view_keeps_its_hooks(views, read_view_grad_fn):
+    """A multi-output (or no_grad) view whose base is written keeps its old grad_fn field in torch (its history
+    is refused, not rebuilt), and so the leaf's AccumulateGrad that node holds, hooks and all."""
+
+    def fn(m):
+        x = m.zeros(3, requires_grad=True)
+        if views == "view made in no_grad":
+            with m.no_grad():
+                kept = [x[1:]]
+        else:
+            kept = list(getattr(x, views)(2) if views == "chunk" else x.unbind())
+        seen = []
+        (x * 1).grad_fn.next_functions[0][0].register_hook(lambda gi, go: seen.append([g * 1 for g in go]))
+        with m.no_grad():
+            x.clamp_(0)
+        errors = []
+        for v in kept if read_view_grad_fn else ():
+            try:
+                v.grad_fn  # noqa: B018
+            except RuntimeError as e:
+                errors.append(str(e))
+        gc.collect()
+        x.backward(m.ones(3))
+        return seen, x.grad, errors
+
+    check(fn)
