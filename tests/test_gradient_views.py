@@ -78,13 +78,16 @@ def test_a_viewed_gradient_keeps_its_base_alive_in_the_input_buffer(case, other)
 
 
 @pytest.mark.parametrize("create_graph", [False, True])
-@pytest.mark.parametrize("case", ["mul", "add", "mul by a tensor that needs grad", "size-1 dim", "two leading dims"])
+@pytest.mark.parametrize(
+    "case", ["mul", "add", "mul by a tensor that needs grad", "size-1 dim", "two leading dims", "0-dim input"]
+)
 def test_a_broadcast_input_gets_a_view_of_the_summed_gradient(case, create_graph):
     """torch's engine sums a broadcast input's gradient to its shape with keepdim, then views away the leading
-    dims: autograd.grad returns that view (its _base the keepdim sum); .grad is no view."""
+    dims: autograd.grad returns that view (its _base the keepdim sum); .grad is no view. To a 0-dim input,
+    sum_to is a plain sum(): no view."""
 
     def fn(m):
-        x = m.ones(2, 1) if case == "size-1 dim" else m.ones(3)
+        x = m.ones(2, 1) if case == "size-1 dim" else m.ones(()) if case == "0-dim input" else m.ones(3)
         x.requires_grad_()
         y = m.ones(4, 2, 3) if case == "two leading dims" else m.ones(2, 3)
         w = y.clone().requires_grad_()

@@ -271,9 +271,9 @@ def _derived(node, j, src, dest_shape):
         fresh.tensors += 1  # the zeros the view is made of hold the storage too: never summed into in place
         return _Buf(fresh, dest_contiguous, _as_strided_chain(node, tuple(dest_shape)))
     lead = len(grad_shape) - len(dest_shape)
-    if lead > 0 and getattr(getattr(node.kernel, "op", None), "pointwise", False):
+    if lead > 0 and dest_shape and getattr(getattr(node.kernel, "op", None), "pointwise", False):
         # torch's engine sums a broadcast input's gradient to its shape (sum_to): a keepdim sum, viewed without
-        # the leading dims
+        # the leading dims (to a 0-dim shape, sum_to is a plain sum())
         chain = ("fresh_base", (1,) * lead + tuple(dest_shape), ("reshape", tuple(dest_shape)))
         return _Buf(fresh, dest_contiguous, chain)
     return _Buf(fresh, dest_contiguous)
