@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from . import forward_ad, grad_mode  # noqa: F401
-from .buffers import contiguous_strides, is_fresh_base, leaf_layout, views_of_fresh_bases, views_of_roots
+from .buffers import is_fresh_base, leaf_layout, views_of_fresh_bases, views_of_roots
 from .engine import _accumulate_grad, _is_checkpoint_valid, _run_hooks, _run_prehooks, _wrap_or_none, run_backward  # noqa: F401
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .graph import AccumulateGrad, Node, _checked_hook_tuple, _Tensor
@@ -201,11 +201,12 @@ def _root_tensors(grads, outputs, create_graph):
 
 def _dense_strides(g):
     """A root gradient's strides, where its layout is non-overlapping and dense (else None)."""
-    if g is None or g._base is None and g._alias is None and g._perm is None:
-        return None if g is None else contiguous_strides(g._value.shape)
-    from ..ops.views import _is_non_overlapping_and_dense
+    from ..ops.views import _contiguous_strides, _dense_layout
 
-    return tuple(g.stride()) if _is_non_overlapping_and_dense(g) else None
+    if g is None or g._base is None and g._alias is None and g._perm is None:
+        return None if g is None else _contiguous_strides(g._value.shape)
+    strides = tuple(g.stride())
+    return strides if _dense_layout(g._value.shape, strides) else None
 
 
 def _root_value(g, t, create_graph):

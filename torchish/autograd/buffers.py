@@ -117,30 +117,21 @@ def _release(b):
             _release(b.base)
 
 
-def contiguous_strides(shape) -> tuple:
-    out, step = [], 1
-    for n in reversed(tuple(shape)):
-        out.append(step)
-        step *= max(n, 1)
-    return tuple(reversed(out))
-
-
 def _obeys_contiguous(strides, shape) -> bool:
     """torch's obeys_layout_contract for a contiguous variable: its strides wherever a dim has more than one
     element (a dim of one element may have any stride but 0)."""
+    from ..ops.views import _contiguous_strides
+
     if strides is None:
         return False
-    return all(s == c if n != 1 else s != 0 for n, s, c in zip(shape, strides, contiguous_strides(shape)))
+    return all(s == c if n != 1 else s != 0 for n, s, c in zip(shape, strides, _contiguous_strides(shape)))
 
 
 def _if_dense(strides, shape):
-    """strides where they lay shape out non-overlapping and dense (in some order of the dims), else None."""
-    expected = 1
-    for st, n in sorted((st, n) for n, st in zip(shape, strides) if n != 1):
-        if st != expected:
-            return None
-        expected *= n
-    return tuple(strides)
+    """strides where they lay shape out non-overlapping and dense, else None."""
+    from ..ops.views import _dense_layout
+
+    return None if strides is None or not _dense_layout(shape, strides) else tuple(strides)
 
 
 def _stealable(b, shape) -> bool:  # AccumulateGrad: only this handle, in the (contiguous) variable's layout
@@ -232,6 +223,8 @@ def _passes_on(node, j, grad_shape, dest_shape) -> bool:
 
 
 def _derived(node, j, src, dest_shape):
+    from ..ops.views import _contiguous_strides
+
     name, grad_shape = node.name(), node.out_meta[0][0]
     if getattr(getattr(node.kernel, "op", None), "decomposed", False) or node._of_backward:
         # (matmul named TransposeBackward0 still made its inputs' gradients with bmm; a create_graph node is
@@ -242,7 +235,7 @@ def _derived(node, j, src, dest_shape):
     if name in _SQUEEZES and tuple(dest_shape) == tuple(grad_shape):
         return src  # nothing was squeezed: unsqueeze_to returns the gradient itself
     contiguous = _obeys_contiguous(src.strides, grad_shape)
-    dest_contiguous = contiguous_strides(dest_shape)
+    dest_contiguous = _contiguous_strides(dest_shape)
     if name in _RESHAPE:  # (a 0-dim view has no strides to break AccumulateGrad's layout contract)
         return _view(src, dest_contiguous if contiguous or len(dest_shape) == 0 else None, node, dest_shape)
     if name in _PERMUTE:
@@ -258,11 +251,11 @@ def _derived(node, j, src, dest_shape):
         dense = contiguous and math.prod(dest_shape) == math.prod(grad_shape)
         return _view(src, dest_contiguous if dense else None, node, dest_shape)
     if name == "CatBackward0":  # a narrow view of the incoming gradient per input: its strides
-        return _Buf(src.storage, None if src.strides is None else _if_dense(src.strides, dest_shape))
+        return _Buf(src.storage, _if_dense(src.strides, dest_shape))
     if name == "StackBackward0":  # unbind: a select view of the incoming gradient per input
         d = dict(node.kernel.key[1]).get("dim", 0) % len(grad_shape)
         strides = None if src.strides is None else src.strides[:d] + src.strides[d + 1 :]
-        return _Buf(src.storage, None if strides is None else _if_dense(strides, dest_shape))
+        return _Buf(src.storage, _if_dense(strides, dest_shape))
     fresh = _Storage()
     # (CopySlices: the copied whole gradient goes to the base; the other inputs get the wrapped op's gradients
     # of a clone of the slice, new tensors)
@@ -286,6 +279,8 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
     copy at version 1); else autograd.grad, which returns the buffers themselves. grad_mode (create_graph): torch
     sums out of place then, so nothing is bumped. root_strides: each root gradient's strides (None where it is
     not dense)."""
+    from ..ops.views import _contiguous_strides
+
     bufs, versions, owners, chains = {}, {}, {}, {}
     pending = {}
     for i, row in enumerate(plan.dests):
@@ -304,7 +299,7 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
         else:  # old + b: laid out as old where it is dense (TensorIterator follows its inputs' layout)
             _release(old)
             _release(b)
-            bufs[key] = _held(_Buf(_Storage(), old.strides or contiguous_strides(shape_of(key))))
+            bufs[key] = _held(_Buf(_Storage(), old.strides or _contiguous_strides(shape_of(key))))
 
     def finish(key):  # AccumulateGrad: steal, else copy_ into a tensor laid out as a dense leaf, else clone
         b = bufs.pop(key, None)
@@ -335,7 +330,7 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
         for o, b in enumerate(ins):
             if b is not None and (i, o) in plan.fresh_in:  # (a hook's own tensor)
                 _release(b)
-                ins[o] = _held(_Buf(_Storage(), contiguous_strides(n.out_meta[o][0])))
+                ins[o] = _held(_Buf(_Storage(), _contiguous_strides(n.out_meta[o][0])))
         for o, tkey in plan._reads(i, n):
             if ins[o] is not None:
                 put(tkey, _held(ins[o]))
@@ -347,7 +342,7 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
             for j, d in enumerate(plan.dests[i]):
                 if d is not None:
                     b = _derived(n, j, src, shape_of(d)) if src is not None and (i, j) not in plan.fresh_out else None
-                    outs.append((d, _held(b or _Buf(_Storage(), contiguous_strides(shape_of(d))))))
+                    outs.append((d, _held(b or _Buf(_Storage(), _contiguous_strides(shape_of(d))))))
         for b in ins:
             if b is not None:
                 _release(b)

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
-from .buffers import _PERMUTE, contiguous_strides, is_fresh_base, leaf_layout, target_versions
+from .buffers import _PERMUTE, is_fresh_base, leaf_layout, target_versions
 from .graph import AccumulateGrad, Node, _checked_hook_tuple, _node_label, _Tensor
 from .schedule import early_leaves, hooked_leaves, leaves_in_torch_order
 
@@ -455,9 +455,8 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
     taken = {}
     runs_python = lambda n: _has_pre_python(n) or _is_eager(n, False)  # noqa: E731
 
-    def strides_of_roots():
-        given = (versions or {}).get("root_strides")
-        return [given[r] if given else contiguous_strides(root_grads[r].shape) for r in root_pos]
+    def strides_of_roots():  # (only asked for where versions is given)
+        return [versions["root_strides"][r] for r in root_pos]
 
     early = early_leaves(plan, root_edges, runs_python) if on_leaf is not None and not create_graph else {}
 

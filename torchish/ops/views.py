@@ -692,9 +692,13 @@ def _layout(t) -> tuple:
 
 def _is_non_overlapping_and_dense(t) -> bool:
     """torch's is_non_overlapping_and_dense: some order of the dims (by stride) is contiguous."""
-    strides, _ = _layout(t)
+    return _dense_layout(t._value.shape, _layout(t)[0])
+
+
+def _dense_layout(shape, strides) -> bool:
+    """Whether strides lay shape out non-overlapping and dense: some order of the dims is contiguous."""
     expected = 1
-    for stride, n in sorted((s, n) for n, s in zip(t._value.shape, strides) if n != 1):
+    for stride, n in sorted((s, n) for n, s in zip(shape, strides) if n != 1):
         if stride != expected:
             return False
         expected *= n
