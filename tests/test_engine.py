@@ -232,6 +232,19 @@ def test_create_graph_backward_accumulates_differentiable_grad(a):
 
 
 @FEW
+@pytest.mark.parametrize("shape", [(), (1, 3), (3,), (2, 1), (1, 1)], ids=str)
+@given(arrays((2, 3)))
+def test_create_graph_gradient_of_broadcast_input(shape, b):
+    # torch's sum_to: sum() to a 0-dim shape, a keepdim sum, then a view when leading dims were added
+    def fn(m, b):
+        x, y = m.ones(shape, requires_grad=True), leaf(m, b)
+        (g,) = m.autograd.grad(((x + y) * y).sum(), x, create_graph=True)
+        return g, m.autograd.grad(g.sum(), y)
+
+    check(fn, b, rtol=1e-4, atol=1e-4)
+
+
+@FEW
 @given(arrays((3,)))
 def test_double_backward_via_backward_twice(a):
     """create_graph=True, then backward of the gradient accumulates the second derivative into .grad."""

@@ -226,5 +226,21 @@ def _name_of(jaxpr, var, through_views=False):
                 return _name_of(inner, inner.outvars[k], through_views)
             if through_views and eqn.primitive.name in _LAYOUT_PRIMS and type(eqn.invars[0]).__name__ != "Literal":
                 return _name_of(jaxpr, eqn.invars[0], through_views)
-            return _PRIM_NAMES.get(eqn.primitive.name, "MulBackward0")
+            return _sum_to_name(jaxpr, eqn) or _PRIM_NAMES.get(eqn.primitive.name, "MulBackward0")
     return "AliasBackward0"
+
+
+def _sum_to_name(jaxpr, eqn):
+    """torch's sum_to (a broadcast input's gradient) is sum() to a 0-dim shape, else a keepdim sum: JAX's
+    reduce_sum over every axis, or a reduce_sum whose reshape puts the summed axes back as ones."""
+    prim = eqn.primitive.name
+    if prim == "reduce_sum":
+        return "SumBackward0" if eqn.outvars[0].aval.shape == () and eqn.invars[0].aval.shape != () else None
+    if prim not in ("reshape", "expand_dims", "broadcast_in_dim") or type(eqn.invars[0]).__name__ == "Literal":
+        return None
+    src = next((e for e in jaxpr.eqns if any(o is eqn.invars[0] for o in e.outvars)), None)
+    if src is None or src.primitive.name != "reduce_sum":
+        return None
+    axes = set(src.params["axes"])
+    keepdim = tuple(1 if d in axes else n for d, n in enumerate(src.invars[0].aval.shape))
+    return "SumBackward1" if tuple(eqn.outvars[0].aval.shape) == keepdim else None
