@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.engine_common import FEW, arrays, check, leaf, node_names
+from tests.engine_common import FEW, arrays, check, leaf, node_names, nonzero_arrays
 
 
 @pytest.mark.parametrize("reduction", ["sum keepdim", "sum dim", "sum", "sum of a product", "sum of exp"])
@@ -371,3 +371,50 @@ def test_grad_version_of_cats_and_stacks_views(op, dim, inputs):
         return x.grad, x.grad._version, w.grad, None if w.grad is None else w.grad._version
 
     check(fn)
+
+
+_ELEMENTWISE = {  # y of w, a transposed (4, 3) non-leaf, and c, a row-major (4, 3) tensor
+    "exp": lambda w, c: w.exp(),
+    "sigmoid": lambda w, c: w.sigmoid(),
+    "relu": lambda w, c: w.relu(),
+    "pow": lambda w, c: w**3,
+    "w * c": lambda w, c: w * c,
+    "c * w": lambda w, c: c * w,
+    "c / w": lambda w, c: c / w,
+    "w / c": lambda w, c: w / c,
+    "w * 2": lambda w, c: (w * 2).exp(),
+    "broadcast": lambda w, c: w * c[0],
+    "where": lambda w, c: w.where(c > 0, c),
+    "t then exp": lambda w, c: (w * 2).t().exp().t(),
+    "c.t() * x": lambda w, c: (c.t() * w.t()).t(),
+}
+
+
+@FEW
+@pytest.mark.parametrize("root", ["sum", "sum(0)", "mean", "mul"])
+@pytest.mark.parametrize("formula", list(_ELEMENTWISE))
+@given(nonzero_arrays((3, 4)), nonzero_arrays((4, 3)))  # (no product underflows to a subnormal)
+def test_elementwise_gradients_are_laid_out_by_tensor_iterator(formula, root, a, b):
+    """An elementwise formula's gradient is laid out as torch's TensorIterator lays out its operands (the incoming
+    gradient, then what the formula reads): its strides, whether it views, AccumulateGrad's steal (version)."""
+
+    def fn(m, a, b):
+        out = []
+        for create_graph in (False, True):
+            x, c = leaf(m, a), m.tensor(b)
+            w = (x * 1).t()
+            y = _ELEMENTWISE[formula](w, c)
+            r = {"sum": y.sum(), "sum(0)": y.sum(0).sum(), "mean": y.mean(), "mul": (y * c).sum()}[root]
+            gw, gx = m.autograd.grad(r, (w, x), retain_graph=True, create_graph=create_graph)
+            # (create_graph histories are JAX's: their names are a known difference, compared elsewhere)
+            out += [gw.detach(), gw.stride(), gw._version, gx.stride(), gx._version, gw.is_contiguous()]
+            try:
+                out.append(gw.view(-1).stride())
+            except RuntimeError as e:
+                out.append(str(e))
+        x, c = leaf(m, a), m.tensor(b)
+        y = _ELEMENTWISE[formula](c.t() * x, c.t().contiguous())  # (c.t() * x: laid out as c.t())
+        y.sum().backward()
+        return out + [x.grad, x.grad.stride(), x.grad._version]
+
+    check(fn, a, b, rtol=1e-4, atol=1e-4)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 
 import pytest
 import torch
@@ -51,6 +52,29 @@ def test_clamp_overloads_and_errors(expr):
         scope = {"m": m, "x": m.tensor([1.0, 2.0]), "i": m.tensor([1, 2]), "nan": float("nan")}
         try:
             results.append(repr(eval(expr, scope)))
+        except Exception as e:
+            results.append((type(e).__name__, str(e)))
+    assert results[1] == results[0]
+
+
+# where's condition: bool (a uint8 one is deprecated: a once-per-process warning), else torch's error, which
+# comes before the broadcast check
+_WHERE_CALLS = [
+    "m.where(x > 1, x, 0.5)", "m.where(x, x, 0.5)", "m.where(i, x, 0.5)", "m.where(i.byte(), x, 0.5)",
+    "x.where(x > 1, i)", "(x > 1).where(x, i)", "m.where(x.double(), x, m.ones(3))", "m.where(x > 1, x, m.ones(3))",
+    "m.where(i.bool(), x, i)", "m.where(m.tensor(True), x, i.double())",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _WHERE_CALLS)
+def test_where_condition(expr):
+    results = []
+    for m in (torch, torchish):
+        scope = {"m": m, "x": m.tensor([1.0, 2.0]), "i": m.tensor([1, 0])}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # (torch warns once per process: whichever test came first)
+                results.append(repr(eval(expr, scope)))
         except Exception as e:
             results.append((type(e).__name__, str(e)))
     assert results[1] == results[0]

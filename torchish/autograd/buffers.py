@@ -21,6 +21,11 @@ _PASS = {
     "SubBackward0": (0,),
     "SubBackward1": (0,),
     "CloneBackward0": (0,),
+    "FracBackward0": (0,),
+    "FmodBackward0": (0,),
+    "FmodBackward1": (0,),
+    "RemainderBackward0": (0,),
+    "RemainderBackward1": (0,),
     "AliasBackward0": (0,),
     "torch::autograd::CopyBackwards": (1,),  # (grad.to(src's options): the gradient itself where src has its dtype)
 }
@@ -67,7 +72,7 @@ _EXPAND = {"SumBackward0", "SumBackward1"}
 def leaf_layout(edge) -> str:
     """An AccumulateGrad target's layout, which decides what torch does with a gradient it cannot steal:
     "contiguous" or "permuted" (dense: copy_ into that layout, version 1), else "strided" (a contiguous clone,
-    version 0). A permuted leaf takes no gradient as is (a new one is contiguous)."""
+    version 0)."""
     var = getattr(edge[0], "variable", None) if edge is not None else None
     if var is None or var._base is None and var._alias is None and var._perm is None:
         return "contiguous"
@@ -92,12 +97,13 @@ class _Storage:
 class _Buf:
     """A gradient tensor: its storage (version counter shared with its views), its strides where its layout
     is non-overlapping and dense (else None), how many places hold it, and, when it is a root's gradient or a
-    view of one, how to make it from that root's tensor: (root position, view recipe, ...)."""
+    view of one, how to make it from that root's tensor: (root position, view recipe, ...). layout: the strides
+    of an expanded gradient (0 where it is broadcast), which elementwise formulas lay their results out by."""
 
-    __slots__ = ("storage", "strides", "refs", "chain", "base")
+    __slots__ = ("storage", "strides", "refs", "chain", "base", "layout")
 
-    def __init__(self, storage, strides, chain=None, base=None):
-        self.storage, self.strides, self.refs, self.chain = storage, strides, 0, chain
+    def __init__(self, storage, strides, chain=None, base=None, layout=None):
+        self.storage, self.strides, self.refs, self.chain, self.layout = storage, strides, 0, chain, layout
         storage.tensors += 1
         self.base = base  # a view keeps its base tensor alive (torch's ViewInfo), so its storage has two tensors
         if base is not None:
@@ -117,14 +123,15 @@ def _release(b):
             _release(b.base)
 
 
-def _obeys_contiguous(strides, shape) -> bool:
-    """torch's obeys_layout_contract for a contiguous variable: its strides wherever a dim has more than one
-    element (a dim of one element may have any stride but 0)."""
+def _obeys_contiguous(strides, shape, wanted=None) -> bool:
+    """torch's obeys_layout_contract for a dense variable (contiguous, or with the wanted strides): its strides
+    wherever a dim has more than one element (a dim of one element may have any stride but 0)."""
     from ..ops.views import _contiguous_strides
 
     if strides is None:
         return False
-    return all(s == c if n != 1 else s != 0 for n, s, c in zip(shape, strides, _contiguous_strides(shape)))
+    wanted = _contiguous_strides(shape) if wanted is None else wanted
+    return all(s == c if n != 1 else s != 0 for n, s, c in zip(shape, strides, wanted))
 
 
 def _if_dense(strides, shape):
@@ -134,8 +141,8 @@ def _if_dense(strides, shape):
     return None if strides is None or not _dense_layout(shape, strides) else tuple(strides)
 
 
-def _stealable(b, shape) -> bool:  # AccumulateGrad: only this handle, in the (contiguous) variable's layout
-    return b.refs == 1 and _obeys_contiguous(b.strides, shape)
+def _stealable(b, shape, wanted=None) -> bool:  # AccumulateGrad: only this handle, in the variable's layout
+    return b.refs == 1 and _obeys_contiguous(b.strides, shape, wanted)
 
 
 def _addable(b) -> bool:  # InputBuffer: only this handle and the only tensor on its storage, dense
@@ -184,15 +191,92 @@ def _as_strided_chain(node, shape):
     return ("fresh_base", (extent,), ("as_strided", shape, tuple(strides), 0))
 
 
-def _view(src, strides, node, dest_shape):
+def _view(src, strides, node, dest_shape, layout=None):
     if src.chain is None or is_fresh_base(src.chain):
         # an intermediate gradient, viewed (again): a view of a tensor nobody else holds
         views = node.name() in _RESHAPE or node.name() in _PERMUTE or node.name() in _EXPAND
         recipe = _view_recipe(node, dest_shape) if views else None
         chain = src.chain or ("fresh_base", tuple(node.out_meta[0][0]))
-        return _Buf(src.storage, strides, None if recipe is None else chain + (recipe,), src)
+        return _Buf(src.storage, strides, None if recipe is None else chain + (recipe,), src, layout)
     recipe = _view_recipe(node, dest_shape)
-    return _Buf(src.storage, strides, None if recipe is None else src.chain + (recipe,), src)
+    return _Buf(src.storage, strides, None if recipe is None else src.chain + (recipe,), src, layout)
+
+
+def _fresh(storage, shape, strides):
+    """A new gradient tensor with these dense strides: where they are not row-major, its chain lays it out."""
+    order = _order_of(strides)
+    if order is None:
+        return _Buf(storage, strides)
+    return _Buf(storage, strides, ("fresh_base", tuple(shape), ("laid_out", order)))
+
+
+def _order_of(strides):
+    """The dims of dense strides outermost first; None where that is row-major."""
+    order = tuple(sorted(range(len(strides)), key=lambda d: -strides[d]))
+    return None if order == tuple(range(len(strides))) else order
+
+
+def _in_order(shape, order):
+    """Dense strides laying shape out in this order of dims (outermost first)."""
+    strides, step = [0] * len(shape), 1
+    for d in reversed(order):
+        strides[d] = step
+        step *= max(shape[d], 1)
+    return tuple(strides)
+
+
+def _only_laid_out(chain) -> bool:
+    return is_fresh_base(chain) and len(chain) == 3 and chain[2][0] == "laid_out"
+
+
+# The operands of each elementwise formula's TensorIterator, in order: torch's formulas read the incoming
+# gradient first (grad * f(self)) unless named here. A formula that first makes a tensor of the gradient
+# alone (-grad, grad * scalar, zeros) is laid out as the gradient; one whose kernel reads its input first
+# (threshold_backward, where(mask, grad, 0)) is laid out as that input.
+_GRAD_FIRST_ALONE = {
+    "AtanhBackward0", "CeilBackward0", "Deg2RadBackward0", "DivBackward1", "FloorBackward0", "LerpBackward0",
+    "LerpBackward1", "LogSigmoidBackward0", "MulBackward1", "NegBackward0", "PowBackward2", "Rad2DegBackward0",
+    "ReciprocalBackward0", "RoundBackward0", "RoundBackward1", "RsqrtBackward0", "RsubBackward1", "SgnBackward0",
+    "SignBackward0", "SubBackward0", "SubBackward1", "TruncBackward0",
+}  # fmt: skip
+_INPUTS_FIRST = {
+    "AngleBackward0", "ClampBackward0", "ClampBackward1", "ClampMaxBackward0", "ClampMaxBackward1",
+    "ClampMinBackward0", "ClampMinBackward1", "ErfBackward0", "ErfcBackward0", "ErfinvBackward0",
+    "LeakyReluBackward0", "MaximumBackward0", "MinimumBackward0", "ReluBackward0", "SincBackward0",
+    "ThresholdBackward0", "WhereBackward0", "FmaxBackward0", "FminBackward0",
+}  # fmt: skip
+
+
+def _grad_operands(name, j, n):
+    if name in _GRAD_FIRST_ALONE:
+        return ("grad",)
+    if name in _INPUTS_FIRST:
+        return (*range(n), "grad")
+    if name == "MulBackward0":  # grad * other
+        return ("grad", 1 - j)
+    if name == "DivBackward0":  # grad / other; -grad * self / (other * other)
+        return ("grad", 1) if j == 0 else ("grad",)
+    return ("grad", *range(n))
+
+
+def _elementwise_strides(node, j, src, shape):
+    """The strides torch's TensorIterator gives the gradient of an elementwise op's input j (the incoming
+    gradient first, then the saved operands its formula reads): None where that is row-major."""
+    layouts = node._operand_layouts
+    grad = src.layout if src.layout is not None else src.strides
+    if layouts is None and (grad is None or not any(grad) or _order_of(grad) is None and 0 not in grad):
+        return None
+    from ..ops.views import _broadcast_strides, _iterator_order
+
+    operands = _grad_operands(node.name(), j, len(layouts or ()))
+    strides = []
+    for o in operands:
+        if o == "grad":
+            strides.append(list(grad) if grad is not None else [1] * len(shape))  # (not dense: as row-major)
+        elif layouts is not None and o < len(layouts) and layouts[o] is not None:
+            strides.append(_broadcast_strides(*layouts[o], shape))
+    order = _iterator_order(strides, tuple(shape))
+    return None if order is None else _in_order(shape, order)
 
 
 def _permuted(strides, recipe):
@@ -237,19 +321,26 @@ def _derived(node, j, src, dest_shape):
     contiguous = _obeys_contiguous(src.strides, grad_shape)
     dest_contiguous = _contiguous_strides(dest_shape)
     if name in _RESHAPE:  # (a 0-dim view has no strides to break AccumulateGrad's layout contract)
+        if src.layout is not None or src.strides is not None and not contiguous and dest_shape:
+            from ..ops.views import _view_strides
+
+            layout = _view_strides(tuple(grad_shape), src.layout or src.strides, tuple(dest_shape))
+            strides = _if_dense(layout, dest_shape)
+            return _view(src, strides, node, dest_shape, layout if src.layout is not None else None)
         return _view(src, dest_contiguous if contiguous or len(dest_shape) == 0 else None, node, dest_shape)
     if name in _PERMUTE:
         recipe = _view_recipe(node, dest_shape)
         if recipe is None:  # (no params to permute by: contiguous only where at most one dim has several elements)
             strides = dest_contiguous if contiguous and sum(d > 1 for d in grad_shape) < 2 else None
-        else:
-            strides = _permuted(src.strides, recipe)
-        return _view(src, strides, node, dest_shape)
+            return _view(src, strides, node, dest_shape)
+        layout = None if src.layout is None else _permuted(src.layout, recipe)
+        return _view(src, _permuted(src.strides, recipe), node, dest_shape, layout)
     if name == "SumBackward0":  # grad.expand(sizes): dense only when nothing is broadcast, a 0-dim input
-        return _view(src, () if src.strides is not None and len(dest_shape) == 0 else None, node, dest_shape)
+        strides = () if src.strides is not None and len(dest_shape) == 0 else None
+        return _view(src, strides, node, dest_shape, (0,) * len(dest_shape))
     if name == "SumBackward1":  # unsqueeze, then expand over the reduced dims
         dense = contiguous and math.prod(dest_shape) == math.prod(grad_shape)
-        return _view(src, dest_contiguous if dense else None, node, dest_shape)
+        return _view(src, dest_contiguous if dense else None, node, dest_shape, _expanded(node, src, dest_shape))
     if name == "CatBackward0":  # a narrow view of the incoming gradient per input: its strides
         return _Buf(src.storage, _if_dense(src.strides, dest_shape))
     if name == "StackBackward0":  # unbind: a select view of the incoming gradient per input
@@ -264,12 +355,31 @@ def _derived(node, j, src, dest_shape):
         fresh.tensors += 1  # the zeros the view is made of hold the storage too: never summed into in place
         return _Buf(fresh, dest_contiguous, _as_strided_chain(node, tuple(dest_shape)))
     lead = len(grad_shape) - len(dest_shape)
-    if lead > 0 and dest_shape and getattr(getattr(node.kernel, "op", None), "pointwise", False):
+    elementwise = getattr(getattr(node.kernel, "op", None), "pointwise", False)
+    if elementwise and tuple(dest_shape) == tuple(grad_shape) and name is not None:
+        strides = _elementwise_strides(node, j, src, dest_shape)
+        if strides is not None:
+            return _fresh(fresh, dest_shape, strides)
+    if lead > 0 and dest_shape and elementwise:
         # torch's engine sums a broadcast input's gradient to its shape (sum_to): a keepdim sum, viewed without
         # the leading dims (to a 0-dim shape, sum_to is a plain sum())
         chain = ("fresh_base", (1,) * lead + tuple(dest_shape), ("reshape", tuple(dest_shape)))
         return _Buf(fresh, dest_contiguous, chain)
     return _Buf(fresh, dest_contiguous)
+
+
+def _expanded(node, src, dest_shape):
+    """SumBackward1's expand of the incoming gradient: its strides, 0 over the summed dims (None: unknown)."""
+    grad = src.layout if src.layout is not None else src.strides
+    recipe = _view_recipe(node, dest_shape)
+    if grad is None or recipe is None:
+        return None
+    if recipe[0] == "unsqueeze_expand":
+        out = list(grad)
+        for d in recipe[1]:
+            out.insert(d, 0)
+        return tuple(out)
+    return tuple(0 if n == 1 and m != 1 else x for n, m, x in zip(node.out_meta[0][0], dest_shape, grad))
 
 
 def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
@@ -299,14 +409,16 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
         else:  # old + b: laid out as old where it is dense (TensorIterator follows its inputs' layout)
             _release(old)
             _release(b)
-            bufs[key] = _held(_Buf(_Storage(), old.strides or _contiguous_strides(shape_of(key))))
+            bufs[key] = _held(_fresh(_Storage(), shape_of(key), old.strides or _contiguous_strides(shape_of(key))))
 
     def finish(key):  # AccumulateGrad: steal, else copy_ into a tensor laid out as a dense leaf, else clone
         b = bufs.pop(key, None)
         if b is not None:
-            layout = leaf_layout(plan.target_edges[key[1]])
+            edge = plan.target_edges[key[1]]
+            layout = leaf_layout(edge)
             chains[key] = None if is_fresh_base(b.chain) else b.chain  # (a view of a root's: hooks see it)
-            if _stealable(b, shape_of(key)) and layout != "permuted":
+            wanted = tuple(edge[0].variable.stride()) if layout == "permuted" else None
+            if _stealable(b, shape_of(key), wanted):
                 versions[key] = b.storage.version
                 owners[key] = "stolen"  # (backward: .grad is this very buffer, which a hook may have aliased)
             else:
@@ -362,7 +474,7 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
     returned = {
         id(b.storage): ("target", key[1])
         for key, b in bufs.items()
-        if key[0] == 1 and b.chain is None and not accumulate
+        if key[0] == 1 and (b.chain is None or _only_laid_out(b.chain)) and not accumulate
     }
     for key, b in bufs.items():
         if key[0] == 1:
@@ -436,6 +548,8 @@ def _hidden_base(g, create_graph, base_shape, recipes):
                     if d in drop or d >= lead and op == "expand" and before[d - lead] == 1:
                         v = jax.lax.slice_in_dim(v, 0, 1, axis=d)
                 v = jax.lax.squeeze(v, tuple(drop))
+            elif op == "laid_out":  # (a layout, not a view)
+                pass
             elif op == "t":
                 v = v.T
             elif op == "transpose":
@@ -465,6 +579,8 @@ def _recipe_shape(recipe, s):
     s = list(s)
     if op in ("reshape", "as_strided", "expand"):
         return tuple(args[0])
+    if op == "laid_out":
+        return tuple(s)
     if op == "unsqueeze_expand":
         return tuple(args[1])
     if op == "squeeze":
@@ -497,6 +613,9 @@ def views_of_roots(roots, chains, create_graph):
                 continue
             t = roots[chain[0]]
             for op, *args in chain[1:]:
+                if op == "laid_out":  # the hidden tensor itself, laid out as torch's TensorIterator made it
+                    t._perm = args[0]
+                    continue
                 if op in ("unsqueeze_expand", "unsqueezes"):
                     for d in args[0]:
                         t = t.unsqueeze(d)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import os
+import sys
 import weakref
 from collections.abc import Callable
 
@@ -314,6 +316,7 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
                 break
     if op_def.n_out == 1:
         result = _Tensor._make(out)
+        strided = False
         if op_def.is_view:
             _views._attach(result, args[0], k)
         elif (
@@ -321,11 +324,13 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
             and out.ndim > 1
             and (op_def.name != "clone" or _views._preserves_format(dict(params).get("memory_format")))
         ):
-            _views._laid_out_as_inputs(result, [a for a in args if isinstance(a, _Tensor)])
+            strided = _views._laid_out_as_inputs(result, [a for a in args if isinstance(a, _Tensor)])
         elif op_def.column_major is not None and op_def.column_major(dict(params)):
             _views._column_major(result)
         if record and k.grad_out:
-            _record(op_def, k, args, values, params, (result,))
+            node = _record(op_def, k, args, values, params, (result,))
+            if strided:  # (its formula's elementwise results are laid out by them too)
+                node._operand_layouts = _views._operand_layouts(args)
         if _FWD_LEVEL:
             _fwd._carry(k, args, values, (result,))
         return result
@@ -489,6 +494,12 @@ def _commit_inplace(op_def, k, args, values, out, params, target):
     target._set_value(out)
     if record:
         node = _record(op_def, k, args, values, params, (target,), edges=edges)
+        if (
+            op_def.pointwise
+            and out.ndim > 1
+            and builtins.any(isinstance(a, _Tensor) and _views._strided(a) for a in args)
+        ):
+            node._operand_layouts = _views._operand_layouts(args)
         # the target's old value is an immutable array held by the node, so only its result can go stale; an
         # input that shares the target's storage (x.mul_(x)) was saved before this write bumped its version
         counter = target._version_counter
@@ -522,6 +533,18 @@ def _check_cast(result, target) -> None:
         raise RuntimeError(
             f"result type {_type_word(result)} can't be cast to the desired output type {_type_word(target)}"
         )
+
+
+def _user_stacklevel() -> int:
+    """The stacklevel, for warnings.warn called by the caller of this, of the first frame outside torchish: torch's
+    warnings point at the user's line."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _type_word(d) -> str:

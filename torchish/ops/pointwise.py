@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -534,10 +535,32 @@ def _clamp_method(name, inplace):
     saves=((0,), (0,), ()),
     method=False,
     promoted=(1, 2),
-    check=_broadcast_check,
+    check=lambda args, params: (_where_condition_check(args[0]), _broadcast_check(args, params))[1],
 )
 def _where(condition, input, other):
     return jnp.where(condition, input, other)
+
+
+_warned_uint8_condition = []
+
+
+def _where_condition_check(condition) -> None:
+    if not isinstance(condition, R._Tensor) or condition.dtype is R.D.bool:
+        return
+    if condition.dtype is R.D.uint8:
+        if not _warned_uint8_condition:  # a TORCH_WARN_ONCE
+            _warned_uint8_condition.append(True)
+            warnings.warn(
+                "where received a uint8 condition tensor. This behavior is deprecated and will be removed in a future "
+                "version of PyTorch. Use a boolean condition instead. (Triggered internally at "
+                "/__w/pytorch/pytorch/aten/src/ATen/native/TensorCompare.cpp:621.)",
+                UserWarning,
+                stacklevel=R._user_stacklevel(),
+            )
+        return
+    raise RuntimeError(
+        f"where expected condition to be a boolean tensor, but got a tensor with dtype {R._type_word(condition.dtype)}"
+    )
 
 
 def where(condition, input=None, other=None, *, out=None):

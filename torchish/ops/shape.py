@@ -94,8 +94,7 @@ def reshape(input, *shape):
     size = _infer_shape(_sizes(shape), input.numel())
     if _views._viewable(input, size):
         # torch views a contiguous tensor; a strided one it can still view goes through _reshape_alias
-        owner = input._base is None and input._alias is None
-        return _view(input, size) if owner or _views._is_contiguous(input) else _reshape_alias(input, size)
+        return _view(input, size) if _views._is_contiguous(input) else _reshape_alias(input, size)
     # torch copies what no view can express: clone, then a reshape that is not a view of the clone
     from .basic import contiguous_format
 

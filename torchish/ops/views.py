@@ -570,17 +570,20 @@ def _view_geometry(kernel, shape, strides, offset):
 
 
 def _iterator_perm(tensors, shape):
-    """The memory order TensorIterator gives an elementwise op's result (torch's reorder_dimensions: dims
-    sorted by the inputs' strides, the first input deciding, broadcast dims skipped); None: row-major."""
+    """The memory order TensorIterator gives an elementwise op's result; None: row-major."""
+    return _iterator_order([_broadcast_strides(t._value.shape, _layout(t)[0], shape) for t in tensors], shape)
+
+
+def _broadcast_strides(in_shape, strides, shape) -> list:
+    """An operand's strides as TensorIterator sees them over the broadcast shape: 0 where it is broadcast."""
+    lead = len(shape) - len(in_shape)
+    return [0] * lead + [0 if n == 1 and shape[lead + i] != 1 else x for i, (n, x) in enumerate(zip(in_shape, strides))]
+
+
+def _iterator_order(strides, shape):
+    """torch's reorder_dimensions: dims sorted by the operands' strides, the first operand whose strides of a
+    pair differ deciding, broadcast (0) strides skipped; the dims outermost first, or None for row-major."""
     n = len(shape)
-    strides = []
-    for t in tensors:
-        lead = n - t._value.ndim
-        st = _layout(t)[0]
-        strides.append(
-            [0] * lead
-            + [0 if size == 1 and shape[lead + i] != 1 else x for i, (size, x) in enumerate(zip(t._value.shape, st))]
-        )
 
     def should_swap(d0, d1):
         for st in strides:
@@ -607,13 +610,25 @@ def _iterator_perm(tensors, shape):
     return None if order == tuple(range(n)) else order
 
 
-def _laid_out_as_inputs(result, tensors) -> None:
+def _operand_layouts(args) -> tuple:
+    """(shape, strides) of each tensor argument, None for the others: what a backward formula's
+    elementwise ops lay their results out by."""
+    return tuple((a._value.shape, _layout(a)[0]) if isinstance(a, R._Tensor) else None for a in args)
+
+
+def _strided(t) -> bool:
+    """Whether t may be laid out other than row-major (a view, an alias, or a permuted owner)."""
+    return t._base is not None or t._alias is not None or t._perm is not None
+
+
+def _laid_out_as_inputs(result, tensors) -> bool:
     """An elementwise op's result takes its inputs' memory order where one is strided (x.t() * 2 is too)."""
     if result._value.ndim < 2:
-        return
-    strided = [t for t in tensors if t._base is not None or t._alias is not None or t._perm is not None]
+        return False
+    strided = [t for t in tensors if _strided(t)]
     if strided:
         result._perm = _iterator_perm([t for t in tensors if t._value.ndim], result._value.shape)
+    return bool(strided)
 
 
 def _column_major(t) -> None:
