@@ -147,3 +147,22 @@ def test_custom_function_saved_tensors(style):
         return log, x.grad
 
     check(fn)
+
+
+@pytest.mark.parametrize("second_root", ["the leaf", "a product made later"])
+def test_unpack_waits_for_the_leaves_torch_accumulates_first(second_root):
+    """torch's engine runs a node (and its unpack hooks) when it reaches it: after an AccumulateGrad that is
+    ready earlier, whose post-accumulate hooks run first."""
+
+    def fn(m):
+        log = []
+        x = m.zeros(3, requires_grad=True)
+        x.register_post_accumulate_grad_hook(lambda t: log.append("accumulated"))
+        y = m.tensor(0.5, requires_grad=True)
+        with _logging_hooks(m, log):
+            z = y.tanh()
+        other = x if second_root == "the leaf" else x * 2
+        m.autograd.backward([z.sum(), other], [None, m.ones_like(other)])
+        return log, x.grad, y.grad
+
+    check(fn)

@@ -453,7 +453,8 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
         root_pos.append(r)
         state[key] = g if key not in state else state[key] + g
     taken = {}
-    runs_python = lambda n: _has_pre_python(n) or _is_eager(n, False)  # noqa: E731
+    # (an unpack hook of saved tensors is Python too: torch runs it as the engine reaches the node)
+    runs_python = lambda n: _has_pre_python(n) or _is_eager(n, False) or bool(n._packed)  # noqa: E731
 
     def strides_of_roots():  # (only asked for where versions is given)
         return [versions["root_strides"][r] for r in root_pos]
