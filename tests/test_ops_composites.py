@@ -45,16 +45,22 @@ _CLAMP_CALLS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("expr", _CLAMP_CALLS)
-def test_clamp_overloads_and_errors(expr):
+def _same_as_torch(expr, scope):
+    """expr evaluated under torch and torchish (scope(m) binds its names): the same repr, or the same error."""
     results = []
     for m in (torch, torchish):
-        scope = {"m": m, "x": m.tensor([1.0, 2.0]), "i": m.tensor([1, 2]), "nan": float("nan")}
         try:
-            results.append(repr(eval(expr, scope)))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # (a once-per-process warning: whichever test came first)
+                results.append(repr(eval(expr, scope(m))))
         except Exception as e:
             results.append((type(e).__name__, str(e)))
     assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("expr", _CLAMP_CALLS)
+def test_clamp_overloads_and_errors(expr):
+    _same_as_torch(expr, lambda m: {"m": m, "x": m.tensor([1.0, 2.0]), "i": m.tensor([1, 2]), "nan": float("nan")})
 
 
 # where's condition: bool (a uint8 one is deprecated: a once-per-process warning), else torch's error, which
@@ -68,16 +74,7 @@ _WHERE_CALLS = [
 
 @pytest.mark.parametrize("expr", _WHERE_CALLS)
 def test_where_condition(expr):
-    results = []
-    for m in (torch, torchish):
-        scope = {"m": m, "x": m.tensor([1.0, 2.0]), "i": m.tensor([1, 0])}
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # (torch warns once per process: whichever test came first)
-                results.append(repr(eval(expr, scope)))
-        except Exception as e:
-            results.append((type(e).__name__, str(e)))
-    assert results[1] == results[0]
+    _same_as_torch(expr, lambda m: {"m": m, "x": m.tensor([1.0, 2.0]), "i": m.tensor([1, 0])})
 
 
 _CLAMP_GRAPHS = {
@@ -180,14 +177,7 @@ _COMPOSITE_CALLS = [
 
 @pytest.mark.parametrize("expr", _COMPOSITE_CALLS)
 def test_composite_checks(expr):
-    results = []
-    for m in (torch, torchish):
-        scope = {"m": m, "x": m.arange(6.0).reshape(2, 3), "v": m.arange(3.0)}
-        try:
-            results.append(repr(eval(expr, scope)))
-        except Exception as e:
-            results.append((type(e).__name__, str(e)))
-    assert results[1] == results[0]
+    _same_as_torch(expr, lambda m: {"m": m, "x": m.arange(6.0).reshape(2, 3), "v": m.arange(3.0)})
 
 
 @pytest.mark.parametrize(
