@@ -244,6 +244,41 @@ def test_create_graph_gradient_of_broadcast_input(shape, b):
     check(fn, b, rtol=1e-4, atol=1e-4)
 
 
+# ops whose torch formula reads their saved result (of z, x shifted away from relu's kink and into sqrt's domain)
+_SAVES_RESULT = {
+    "exp": lambda z: z.exp(),
+    "tanh": lambda z: z.tanh(),
+    "sigmoid": lambda z: z.sigmoid(),
+    "relu": lambda z: (z - 1.5).relu(),
+    "sqrt": lambda z: z.sqrt(),
+    "rsqrt": lambda z: z.rsqrt(),
+    "expm1": lambda z: z.expm1(),
+    "reciprocal": lambda z: z.reciprocal(),
+    "tan": lambda z: (z / 4).tan(),
+    "softmax": lambda z: z.softmax(0),
+    "log_softmax": lambda z: z.log_softmax(0),
+}
+
+
+@FEW
+@pytest.mark.parametrize("op", sorted(_SAVES_RESULT))
+@given(arrays((3,)))
+def test_double_backward_runs_through_the_saved_result(op, a):
+    """torch's formula reads the op's result: a create_graph gradient depends on that result (autograd.grad
+    with respect to it), and its hooks and retain_grad see what flows back through it."""
+
+    def fn(m, a):
+        x = leaf(m, a)
+        y = _SAVES_RESULT[op](x.abs() + 0.5)
+        y.retain_grad()
+        (g,) = m.autograd.grad((y * y).sum(), x, create_graph=True)
+        (through_y,) = m.autograd.grad(g.sum(), y, retain_graph=True)
+        g.sum().backward()
+        return g.grad_fn.name(), through_y, y.grad, x.grad
+
+    check(fn, a, rtol=1e-4, atol=1e-4)
+
+
 @FEW
 @given(arrays((3,)))
 def test_double_backward_via_backward_twice(a):

@@ -119,12 +119,16 @@ def _reread_saved(node) -> None:
     for _, _, t, i in node.saved_versions:
         if 0 <= i < len(saved) and t._value is not saved[i] and t._value.shape == saved[i].shape:
             saved = saved[:i] + (t._value,) + saved[i + 1 :]
+        elif i == -1 and node._result is not None:  # (a saved result is held weakly)
+            r = t()
+            if r is not None and r._value.shape == node._result.shape:
+                node._result = r._value
     node.saved = saved
 
 
 def _unpack_saved(node) -> None:
-    """saved_tensors_hooks: the backward reads what unpack_hook returns (a saved result's value is recomputed
-    from the inputs, so its unpack is only called)."""
+    """saved_tensors_hooks: the backward reads what unpack_hook returns (a saved result only where the op's
+    formula reads it: OpDef.result_grad; elsewhere it is recomputed from the inputs, and its unpack only called)."""
     from .saved_hooks import unpack
 
     saved = list(node.saved)
@@ -142,6 +146,8 @@ def _unpack_saved(node) -> None:
         t = unpack(packed, how, like)
         if i >= 0:
             saved[i] = t._value
+        elif i == -1 and node._result is not None:
+            node._result = t._value
     node.saved = tuple(saved)
 
 
@@ -314,6 +320,7 @@ class _Plan:
                     self._reads(i, n, create_graph),
                     skip,
                     tie,
+                    L.result_formula(n),
                 )
             )
         return tuple(out)
@@ -502,7 +509,7 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
             if n._saves_tensors and id(n) in plan.needed:
                 n.structure()  # keep the key derivable once the saved values are gone
                 n._freed = True
-                n.saved = None
+                n.saved = n._result = None
                 n._packed = None if n._packed is None else ()  # (still "packed": _saved_attribute's freed error)
     if versions is not None:
         versions["leaf_rank"] = getattr(plan, "leaf_rank", None)
@@ -549,7 +556,7 @@ def _values(state):
 def _run_segment(plan, lo, hi, state, create_graph, per_input=False):
     """per_input (one node, create_graph): each input's gradient under its own key ("input", j), not summed
     into its destination, for a post-hook that sees them one by one."""
-    saved = tuple(plan.nodes[i].saved for i in range(lo, hi))
+    saved = tuple(L.saved_args(plan.nodes[i]) for i in range(lo, hi))
     vals = _values(state)
     state_meta = tuple(sorted((k, (v.shape, v.dtype)) for k, v in vals.items()))
     if not create_graph:
@@ -560,7 +567,7 @@ def _run_segment(plan, lo, hi, state, create_graph, per_input=False):
     if per_input:
         steps = tuple(st[:3] + (tuple(("input", j) for j in st[2]),) + st[4:6] + ((),) + st[7:] for st in steps)
     # the ties can depend on values (prod of a lone zero), so they are part of the key
-    key = (plan.key(lo, hi, state_meta), True, tuple(st[-1] for st in steps), per_input)
+    key = (plan.key(lo, hi, state_meta), True, tuple(st[8] for st in steps), per_input)
     pure, jitted = L.cached(key, lambda: L.segment_function(steps))
     return _recorded_segment(plan, lo, hi, pure, jitted, saved, state, key)
 
@@ -576,7 +583,8 @@ def _recorded_segment(plan, lo, hi, pure, jitted, saved, state, key):
     flat, edges, shape_of = [], [], []
     for i, args in zip(range(lo, hi), saved):
         n = plan.nodes[i]
-        for a, e in zip(args, n.next_edges):
+        # (a saved result is wired to its own node: torch's double backward runs through it)
+        for a, e in zip(args, n.next_edges if len(args) == len(n.saved or ()) else n.next_edges + ((n, 0),)):
             flat.append(a)
             edges.append(e)
             shape_of.append(("s", i))
@@ -744,7 +752,7 @@ def _run_hooked_node(plan, i, state, create_graph):
     Tensor = _Tensor()
     n = plan.nodes[i]
     (step,) = plan.steps(i, i + 1)
-    _, pure, diff, dests, n_out, metas, reads, skip, _ = step
+    _, pure, diff, dests, n_out, metas, reads, skip, _, _ = step
     state = dict(state)
     for o, tkey in reads:
         c = state.get((0, i, o))
@@ -768,7 +776,7 @@ def _run_hooked_node(plan, i, state, create_graph):
                 grad_inputs[j] = sub.get(("input", j))
         else:
             vals = [c._value if isinstance(c, Tensor) else c for c in cts]
-            res = L._node_vjp(pure, n.saved, wide, vals, metas)
+            res = L.node_vjp(n, L.saved_args(n), wide, vals, metas)
             for j, r in zip(wide, res):
                 grad_inputs[j] = Tensor._make(r)
     positions = n._edge_positions()  # (the hooks see the inputs torch's node has edges for)
@@ -842,14 +850,14 @@ def _add_into(acc, g):
 
 def _call_node(node, grads):
     """grad_fn(*grads): run one node's vjp eagerly, as torch lets you call a Node."""
-    from .lowering import _node_vjp
+    from .lowering import node_vjp, saved_args
 
     Tensor = _Tensor()
     if node.saved is None:
         raise RuntimeError(_FREED_MSG)
     diff = tuple(j for j, e in enumerate(node.next_edges) if e is not None)
     cts = [g._value if isinstance(g, Tensor) else None for g in grads]
-    res = _node_vjp(node.kernel.pure, node.saved, diff, cts, node.out_meta)
+    res = node_vjp(node, saved_args(node), diff, cts, node.out_meta)
     out = [None] * len(node.next_edges)
     for j, r in zip(diff, res):
         out[j] = Tensor._make(r)

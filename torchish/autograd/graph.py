@@ -71,6 +71,7 @@ class Node:
         "_old_self",
         "_through",
         "_operand_layouts",
+        "_result",
     )
 
     def __init__(self, kernel, saved: tuple, next_edges: tuple, saved_versions: tuple, out_meta: tuple, name: str):
@@ -96,6 +97,7 @@ class Node:
         self._old_self = False  # an in-place op saved its input: `_saved_self` is (then holds) its old value
         self._through = ()  # create_graph: nodes whose saved result torch's formula read (engine._freed)
         self._operand_layouts = None  # an elementwise op on strided inputs: their (shape, strides) (buffers.py)
+        self._result = None  # the saved result its formula reads (OpDef.result_grad)
         if type(self) is Node:  # (torch's node of each formula is a class of its own: type(grad_fn).__name__)
             self.__class__ = _named_node_class(name)
 

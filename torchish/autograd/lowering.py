@@ -54,14 +54,44 @@ def _node_vjp(pure, args, diff, cts, metas):
     return vjp_fn(ct)
 
 
+def _result_vjp(formula, args, cts, metas):
+    """The input's gradient by torch's formula in terms of the saved result (the last of args)."""
+    c = cts[0]
+    ct = _zeros_like_meta(metas[0]) if c is None else c.astype(metas[0][1])
+    return (formula(ct, args[-1]).astype(args[0].dtype),)
+
+
+def node_vjp(node, args, diff, cts, metas):
+    """One node's input cotangents: by its result formula where it has one (args then end with the result)."""
+    formula = result_formula(node)
+    if formula is not None:
+        return _result_vjp(formula, args, cts, metas)
+    return _node_vjp(node.kernel.pure, args, diff, cts, metas)
+
+
+def result_formula(node):
+    """(grad, result) -> the input's gradient, for a node that saved its result (OpDef.result_grad); else None."""
+    op = getattr(node.kernel, "op", None)
+    if op is None or op.result_grad is None or node._result is None:
+        return None
+    params = dict(node.kernel.key[1])
+    return lambda g, y: op.result_grad(g, y, params)
+
+
+def saved_args(node):
+    """What a node's backward reads: its saved inputs, then its saved result where its formula reads that."""
+    return node.saved if node._result is None or node.saved is None else node.saved + (node._result,)
+
+
 def segment_function(steps):
-    """Build the pure function of one segment. `steps`: per node (pure, diff, dests, n_out, metas,
-    reads, skip) where dests[j] is the state key receiving input j's gradient, reads lists
-    (output, target key) pairs copied out before the node runs, and skip marks target-only nodes."""
+    """Build the pure function of one segment. `steps`: per node (i, pure, diff, dests, n_out, metas,
+    reads, skip, tie, formula) where dests[j] is the state key receiving input j's gradient, reads lists
+    (output, target key) pairs copied out before the node runs, skip marks target-only nodes, and formula
+    is the node's result formula (then its saved args end with the result)."""
 
     def run(saved, state):
         state = dict(state)
-        for (i, pure, diff, dests, n_out, metas, reads, skip, tie), args in zip(steps, saved):
+        for (i, pure, diff, dests, n_out, metas, reads, skip, tie, formula), args in zip(steps, saved):
             for o, tkey in reads:
                 c = state.get((0, i, o))
                 if c is not None:
@@ -69,13 +99,18 @@ def segment_function(steps):
             cts = [state.pop((0, i, o), None) for o in range(n_out)]
             if skip or not diff or all(c is None for c in cts):
                 continue
-            if tie == "drop":  # torch's formula reads none of its inputs here: keep create_graph from seeing them
-                args = tuple(jax.lax.stop_gradient(a) for a in args)
-            grads = _node_vjp(pure, args, diff, cts, metas)
-            if tie is True:
-                # torch's backward of this op reads its input even where the derivative is zero
-                # (relu's threshold_backward): keep that dependency visible to create_graph
-                grads = [jax.lax.optimization_barrier((g, args[j]))[0] for g, j in zip(grads, diff)]
+            if formula is not None:
+                grads = _result_vjp(formula, args, cts, metas)
+                if tie is True:  # (relu's threshold_backward: its result requires grad through the saved result)
+                    grads = [jax.lax.optimization_barrier((grads[0], args[-1]))[0]]
+            else:
+                if tie == "drop":  # torch's formula reads none of its inputs here: keep create_graph from seeing them
+                    args = tuple(jax.lax.stop_gradient(a) for a in args)
+                grads = _node_vjp(pure, args, diff, cts, metas)
+                if tie is True:
+                    # torch's backward of this op reads its input even where the derivative is zero: keep that
+                    # dependency visible to create_graph
+                    grads = [jax.lax.optimization_barrier((g, args[j]))[0] for g, j in zip(grads, diff)]
             for key, g in zip(dests, grads):
                 if key is None:
                     continue
@@ -219,10 +254,15 @@ _LAYOUT_PRIMS = {"reshape", "transpose", "squeeze", "expand_dims", "slice", "bro
 def _name_of(jaxpr, var, through_views=False):
     for eqn in reversed(jaxpr.eqns):
         if any(o is var for o in eqn.outvars):
+            k = next(i for i, o in enumerate(eqn.outvars) if o is var)
+            call = str(eqn.params.get("name", ""))
+            if call.endswith(("_backward", "_backward_data")):  # a formula torch has a node for (result_grad)
+                return "".join(w.capitalize() for w in call.split("_")) + "Backward0"
+            if eqn.primitive.name == "optimization_barrier" and type(eqn.invars[k]).__name__ != "Literal":
+                return _name_of(jaxpr, eqn.invars[k], through_views)  # (a tie: the value is its operand's)
             inner = eqn.params.get("jaxpr") or eqn.params.get("call_jaxpr")
             if inner is not None:
                 inner = getattr(inner, "jaxpr", inner)
-                k = next(i for i, o in enumerate(eqn.outvars) if o is var)
                 return _name_of(inner, inner.outvars[k], through_views)
             if through_views and eqn.primitive.name in _LAYOUT_PRIMS and type(eqn.invars[0]).__name__ != "Literal":
                 return _name_of(jaxpr, eqn.invars[0], through_views)

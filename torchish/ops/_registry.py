@@ -66,6 +66,7 @@ class OpDef:
         "decomposed",
         "pointwise",
         "column_major",
+        "result_grad",
     )
 
     def __init__(
@@ -100,6 +101,10 @@ class OpDef:
         self.pointwise = False
         # a LAPACK-backed op: params -> the outputs that come back as batches of column-major matrices
         self.column_major = None
+        # torch's formula of an op that saves its result, in terms of that result: (grad, result, params) ->
+        # the input's gradient. The backward then reads the saved result (what an unpack hook returns) and a
+        # create_graph gradient reaches the input through this node, as torch's does
+        self.result_grad = None
         # torch's edges (next_functions) as a function of the kernel's input signature: the positions of the
         # inputs torch differentiates (None: all). A node records one edge per argument regardless.
         self.edges = None
@@ -384,6 +389,8 @@ def _record(op_def, k, args, values, params, outputs, name=None, edges=None):
     meta = tuple([(o._value.shape, o._value.dtype) for o in outputs])
     node = _named_node_class(name)(k, values, edges, saved_versions, meta, name)
     node._saves_tensors = bool(wanted)
+    if op_def.result_grad is not None and wanted:
+        node._result = outputs[0]._value
     if _anomaly._STATE.enabled:
         _anomaly._record_traceback(node)
     # node.fragment (the structure key) is derived lazily by the engine: most graphs are built far more

@@ -265,6 +265,31 @@ relu = _unary(
     "relu", lambda x: jnp.where(x <= 0, jnp.zeros((), x.dtype), x), "ReluBackward0", saves=((-1,),), promote=SAME
 )
 R.OPS["relu"].grad_keeps_input = True
+# torch's formulas of the ops that save their result, in its terms (their backward reads the saved result)
+R.OPS["exp"].result_grad = lambda g, y, p: g * y
+R.OPS["tan"].result_grad = lambda g, y, p: g * (1 + y * y)
+
+
+@jax.jit
+def _tanh_backward(grad, result):  # (one named call: a create_graph result is named TanhBackwardBackward0)
+    return grad * (1 - result * result)
+
+
+@jax.jit
+def _sigmoid_backward(grad, result):
+    return grad * (1 - result) * result
+
+
+@jax.jit
+def _threshold_backward(grad, result):
+    return jnp.where(result <= 0, jnp.zeros((), grad.dtype), grad)
+
+
+R.OPS["tanh"].result_grad = lambda g, y, p: _tanh_backward(g, y)
+R.OPS["sigmoid"].result_grad = lambda g, y, p: _sigmoid_backward(g, y)
+R.OPS["sqrt"].result_grad = lambda g, y, p: g / (2 * y)
+R.OPS["rsqrt"].result_grad = lambda g, y, p: -0.5 * g * (y * y * y)
+R.OPS["relu"].result_grad = lambda g, y, p: _threshold_backward(g, y)
 log2 = _unary("log2", jnp.log2, "Log2Backward0")
 log10 = _unary("log10", jnp.log10, "Log10Backward0")
 log1p = _unary("log1p", jnp.log1p, "Log1PBackward0")
@@ -275,6 +300,8 @@ atan = _unary("atan", jnp.arctan, "AtanBackward0")
 sinh = _unary("sinh", jnp.sinh, "SinhBackward0")
 cosh = _unary("cosh", jnp.cosh, "CoshBackward0")
 reciprocal = _unary("reciprocal", lambda x: 1 / x, "ReciprocalBackward0", saves=((-1,),))
+R.OPS["expm1"].result_grad = lambda g, y, p: g * (y + 1)
+R.OPS["reciprocal"].result_grad = lambda g, y, p: -g * (y * y)
 erf = _unary("erf", jax.scipy.special.erf, "ErfBackward0")
 sign = _unary("sign", jnp.sign, "SignBackward0", saves=(), promote=SAME)
 floor = _unary("floor", jnp.floor, "FloorBackward0", saves=(), promote=SAME)

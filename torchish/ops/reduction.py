@@ -401,11 +401,32 @@ def softmax(input, dim, dtype=None):
     return jax.nn.softmax(input, axis=_wrap_dim(dim, input.ndim))
 
 
+def _softmax_axis(y, p):
+    return _wrap_dim(p["dim"], y.ndim) if y.ndim else None
+
+
+# torch's formulas in terms of the saved result, each one named call (see autograd/lowering.py's _name_of)
+@functools.partial(jax.jit, static_argnums=2)
+def _softmax_backward_data(grad, result, axis):
+    return (grad - (grad * result).sum(axis, keepdims=True)) * result
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def _log_softmax_backward_data(grad, result, axis):
+    return grad - jnp.exp(result) * grad.sum(axis, keepdims=True)
+
+
+R.OPS["softmax"].result_grad = lambda g, y, p: _softmax_backward_data(g, y, _softmax_axis(y, p))
+
+
 @op(promote=FLOAT, grad_name="LogSoftmaxBackward0", saves=((-1,),))
 def log_softmax(input, dim, dtype=None):
     if input.ndim == 0:
         return jax.nn.log_softmax(input.reshape(1)).reshape(())
     return jax.nn.log_softmax(input, axis=_wrap_dim(dim, input.ndim))
+
+
+R.OPS["log_softmax"].result_grad = lambda g, y, p: _log_softmax_backward_data(g, y, _softmax_axis(y, p))
 
 
 def nonzero(input, *, as_tuple=False):
