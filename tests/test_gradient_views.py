@@ -387,6 +387,9 @@ _ELEMENTWISE = {  # y of w, a transposed (4, 3) non-leaf, and c, a row-major (4,
     "where": lambda w, c: w.where(c > 0, c),
     "t then exp": lambda w, c: (w * 2).t().exp().t(),
     "c.t() * x": lambda w, c: (c.t() * w.t()).t(),
+    "frac": lambda w, c: w.frac(),  # (formulas that pass the gradient itself on)
+    "fmod": lambda w, c: w.fmod(0.3),
+    "remainder": lambda w, c: w.remainder(c),
 }
 
 
