@@ -374,6 +374,27 @@ def test_index_entry_types(entry):
     assert results[1] == results[0]
 
 
+# index_put_'s checks in torch's order: an index into an empty dim, then the value's shape, its dtype, the bounds
+_INDEX_PUT_CHECKS = [
+    "e[m.tensor([0, 1])] = m.ones(2)", "e[m.tensor([0])] = m.ones(5, dtype=m.float64)", "e[m.tensor([-1])] = 1.25",
+    "e[m.tensor([0, 1]), 0] = m.ones(5)", "e[:, m.tensor([0])] = m.ones(5)", "e[m.tensor([], dtype=m.long)] = 1.0",
+    "x[m.tensor([3])] = m.ones(5)", "x[m.tensor([3])] = m.ones(3, dtype=m.float64)", "x[m.tensor([3])] = m.ones(3)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("stmt", _INDEX_PUT_CHECKS)
+def test_index_put_check_order(stmt):
+    results = []
+    for m in (torch, torchish):
+        scope = {"m": m, "e": m.zeros(0, 3), "x": m.zeros(1, 3)}
+        try:
+            exec(stmt, scope)
+            results.append((scope["e"].tolist(), scope["x"].tolist()))
+        except Exception as e:
+            results.append((type(e).__name__, str(e)))
+    assert results[1] == results[0]
+
+
 _SPLITS = {
     "chunk of 0-dim": lambda x, e, s: x.chunk(2),
     "split of 0-dim": lambda x, e, s: x.split(1),

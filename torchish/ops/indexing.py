@@ -247,14 +247,21 @@ def _result_layout(shape, spec, arrays):
     return tuple(basic[:at]), np.broadcast_shapes(*b), tuple(basic[at:])
 
 
+_EMPTY_DIM = "index is out of bounds for dimension with size 0"
+
+
+def _indexes_an_empty_dim(arrays, checks) -> bool:
+    return builtins.any(n == 0 and arrays[k]._value.size for k, n, _ in checks)
+
+
 def _out_of_bounds(self, spec, arrays, checks):
     """torch checks index bounds while it visits the result in C order, each element's indices in turn: the
     first bad one as (how many result elements come before it, torch's error), or None. An empty result
     visits nothing, so fails nothing."""
     if not checks:
         return None
-    if builtins.any(n == 0 and arrays[k]._value.size for k, n, _ in checks):  # torch's first check
-        return 0, "index is out of bounds for dimension with size 0"
+    if _indexes_an_empty_dim(arrays, checks):  # torch's first check
+        return 0, _EMPTY_DIM
     vals = [np.asarray(arrays[k]._value) for k, _, _ in checks]
     bad = [(v >= n) | (v < -n) for v, (_, n, _) in zip(vals, checks)]
     if not builtins.any(b.any() for b in bad):
@@ -404,6 +411,8 @@ def setitem(self, index, value):
             _views._history_first(self)
             _views._history_first(value)
         spec, arrays, checks = _advanced_spec(self, idx)
+        if _indexes_an_empty_dim(arrays, checks):  # (torch's first check, before the value's shape and dtype)
+            raise IndexError(_EMPTY_DIM)
         pre, bshape, post = _result_layout(tuple(self.shape), spec, arrays)
         target = pre + bshape + post
         if not _expandable(tuple(value.shape), target):
