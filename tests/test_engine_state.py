@@ -846,3 +846,22 @@ def test_each_formula_node_is_a_class_of_its_own():
         return [type(n).__name__ for n in nodes], [isinstance(n, m.autograd.graph.Node) for n in nodes]
 
     check(fn)
+
+
+@pytest.mark.parametrize("hook", ["none", "observe", "double"])
+@pytest.mark.parametrize("inputs", ["c", "c and x"])
+def test_captured_gradient_version_around_tensor_hooks(inputs, hook):
+    """autograd.grad's input c, whose node also feeds x: torch captures c's summed gradient buffer (version 1)
+    before c's hooks run; when c's node only captures, the hooks' tensor is what is returned."""
+
+    def fn(m):
+        x = m.tensor([[1.0, -2.0, 0.5], [0.25, 1.5, -1.0]], requires_grad=True)
+        c = m.cat([x, x], -1)
+        if hook == "double":
+            c.register_hook(lambda g: g * 2)
+        elif hook == "observe":
+            c.register_hook(lambda g: None)
+        grads = m.autograd.grad((c * c).sum(), (c,) if inputs == "c" else (c, x))
+        return [(g, g._version) for g in grads]
+
+    check(fn)

@@ -439,11 +439,17 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
             finish(key)
     for i, n in enumerate(plan.nodes):
         ins = [bufs.pop((0, i, o), None) for o in range(len(n.out_meta))]
+        # torch captures an input's gradient before the tensor hooks of a node it runs, after those of one it
+        # only captures from
+        captures_first = id(n) in plan.needed
+        for o, tkey in plan._reads(i, n) if captures_first else ():
+            if ins[o] is not None:
+                put(tkey, _held(ins[o]))
         for o, b in enumerate(ins):
             if b is not None and (i, o) in plan.fresh_in:  # (a hook's own tensor)
                 _release(b)
                 ins[o] = _held(_Buf(_Storage(), _contiguous_strides(n.out_meta[o][0])))
-        for o, tkey in plan._reads(i, n):
+        for o, tkey in () if captures_first else plan._reads(i, n):
             if ins[o] is not None:
                 put(tkey, _held(ins[o]))
         # the node's outputs all exist (a pass-through output is one more reference) before its inputs are
