@@ -279,6 +279,27 @@ def test_double_backward_runs_through_the_saved_result(op, a):
     check(fn, a, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("second", ["inputs=[g]", "through again"])
+@pytest.mark.parametrize("f", ["x*x", "x**3", "exp", "x*x viewed"])
+def test_backward_into_a_freed_create_graph_gradient(f, second):
+    """backward(inputs=[g]) of a create_graph gradient whose graph was freed runs only g's own node: torch's last
+    formula node, which fails only if it saved tensors (MulBackward0 does, AddBackward0 and views do not)."""
+
+    def fn(m):
+        x = m.zeros(3, requires_grad=True) + 0.5
+        y = {"exp": lambda: x.exp(), "x**3": lambda: x**3}.get(f, lambda: x * x)()
+        (g,) = m.autograd.grad(y.sum(), x, create_graph=True, retain_graph=False)
+        g = g.view(3) if f == "x*x viewed" else g
+        g.backward(m.ones_like(g) * 0.5, retain_graph=False)
+        if second == "inputs=[g]":
+            g.sum().backward(inputs=[g])
+        else:
+            g.sum().backward()
+        return g.grad
+
+    check(fn)
+
+
 @FEW
 @given(arrays((3,)))
 def test_double_backward_via_backward_twice(a):

@@ -102,6 +102,25 @@ def _freed(node) -> bool:
     return node._freed or any(m._freed for m in node._through)
 
 
+# torch's formula nodes that save no tensor: a double backward that runs only such a last node never fails as freed
+_SAVELESS_FORMULAS = {
+    "AddBackward0", "SubBackward0", "NegBackward0", "SumBackward0", "SumBackward1", "ExpandBackward0",
+    "ViewBackward0", "UnsafeViewBackward0", "ReshapeAliasBackward0", "PermuteBackward0", "TBackward0",
+    "TransposeBackward0", "SqueezeBackward0", "SqueezeBackward1", "UnsqueezeBackward0", "CloneBackward0",
+}  # fmt: skip
+
+
+def _only_runs_a_saveless_formula(node, needed, targets) -> bool:
+    """backward(inputs=[g]) of a create_graph gradient g runs g's node, and nothing past it: torch's last formula
+    node, which fails as freed only if it saved tensors."""
+    return (
+        node._of_backward
+        and node.name() in _SAVELESS_FORMULAS
+        and id(node) in targets
+        and not any(e is not None and (id(e[0]) in needed or id(e[0]) in targets) for e in node.next_edges)
+    )
+
+
 def _saves_result(node) -> bool:
     op = getattr(node.kernel, "op", None)
     return op is not None and any(i < 0 for s in op.saves for i in s)
@@ -231,8 +250,9 @@ class _Plan:
         # gradients a hook replaced with a tensor of its own, (node, output) going in or (node, input) coming
         # out: new buffers for the version replay (buffers.py)
         self.fresh_in, self.fresh_out = set(), set()
+        self._saveless = {id(n) for n in nodes if id(n) in needed and _only_runs_a_saveless_formula(n, needed, targets)}
         for n in nodes:
-            if id(n) in needed and (_freed(n) or _version_error(n) is not None):
+            if id(n) in needed and id(n) not in self._saveless and (_freed(n) or _version_error(n) is not None):
                 nodes = self._until_failure(root_edges, nodes, needed)
                 break
         for n in nodes:
@@ -273,7 +293,7 @@ class _Plan:
         ran, failing = set(), None
         while heap:
             _, n = heapq.heappop(heap)
-            if id(n) in needed and (_freed(n) or _version_error(n) is not None):
+            if id(n) in needed and id(n) not in self._saveless and (_freed(n) or _version_error(n) is not None):
                 self.error = RuntimeError(_FREED_MSG) if _freed(n) else _version_error(n)
                 needed.discard(id(n))
                 failing = self.failing = n
