@@ -848,11 +848,12 @@ def test_each_formula_node_is_a_class_of_its_own():
     check(fn)
 
 
-@pytest.mark.parametrize("hook", ["none", "observe", "double"])
+@pytest.mark.parametrize("hook", ["none", "observe", "double", "in place"])
 @pytest.mark.parametrize("inputs", ["c", "c and x"])
 def test_captured_gradient_version_around_tensor_hooks(inputs, hook):
     """autograd.grad's input c, whose node also feeds x: torch captures c's summed gradient buffer (version 1)
-    before c's hooks run; when c's node only captures, the hooks' tensor is what is returned."""
+    before c's hooks run; when c's node only captures, the hooks' tensor is what is returned. A hook that writes
+    into the buffer in place changes what was captured too."""
 
     def fn(m):
         x = m.tensor([[1.0, -2.0, 0.5], [0.25, 1.5, -1.0]], requires_grad=True)
@@ -861,6 +862,8 @@ def test_captured_gradient_version_around_tensor_hooks(inputs, hook):
             c.register_hook(lambda g: g * 2)
         elif hook == "observe":
             c.register_hook(lambda g: None)
+        elif hook == "in place":
+            c.register_hook(lambda g: g.mul_(2))
         grads = m.autograd.grad((c * c).sum(), (c,) if inputs == "c" else (c, x))
         return [(g, g._version) for g in grads]
 

@@ -421,3 +421,19 @@ def test_elementwise_gradients_are_laid_out_by_tensor_iterator(formula, root, a,
         return out + [x.grad, x.grad.stride(), x.grad._version]
 
     check(fn, a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_same_graph_with_another_operand_layout():
+    """The version replay is cached by the graph's structure: the operands' layouts are part of it (a strided
+    operand lays the gradient out as itself, which AccumulateGrad then copies: version 1)."""
+
+    def fn(m):
+        out = []
+        for strided in (False, True, False):
+            x = m.ones(3, 4, requires_grad=True)
+            b = m.full((4, 3), 2.0).t() if strided else m.full((3, 4), 2.0)
+            (b * x).exp().sum().backward()
+            out.append((x.grad.stride(), x.grad._version))
+        return out
+
+    check(fn)

@@ -446,6 +446,8 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
             if ins[o] is not None:
                 put(tkey, _held(ins[o]))
         for o, b in enumerate(ins):
+            if b is not None and (i, o) in plan.written_in:  # (a hook's in-place writes)
+                b.storage.version += plan.written_in[(i, o)][0]
             if b is not None and (i, o) in plan.fresh_in:  # (a hook's own tensor)
                 _release(b)
                 ins[o] = _held(_Buf(_Storage(), _contiguous_strides(n.out_meta[o][0])))

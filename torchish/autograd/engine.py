@@ -250,6 +250,7 @@ class _Plan:
         # gradients a hook replaced with a tensor of its own, (node, output) going in or (node, input) coming
         # out: new buffers for the version replay (buffers.py)
         self.fresh_in, self.fresh_out = set(), set()
+        self.written_in = {}  # (node, output) -> (versions, value): a tensor hook's in-place writes
         self._saveless = {id(n) for n in nodes if id(n) in needed and _only_runs_a_saveless_formula(n, needed, targets)}
         for n in nodes:
             if id(n) in needed and id(n) not in self._saveless and (_freed(n) or _version_error(n) is not None):
@@ -368,7 +369,8 @@ class _Plan:
         # saves nothing leaves out of its key
         if accumulate:  # (and each leaf's layout: AccumulateGrad's copy of a gradient depends on it)
             shapes = tuple([m.out_meta[0][0] for m in self.nodes if m.name() in _PERMUTE]) + tuple(
-                leaf_layout(e) for e in self.target_edges
+                (layout, tuple(e[0].variable.stride()) if layout == "permuted" else None)
+                for e, layout in ((e, leaf_layout(e)) for e in self.target_edges)
             )
         else:
             shapes = tuple([m.out_meta[0][0] for m in self.nodes]) + tuple(
@@ -387,6 +389,8 @@ class _Plan:
             shapes,
             tuple(sorted(self.fresh_in)),
             tuple(sorted(self.fresh_out)),
+            tuple(sorted((k, v[0]) for k, v in self.written_in.items())),
+            tuple([m._operand_layouts for m in self.nodes]),  # (the layouts elementwise formulas follow)
         )
         hit = _VERSIONS.get(key)
         if hit is None:
@@ -501,6 +505,9 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
         if lo < hi:
             raw = _captured_before_hooks(plan, lo, state)
             state = _before_node_hooks(plan, lo, state, create_graph)
+            for o, tkey in list(raw):
+                if (lo, o) in plan.written_in:
+                    raw[(o, tkey)] = plan.written_in[(lo, o)][1]
             for n in plan.nodes[lo:hi]:  # saved_tensors_hooks: unpacked as torch's engine reaches each node
                 if n._packed and n.saved is not None and id(n) in plan.needed and n._eager_vjp is None:
                     _unpack_saved(n)  # (a custom Function unpacks in ctx.saved_tensors)
@@ -713,8 +720,12 @@ def _before_node_hooks(plan, i, state, create_graph):
             for fn in list(hooks.values()):
                 fn(None)
             continue
-        g, _ = _run_hooks(hooks, state[k])
-        if _is_new(g, state[k]):
+        given = _wrap_or_none(state[k])
+        version = given._version
+        g, _ = _run_hooks(hooks, given)
+        if given._version != version:  # a hook wrote into torch's buffer: what it captured sees the write too
+            plan.written_in[(i, o)] = (given._version - version, given._value)
+        if g is not given and _is_new(g, state[k]):
             plan.fresh_in.add((i, o))
         state[k] = g if create_graph else g._value
     for o, ref in list((retain or {}).items()):
