@@ -148,13 +148,13 @@ class BackwardCFunction(Node, FunctionCtx):
         if self._entries is None:  # still inside forward / setup_context
             return self.__dict__.get("saved_for_forward") or ()
         if self._freed:
-            from .engine import _FREED_MSG
+            from .saved import _FREED_MSG
 
             raise RuntimeError(_FREED_MSG)
         if self._packed is not None:
             unpacked = {k: unpack(packed, how) for k, packed, how in self._packed}
             return tuple(unpacked.get(k) for k in range(len(self._entries)))
-        from .engine import _check_versions
+        from .saved import _check_versions
 
         _check_versions(self)
         return tuple(

@@ -95,7 +95,7 @@ class Node:
         self._wrapped = None  # CopySlices: (label, out_meta) of the in-place op's node, whose saved result it names
         self._packed = None  # ((input index or -1 - output, packed, unpack_hook), ...): saved_tensors_hooks
         self._old_self = False  # an in-place op saved its input: `_saved_self` is (then holds) its old value
-        self._through = ()  # create_graph: nodes whose saved result torch's formula read (engine._freed)
+        self._through = ()  # create_graph: nodes whose saved result torch's formula read (saved._freed)
         self._operand_layouts = None  # an elementwise op on strided inputs: their (shape, strides) (buffers.py)
         self._result = None  # the saved result its formula reads (OpDef.result_grad)
         if type(self) is Node:  # (torch's node of each formula is a class of its own: type(grad_fn).__name__)
@@ -224,7 +224,7 @@ def _saved_attribute(node, arg):
 
 def _check_not_freed(node) -> None:
     if node.saved is None:
-        from .engine import _FREED_MSG
+        from .saved import _FREED_MSG
 
         raise RuntimeError(_FREED_MSG)
 
