@@ -437,3 +437,23 @@ def test_same_graph_with_another_operand_layout():
         return out
 
     check(fn)
+
+
+@pytest.mark.parametrize("hook", ["leaf hook", "accumulator prehook"])
+def test_a_leaf_hook_sees_the_gradient_laid_out(hook):
+    """A leaf's hooks see the incoming gradient as TensorIterator laid it out; AccumulateGrad then copies it into
+    the leaf's layout (version 1, then 2 once summed into)."""
+
+    def fn(m):
+        seen = []
+        x = m.ones(3, 4, requires_grad=True)
+        if hook == "leaf hook":
+            x.register_hook(lambda g: seen.append((g.stride(), g.is_contiguous())))
+        else:
+            (x * 1).grad_fn.next_functions[0][0].register_prehook(lambda gs: seen.append(gs[0].stride()))
+        bt = m.full((4, 3), 2.0).t()
+        for _ in range(2):
+            (bt * x).exp().sum().backward()
+        return seen, x.grad, x.grad.stride(), x.grad._version
+
+    check(fn)

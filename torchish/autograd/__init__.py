@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from . import forward_ad, grad_mode  # noqa: F401
-from .buffers import is_fresh_base, leaf_layout, views_of_fresh_bases, views_of_roots
+from .buffers import is_fresh_base, leaf_layout, only_laid_out, views_of_fresh_bases, views_of_roots
 from .engine import _accumulate_grad, _is_checkpoint_valid, _run_hooks, _run_prehooks, _wrap_or_none, run_backward  # noqa: F401
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .graph import AccumulateGrad, Node, _checked_hook_tuple, _Tensor
@@ -152,11 +152,14 @@ def backward(
             return None
         return lambda: views_of_roots(root_tensors, [chain], False)[0]
 
+    def laid(chain):  # a permuted new gradient: the chain that lays it out
+        return chain if not create_graph and only_laid_out(chain) else None
+
     def on_leaf(k, edge, g, version, owner, chain):  # (a leaf torch accumulates while hooked nodes are still to run)
         t = holders[k] if holders is not None else edge[0].variable
         if g is not None and id(t) not in done:
             done.add(id(t))
-            _leaf_accumulate(t, edge[0], g, create_graph, version, owner == "stolen", root_view(chain))
+            _leaf_accumulate(t, edge[0], g, create_graph, version, owner == "stolen", root_view(chain), laid(chain))
 
     with grad_mode.set_grad_enabled(create_graph):
         versions = {"accumulate": True, "root_strides": [_dense_strides(g) for g in grads]}
@@ -174,7 +177,7 @@ def backward(
                 continue
             seen.add(id(t))
             if g is not None and isinstance(e[0], AccumulateGrad):
-                _leaf_accumulate(t, e[0], g, create_graph, v, o == "stolen", root_view(c))
+                _leaf_accumulate(t, e[0], g, create_graph, v, o == "stolen", root_view(c), laid(c))
             elif g is not None and t._grad_fn is None:  # (a non-leaf input's retain_grad)
                 _leaf_accumulate(t, None, g, create_graph, v)
         if error is not None:
@@ -218,7 +221,7 @@ def _root_value(g, t, create_graph):
     return v if v.dtype == t._value.dtype else v.astype(t._value.dtype)
 
 
-def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False, root_view=None):
+def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False, root_view=None, laid_out=None):
     """The leaf's AccumulateGrad node (None for a non-leaf input, which only stores): the tensor's hooks,
     the node's pre-hooks, .grad, post-accumulate hooks, the node's post-hooks, in torch's order.
     version: what a first .grad's `_version` would be in torch (see buffers.py); stolen: whether torch's
@@ -227,6 +230,9 @@ def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False, root_
     exposed = replaced = False
     if root_view is not None and (stolen or t._hooks or node is not None and node._prehooks):
         g = root_view()
+    elif laid_out is not None and (t._hooks or node is not None and node._prehooks):
+        g = _wrap_or_none(g)
+        g._perm = laid_out[2][1]
     if t._hooks:
         g, replaced = _run_hooks(t._hooks, g)
         exposed = True

@@ -225,7 +225,8 @@ def _in_order(shape, order):
     return tuple(strides)
 
 
-def _only_laid_out(chain) -> bool:
+def only_laid_out(chain) -> bool:
+    """A chain that only lays a new gradient out in memory (no view of it)."""
     return is_fresh_base(chain) and len(chain) == 3 and chain[2][0] == "laid_out"
 
 
@@ -416,7 +417,8 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
         if b is not None:
             edge = plan.target_edges[key[1]]
             layout = leaf_layout(edge)
-            chains[key] = None if is_fresh_base(b.chain) else b.chain  # (a view of a root's: hooks see it)
+            # (a view of a root's, or a permuted new tensor: the leaf's hooks see it as it is)
+            chains[key] = None if is_fresh_base(b.chain) and not only_laid_out(b.chain) else b.chain
             wanted = tuple(edge[0].variable.stride()) if layout == "permuted" else None
             if _stealable(b, shape_of(key), wanted):
                 versions[key] = b.storage.version
@@ -482,7 +484,7 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
     returned = {
         id(b.storage): ("target", key[1])
         for key, b in bufs.items()
-        if key[0] == 1 and (b.chain is None or _only_laid_out(b.chain)) and not accumulate
+        if key[0] == 1 and (b.chain is None or only_laid_out(b.chain)) and not accumulate
     }
     for key, b in bufs.items():
         if key[0] == 1:
