@@ -418,7 +418,13 @@ def test_elementwise_gradients_are_laid_out_by_tensor_iterator(formula, root, a,
         x, c = leaf(m, a), m.tensor(b)
         y = _ELEMENTWISE[formula](c.t() * x, c.t().contiguous())  # (c.t() * x: laid out as c.t())
         y.sum().backward()
-        return out + [x.grad, x.grad.stride(), x.grad._version]
+        out += [x.grad, x.grad.stride(), x.grad._version]
+        seen = []  # (what a tensor hook on w sees)
+        x, c = leaf(m, a), m.tensor(b)
+        w = (x * 1).t()
+        w.register_hook(lambda g: seen.append((g.stride(), g.is_contiguous())))
+        _ELEMENTWISE[formula](w, c).sum().backward()
+        return out + [seen, x.grad._version]
 
     check(fn, a, b, rtol=1e-4, atol=1e-4)
 

@@ -383,16 +383,27 @@ def _expanded(node, src, dest_shape):
     return tuple(0 if n == 1 and m != 1 else x for n, m, x in zip(node.out_meta[0][0], dest_shape, grad))
 
 
+def _hook_layout(b, shape):
+    """How a gradient buffer is laid out where that is not row-major: ("expanded", its broadcast dims) for sum's
+    expand, ("order", dims outermost first) for a permuted dense one; else None."""
+    if b.layout is not None:
+        dims = tuple(d for d, (n, st) in enumerate(zip(shape, b.layout)) if st == 0 and n != 1)
+        if dims:
+            return ("expanded", dims)
+    order = None if b.strides is None else _order_of(b.strides)
+    return None if order is None else ("order", order)
+
+
 def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
     """Per target: the `_version` of its gradient, a token shared by targets that get the same tensor, and
     (autograd.grad) its chain when it is a root's gradient tensor or a view of one, else None.
     accumulate: backward(), where each leaf's AccumulateGrad runs once its gradient is complete (steal, or
     copy at version 1); else autograd.grad, which returns the buffers themselves. grad_mode (create_graph): torch
     sums out of place then, so nothing is bumped. root_strides: each root gradient's strides (None where it is
-    not dense)."""
+    not dense). Last, what tensor hooks see: {(node, output): _hook_layout} where it is not row-major."""
     from ..ops.views import _contiguous_strides
 
-    bufs, versions, owners, chains = {}, {}, {}, {}
+    bufs, versions, owners, chains, hooked = {}, {}, {}, {}, {}
     pending = {}
     for i, row in enumerate(plan.dests):
         if id(plan.nodes[i]) in plan.needed:
@@ -441,6 +452,10 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
             finish(key)
     for i, n in enumerate(plan.nodes):
         ins = [bufs.pop((0, i, o), None) for o in range(len(n.out_meta))]
+        for o in n._tensor_hooks or ():  # (what the tensor's hooks see)
+            seen = None if ins[o] is None else _hook_layout(ins[o], n.out_meta[o][0])
+            if seen is not None:
+                hooked[(i, o)] = seen
         # torch captures an input's gradient before the tensor hooks of a node it runs, after those of one it
         # only captures from
         captures_first = id(n) in plan.needed
@@ -503,7 +518,7 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
     for ks in plan.tindex.values():  # an input listed twice gets the same tensor twice
         for k in ks[1:]:
             out_v[k], out_o[k], out_c[k] = out_v[ks[0]], out_o[ks[0]], out_c[ks[0]]
-    return out_v, out_o, out_c
+    return out_v, out_o, out_c, hooked
 
 
 def views_of_fresh_bases(grads, versions, create_graph, chains) -> list:

@@ -113,6 +113,7 @@ class _Plan:
         # out: new buffers for the version replay (buffers.py)
         self.fresh_in, self.fresh_out = set(), set()
         self.written_in = {}  # (node, output) -> (versions, value): a tensor hook's in-place writes
+        self.hook_layouts = {}  # (node, output) -> how the gradient its tensor hooks see is laid out (buffers.py)
         self._saveless = {id(n) for n in nodes if id(n) in needed and _only_runs_a_saveless_formula(n, needed, targets)}
         for n in nodes:
             if id(n) in needed and id(n) not in self._saveless and (_freed(n) or _version_error(n) is not None):
@@ -259,7 +260,8 @@ class _Plan:
             if len(_VERSIONS) > 512:
                 _VERSIONS.clear()
             hit = _VERSIONS[key] = target_versions(self, root_keys, root_strides, accumulate, grad_mode)
-        return hit
+        self.hook_layouts = hit[3]
+        return hit[:3]
 
 
 _VERSIONS: dict = {}
@@ -366,6 +368,8 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
     for lo, hi in _segments(plan, create_graph, early):
         if lo < hi:
             raw = _captured_before_hooks(plan, lo, state)
+            if plan.nodes[lo]._tensor_hooks and versions is not None and not create_graph:
+                plan.target_versions(root_keys, strides_of_roots(), versions["accumulate"], False)  # (hook_layouts)
             state = _before_node_hooks(plan, lo, state, create_graph)
             for o, tkey in list(raw):
                 if (lo, o) in plan.written_in:
@@ -582,7 +586,8 @@ def _before_node_hooks(plan, i, state, create_graph):
             for fn in list(hooks.values()):
                 fn(None)
             continue
-        given = _wrap_or_none(state[k])
+        seen = None if create_graph else plan.hook_layouts.get((i, o))
+        given = _wrap_or_none(state[k]) if seen is None else _laid_out(state[k], seen)
         version = given._version
         g, _ = _run_hooks(hooks, given)
         if given._version != version:  # a hook wrote into torch's buffer: what it captured sees the write too
@@ -612,6 +617,18 @@ def _before_node_hooks(plan, i, state, create_graph):
             else:
                 state.pop((0, i, o), None)
     return state
+
+
+def _laid_out(v, layout):
+    """The gradient value v as the tensor torch's hooks see: sum's expand of one slice, or permuted in memory."""
+    Tensor = _Tensor()
+    how, dims = layout
+    if how == "order":
+        t = Tensor._make(v)
+        t._perm = dims
+        return t
+    one = v[tuple(slice(0, 1) if d in dims else slice(None) for d in range(v.ndim))]
+    return Tensor._make(one).expand(v.shape)
 
 
 def _captured_before_hooks(plan, i, state) -> dict:
