@@ -747,12 +747,20 @@ def _snapshot(t, m):
         "grad_fn": _attempt(lambda: _grad_fn_name(t.grad_fn, m)),
         "grad_fn.next_functions": _attempt(lambda: _next_names(t.grad_fn)),
         "_version": _attempt(lambda: t._version),
+        "stride": _attempt(lambda: _layout(t)),
         "retains_grad": _attempt(lambda: t.retains_grad),
         "grad is None": grad is None,
         "grad": _numpy(grad) if has_grad else grad,
         "grad.requires_grad": grad.requires_grad if has_grad else None,
         "grad._version": grad._version if has_grad else None,
+        "grad.stride": _layout(grad) if has_grad else None,
     }
+
+
+def _layout(t):
+    """Strides of the dims with several elements (a dim of one element may have any stride: torch's depends on
+    which view made it, not on the memory layout)."""
+    return tuple(st if n > 1 else None for n, st in zip(t.shape, t.stride()))
 
 
 def _safe_repr(t):
