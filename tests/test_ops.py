@@ -569,7 +569,7 @@ _LAID_OUT = [
 @pytest.mark.parametrize("expr", _LAID_OUT)
 def test_elementwise_results_are_laid_out_as_their_inputs(expr):
     """TensorIterator's output strides follow its strided inputs (x.t() * 2 is transposed in memory too), which
-    decides what view() accepts and whether reshape() views or copies."""
+    decides what view() accepts, whether reshape() views or copies, and how it views."""
     results = []
     for m in (torch, torchish):
         x = m.arange(24.0).reshape(2, 3, 4)
@@ -579,7 +579,8 @@ def test_elementwise_results_are_laid_out_as_their_inputs(expr):
         except RuntimeError as e:
             flat = str(e)
         r = v.requires_grad_().reshape(-1) if v.is_leaf else v.reshape(-1)
-        results.append((tuple(v.shape), v.stride(), v.is_contiguous(), flat, r.grad_fn.name()))
+        same = v.reshape(tuple(v.shape))  # (always viewable: a strided tensor's is _reshape_alias)
+        results.append((tuple(v.shape), v.stride(), v.is_contiguous(), flat, r.grad_fn.name(), same.grad_fn.name()))
     assert results[1] == results[0]
 
 
