@@ -10,7 +10,15 @@ import jax.numpy as jnp
 
 from . import forward_ad, grad_mode  # noqa: F401
 from .buffers import is_fresh_base, leaf_layout, only_laid_out, views_of_fresh_bases, views_of_roots
-from .engine import _accumulate_grad, _is_checkpoint_valid, _run_hooks, _run_prehooks, _wrap_or_none, run_backward  # noqa: F401
+from .engine import (  # noqa: F401
+    _accumulate_grad,
+    _is_checkpoint_valid,
+    _laid_out,
+    _run_hooks,
+    _run_prehooks,
+    _wrap_or_none,
+    run_backward,
+)
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .graph import AccumulateGrad, Node, _checked_hook_tuple, _Tensor
 from .lowering import stats
@@ -152,8 +160,8 @@ def backward(
             return None
         return lambda: views_of_roots(root_tensors, [chain], False)[0]
 
-    def laid(chain):  # a permuted new gradient: the chain that lays it out
-        return chain if not create_graph and only_laid_out(chain) else None
+    def laid(chain):  # a permuted new gradient: how its hooks see it laid out (engine._laid_out)
+        return ("order", chain[2][1]) if not create_graph and only_laid_out(chain) else None
 
     def on_leaf(k, edge, g, version, owner, chain):  # (a leaf torch accumulates while hooked nodes are still to run)
         t = holders[k] if holders is not None else edge[0].variable
@@ -221,18 +229,18 @@ def _root_value(g, t, create_graph):
     return v if v.dtype == t._value.dtype else v.astype(t._value.dtype)
 
 
-def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False, root_view=None, laid_out=None):
+def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False, root_view=None, seen=None):
     """The leaf's AccumulateGrad node (None for a non-leaf input, which only stores): the tensor's hooks,
     the node's pre-hooks, .grad, post-accumulate hooks, the node's post-hooks, in torch's order.
     version: what a first .grad's `_version` would be in torch (see buffers.py); stolen: whether torch's
     AccumulateGrad takes the gradient tensor itself as .grad; root_view: makes that tensor where it is a view
-    of a root's gradient tensor (whose version it shares)."""
+    of a root's gradient tensor (whose version it shares); seen: how a new gradient is laid out (engine._laid_out),
+    where its hooks see it so."""
     exposed = replaced = False
     if root_view is not None and (stolen or t._hooks or node is not None and node._prehooks):
         g = root_view()
-    elif laid_out is not None and (t._hooks or node is not None and node._prehooks):
-        g = _wrap_or_none(g)
-        g._perm = laid_out[2][1]
+    elif seen is not None and (t._hooks or node is not None and node._prehooks):
+        g = _laid_out(g, seen)
     if t._hooks:
         g, replaced = _run_hooks(t._hooks, g)
         exposed = True

@@ -123,7 +123,7 @@ def _release(b):
             _release(b.base)
 
 
-def _obeys_contiguous(strides, shape, wanted=None) -> bool:
+def _obeys_layout(strides, shape, wanted=None) -> bool:
     """torch's obeys_layout_contract for a dense variable (contiguous, or with the wanted strides): its strides
     wherever a dim has more than one element (a dim of one element may have any stride but 0)."""
     from ..ops.views import _contiguous_strides
@@ -142,7 +142,7 @@ def _if_dense(strides, shape):
 
 
 def _stealable(b, shape, wanted=None) -> bool:  # AccumulateGrad: only this handle, in the variable's layout
-    return b.refs == 1 and _obeys_contiguous(b.strides, shape, wanted)
+    return b.refs == 1 and _obeys_layout(b.strides, shape, wanted)
 
 
 def _addable(b) -> bool:  # InputBuffer: only this handle and the only tensor on its storage, dense
@@ -319,7 +319,7 @@ def _derived(node, j, src, dest_shape):
         return src
     if name in _SQUEEZES and tuple(dest_shape) == tuple(grad_shape):
         return src  # nothing was squeezed: unsqueeze_to returns the gradient itself
-    contiguous = _obeys_contiguous(src.strides, grad_shape)
+    contiguous = _obeys_layout(src.strides, grad_shape)
     dest_contiguous = _contiguous_strides(dest_shape)
     if name in _RESHAPE:  # (a 0-dim view has no strides to break AccumulateGrad's layout contract)
         if src.layout is not None or src.strides is not None and not contiguous and dest_shape:

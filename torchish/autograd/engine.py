@@ -19,16 +19,7 @@ from . import grad_mode as _gm
 from . import lowering as L
 from .buffers import _PERMUTE, is_fresh_base, leaf_layout, target_versions
 from .graph import AccumulateGrad, Node, _checked_hook_tuple, _Tensor
-from .saved import (
-    _FREED_MSG,
-    _freed,
-    _is_op_node,
-    _only_runs_a_saveless_formula,
-    _reread_saved,
-    _saves_result,
-    _unpack_saved,
-    _version_error,
-)
+from .saved import _FREED_MSG, _failure, _is_op_node, _reread_saved, _saves_result, _unpack_saved
 from .schedule import early_leaves, hooked_leaves, leaves_in_torch_order
 
 
@@ -114,10 +105,9 @@ class _Plan:
         self.fresh_in, self.fresh_out = set(), set()
         self.written_in = {}  # (node, output) -> (versions, value): a tensor hook's in-place writes
         self.hook_layouts = {}  # (node, output) -> how the gradient its tensor hooks see is laid out (buffers.py)
-        self._saveless = {id(n) for n in nodes if id(n) in needed and _only_runs_a_saveless_formula(n, needed, targets)}
         for n in nodes:
-            if id(n) in needed and id(n) not in self._saveless and (_freed(n) or _version_error(n) is not None):
-                nodes = self._until_failure(root_edges, nodes, needed)
+            if _failure(n, needed, targets) is not None:
+                nodes = self._until_failure(root_edges, nodes, needed, targets)
                 break
         for n in nodes:
             if n.saved_versions and n.saved is not None and id(n) in needed and getattr(n.kernel, "op", None):
@@ -142,7 +132,7 @@ class _Plan:
         self.dests = dests
         self._whole = None
 
-    def _until_failure(self, root_edges, nodes, needed):
+    def _until_failure(self, root_edges, nodes, needed, targets):
         """Replay torch's ready queue (latest-created node first) up to the first node that fails; keep the
         nodes run before it, the failing one without its backward (its pre-hooks still run), and drop the
         leaves that were still waiting for a gradient from a node that never ran."""
@@ -157,8 +147,9 @@ class _Plan:
         ran, failing = set(), None
         while heap:
             _, n = heapq.heappop(heap)
-            if id(n) in needed and id(n) not in self._saveless and (_freed(n) or _version_error(n) is not None):
-                self.error = RuntimeError(_FREED_MSG) if _freed(n) else _version_error(n)
+            error = _failure(n, needed, targets)
+            if error is not None:
+                self.error = error
                 needed.discard(id(n))
                 failing = self.failing = n
                 break
@@ -476,8 +467,8 @@ def _recorded_segment(plan, lo, hi, pure, jitted, saved, state, key):
     flat, edges, shape_of = [], [], []
     for i, args in zip(range(lo, hi), saved):
         n = plan.nodes[i]
-        # (a saved result is wired to its own node: torch's double backward runs through it)
-        for a, e in zip(args, n.next_edges if len(args) == len(n.saved or ()) else n.next_edges + ((n, 0),)):
+        # (a saved result, the last of args, is wired to its own node: torch's double backward runs through it)
+        for a, e in zip(args, n.next_edges + ((n, 0),) if n._result is not None else n.next_edges):
             flat.append(a)
             edges.append(e)
             shape_of.append(("s", i))
@@ -622,6 +613,7 @@ def _before_node_hooks(plan, i, state, create_graph):
 def _laid_out(v, layout):
     """The gradient value v as the tensor torch's hooks see: sum's expand of one slice, or permuted in memory."""
     Tensor = _Tensor()
+    v = v._value if isinstance(v, Tensor) else v
     how, dims = layout
     if how == "order":
         t = Tensor._make(v)

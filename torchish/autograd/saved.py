@@ -94,6 +94,15 @@ _SAVELESS_FORMULAS = {
 }  # fmt: skip
 
 
+def _failure(node, needed, targets):
+    """The error torch's engine raises on reaching node (freed, or a saved input modified in place), or None."""
+    if id(node) not in needed:
+        return None
+    if _freed(node):
+        return None if _only_runs_a_saveless_formula(node, needed, targets) else RuntimeError(_FREED_MSG)
+    return _version_error(node)
+
+
 def _only_runs_a_saveless_formula(node, needed, targets) -> bool:
     """backward(inputs=[g]) of a create_graph gradient g runs g's node, and nothing past it: torch's last formula
     node, which fails as freed only if it saved tensors."""

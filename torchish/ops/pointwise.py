@@ -265,6 +265,16 @@ relu = _unary(
     "relu", lambda x: jnp.where(x <= 0, jnp.zeros((), x.dtype), x), "ReluBackward0", saves=((-1,),), promote=SAME
 )
 R.OPS["relu"].grad_keeps_input = True
+log2 = _unary("log2", jnp.log2, "Log2Backward0")
+log10 = _unary("log10", jnp.log10, "Log10Backward0")
+log1p = _unary("log1p", jnp.log1p, "Log1PBackward0")
+expm1 = _unary("expm1", jnp.expm1, "Expm1Backward0", saves=((-1,),))
+asin = _unary("asin", jnp.arcsin, "AsinBackward0")
+acos = _unary("acos", jnp.arccos, "AcosBackward0")
+atan = _unary("atan", jnp.arctan, "AtanBackward0")
+sinh = _unary("sinh", jnp.sinh, "SinhBackward0")
+cosh = _unary("cosh", jnp.cosh, "CoshBackward0")
+reciprocal = _unary("reciprocal", lambda x: 1 / x, "ReciprocalBackward0", saves=((-1,),))
 # torch's formulas of the ops that save their result, in its terms (their backward reads the saved result)
 R.OPS["exp"].result_grad = lambda g, y, p: g * y
 R.OPS["tan"].result_grad = lambda g, y, p: g * (1 + y * y)
@@ -290,16 +300,6 @@ R.OPS["sigmoid"].result_grad = lambda g, y, p: _sigmoid_backward(g, y)
 R.OPS["sqrt"].result_grad = lambda g, y, p: g / (2 * y)
 R.OPS["rsqrt"].result_grad = lambda g, y, p: -0.5 * g * (y * y * y)
 R.OPS["relu"].result_grad = lambda g, y, p: _threshold_backward(g, y)
-log2 = _unary("log2", jnp.log2, "Log2Backward0")
-log10 = _unary("log10", jnp.log10, "Log10Backward0")
-log1p = _unary("log1p", jnp.log1p, "Log1PBackward0")
-expm1 = _unary("expm1", jnp.expm1, "Expm1Backward0", saves=((-1,),))
-asin = _unary("asin", jnp.arcsin, "AsinBackward0")
-acos = _unary("acos", jnp.arccos, "AcosBackward0")
-atan = _unary("atan", jnp.arctan, "AtanBackward0")
-sinh = _unary("sinh", jnp.sinh, "SinhBackward0")
-cosh = _unary("cosh", jnp.cosh, "CoshBackward0")
-reciprocal = _unary("reciprocal", lambda x: 1 / x, "ReciprocalBackward0", saves=((-1,),))
 R.OPS["expm1"].result_grad = lambda g, y, p: g * (y + 1)
 R.OPS["reciprocal"].result_grad = lambda g, y, p: -g * (y * y)
 erf = _unary("erf", jax.scipy.special.erf, "ErfBackward0")
@@ -555,20 +555,13 @@ def _clamp_method(name, inplace):
     return method
 
 
-@op(
-    n_tensors=3,
-    promote=BINARY,
-    grad_name="WhereBackward0",
-    saves=((0,), (0,), ()),
-    method=False,
-    promoted=(1, 2),
-    check=lambda args, params: (_where_condition_check(args[0]), _broadcast_check(args, params))[1],
-)
-def _where(condition, input, other):
-    return jnp.where(condition, input, other)
-
-
 _warned_uint8_condition = []
+
+
+def _where_check(args, params) -> None:
+    """torch checks where's condition dtype before the broadcast."""
+    _where_condition_check(args[0])
+    _broadcast_check(args, params)
 
 
 def _where_condition_check(condition) -> None:
@@ -588,6 +581,19 @@ def _where_condition_check(condition) -> None:
     raise RuntimeError(
         f"where expected condition to be a boolean tensor, but got a tensor with dtype {R._type_word(condition.dtype)}"
     )
+
+
+@op(
+    n_tensors=3,
+    promote=BINARY,
+    grad_name="WhereBackward0",
+    saves=((0,), (0,), ()),
+    method=False,
+    promoted=(1, 2),
+    check=_where_check,
+)
+def _where(condition, input, other):
+    return jnp.where(condition, input, other)
 
 
 def where(condition, input=None, other=None, *, out=None):

@@ -757,7 +757,7 @@ def _view_strides(old_shape, old_strides, new_shape):
 
 
 def _viewable(t, new_shape) -> bool:
-    if t._base is None and t._alias is None and t._perm is None:
+    if not _strided(t):
         return True  # a row-major owner: every shape of its size is a view
     strides, _ = _layout(t)
     return _view_strides(tuple(t._value.shape), strides, tuple(new_shape)) is not None
