@@ -23,7 +23,9 @@ class Spec:
     name: str
     call: Callable
     n: int = 1
-    shapes: str = "same"  # same | broadcast | matmul | mm | bmm | dot | mv | outer | cat | addmm | min1d | min2d
+    shapes: str = (
+        "same"  # same | broadcast | matmul | mm | bmm | dot | mv | outer | cat | addmm | bilinear | min1d | min2d
+    )
     domain: tuple = (-3.0, 3.0)
     dtypes: tuple = FLOATS
     grad: bool = True
@@ -334,7 +336,14 @@ SPECS = [
     Spec("atan2", lambda m, x, y: m.atan2(x, y), n=2, shapes="broadcast", domain=(0.5, 3.0)),
     Spec("norm", lambda m, x: m.norm(x), covers=("_vector_norm",)),
     Spec("norm_dim", lambda m, x: m.norm(x, dim=0), covers=("_vector_norm",), shapes="min1d"),
-    Spec("einsum", lambda m, x, y: m.einsum("ij,jk->ik", x, y), n=2, shapes="mm", covers=("_einsum",)),
+    Spec("einsum", lambda m, x, y: m.einsum("ij,jk->ik", x, y), n=2, shapes="mm", covers=("bmm",)),
+    Spec(
+        "bilinear",
+        lambda m, x, y, w, b: m.nn.functional.bilinear(x, y, w, b),
+        n=4,
+        shapes="bilinear",
+        covers=("_trilinear",),
+    ),
 ]
 
 
@@ -381,6 +390,7 @@ def shapes_for(kind, n):
         "dot": [((3,), (3,))],
         "mv": [((2, 3), (3,))],
         "addmm": [((2, 2), (2, 3), (3, 2)), ((2,), (1, 3), (3, 2))],
+        "bilinear": [((2, 3), (2, 4), (5, 3, 4), (5,)), ((3,), (2,), (2, 3, 2), (2,))],
     }[kind]
     return st.sampled_from(fixed).map(list)
 

@@ -584,6 +584,30 @@ def test_elementwise_results_are_laid_out_as_their_inputs(expr):
     assert results[1] == results[0]
 
 
+# a is 1x2 with strides (1, 1): contiguous, though its one-element dim's stride is not row-major's. TensorIterator
+# gives operands of one shape that are all contiguous a contiguous result (its fast setup); a Python number torch
+# wraps into a 0-dim operand (a * 2, not a.clamp(0)) breaks the one shape, and then a's strides order the result;
+# empty_like (clone, .to()) copies them
+_ONE_ELEMENT_DIMS = [
+    "a * 1", "a + 1", "1 - a", "a / 2", "a.clamp(0)", "a.clamp(0, 1)", "a.clamp_max(0)", "a.pow(2)", "2 ** a",
+    "a.exp()", "-a", "a * a", "a + b", "a * m.tensor(2.0)", "m.where(a > 0, a, 0.0)", "m.where(a > 0, a, a)",
+    "a.lerp(a, 0.5)", "m.addcmul(a, a, a, value=2)", "a.add(a, alpha=2)", "a.relu()", "a.clone()", "m.empty_like(a)",
+    "a.double()", "a.fmod(2)", "a > 0", "a == a", "a.masked_fill(a > 0, 1.0)", "m.copysign(a, 2.0)",
+    "m.xlogy(2.0, a)", "a.long() & 1", "a.long() | a.long()", "m.atan2(a, a)", "m.nn.functional.hardtanh(a)",
+    "m.nn.functional.threshold(a, 0.5, 2.0)", "a.nan_to_num(1.0)", "a // 2", "m.nn.functional.elu(a)",
+    "c * c", "c + 1", "c.exp()", "c.clone()",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _ONE_ELEMENT_DIMS)
+def test_one_element_dims_of_elementwise_results(expr):
+    results = []
+    for m in (torch, torchish):
+        scope = {"m": m, "a": m.ones(2, 1).t(), "b": m.ones(1, 2), "c": m.ones(2, 1, 3).transpose(0, 1)}
+        results.append(eval(expr, scope).stride())
+    assert results[1] == results[0]
+
+
 @pytest.mark.parametrize(
     "shapes",
     [

@@ -1,5 +1,6 @@
 """Ops torch composes of others or reaches through overloads, against torch: clamp's Tensor and Number bounds,
-matmul's decomposition, outer / kron / tensordot / matrix_power / multi_dot op by op, LAPACK's layouts."""
+matmul's decomposition, outer / kron / tensordot / matrix_power / multi_dot / einsum op by op, LAPACK's
+layouts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import warnings
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import torchish
 
@@ -285,3 +288,157 @@ def test_multi_dot_order_and_checks(shapes):
         except RuntimeError as e:
             results.append(str(e))
     assert results[1] == results[0]
+
+
+# ------------------------------------------------------------------------------------------------ einsum
+
+EINSUM_EXAMPLES = settings(max_examples=max(20, settings().max_examples // 2))
+
+_EINSUM_LABELS = "abcd"
+
+
+@st.composite
+def _einsum_cases(draw):
+    """An einsum equation with its operands' shapes: repeated labels (diagonals), labels of size 1 in one operand
+    (broadcast), an ellipsis, an implicit or explicit output, and operands laid out transposed."""
+    sizes = {c: draw(st.integers(1, 3)) for c in _EINSUM_LABELS}
+    ell = draw(st.lists(st.integers(1, 2), max_size=2))
+    terms, shapes = [], []
+    for _ in range(draw(st.integers(1, 3))):
+        labels = draw(st.lists(st.sampled_from(_EINSUM_LABELS), max_size=3))
+        shape = [1 if draw(st.integers(0, 4)) == 0 else sizes[c] for c in labels]
+        for k, c in enumerate(labels):  # (a repeated label's dims are one diagonal: the same size)
+            shape[k] = shape[labels.index(c)]
+        if ell and draw(st.booleans()):
+            at = draw(st.integers(0, len(labels)))
+            covered = ell[len(ell) - draw(st.integers(0, len(ell))) :]
+            labels = labels[:at] + ["..."] + labels[at:]
+            shape = shape[:at] + [1 if draw(st.booleans()) else n for n in covered] + shape[at:]
+        terms.append("".join(labels))
+        shapes.append(tuple(shape))
+    equation = ",".join(terms)
+    if draw(st.booleans()):
+        used = sorted({c for t in terms for c in t if c != "."})
+        out = draw(st.permutations(used).map(lambda p: list(p[: draw(st.integers(0, len(p)))])))
+        if any("..." in t for t in terms) and draw(st.booleans()):
+            out.insert(draw(st.integers(0, len(out))), "...")
+        equation += "->" + "".join(out)
+    return equation, shapes, draw(st.lists(st.booleans(), min_size=len(shapes), max_size=len(shapes)))
+
+
+def _einsum_result(m, equation, shapes, transposed):
+    operands = []
+    for k, (shape, t) in enumerate(zip(shapes, transposed)):
+        x = (m.arange(float(math.prod(shape)), dtype=m.float64) * 0.5 - k).reshape(shape)
+        if t and x.dim() >= 2:
+            x = x.mT.contiguous().mT
+        operands.append(x.requires_grad_())
+    try:
+        y = m.einsum(equation, *operands)
+        grads = m.autograd.grad(y.sum(), operands, allow_unused=True, materialize_grads=True)
+    except RuntimeError as e:
+        return str(e)
+    # (a gradient's dim of one element may have any stride: torch's depends on which view made it)
+    layouts = [tuple(st if n > 1 else None for n, st in zip(g.shape, g.stride())) for g in grads]
+    return repr((_graph_chain(y.grad_fn), y.stride(), y, grads, layouts))
+
+
+@EINSUM_EXAMPLES
+@given(case=_einsum_cases())
+def test_einsum_graph(case):
+    """ATen's einsum: diagonal / unsqueeze / permute each operand, then sumproduct_pair's permute -> reshape ->
+    bmm -> view -> permute per pair, in opt_einsum's order for three operands: graph, strides, values, gradients
+    and error texts as torch's."""
+    results = [_einsum_result(m, *case) for m in (torch, torchish)]
+    assert results[1] == results[0]
+
+
+def test_einsum_left_to_right_without_opt_einsum():
+    case = ("ab,bc,cd->ad", [(4, 1), (1, 5), (5, 2)], [False] * 3)
+    results = []
+    for m in (torch, torchish):
+        m.backends.opt_einsum.enabled = False
+        try:
+            results.append(_einsum_result(m, *case))
+        finally:
+            m.backends.opt_einsum.enabled = True
+    assert results[1] == results[0]
+
+
+# the equation's and the operands' checks, and the sublist and list forms (x: 2x3, v: 3)
+_EINSUM_CALLS = [
+    "m.einsum('ij->', x)", "m.einsum('ij,j', x, v)", "m.einsum('ij', [x])", "m.einsum(x, [0, 1], v, [1])",
+    "m.einsum(x, [0, 1], v, [1], [0])", "m.einsum(x, [Ellipsis, 1], [1])", "m.einsum(x, [0, 52])",
+    "m.einsum('ij')", "m.einsum('i', x)", "m.einsum('ij,j', x)", "m.einsum('ij', x, v)", "m.einsum('i.j', x)",
+    "m.einsum('...i...', x)", "m.einsum('ij->i.', x)", "m.einsum('...ij->......', x)", "m.einsum('i1', x)",
+    "m.einsum('ij->i1', x)", "m.einsum('ij->ii', x)", "m.einsum('ij->k', x)", "m.einsum('ii', x)",
+    "m.einsum('ij,i', x, v)", "m.einsum('...i,...i', x, m.ones(4, 3))", "m.einsum('ij,j', x, v.long())",
+    "m.einsum('i,i', v.long(), v.long())", "m.einsum('i,i->i', v.int(), v.double())", "m.einsum('i j -> j i', x)",
+    "m.einsum('ijk...', x)", "m.einsum('Ab,bC', x, x.t())", "m.einsum('ij,j', x, v, out=None)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _EINSUM_CALLS)
+def test_einsum_checks(expr):
+    _same_as_torch(expr, lambda m: {"m": m, "x": m.arange(6.0).reshape(2, 3), "v": m.arange(3.0)})
+
+
+# BLAS: a product's sum starts from +0.0, so where every term is -0.0 torch's mm / bmm / mv / dot give +0.0 (XLA's
+# product of one term gives -0.0), and so do the gradients torch computes with them; mv's matrix and dot take a
+# plain product (which keeps -0.0)
+_BLAS_CALLS = {
+    "mm": (lambda m, a, b: m.mm(a, b), (1, 1), (1, 1)),
+    "bmm": (lambda m, a, b: m.bmm(a, b), (1, 1, 1), (1, 1, 1)),
+    "mv": (lambda m, a, b: m.mv(a, b), (1, 1), (1,)),
+    "dot": (lambda m, a, b: m.dot(a, b), (1,), (1,)),
+    "addmm": (lambda m, a, b: m.addmm(m.tensor([[-0.0]]), a, b), (1, 1), (1, 1)),
+    "baddbmm": (lambda m, a, b: m.baddbmm(m.tensor([[[-0.0]]]), a, b), (1, 1, 1), (1, 1, 1)),
+    "linear": (lambda m, a, b: m.nn.functional.linear(a, b, m.zeros(1)), (1, 1), (1, 1)),
+    "matmul_fold": (lambda m, a, b: m.matmul(a, b), (2, 1, 1), (1, 1)),
+    "einsum": (lambda m, a, b: m.einsum("ij,jk->ik", a, b), (1, 1), (1, 1)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_BLAS_CALLS))
+@pytest.mark.parametrize("signs", ["-1 * 0", "1 * 1, grad -0"])
+def test_blas_results_have_no_negative_zero(case, signs):
+    f, sa, sb = _BLAS_CALLS[case]
+    results = []
+    for m in (torch, torchish):
+        fill = (-1.0, 0.0, -1.0) if signs == "-1 * 0" else (1.0, 1.0, -0.0)
+        a = m.full(sa, fill[0], requires_grad=True)
+        b = m.full(sb, fill[1], requires_grad=True)
+        y = f(m, a, b)
+        y.backward(m.full_like(y, fill[2]))
+        results.append(repr((y, a.grad, b.grad)))
+    assert results[1] == results[0]
+
+
+# ATen's bilinear: its checks, then both inputs flattened, one _trilinear, a view back and the bias added (a: 2x3,
+# b: 2x4, w: 5x3x4, c: 5; w requires grad)
+_BILINEAR_CALLS = [
+    "g(F.bilinear(a, b, w, c))", "g(F.bilinear(a, b, w))", "g(F.bilinear(a[0], b[0], w, c))",
+    "g(F.bilinear(a.expand(2, 2, 3), b.expand(2, 2, 4), w, c))", "F.bilinear(a, b, w, c).stride()",
+    "F.bilinear(a, b.t(), w)", "F.bilinear(a, b, w[:, :2])", "F.bilinear(a, b, w[:, :, :2])",
+    "F.bilinear(a, b, w, c[:4])",
+    "F.bilinear(a, b[None], w)", "F.bilinear(a.double(), b, w)", "F.bilinear(a.long(), b.half(), w, c.bfloat16())",
+    "F.bilinear(a, b, w, c.double())", "m.autograd.grad(F.bilinear(a, b, w, c).sum(), w)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _BILINEAR_CALLS)
+def test_bilinear(expr):
+    def scope(m):
+        a, b = m.arange(6.0).reshape(2, 3), m.arange(8.0).reshape(2, 4) / 4
+        w, c = (m.arange(60.0).reshape(5, 3, 4) / 10).requires_grad_(), m.arange(5.0)
+        return {
+            "m": m,
+            "F": m.nn.functional,
+            "a": a,
+            "b": b,
+            "w": w,
+            "c": c,
+            "g": lambda y: (_graph_chain(y.grad_fn), y),
+        }
+
+    _same_as_torch(expr, scope)

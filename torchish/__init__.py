@@ -62,7 +62,8 @@ from .ops.creation import (  # noqa: E402,F401
     zeros,
     zeros_like,
 )
-from .ops.linalg import addmm, bmm, dot, einsum, ger, matmul, mm, mv, outer  # noqa: E402,F401
+from .ops.einsum import einsum  # noqa: E402,F401
+from .ops.linalg import addmm, bmm, dot, ger, matmul, mm, mv, outer  # noqa: E402,F401
 from .ops.pointwise import (  # noqa: E402,F401
     abs,
     acos,
@@ -210,7 +211,7 @@ from ._random import *  # noqa: E402,F401,F403
 from ._random import TENSOR_METHODS as _RANDOM_METHODS  # noqa: E402
 from .ops.decomp import *  # noqa: E402,F401,F403
 from .ops.misc import *  # noqa: E402,F401,F403
-from . import autograd, func, linalg, nn, optim, random, testing, utils  # noqa: E402,F401
+from . import autograd, backends, func, linalg, nn, optim, random, testing, utils  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
 
 for _name, _fn in _RANDOM_METHODS.items():

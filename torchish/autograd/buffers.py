@@ -311,9 +311,7 @@ def _derived(node, j, src, dest_shape):
     from ..ops.views import _contiguous_strides
 
     name, grad_shape = node.name(), node.out_meta[0][0]
-    if getattr(getattr(node.kernel, "op", None), "decomposed", False) or node._of_backward:
-        # (matmul named TransposeBackward0 still made its inputs' gradients with bmm; a create_graph node is
-        # named after a JAX primitive, not after a formula that would pass its gradient on)
+    if node._of_backward:  # (named after a JAX primitive, not after a formula that would pass its gradient on)
         name = None
     if name is not None and _passes_on(node, j, grad_shape, dest_shape):
         return src

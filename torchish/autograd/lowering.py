@@ -33,8 +33,19 @@ def _zeros_like_meta(meta):
     return jnp.zeros(shape, dtype)
 
 
+@jax.custom_jvp
+def unsigned_zeros(x):
+    """x with -0.0 made +0.0, as a BLAS product's result is (its sum starts from +0.0); derivative 1. (XLA
+    folds x + 0.0 into x, so this is a select.)"""
+    return jnp.where(x == 0, jnp.zeros((), x.dtype), x)
+
+
+unsigned_zeros.defjvp(lambda primals, tangents: (unsigned_zeros(primals[0]), tangents[0]))
+
+
 def _node_vjp(pure, args, diff, cts, metas):
-    """Cotangents of the inputs `diff` of one node, given its output cotangents (None = zero)."""
+    """Cotangents of the inputs `diff` of one node, given its output cotangents (None = zero). An op's
+    `gemm_grads` inputs get gradients without -0.0: torch computes them with a matrix product."""
 
     def f(*d):
         a = list(args)
@@ -51,7 +62,11 @@ def _node_vjp(pure, args, diff, cts, metas):
     else:
         c = cts[0]
         ct = _zeros_like_meta(metas[0]) if c is None else c.astype(out.dtype)
-    return vjp_fn(ct)
+    grads = vjp_fn(ct)
+    unsigned = getattr(pure, "gemm_grads", ())
+    if unsigned:
+        grads = tuple(unsigned_zeros(g) if j in unsigned and g.dtype.kind == "f" else g for g, j in zip(grads, diff))
+    return grads
 
 
 def _result_vjp(formula, args, cts, metas):

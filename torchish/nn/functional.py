@@ -125,7 +125,35 @@ def _tw(t: Tensor) -> str:
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    out = _L.einsum("...i,oij,...j->...o", input1, weight, input2)
+    """ATen's bilinear: both inputs flattened to matrices, one _trilinear, the result viewed back, plus bias."""
+    if not (input1.dtype == input2.dtype == weight.dtype and (bias is None or bias.dtype == weight.dtype)):
+        named = [("input1", input1), ("input2", input2), ("weight", weight)] + (
+            [("bias", bias)] if bias is not None else []
+        )
+        got = ", ".join(f"{k}: {_L._C_NAMES[t.dtype._name]}" for k, t in named)  # (the C++ type names)
+        raise RuntimeError(f"All tensors must have the same dtype, got {got}")
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}")
+    for i in range(input1.dim() - 1):
+        if input1.shape[i] != input2.shape[i]:
+            raise RuntimeError(
+                f"bilinear(): input batch dimensions do not match at dim {i}: got {input1.shape[i]} and "
+                f"{input2.shape[i]}"
+            )
+    for k, t in ((1, input1), (2, input2)):
+        if t.shape[-1] != weight.shape[k]:
+            raise RuntimeError(
+                f"bilinear(): input{k} size does not match weight size: got {t.shape[-1]} but expected "
+                f"{weight.shape[k]}"
+            )
+    if bias is not None and bias.shape[0] != weight.shape[0]:
+        raise RuntimeError(
+            f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but expected {weight.shape[0]}"
+        )
+    size = tuple(input1.shape[:-1]) + (weight.shape[0],)
+    flat1 = _S.reshape(input1, (-1, input1.shape[-1]))
+    flat2 = _S.reshape(input2, (-1, input2.shape[-1]))
+    out = _S.reshape(_L._trilinear(flat1, weight, flat2, (1, 3), (0,), (1, 2), (2, 3)), size)
     return _P.add(out, bias) if bias is not None else out
 
 

@@ -5,6 +5,7 @@ pointwise.py  arithmetic, unary math, comparisons      reduction.py  sum, mean, 
 shape.py      views and joins                          linalg.py     matmul and friends
 indexing.py   __getitem__ / __setitem__                basic.py      clone, to, fill_, copy_
 creation.py   factories                                views.py      keeping views and bases in step
+einsum.py     einsum, composed of the ops above as ATen composes it
 """
 
 from __future__ import annotations
@@ -327,7 +328,4 @@ for _name in (
     "bitwise_xor", "fmod", "lerp", "logical_and", "logical_or", "nan_to_num", "remainder", "isclose", "xlogy",
 ):  # fmt: skip
     OPS[_name].pointwise = True
-# ops torch composes of several nodes, named after the last (see OpDef.decomposed)
-for _name in ("_einsum",):
-    OPS[_name].decomposed = True
 Tensor.__hash__ = _tensor.Tensor.__hash__

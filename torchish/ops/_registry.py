@@ -63,10 +63,10 @@ class OpDef:
         "saved_for",
         "edges",
         "history_first",
-        "decomposed",
         "pointwise",
         "column_major",
         "result_grad",
+        "gemm_grads",
     )
 
     def __init__(
@@ -94,9 +94,6 @@ class OpDef:
         # them) before the op checks its arguments. False for an op torch composes of others: its check
         # calls _views._history_first itself where its first inner op would.
         self.history_first = True
-        # True for an op torch composes of several nodes: its grad_fn name is only the last node's, and the
-        # gradients that reach its inputs are new tensors made by earlier nodes (see autograd/buffers.py)
-        self.decomposed = False
         # an elementwise op (TensorIterator's): its result is laid out in memory as its strided inputs
         self.pointwise = False
         # a LAPACK-backed op: params -> the outputs that come back as batches of column-major matrices
@@ -105,6 +102,8 @@ class OpDef:
         # the input's gradient. The backward then reads the saved result (what an unpack hook returns) and a
         # create_graph gradient reaches the input through this node, as torch's does
         self.result_grad = None
+        # the inputs whose gradients torch computes with a matrix product (BLAS): those have no -0.0
+        self.gemm_grads = ()
         # torch's edges (next_functions) as a function of the kernel's input signature: the positions of the
         # inputs torch differentiates (None: all). A node records one edge per argument regardless.
         self.edges = None
@@ -220,6 +219,8 @@ class _Kernel:
                 out = out.astype(rdt)
             return out
 
+        if op_def.gemm_grads:
+            pure.gemm_grads = op_def.gemm_grads  # (read by the lowering's vjp, which sees only pure)
         self.pure = pure
         self.jitted = jax.jit(pure)
 
@@ -292,6 +293,12 @@ def _read_stale_histories(args) -> None:
             a.grad_fn  # noqa: B018
 
 
+# elementwise ops whose Python-number arguments torch's kernel captures rather than wraps into a 0-dim operand
+_SCALAR_PARAMS = {"clamp", "clamp_min", "clamp_max", "lerp", "masked_fill"}
+# elementwise ops whose result torch allocates with empty_like(input): the input's strides, exactly
+_LIKE_INPUT = {"clone", "_to_copy", "nan_to_num", "hardtanh"}
+
+
 def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
     """Run an op on Tensors / Python scalars and record it. The single entry for every op call."""
     if op_def.differentiable and op_def.history_first and _gm._state.grad_enabled:
@@ -329,7 +336,12 @@ def dispatch(op_def: OpDef, args: tuple, params: tuple, *, inplace_target=None):
             and out.ndim > 1
             and (op_def.name != "clone" or _views._preserves_format(dict(params).get("memory_format")))
         ):
-            strided = _views._laid_out_as_inputs(result, [a for a in args if isinstance(a, _Tensor)])
+            strided = _views._laid_out_as_inputs(
+                result,
+                [a for a in args if isinstance(a, _Tensor)],
+                op_def.name not in _SCALAR_PARAMS and any(isinstance(a, (int, float, complex)) for a in args),
+                op_def.name in _LIKE_INPUT,
+            )
         elif op_def.column_major is not None and op_def.column_major(dict(params)):
             _views._column_major(result)
         if record and k.grad_out:

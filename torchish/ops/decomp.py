@@ -17,6 +17,7 @@ from .._tensor import _wrap_dim
 from ..autograd import grad_mode as _gm
 from . import _registry as R
 from ._registry import BINARY, FLOAT, op
+from .linalg import _blas
 from .pointwise import _abs, _broadcast_check
 from .selection import _norm_sqrt
 
@@ -446,10 +447,13 @@ def block_diag(*tensors):
 
 @op(n_tensors=3, promote=BINARY, grad_name="BaddbmmBackward0", saves=((), (2,), (1,)))
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    prod = jnp.matmul(batch1, batch2)
+    prod = _blas(jnp.matmul(batch1, batch2))
     if alpha != 1:
         prod = prod * alpha
     return prod + (input * beta if beta != 1 else input)
+
+
+R.OPS["baddbmm"].gemm_grads = (1, 2)
 
 
 def multi_dot(tensors):

@@ -6,6 +6,7 @@ import math
 
 import jax.numpy as jnp
 
+from ..autograd.lowering import unsigned_zeros
 from . import _registry as R
 from ._registry import BINARY, op
 from .views import _history_first
@@ -117,7 +118,7 @@ def _check_matmul_sizes(sx, sy) -> None:
     method=False,
 )
 def _matmul(input, other):
-    return jnp.matmul(input, other)
+    return _blas(jnp.matmul(input, other))
 
 
 R.OPS["_matmul"].history_first = False  # (_check_matmul)
@@ -201,6 +202,11 @@ def _should_fold(x, y) -> bool:
     return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(big.dim() - 2))
 
 
+def _blas(r):
+    """A BLAS product's result: its sums start from +0.0, so an all -0.0 sum of products comes out +0.0."""
+    return unsigned_zeros(r) if r.dtype.kind == "f" else r
+
+
 def _check_mm(args, params):
     x, y = args
     if x.dim() != 2:
@@ -212,7 +218,7 @@ def _check_mm(args, params):
 
 @op(n_tensors=2, promote=BINARY, grad_name="MmBackward0", saves=((1,), (0,)), check=_check_mm)
 def mm(input, mat2):
-    return jnp.matmul(input, mat2)
+    return _blas(jnp.matmul(input, mat2))
 
 
 def _check_bmm(args, params):
@@ -226,7 +232,7 @@ def _check_bmm(args, params):
 
 @op(n_tensors=2, promote=BINARY, grad_name="BmmBackward0", saves=((1,), (0,)), check=_check_bmm)
 def bmm(input, mat2):
-    return jnp.matmul(input, mat2)
+    return _blas(jnp.matmul(input, mat2))
 
 
 def _check_dot(args, params):
@@ -238,12 +244,12 @@ def _check_dot(args, params):
 
 @op(n_tensors=2, promote=BINARY, grad_name="DotBackward0", saves=((1,), (0,)), check=_check_dot)
 def dot(input, other):
-    return jnp.dot(input, other)
+    return _blas(jnp.dot(input, other))
 
 
 @op(n_tensors=2, promote=BINARY, grad_name="MvBackward0", saves=((1,), (0,)), check=_check_matmul)
 def mv(input, vec):
-    return jnp.matmul(input, vec)
+    return _blas(jnp.matmul(input, vec))
 
 
 def outer(input, vec2):
@@ -268,12 +274,20 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return prod + (input * beta if beta != 1 else input)
 
 
-def einsum(equation, *operands):
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    return _einsum(operands, equation)
+@op(n_tensors=3, promote=BINARY, grad_name="TrilinearBackward0", saves=((1, 2), (0, 2), (0, 1)), method=False)
+def _trilinear(i1, i2, i3, expand1, expand2, expand3, sumdim, unroll_dim=1):
+    """(i1.unsqueeze(expand1) * i2.unsqueeze(expand2) * i3.unsqueeze(expand3)).sum(sumdim), one contraction."""
+    total = i1.ndim + len(expand1)
+    letters = "abcdefghijklmnopqrstuvwxyz"[:total]
+
+    def term(expand):
+        return "".join(c for d, c in enumerate(letters) if d not in expand)
+
+    out = "".join(c for d, c in enumerate(letters) if d not in sumdim)
+    return jnp.einsum(f"{term(expand1)},{term(expand2)},{term(expand3)}->{out}", i1, i2, i3)
 
 
-@op("_einsum", promote=BINARY, grad_name="ViewBackward0", varargs=True, method=False)
-def _einsum(tensors, equation):
-    return jnp.einsum(equation, *tensors)
+# torch's backward of these computes the matrices' gradients with mm / bmm / mv (dot's and mv's matrix's with a
+# plain product, which keeps -0.0)
+for _name, _inputs in (("mm", (0, 1)), ("bmm", (0, 1)), ("mv", (1,)), ("addmm", (1, 2))):
+    R.OPS[_name].gemm_grads = _inputs

@@ -456,9 +456,26 @@ def chunk(input, chunks, dim=0):
     return split(input, -(-input.shape[d] // chunks), d)
 
 
-@op(grad_name="DiagonalBackward0")
+def _check_diagonal(args, params):
+    n = args[0].dim()
+    d1, d2 = params.get("dim1", 0), params.get("dim2", 1)
+    if _wrap_dim(d1, n) == _wrap_dim(d2, n):
+        raise RuntimeError(f"diagonal dimensions cannot be identical {d1}, {d2}")
+
+
+@op(grad_name="DiagonalBackward0", check=_check_diagonal)
 def diagonal(input, offset=0, dim1=0, dim2=1):
-    return jnp.diagonal(input, offset, _wrap_dim(dim1, input.ndim), _wrap_dim(dim2, input.ndim))
+    # a strided slice of the two dims flattened, not jnp.diagonal's gather: the slice's transpose is a pad, which
+    # keeps the -0.0 torch's diagonal_backward copies in, where a gather's scatter-add would make it +0.0
+    d1, d2 = _wrap_dim(dim1, input.ndim), _wrap_dim(dim2, input.ndim)
+    n, m = input.shape[d1], input.shape[d2]
+    rest = [d for d in range(input.ndim) if d not in (d1, d2)]
+    flat = jnp.transpose(input, rest + [d1, d2]).reshape(tuple(input.shape[d] for d in rest) + (n * m,))
+    length = max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m))
+    if length == 0:
+        return flat[..., :0]
+    start = offset if offset >= 0 else -offset * m
+    return jax.lax.slice_in_dim(flat, start, start + (length - 1) * (m + 1) + 1, stride=m + 1, axis=-1)
 
 
 def _check_unfold(args, params):

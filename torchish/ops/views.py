@@ -621,13 +621,21 @@ def _strided(t) -> bool:
     return t._base is not None or t._alias is not None or t._perm is not None
 
 
-def _laid_out_as_inputs(result, tensors) -> bool:
-    """An elementwise op's result takes its inputs' memory order where one is strided (x.t() * 2 is too)."""
+def _laid_out_as_inputs(result, tensors, scalar_operand=False, like=False) -> bool:
+    """An elementwise op's result takes its inputs' memory order where one is strided (x.t() * 2 is too).
+    scalar_operand: torch wrapped a Python number into a 0-dim operand (x * 2, not x.clamp(0)); like: the
+    result is empty_like(input), which copies its strides (clone, .to())."""
     if result._value.ndim < 2:
         return False
     strided = [t for t in tensors if _strided(t)]
     if strided:
-        result._perm = _iterator_perm([t for t in tensors if t._value.ndim], result._value.shape)
+        shape = result._value.shape
+        if not (scalar_operand or like) and all(t._value.shape == shape and _is_contiguous(t) for t in tensors):
+            # TensorIterator's fast setup: operands of one shape, all contiguous (a dim of one element may have
+            # any stride), give a contiguous result, whatever those strides were
+            result._perm = None
+        else:
+            result._perm = _iterator_perm([t for t in tensors if t._value.ndim], shape)
     return bool(strided)
 
 
@@ -645,7 +653,7 @@ def _preserves_format(memory_format) -> bool:
 def _laid_out_like(result, input, memory_format=None):
     """*_like factories (preserve_format): the new tensor takes input's memory order."""
     if _preserves_format(memory_format):
-        _laid_out_as_inputs(result, [input])
+        _laid_out_as_inputs(result, [input], like=True)
     return result
 
 
