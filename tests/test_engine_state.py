@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.engine_common import FEW, arrays, check, leaf, node_names
+from tests.engine_common import FEW, arrays, check, graph_names, leaf, node_names
 
 # state the autograd state machine found wanting: each a small scenario against torch
 
@@ -380,22 +380,43 @@ def test_grad_fn_names_and_edges(case):
     check(fn)
 
 
-@pytest.mark.parametrize("op", ["x*x", "exp", "sin", "tanh", "sigmoid", "pow3"])
+# x is [0.5, 1, 1.5]; a create_graph gradient's history, three nodes deep
+_CREATE_GRAPH_HISTORIES = {
+    "x*x": lambda x: x * x,
+    "exp": lambda x: x.exp(),
+    "sin": lambda x: x.sin(),
+    "cos": lambda x: x.cos(),
+    "tanh": lambda x: x.tanh(),
+    "sigmoid": lambda x: x.sigmoid(),
+    "pow3": lambda x: x**3,
+    "square": lambda x: x.square(),
+    "log": lambda x: x.log(),
+    "sqrt": lambda x: x.sqrt(),
+    "reciprocal": lambda x: x.reciprocal(),
+    "expm1": lambda x: x.expm1(),
+    "x/(x+1)": lambda x: x / (x + 1),
+    "relu": lambda x: x.relu(),
+    "abs*x": lambda x: x.abs() * x,
+    "neg*x": lambda x: (-x) * x,
+    "(x+2x)*x": lambda x: (x + 2 * x) * x,
+    "sum*x": lambda x: x.sum() * x,
+    "mean*x": lambda x: x.mean() * x,
+    "mm": lambda x: x.view(1, 3) @ x.view(3, 1),
+    "t": lambda x: (x.view(3, 1).t() * x).sum(0),
+    "softmax": lambda x: x.softmax(0),
+    "log_softmax": lambda x: x.log_softmax(0),
+}
+
+
+@pytest.mark.parametrize("op", list(_CREATE_GRAPH_HISTORIES))
 def test_create_graph_result_grad_fn(op):
-    """What grad_fn a create_graph gradient reports: torch's backward formulas' own nodes."""
-    ops = {
-        "x*x": lambda x: x * x,
-        "exp": lambda x: x.exp(),
-        "sin": lambda x: x.sin(),
-        "tanh": lambda x: x.tanh(),
-        "sigmoid": lambda x: x.sigmoid(),
-        "pow3": lambda x: x**3,
-    }
+    """What history a create_graph gradient has: a node per step of the lowered backward (torch: per op of its
+    formulas), a node per formula torch has one for (TanhBackwardBackward0), the incoming gradient first."""
 
     def fn(m):
-        x = m.ones(3, requires_grad=True)
-        (g,) = m.autograd.grad(ops[op](x).sum(), x, create_graph=True)
-        return node_names(g.grad_fn)
+        x = m.tensor([0.5, 1.0, 1.5], requires_grad=True)
+        (g,) = m.autograd.grad(_CREATE_GRAPH_HISTORIES[op](x).sum(), x, create_graph=True)
+        return graph_names(g.grad_fn, 3)
 
     check(fn)
 

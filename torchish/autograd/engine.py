@@ -4,7 +4,8 @@
 2. order them, keep the ones that lead to a target, cut segments at Python hooks;
 3. look up (or build and jit) each segment's function by the graph's structure and run it;
 4. accumulate into `.grad` with torch's rules, run leaf hooks, free saved values.
-With create_graph=True each segment call is itself recorded as a Node, so it can be differentiated again.
+With create_graph=True each segment's equations are recorded as Nodes (recorded.py), so its results can be
+differentiated again and their history reads like torch's formula nodes.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
 from .buffers import _PERMUTE, is_fresh_base, leaf_layout, target_versions
-from .graph import AccumulateGrad, Node, _checked_hook_tuple, _Tensor
-from .saved import _FREED_MSG, _failure, _is_op_node, _reread_saved, _saves_result, _unpack_saved
+from .graph import AccumulateGrad, _checked_hook_tuple, _Tensor
+from .recorded import recorded_segment
+from .saved import _FREED_MSG, _failure, _is_op_node, _reread_saved, _unpack_saved
 from .schedule import early_leaves, hooked_leaves, leaves_in_torch_order
 
 
@@ -291,10 +293,6 @@ def _segments(plan, create_graph=False, extra_cuts=()):
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b] or [(0, 0)]
 
 
-def _meta_of(v):
-    return (v.shape, v.dtype)
-
-
 _RUNS_ALL: list = []  # per (nested) backward running: whether it runs every node (torch's checkpoint validity)
 
 
@@ -453,89 +451,7 @@ def _run_segment(plan, lo, hi, state, create_graph, per_input=False):
     # the ties can depend on values (prod of a lone zero), so they are part of the key
     key = (plan.key(lo, hi, state_meta), True, tuple(st[8] for st in steps), per_input)
     pure, jitted = L.cached(key, lambda: L.segment_function(steps))
-    return _recorded_segment(plan, lo, hi, pure, jitted, saved, state, key)
-
-
-def _recorded_segment(plan, lo, hi, pure, jitted, saved, state, key):
-    """create_graph: the segment call becomes a Node whose inputs are the saved inputs (wired to the
-    graph that produced them) and the incoming cotangents."""
-    from ..ops._registry import _edge
-    from ..ops.views import _ChainKernel
-
-    Tensor = _Tensor()
-    saved = tuple(() if args is None else args for args in saved)  # a freed node here only marks a target
-    flat, edges, shape_of = [], [], []
-    for i, args in zip(range(lo, hi), saved):
-        n = plan.nodes[i]
-        # (a saved result, the last of args, is wired to its own node: torch's double backward runs through it)
-        for a, e in zip(args, n.next_edges + ((n, 0),) if n._result is not None else n.next_edges):
-            flat.append(a)
-            edges.append(e)
-            shape_of.append(("s", i))
-    keys = sorted(state)
-    for k in keys:
-        v = state[k]
-        if isinstance(v, Tensor):
-            flat.append(v._value)
-            edges.append(_edge(v))
-        else:
-            flat.append(v)
-            edges.append(None)
-    n_saved = len(flat) - len(keys)
-    counts = [len(a) for a in saved]
-
-    def unflat(xs):
-        it, groups = iter(xs[:n_saved]), []
-        for c in counts:
-            groups.append(tuple(next(it) for _ in range(c)))
-        return tuple(groups), dict(zip(keys, xs[n_saved:]))
-
-    # (the jitted call, cached by structure: run eagerly, each primitive would compile on its own)
-    computed = jitted(saved, dict(zip(keys, flat[n_saved:])))
-    out_keys = sorted(computed)
-    out_vals = tuple(computed[k] for k in out_keys)
-
-    def seg_pure(*xs):
-        sv, st = unflat(xs)
-        new = pure(sv, st)
-        return tuple(new[k] for k in out_keys)
-
-    if not _gm._state.grad_enabled or not any(e is not None for e in edges):
-        return dict(zip(out_keys, (Tensor._make(v) for v in out_vals)))
-    # one node per output, wired only to the inputs that output depends on: torch's results of a
-    # backward are connected to exactly the saved values their formula used
-    info = L.output_info(seg_pure, flat, len(out_vals), key)
-    result = {}
-    for o, (k, v) in enumerate(zip(out_keys, out_vals)):
-        t = Tensor._make(v)
-        name, deps = info[o]
-        out_edges = tuple(e if p in deps else None for p, e in enumerate(edges))
-        if any(e is not None for e in out_edges) and (v.dtype.kind in "fc" or str(v.dtype) == "bfloat16"):
-            kern = _ChainKernel(_pick(seg_pure, o), ("backward", key, o))
-            node = Node(kern, tuple(flat), out_edges, (), (_meta_of(v),), name)
-            node._saves_tensors = True  # torch's double-backward nodes save what their formula reads
-            node._of_backward = True
-            # torch's formulas read the saved result of these nodes: its double backward runs through them
-            node._through = tuple(
-                {
-                    id(m): m for m in (plan.nodes[shape_of[p][1]] for p in deps if p < n_saved) if _saves_result(m)
-                }.values()
-            )
-            node.fragment = (
-                kern.key,
-                tuple(getattr(x, "shape", None) for x in flat),
-                tuple(e is not None for e in out_edges),
-            )
-            t._grad_fn = node
-        result[k] = t
-    return result
-
-
-def _pick(fn, o):
-    def pure(*xs):
-        return fn(*xs)[o]
-
-    return pure
+    return recorded_segment(plan, lo, hi, pure, jitted, saved, state, key)
 
 
 def _identity(x):

@@ -10,6 +10,8 @@ saved inputs. With no hooks the whole backward is one segment: one XLA call.
 
 from __future__ import annotations
 
+import collections
+import itertools
 from collections import OrderedDict
 
 import jax
@@ -37,6 +39,11 @@ def _zeros_like_meta(meta):
 def unsigned_zeros(x):
     """x with -0.0 made +0.0, as a BLAS product's result is (its sum starts from +0.0); derivative 1. (XLA
     folds x + 0.0 into x, so this is a select.)"""
+    return _unsigned_zeros(x)
+
+
+@jax.jit
+def _unsigned_zeros(x):  # (named: a create_graph history sees through it, _is_transparent)
     return jnp.where(x == 0, jnp.zeros((), x.dtype), x)
 
 
@@ -160,6 +167,246 @@ def cached(key, build):
     return entry
 
 
+# ------------------------------------------------------------------------------ create_graph: the equations' graph
+# A create_graph backward's result gets a history of one node per equation of the lowered backward that it
+# depends on (torch records one node per op of its formulas): a pure function, its input values, and edges to
+# the equations or inputs that made them. Nested jitted calls are inlined, except torch's own backward formulas
+# (a jitted `*_backward`), which are one node each, as in torch.
+
+
+class EquationGraph:
+    """The live equations of a lowered backward. eqns: (bind(*inputs), input refs, output metas, name) where
+    a ref is ("in", argument position), ("lit", value) or ("v", value id); outputs: a ref per output; needed:
+    the value ids `values` returns, in order."""
+
+    __slots__ = ("key", "eqns", "outputs", "needed", "values")
+
+    def __init__(self, key, eqns, outputs, needed, values):
+        self.key, self.eqns, self.outputs, self.needed, self.values = key, eqns, outputs, needed, values
+
+
+_GRAPHS: OrderedDict = OrderedDict()
+
+
+def equation_graph(pure, args, live_inputs, n_saved, key):
+    """The EquationGraph of pure(*args), its equations live where they depend differentiably on an argument
+    in live_inputs; the arguments from n_saved on are cotangents. Cached by key and the arguments' shapes.
+    None where the trace fails."""
+    key = (key, tuple(live_inputs), tuple((a.shape, a.dtype) if hasattr(a, "shape") else type(a) for a in args))
+    return _lookup(_GRAPHS, key, lambda: _equation_graph(pure, args, set(live_inputs), n_saved, key))[0]
+
+
+def _equation_graph(pure, args, live_inputs, n_saved, key):
+    try:
+        closed = jax.make_jaxpr(pure)(*args)
+    except Exception:  # (then the result keeps one node for the whole backward)
+        return None
+    flat = []
+    consts = [("lit", c) for c in closed.consts]
+    # (an optional tensor not given, clamp's max=None, is an argument without a jaxpr variable)
+    ins = [("in", p) for p, a in enumerate(args) if a is not None]
+    outputs = _inline(closed.jaxpr, consts, ins, flat, itertools.count())
+    live = {}
+
+    def is_live(r):
+        return (r[0] == "in" and r[1] in live_inputs) or (r[0] == "v" and live.get(r[1], False))
+
+    for eqn, refs, ids in flat:
+        on = eqn.primitive.name != "stop_gradient" and any(is_live(r) for r in refs)
+        for v, i in zip(eqn.outvars, ids):
+            live[i] = on and getattr(v.aval.dtype, "kind", "f") in "fcV"
+    # the live equations an output reaches
+    wanted = {r[1] for r in outputs if r[0] == "v" and live[r[1]]}
+    kept = []
+    for eqn, refs, ids in reversed(flat):
+        if any(i in wanted for i in ids):
+            kept.append((eqn, refs, ids))
+            wanted.update(r[1] for r in refs if r[0] == "v" and live[r[1]])
+    kept.reverse()
+    steps = [(eqn, _binder(eqn, refs), refs, ids, _equation_name(eqn, refs)) for eqn, refs, ids in kept]
+    steps, alias = _see_through(_keepdim_sums(steps))
+    steps = _grad_first(steps, flat, n_saved)
+    outputs = [alias.get(r[1], r) if r[0] == "v" else r for r in outputs]
+    needed = sorted({r[1] for s in steps for r in s[2] if r[0] == "v"} | {r[1] for r in outputs if r[0] == "v"})
+    position = {i: k for k, i in enumerate(needed)}
+    eqns = []
+    for eqn, bind, refs, ids, name in steps:
+        metas = tuple((tuple(v.aval.shape), np.dtype(v.aval.dtype)) for v, _ in zip(eqn.outvars, ids))
+        ins = tuple(("v", i, live[i]) if kind == "v" else (kind, i) for kind, i in refs)
+        eqns.append((bind, ins, tuple(ids), metas, name))
+
+    def values(*xs):
+        env = {}
+        for eqn, refs, ids in flat:
+            outs = _bind(eqn, [_read(r, xs, env) for r in refs])
+            env.update(zip(ids, outs))
+        return tuple(env[i] for i in needed)
+
+    return EquationGraph(key, tuple(eqns), tuple(outputs), position, jax.jit(values))
+
+
+def _keepdim_sums(steps):
+    """torch's sum_to is a keepdim sum (SumBackward1): JAX's reduce_sum, then a reshape that puts the summed dims
+    back as ones, is that one node. steps: (eqn, bind, refs, ids, name), the layout step taking the sum's place."""
+    uses = collections.Counter(r[1] for s in steps for r in s[2] if r[0] == "v")
+    made_by = {i: k for k, s in enumerate(steps) for i in s[3]}
+    out, fused = [], set()
+    for eqn, bind, refs, ids, name in steps:
+        src = made_by.get(refs[0][1]) if refs and refs[0][0] == "v" and uses[refs[0][1]] == 1 else None
+        if src is not None and eqn.primitive.name in ("reshape", "expand_dims", "broadcast_in_dim"):
+            sum_eqn, sum_bind, sum_refs = steps[src][:3]
+            shape = sum_eqn.invars[0].aval.shape if sum_eqn.primitive.name == "reduce_sum" else None
+            axes = set(sum_eqn.params.get("axes", ()))
+            if shape is not None and tuple(eqn.outvars[0].aval.shape) == tuple(
+                1 if d in axes else n for d, n in enumerate(shape)
+            ):
+                fused.add(src)
+                bind, refs, name = _composed(bind, sum_bind), sum_refs, "SumBackward1"
+        out.append((eqn, bind, refs, ids, name))
+    return [s for k, s in enumerate(out) if k not in fused]
+
+
+def _see_through(steps):
+    """What torch has no node for is part of the node that made its operand: an optimization_barrier (a tie: the
+    formula's node reads the tied inputs too) and unsigned_zeros (a BLAS result's sign of zero)."""
+    uses = collections.Counter(r[1] for s in steps for r in s[2] if r[0] == "v")
+    made_by = {s[3][0]: k for k, s in enumerate(steps) if len(s[3]) == 1}
+    out, alias = [], {}
+    for eqn, bind, refs, ids, name in steps:
+        refs = [alias.get(r[1], r) if r[0] == "v" else r for r in refs]
+        transparent = _is_transparent(eqn)
+        src = made_by.get(refs[0][1]) if transparent and refs[0][0] == "v" else None
+        if src is not None and uses[refs[0][1]] == 1 and out[src] is not None:
+            p_eqn, p_bind, p_refs, _, p_name = out[src]
+            ties = [r for r in refs[1:] if r[0] != "lit" and r not in p_refs]
+            n = sum(r[0] != "lit" for r in p_refs)
+            out[src] = None
+            out.append((eqn, _through(bind, p_bind, n), list(p_refs) + ties, ids[:1], p_name))
+            continue
+        if transparent and eqn.primitive.name == "optimization_barrier" and len(refs) == 1:
+            alias[ids[0]] = refs[0]  # (a barrier of one value is that value)
+            out.append(None)
+            continue
+        out.append((eqn, bind, refs, ids, name))
+    return [s for s in out if s is not None], alias
+
+
+def _is_transparent(eqn) -> bool:
+    if eqn.primitive.name == "optimization_barrier":
+        return True
+    inner = eqn.params.get("call_jaxpr") if eqn.primitive.name == "custom_jvp_call" else None
+    inner = getattr(inner, "jaxpr", inner)
+    return inner is not None and any(e.params.get("name") == "_unsigned_zeros" for e in inner.eqns)
+
+
+def _through(bind, made, n):
+    """A transparent equation applied to what `made` (of the first n inputs) returns; the rest are ties (read,
+    never used: a barrier's value is its first operand's)."""
+    if getattr(bind, "multiple", False):  # (the barrier)
+        return lambda *xs: made(*xs[:n])
+    return lambda *xs: bind(made(*xs[:n]))
+
+
+def _grad_first(steps, flat, n_saved):
+    """torch's formulas multiply grad by what they read (grad * other): a product's operand made from the
+    incoming gradient goes first."""
+    from_grad = {}
+    for _, refs, ids in flat:
+        on = any((r[0] == "in" and r[1] >= n_saved) or (r[0] == "v" and from_grad.get(r[1])) for r in refs)
+        from_grad.update(dict.fromkeys(ids, on))
+
+    def graded(r):
+        return (r[0] == "in" and r[1] >= n_saved) or (r[0] == "v" and from_grad.get(r[1], False))
+
+    out = []
+    for eqn, bind, refs, ids, name in steps:
+        if eqn.primitive.name == "mul" and len(refs) == 2 and "lit" not in (refs[0][0], refs[1][0]):
+            if graded(refs[1]) and not graded(refs[0]):
+                bind, refs = _swapped(bind), [refs[1], refs[0]]
+        out.append((eqn, bind, refs, ids, name))
+    return out
+
+
+def _swapped(bind):
+    return lambda a, b: bind(b, a)
+
+
+def _composed(outer, inner):
+    return lambda *xs: outer(inner(*xs))
+
+
+def _read(ref, args, env):
+    kind, x = ref
+    return args[x] if kind == "in" else x if kind == "lit" else env[x]
+
+
+def _bind(eqn, vals):
+    with eqn.ctx.manager:
+        out = eqn.primitive.bind(*vals, **eqn.primitive.get_bind_params(eqn.params))
+    return out if eqn.primitive.multiple_results else [out]
+
+
+def _binder(eqn, refs):
+    """eqn as a function of its non-literal inputs: one array, or a tuple for several outputs."""
+    slots = [r[1] if r[0] == "lit" else None for r in refs]
+
+    def bind(*xs):
+        it = iter(xs)
+        out = _bind(eqn, [next(it) if s is None else s for s in slots])
+        return out[0] if len(out) == 1 else tuple(out)
+
+    bind.multiple = len(eqn.outvars) > 1
+    return bind
+
+
+def _inline(jaxpr, consts, ins, flat, ids):
+    """Append jaxpr's equations to flat as (eqn, input refs, output ids), nested calls inlined except torch's
+    formulas; returns the refs of its outputs."""
+    env = dict(zip(jaxpr.constvars, consts))
+    env.update(zip(jaxpr.invars, ins))
+
+    def ref(v):
+        return ("lit", v.val) if type(v).__name__ == "Literal" else env[v]
+
+    for eqn in jaxpr.eqns:
+        inner = eqn.params.get("jaxpr") if eqn.primitive.name in ("jit", "pjit", "closed_call") else None
+        if inner is not None and not _is_formula(eqn):
+            inner_consts = [("lit", c) for c in getattr(inner, "consts", ())]
+            outs = _inline(getattr(inner, "jaxpr", inner), inner_consts, [ref(v) for v in eqn.invars], flat, ids)
+            env.update(zip(eqn.outvars, outs))
+            continue
+        out_ids = tuple(next(ids) for _ in eqn.outvars)
+        flat.append((eqn, [ref(v) for v in eqn.invars], out_ids))
+        env.update((v, ("v", i)) for v, i in zip(eqn.outvars, out_ids))
+    return [ref(v) for v in jaxpr.outvars]
+
+
+def _is_formula(eqn) -> bool:
+    return str(eqn.params.get("name", "")).endswith(("_backward", "_backward_data"))
+
+
+def _equation_name(eqn, refs) -> str:
+    prim = eqn.primitive.name
+    if _is_formula(eqn):
+        return "".join(w.capitalize() for w in str(eqn.params["name"]).split("_")) + "Backward0"
+    if prim == "mul" and any(r[0] == "lit" for r in refs):
+        return "MulBackward1"  # (torch's mul by a Python number)
+    if prim in ("add", "sub") and any(r[0] == "lit" for r in refs):  # (with a Python number)
+        return "RsubBackward1" if prim == "sub" and refs[0][0] == "lit" else prim.capitalize() + "Backward1"
+    if prim in ("custom_jvp_call", "custom_vjp_call"):  # (an op's own derivative rule: named by what it computes)
+        inner = eqn.params.get("call_jaxpr") or eqn.params.get("fun_jaxpr")
+        inner = getattr(inner, "jaxpr", inner)
+        if inner is not None and inner.outvars:
+            return _name_of(inner, inner.outvars[0])
+    if prim == "reduce_sum":  # (a sum to 0-dim is torch's sum(); one over dims of one element only, a view)
+        shape = eqn.invars[0].aval.shape
+        if not eqn.outvars[0].aval.shape and shape:
+            return "SumBackward0"
+        if all(shape[d] == 1 for d in eqn.params["axes"]):
+            return "ViewBackward0"
+    return _PRIM_NAMES.get(prim, "".join(w.capitalize() for w in prim.replace("-", "_").split("_")) + "Backward0")
+
+
 # ------------------------------------------------------------------------------ naming create_graph results
 
 _PRIM_NAMES = {
@@ -191,7 +438,7 @@ _PRIM_NAMES = {
     "max": "MaximumBackward0",
     "min": "MinimumBackward0",
     "abs": "AbsBackward0",
-    "sign": "SignBackward0",
+    "sign": "SgnBackward0",  # (the derivative formulas' sgn)
     "logistic": "SigmoidBackward0",
     "copy": "CloneBackward0",
     "copy_p": "CloneBackward0",
