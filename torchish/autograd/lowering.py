@@ -281,7 +281,7 @@ def _see_through(steps):
             ties = [r for r in refs[1:] if r[0] != "lit" and r not in p_refs]
             n = sum(r[0] != "lit" for r in p_refs)
             out[src] = None
-            out.append((eqn, _through(bind, p_bind, n), list(p_refs) + ties, ids[:1], p_name))
+            out.append((eqn, _folded(bind, p_bind, n), list(p_refs) + ties, ids[:1], p_name))
             continue
         if transparent and eqn.primitive.name == "optimization_barrier" and len(refs) == 1:
             alias[ids[0]] = refs[0]  # (a barrier of one value is that value)
@@ -299,7 +299,7 @@ def _is_transparent(eqn) -> bool:
     return inner is not None and any(e.params.get("name") == "_unsigned_zeros" for e in inner.eqns)
 
 
-def _through(bind, made, n):
+def _folded(bind, made, n):
     """A transparent equation applied to what `made` (of the first n inputs) returns; the rest are ties (read,
     never used: a barrier's value is its first operand's)."""
     if getattr(bind, "multiple", False):  # (the barrier)
@@ -382,13 +382,18 @@ def _inline(jaxpr, consts, ins, flat, ids):
 
 
 def _is_formula(eqn) -> bool:
+    """A jitted `*_backward` / `*_backward_data`: a formula torch has a node of its own for (OpDef.result_grad)."""
     return str(eqn.params.get("name", "")).endswith(("_backward", "_backward_data"))
+
+
+def _formula_name(eqn) -> str:
+    return "".join(w.capitalize() for w in str(eqn.params["name"]).split("_")) + "Backward0"
 
 
 def _equation_name(eqn, refs) -> str:
     prim = eqn.primitive.name
     if _is_formula(eqn):
-        return "".join(w.capitalize() for w in str(eqn.params["name"]).split("_")) + "Backward0"
+        return _formula_name(eqn)
     if prim == "mul" and any(r[0] == "lit" for r in refs):
         return "MulBackward1"  # (torch's mul by a Python number)
     if prim in ("add", "sub") and any(r[0] == "lit" for r in refs):  # (with a Python number)
@@ -517,9 +522,8 @@ def _name_of(jaxpr, var, through_views=False):
     for eqn in reversed(jaxpr.eqns):
         if any(o is var for o in eqn.outvars):
             k = next(i for i, o in enumerate(eqn.outvars) if o is var)
-            call = str(eqn.params.get("name", ""))
-            if call.endswith(("_backward", "_backward_data")):  # a formula torch has a node for (result_grad)
-                return "".join(w.capitalize() for w in call.split("_")) + "Backward0"
+            if _is_formula(eqn):
+                return _formula_name(eqn)
             if eqn.primitive.name == "optimization_barrier" and type(eqn.invars[k]).__name__ != "Literal":
                 return _name_of(jaxpr, eqn.invars[k], through_views)  # (a tie: the value is its operand's)
             inner = eqn.params.get("jaxpr") or eqn.params.get("call_jaxpr")

@@ -67,9 +67,7 @@ def recorded_segment(plan, lo, hi, pure, jitted, saved, state, key):
         return dict(zip(out_keys, (Tensor._make(v) for v in out_vals)))
     graph = L.equation_graph(seg_pure, flat, [p for p, e in enumerate(edges) if e is not None], n_saved, key)
     made = {} if graph is None else _equation_nodes(graph, flat, edges)
-    # one node per output, wired only to the inputs that output depends on: torch's results of a
-    # backward are connected to exactly the saved values their formula used
-    info = L.output_info(seg_pure, flat, len(out_vals), key)
+    info = None
     result = {}
     for o, (k, v) in enumerate(zip(out_keys, out_vals)):
         t = Tensor._make(v)
@@ -78,6 +76,9 @@ def recorded_segment(plan, lo, hi, pure, jitted, saved, state, key):
             t._grad_fn, t._output_nr = made[ref[1]]
             result[k] = t
             continue
+        # else one node for this output, wired only to the inputs it depends on: torch's results of a backward
+        # are connected to exactly the saved values their formula used
+        info = info or L.output_info(seg_pure, flat, len(out_vals), key)
         name, deps = info[o]
         out_edges = tuple(e if p in deps else None for p, e in enumerate(edges))
         if any(e is not None for e in out_edges) and (v.dtype.kind in "fc" or str(v.dtype) == "bfloat16"):
