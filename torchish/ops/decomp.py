@@ -7,9 +7,11 @@ signs (qr, svd, eigh) returns LAPACK's factors, as torch does on CPU; callers sh
 from __future__ import annotations
 
 import collections
+import functools
 import math
 import warnings
 
+import jax
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 
@@ -251,14 +253,35 @@ def svd(input, some=True, compute_uv=True, *, out=None):
     method=False,
 )
 def _linalg_eigh(input, UPLO="L"):
-    # torch reads only the UPLO triangle; JAX's symmetrization would read both
-    w, v = jnp.linalg.eigh(input, UPLO=UPLO, symmetrize_input=False)
-    return w, v
+    return _eigh(input, UPLO == "L")
 
 
 @op("_linalg_eigvalsh", grad_name="LinalgEighBackward0", saves=((-1,),), check=_square("linalg.eigvalsh"), method=False)
 def _linalg_eigvalsh(input, UPLO="L"):
-    return jnp.linalg.eigh(input, UPLO=UPLO, symmetrize_input=False)[0]
+    return _eigh(input, UPLO == "L")[0]
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _eigh(a, lower):
+    # torch reads only the UPLO triangle; JAX's symmetrization would read both
+    v, w = jax.lax.linalg.eigh(a, lower=lower, symmetrize_input=False)
+    return w, v
+
+
+@_eigh.defjvp
+def _eigh_jvp(lower, primals, tangents):
+    # JAX's rule with an exact zero diagonal in 1 / (w_j - w_i): JAX writes it 1 / (1 + w_j - w_i) - 1, which
+    # rounds to about eps * |w| where it should be 0 and skews second derivatives of large eigenvalues by percents
+    (a,), (a_dot,) = primals, tangents
+    w, v = _eigh(a, lower)
+    diagonal = jnp.eye(a.shape[-1], dtype=bool)
+    gaps = jnp.where(diagonal, 1, w[..., None, :] - w[..., :, None])
+    inverse_gaps = jnp.where(diagonal, 0, 1 / gaps)
+    vh = jnp.conj(v).mT
+    vh_a_dot_v = jnp.matmul(jnp.matmul(vh, a_dot, precision="highest"), v, precision="highest")
+    v_dot = jnp.matmul(v, inverse_gaps * vh_a_dot_v, precision="highest")
+    w_dot = jnp.real(jnp.diagonal(vh_a_dot_v, axis1=-2, axis2=-1))
+    return (w, v), (w_dot, v_dot)
 
 
 @op(grad_name="LinalgPinvBackward0", saves=((0, -1),), check=_matrix("linalg.pinv"))
