@@ -104,3 +104,59 @@ def test_a_node_run_before_the_failing_one_computes_what_it_sends_on(failure):
         return log, x.grad
 
     check(fn)
+
+
+# a: a leaf root; b: fed only by a node torch runs before the failing one; c: fed through the failing node
+def _first_of_two(pair):
+    pair[1].hook()  # (torch calls it with None: the chunk's node runs for the other output)
+    return [pair[0].sum()]
+
+
+_RAISING = {
+    "tensor hook": lambda m, a, b, c: [a, b * 2, (c * 3).hook() * 4],
+    "hook of an unused sibling output": lambda m, a, b, c: _first_of_two(m.stack([b * 1, c]).chunk(2)) + [a],
+    "node pre-hook": lambda m, a, b, c: [(c * 3).pre_hook() * 4, b * 2, a],
+    "custom backward": lambda m, a, b, c: [b * 2, m.Raising.apply(c) * 4, a],
+    "hook before a leaf": lambda m, a, b, c: [(b * 2).hook(), a * c],
+}
+
+
+@pytest.mark.parametrize("case", sorted(_RAISING))
+def test_leaves_accumulated_before_python_raises_keep_their_grad(case):
+    """A hook or custom backward that raises stops torch's engine there: the leaves it accumulated before (a root
+    leaf at once, a leaf whose gradient was complete) keep their .grad, the others stay None."""
+
+    def fn(m):
+        leaves = [m.tensor(v, requires_grad=True) for v in (1.0, 2.0, 3.0)]
+
+        def fail(*_):
+            raise ValueError("raised in Python")
+
+        class Raising(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 1
+
+            @staticmethod
+            def backward(ctx, g):
+                fail()
+
+        def hook(t):
+            t.register_hook(fail)
+            return t
+
+        def pre_hook(t):
+            t.grad_fn.register_prehook(fail)
+            return t
+
+        m.Tensor.hook, m.Tensor.pre_hook, m.Raising = hook, pre_hook, Raising
+        try:
+            roots = _RAISING[case](m, *leaves)
+            m.autograd.backward(roots, [m.ones_like(r) for r in roots])
+        except ValueError as e:
+            error = str(e)
+        finally:
+            del m.Tensor.hook, m.Tensor.pre_hook, m.Raising
+        return error, [t.grad for t in leaves]
+
+    check(fn)

@@ -405,6 +405,8 @@ _CREATE_GRAPH_HISTORIES = {
     "t": lambda x: (x.view(3, 1).t() * x).sum(0),
     "softmax": lambda x: x.softmax(0),
     "log_softmax": lambda x: x.log_softmax(0),
+    "2**x": lambda x: 2**x,
+    "0**(x-1)": lambda x: 0 ** (x - 1),
 }
 
 

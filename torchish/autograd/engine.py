@@ -22,7 +22,7 @@ from .buffers import _PERMUTE, is_fresh_base, leaf_layout, target_versions
 from .graph import AccumulateGrad, _checked_hook_tuple, _Tensor
 from .recorded import recorded_segment
 from .saved import _FREED_MSG, _failure, _is_op_node, _reread_saved, _unpack_saved
-from .schedule import early_leaves, hooked_leaves, leaves_in_torch_order
+from .schedule import early_leaves, hooked_leaves, leaves_before, leaves_in_torch_order
 
 
 class _Plan:
@@ -345,8 +345,9 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
 
     early = early_leaves(plan, root_edges, runs_python) if on_leaf is not None and not create_graph else {}
 
-    def accumulate_ready(j):
-        ready = [k for k in early.get(j, ()) if k not in plan.dropped]  # (dropped: waited on a node that failed)
+    def accumulate_ready(j, ready=None):
+        ready = early.get(j, ()) if ready is None else ready
+        ready = [k for k in ready if k not in plan.dropped]  # (dropped: waited on a node that failed)
         if ready:
             vs, owners, chains = plan.target_versions(root_keys, strides_of_roots(), True, False)
             chains = _at_roots(chains, root_pos)
@@ -354,8 +355,12 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
                 on_leaf(k, plan.target_edges[k], state.get((1, k, 0)), vs[k], owners[k], chains[k])
 
     accumulate_ready(0)
-    for lo, hi in _segments(plan, create_graph, early):
-        if lo < hi:
+    at = None  # the node whose hooks or backward run now: where torch's engine stops if Python raises
+    try:
+        for lo, hi in _segments(plan, create_graph, early):
+            if lo >= hi:
+                continue
+            at = lo
             raw = _captured_before_hooks(plan, lo, state)
             if plan.nodes[lo]._tensor_hooks and versions is not None and not create_graph:
                 plan.target_versions(root_keys, strides_of_roots(), versions["accumulate"], False)  # (hook_layouts)
@@ -374,7 +379,12 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
                 state = _run_segment(plan, lo, hi, state, create_graph)
             if raw and not create_graph:
                 state.update({tkey: v for (_, tkey), v in raw.items()})
+            at = None
             accumulate_ready(hi)
+    except BaseException:
+        if at is not None and on_leaf is not None and not create_graph:
+            accumulate_ready(None, leaves_before(plan, root_edges, at, early))
+        raise
     # after the run: a custom Function's key is final only then (backward(create_graph=True) keeps its .grad
     # versions of its own)
     if versions is not None and not (create_graph and versions["accumulate"]):

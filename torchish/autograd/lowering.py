@@ -76,28 +76,30 @@ def _node_vjp(pure, args, diff, cts, metas):
     return grads
 
 
-def _result_vjp(formula, args, cts, metas):
-    """The input's gradient by torch's formula in terms of the saved result (the last of args)."""
+def _result_vjp(formula, args, diff, cts, metas):
+    """The gradient of the one differentiable input by torch's formula in terms of the saved result (the last of
+    args, after the inputs)."""
     c = cts[0]
     ct = _zeros_like_meta(metas[0]) if c is None else c.astype(metas[0][1])
-    return (formula(ct, args[-1]).astype(args[0].dtype),)
+    return (formula(ct, args[-1], args[:-1]).astype(args[diff[0]].dtype),)
 
 
 def node_vjp(node, args, diff, cts, metas):
     """One node's input cotangents: by its result formula where it has one (args then end with the result)."""
     formula = result_formula(node)
     if formula is not None:
-        return _result_vjp(formula, args, cts, metas)
+        return _result_vjp(formula, args, diff, cts, metas)
     return _node_vjp(node.kernel.pure, args, diff, cts, metas)
 
 
 def result_formula(node):
-    """(grad, result) -> the input's gradient, for a node that saved its result (OpDef.result_grad); else None."""
+    """(grad, result, inputs) -> the input's gradient, for a node that saved its result (OpDef.result_grad);
+    else None."""
     op = getattr(node.kernel, "op", None)
     if op is None or op.result_grad is None or node._result is None:
         return None
     params = dict(node.kernel.key[1])
-    return lambda g, y: op.result_grad(g, y, params)
+    return lambda g, y, x: op.result_grad(g, y, params, x)
 
 
 def saved_args(node):
@@ -122,7 +124,7 @@ def segment_function(steps):
             if skip or not diff or all(c is None for c in cts):
                 continue
             if formula is not None:
-                grads = _result_vjp(formula, args, cts, metas)
+                grads = _result_vjp(formula, args, diff, cts, metas)
                 if tie is True:  # (relu's threshold_backward: its result requires grad through the saved result)
                     grads = [jax.lax.optimization_barrier((grads[0], args[-1]))[0]]
             else:
@@ -175,9 +177,10 @@ def cached(key, build):
 
 
 class EquationGraph:
-    """The live equations of a lowered backward. eqns: (bind(*inputs), input refs, output metas, name) where
-    a ref is ("in", argument position), ("lit", value) or ("v", value id); outputs: a ref per output; needed:
-    the value ids `values` returns, in order."""
+    """The live equations of a lowered backward. eqns: (bind(*inputs), input refs, output ids, output metas,
+    name, the positions of the inputs torch has edges for) where a ref is ("in", argument position),
+    ("lit", value) or ("v", value id, live); outputs: a ref per output; needed: the value ids `values`
+    returns, in order."""
 
     __slots__ = ("key", "eqns", "outputs", "needed", "values")
 
@@ -211,10 +214,23 @@ def _equation_graph(pure, args, live_inputs, n_saved, key):
     def is_live(r):
         return (r[0] == "in" and r[1] in live_inputs) or (r[0] == "v" and live.get(r[1], False))
 
+    # values computed from Python numbers alone, such as log(base) of base ** x, are the Scalars of torch's
+    # formulas (C++ arithmetic, no tensor); a Python number an op saved, converted or not, is a wrapped 0-dim
+    # tensor there
+    number = {r: "wrapped" for r in ins if not hasattr(args[r[1]], "shape")}
     for eqn, refs, ids in flat:
         on = eqn.primitive.name != "stop_gradient" and any(is_live(r) for r in refs)
         for v, i in zip(eqn.outvars, ids):
             live[i] = on and getattr(v.aval.dtype, "kind", "f") in "fcV"
+        if all(r[0] == "lit" or r in number for r in refs):
+            wrapped = eqn.primitive.name in _WRAPPING_PRIMS and all(
+                r[0] == "lit" or number[r] == "wrapped" for r in refs
+            )
+            number.update({("v", i): "wrapped" if wrapped else "scalar" for i in ids})
+
+    def is_scalar(r):
+        return r[0] == "v" and number.get(r) == "scalar"
+
     # the live equations an output reaches
     wanted = {r[1] for r in outputs if r[0] == "v" and live[r[1]]}
     kept = []
@@ -223,7 +239,16 @@ def _equation_graph(pure, args, live_inputs, n_saved, key):
             kept.append((eqn, refs, ids))
             wanted.update(r[1] for r in refs if r[0] == "v" and live[r[1]])
     kept.reverse()
-    steps = [(eqn, _binder(eqn, refs), refs, ids, _equation_name(eqn, refs)) for eqn, refs, ids in kept]
+    steps = [
+        (
+            eqn,
+            _binder(eqn, refs),
+            refs,
+            ids,
+            _equation_name(eqn, [("lit", None) if is_scalar(r) else r for r in refs]),
+        )
+        for eqn, refs, ids in kept
+    ]
     steps, alias = _see_through(_keepdim_sums(steps))
     steps = _grad_first(steps, flat, n_saved)
     outputs = [alias.get(r[1], r) if r[0] == "v" else r for r in outputs]
@@ -233,7 +258,11 @@ def _equation_graph(pure, args, live_inputs, n_saved, key):
     for eqn, bind, refs, ids, name in steps:
         metas = tuple((tuple(v.aval.shape), np.dtype(v.aval.dtype)) for v, _ in zip(eqn.outvars, ids))
         ins = tuple(("v", i, live[i]) if kind == "v" else (kind, i) for kind, i in refs)
-        eqns.append((bind, ins, tuple(ids), metas, name))
+        if eqn.primitive.name == "select_n" and len(refs) == 3 and all(r[0] != "lit" for r in refs):
+            kept = (2, 1)  # (torch's where(condition, self, other) has edges for self, then other)
+        else:
+            kept = tuple(k for k, r in enumerate(r for r in refs if r[0] != "lit") if not is_scalar(r))
+        eqns.append((bind, ins, tuple(ids), metas, name, kept))
 
     def values(*xs):
         env = {}
@@ -243,6 +272,10 @@ def _equation_graph(pure, args, live_inputs, n_saved, key):
         return tuple(env[i] for i in needed)
 
     return EquationGraph(key, tuple(eqns), tuple(outputs), position, jax.jit(values))
+
+
+# what leaves a wrapped number a wrapped number
+_WRAPPING_PRIMS = {"convert_element_type", "broadcast_in_dim", "reshape", "squeeze", "expand_dims"}
 
 
 def _keepdim_sums(steps):

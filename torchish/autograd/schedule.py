@@ -101,6 +101,23 @@ def hooked_leaves(nodes) -> int:
     return sum(1 for a in nodes if isinstance(a, AccumulateGrad) and leaf_runs_python(a))
 
 
+def leaves_before(plan, root_edges, j, early) -> list:
+    """The target leaves torch's engine accumulates before it runs plan.nodes[j] (which raised in Python: a hook
+    or a custom backward), less those early_leaves accumulated already: a leaf's AccumulateGrad runs as soon as
+    its gradient is complete, so the error leaves its .grad written."""
+    leaves = {id(e[0]): e[0] for e in plan.target_edges if e is not None and isinstance(e[0], AccumulateGrad)}
+    done = {k for i, ks in early.items() if i <= j for k in ks}
+    out, ran = [], 0
+    for n in torch_schedule(root_edges, set(plan.index) | set(leaves)):
+        if not isinstance(n, AccumulateGrad):
+            if ran == j:
+                break
+            ran += 1
+        else:
+            out.extend(k for k in plan.tindex.get((id(n), 0), ()) if k not in done)
+    return out
+
+
 def early_leaves(plan, root_edges, runs_python) -> dict:
     """{j: [target k, ...]}: the leaves with Python hooks whose AccumulateGrad torch runs once plan.nodes[:j]
     have run, while a node with Python hooks is still to come (else their hooks wait for the end unseen)."""

@@ -98,9 +98,10 @@ class OpDef:
         self.pointwise = False
         # a LAPACK-backed op: params -> the outputs that come back as batches of column-major matrices
         self.column_major = None
-        # torch's formula of an op that saves its result, in terms of that result: (grad, result, params) ->
-        # the input's gradient. The backward then reads the saved result (what an unpack hook returns) and a
-        # create_graph gradient reaches the input through this node, as torch's does
+        # torch's formula of an op that saves its result, in terms of that result: (grad, result, params,
+        # inputs) -> the gradient of its one differentiable input. The backward then reads the saved result
+        # (what an unpack hook returns) and a create_graph gradient reaches the input through this node, as
+        # torch's does
         self.result_grad = None
         # the inputs whose gradients torch computes with a matrix product (BLAS): those have no -0.0
         self.gemm_grads = ()

@@ -169,15 +169,28 @@ def _pow_scalar(input, exponent):
 
 
 @op(n_tensors=2, promote=BINARY, grad_name="PowBackward2", saves=((), (1, -1)), method=False)
-def _pow_base_scalar(self, exponent):
+def _pow_base_scalar(self, exponent, zero_base=False):
     return jnp.power(self, exponent)
+
+
+def _pow_backward_exponent(grad, result, params, inputs):
+    # torch's formula: grad * (result * log(base)), the log taken in double; for a zero base (a branch in torch's
+    # C++, so a param here) 0 where exponent >= 0
+    base, exponent = inputs
+    scaled = result * jnp.log(jnp.asarray(base, jnp.float64)).astype(result.dtype)
+    if params["zero_base"]:
+        scaled = jnp.where(exponent >= 0, jnp.zeros((), scaled.dtype), scaled)
+    return grad * scaled
+
+
+R.OPS["_pow_base_scalar"].result_grad = _pow_backward_exponent
 
 
 def pow(input, exponent, *, out=None, _target=None):
     """torch.pow: Tensor ** Tensor, Tensor ** Scalar, Scalar ** Tensor."""
     if isinstance(exponent, R._Tensor):
         if not isinstance(input, R._Tensor):
-            return _pow_base_scalar(input, exponent, out=out)
+            return _pow_base_scalar(input, exponent, zero_base=input == 0, out=out)
         return _pow_tensor(input, exponent, out=out, _target=_target)
     if isinstance(input, R._Tensor) and isinstance(exponent, (int, float, bool, complex)):
         # an integer tensor to a float power promotes like a binary op
@@ -276,8 +289,8 @@ sinh = _unary("sinh", jnp.sinh, "SinhBackward0")
 cosh = _unary("cosh", jnp.cosh, "CoshBackward0")
 reciprocal = _unary("reciprocal", lambda x: 1 / x, "ReciprocalBackward0", saves=((-1,),))
 # torch's formulas of the ops that save their result, in its terms (their backward reads the saved result)
-R.OPS["exp"].result_grad = lambda g, y, p: g * y
-R.OPS["tan"].result_grad = lambda g, y, p: g * (1 + y * y)
+R.OPS["exp"].result_grad = lambda g, y, p, x: g * y
+R.OPS["tan"].result_grad = lambda g, y, p, x: g * (1 + y * y)
 
 
 @jax.jit
@@ -295,13 +308,13 @@ def _threshold_backward(grad, result):
     return jnp.where(result <= 0, jnp.zeros((), grad.dtype), grad)
 
 
-R.OPS["tanh"].result_grad = lambda g, y, p: _tanh_backward(g, y)
-R.OPS["sigmoid"].result_grad = lambda g, y, p: _sigmoid_backward(g, y)
-R.OPS["sqrt"].result_grad = lambda g, y, p: g / (2 * y)
-R.OPS["rsqrt"].result_grad = lambda g, y, p: -0.5 * g * (y * y * y)
-R.OPS["relu"].result_grad = lambda g, y, p: _threshold_backward(g, y)
-R.OPS["expm1"].result_grad = lambda g, y, p: g * (y + 1)
-R.OPS["reciprocal"].result_grad = lambda g, y, p: -g * (y * y)
+R.OPS["tanh"].result_grad = lambda g, y, p, x: _tanh_backward(g, y)
+R.OPS["sigmoid"].result_grad = lambda g, y, p, x: _sigmoid_backward(g, y)
+R.OPS["sqrt"].result_grad = lambda g, y, p, x: g / (2 * y)
+R.OPS["rsqrt"].result_grad = lambda g, y, p, x: -0.5 * g * (y * y * y)
+R.OPS["relu"].result_grad = lambda g, y, p, x: _threshold_backward(g, y)
+R.OPS["expm1"].result_grad = lambda g, y, p, x: g * (y + 1)
+R.OPS["reciprocal"].result_grad = lambda g, y, p, x: -g * (y * y)
 erf = _unary("erf", jax.scipy.special.erf, "ErfBackward0")
 sign = _unary("sign", jnp.sign, "SignBackward0", saves=(), promote=SAME)
 floor = _unary("floor", jnp.floor, "FloorBackward0", saves=(), promote=SAME)

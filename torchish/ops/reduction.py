@@ -416,7 +416,7 @@ def _log_softmax_backward_data(grad, result, axis):
     return grad - jnp.exp(result) * grad.sum(axis, keepdims=True)
 
 
-R.OPS["softmax"].result_grad = lambda g, y, p: _softmax_backward_data(g, y, _softmax_axis(y, p))
+R.OPS["softmax"].result_grad = lambda g, y, p, x: _softmax_backward_data(g, y, _softmax_axis(y, p))
 
 
 @op(promote=FLOAT, grad_name="LogSoftmaxBackward0", saves=((-1,),))
@@ -426,7 +426,7 @@ def log_softmax(input, dim, dtype=None):
     return jax.nn.log_softmax(input, axis=_wrap_dim(dim, input.ndim))
 
 
-R.OPS["log_softmax"].result_grad = lambda g, y, p: _log_softmax_backward_data(g, y, _softmax_axis(y, p))
+R.OPS["log_softmax"].result_grad = lambda g, y, p, x: _log_softmax_backward_data(g, y, _softmax_axis(y, p))
 
 
 def nonzero(input, *, as_tuple=False):
