@@ -639,10 +639,10 @@ class AutogradMachine(RuleBasedStateMachine):
 
 def _reads_own_writes(written, read) -> bool:
     """Whether torch leaves an in-place op undefined: its operand shares memory with the tensor it writes and
-    torch's overlap check cannot tell (either is not non-overlapping and dense: an expand, unfold windows,
-    a strided slice), so its kernel may read values it already wrote. A partial overlap it can tell is an
-    error, compared as such; an operand laid over the same elements as the written tensor reads each one
-    before writing it, unless the written tensor overlaps itself (unfold windows: an element written through
+    torch's overlap check cannot tell (either is not non-overlapping and dense: an expand, a broadcast operand,
+    unfold windows, a strided slice), so its kernel may read values it already wrote. A partial overlap it can
+    tell is an error, compared as such; an operand laid over the same elements as the written tensor reads each
+    one before writing it, unless the written tensor overlaps itself (unfold windows: an element written through
     one window is read again through the next)."""
     if not isinstance(written, torch.Tensor) or not isinstance(read, torch.Tensor):
         return False
@@ -650,6 +650,11 @@ def _reads_own_writes(written, read) -> bool:
         return False
     if written.untyped_storage().data_ptr() != read.untyped_storage().data_ptr():
         return False
+    if read.shape != written.shape:  # torch's kernel reads a broadcast operand as expanded: its check can't tell
+        try:
+            read = read.detach().expand_as(written)
+        except RuntimeError:
+            return False  # (an error, compared as such)
     if _is_dense(written) and _is_dense(read):
         return False
     same_layout = (written.data_ptr(), written.shape, written.stride()) == (read.data_ptr(), read.shape, read.stride())

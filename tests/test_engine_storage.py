@@ -393,11 +393,23 @@ def test_view_op_on_a_stale_multi_output_view(op):
     check(fn)
 
 
-@pytest.mark.parametrize("then", ["view add_", "sub-view mul_", "write through an alias", "alias, then read grad_fn"])
+@pytest.mark.parametrize(
+    "then",
+    [
+        "view add_",
+        "sub-view mul_",
+        "write through an alias",
+        "alias, then read grad_fn",
+        "view mul_ in no_grad",
+        "view mul_ in no_grad, then read grad_fn",
+        "base mul_ in no_grad",
+    ],
+)
 def test_version_error_names_the_views_node_while_it_lives(then):
     """exp_ on a view saves its result with the view's rebuilt AsStrided node held weakly; torch rebuilds a
     view's history lazily, so that node lives until the view's grad_fn is read again (or the view itself is
-    written), and the version error names it while it lives, else Exp."""
+    written with grad mode on: a write in no_grad mode is not recorded), and the version error names it while
+    it lives, else Exp."""
 
     def fn(m):
         x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -408,6 +420,11 @@ def test_version_error_names_the_views_node_while_it_lives(then):
             v.add_(2)
         elif then == "sub-view mul_":
             v[1:].mul_(2)
+        elif "no_grad" in then:
+            with m.no_grad():
+                (v if then.startswith("view") else b).mul_(2)
+            if then.endswith("read grad_fn"):
+                v.grad_fn  # noqa: B018
         else:
             b.detach().add_(1)
             if then == "alias, then read grad_fn":

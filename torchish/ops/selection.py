@@ -233,6 +233,26 @@ def _vector_norm(input, ord=2, dim=None, keepdim=False):
     return jnp.sum(jnp.abs(input) ** ord, axis=axes, keepdims=keepdim) ** (1.0 / ord)
 
 
+def _vector_norm_backward(grad, result, params, inputs):
+    # torch's norm_backward for the 2-norm, grad * (self / norm) masked to 0 where norm == 0: its double backward
+    # cancels exactly where |self| == norm (JAX's chain through sqrt(sum(x * x)) leaves rounding there)
+    (x,) = inputs
+    ord, dim, keepdim = params.get("ord", 2), params.get("dim"), params.get("keepdim", False)
+    if ord != 2:  # (torch's other formulas: JAX's derivative of the forward)
+        return jax.vjp(lambda v: R.OPS["_vector_norm"].fn(v, ord, dim, keepdim), x)[1](grad)[0]
+    if not keepdim:
+        axes = (
+            range(x.ndim) if dim is None else [_wrap_dim(d, x.ndim) for d in ((dim,) if isinstance(dim, int) else dim)]
+        )
+        grad, result = jnp.expand_dims(grad, tuple(axes)), jnp.expand_dims(result, tuple(axes))
+    from .pointwise import _true_divide
+
+    return grad * jnp.where(result == 0, jnp.zeros((), x.dtype), _true_divide(x, result))
+
+
+R.OPS["_vector_norm"].result_grad = _vector_norm_backward
+
+
 @jax.custom_jvp
 def _norm_sqrt(v):
     return jnp.sqrt(v)

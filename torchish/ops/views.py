@@ -160,9 +160,11 @@ def _propagate_write(t, regenerate: bool = True) -> None:
     if not regenerate:
         return
     counter = t._version_counter
+    # (a write in no_grad mode is not recorded: the view written through is as stale as the others)
+    written = t if _gm._state.grad_enabled else None
     for v in _storage_tensors(top):  # (views of aliases too: a detach() shares the version counter; .data not)
         if v._base is not None and v._grad_fn is not None and v._version_counter is counter:
-            _rebase_view(v._base, v, written=t)
+            _rebase_view(v._base, v, written)
 
 
 _MULTI_OUTPUT_RULE = (
