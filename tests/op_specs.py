@@ -134,6 +134,12 @@ SPECS = [
     ),
     Spec("pow_frac", lambda m, x: x**0.5, covers=("_pow_scalar",), domain=POS),
     Spec("rpow", lambda m, x: 2.0**x, covers=("_pow_base_scalar",)),
+    # float_power: pow in double, as ATen composes it (ToCopyBackward0 under the pow node)
+    Spec(
+        "float_power", lambda m, x, y: m.float_power(x, y), n=2, shapes="broadcast", domain=POS, covers=("_pow_tensor",)
+    ),
+    Spec("float_power_scalar", lambda m, x: x.float_power(2.5), domain=POS, covers=("_pow_scalar",), dtypes=NUMERIC),
+    Spec("float_power_base", lambda m, x: m.float_power(3, x), covers=("_pow_base_scalar",)),
     Spec("neg", lambda m, x: -x, covers=("neg",), dtypes=NUMERIC),
     _unary("exp"),
     _unary("log", domain=POS),
@@ -150,6 +156,7 @@ SPECS = [
     _unary("log10", domain=POS),
     _unary("log1p", domain=(-0.9, 3.0)),
     _unary("expm1"),
+    _unary("exp2"),
     _unary("asin", domain=(-0.9, 0.9)),
     _unary("acos", domain=(-0.9, 0.9)),
     _unary("atan"),

@@ -459,3 +459,25 @@ def test_bilinear(expr):
         }
 
     _same_as_torch(expr, scope)
+
+
+_FLOAT_POWER_CALLS = [
+    "m.float_power(2, 3)", "m.float_power('a', x)", "m.float_power(x, 'a')", "x.float_power('a')",
+    "x.clone().float_power_(2)", "x.double().float_power_(m.tensor(2))", "x.double().float_power_(2j)",
+    "x.cdouble().float_power_(x)", "m.float_power(x.cfloat(), 2)", "m.float_power(i, 0.5)", "m.float_power(True, x)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _FLOAT_POWER_CALLS)
+def test_float_power_overloads_and_checks(expr):
+    """float_power's three overloads, its parser's errors, and float_power_'s check that the base is already of
+    the result's dtype."""
+    results = []
+    for m in (torch, torchish):
+        x, i = m.tensor([1.0, 2.0]), m.tensor([1, 2])
+        try:
+            out = eval(expr, {"m": m, "x": x, "i": i})
+            results.append((str(out.dtype), out.tolist(), out._version))
+        except (RuntimeError, TypeError) as e:
+            results.append((type(e).__name__, str(e)))
+    assert results[1] == results[0]

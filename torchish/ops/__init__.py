@@ -33,6 +33,8 @@ _METHODS = {
     "max": reduction.max,
     "min": reduction.min,
     "square": pointwise.square,
+    "float_power": pointwise._float_power_method,
+    "float_power_": pointwise._float_power_,
     "view": shape.view,
     "reshape": shape.reshape,
     "view_as": shape.view_as,

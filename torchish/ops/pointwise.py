@@ -220,6 +220,9 @@ def neg(input):
 # ------------------------------------------------------------------------- unary math
 
 
+_LN2 = math.log(2.0)  # (torch's M_LN2, cast to the gradient's dtype as its Scalar operand is)
+
+
 def _unary(name, fn, grad, saves=((0,),), promote=FLOAT):
     def pure(input):
         return fn(input)
@@ -282,6 +285,7 @@ log2 = _unary("log2", jnp.log2, "Log2Backward0")
 log10 = _unary("log10", jnp.log10, "Log10Backward0")
 log1p = _unary("log1p", jnp.log1p, "Log1PBackward0")
 expm1 = _unary("expm1", jnp.expm1, "Expm1Backward0", saves=((-1,),))
+exp2 = _unary("exp2", jnp.exp2, "Exp2Backward0", saves=((-1,),))
 asin = _unary("asin", jnp.arcsin, "AsinBackward0")
 acos = _unary("acos", jnp.arccos, "AcosBackward0")
 atan = _unary("atan", jnp.arctan, "AtanBackward0")
@@ -314,6 +318,7 @@ R.OPS["sqrt"].result_grad = lambda g, y, p, x: g / (2 * y)
 R.OPS["rsqrt"].result_grad = lambda g, y, p, x: -0.5 * g * (y * y * y)
 R.OPS["relu"].result_grad = lambda g, y, p, x: _threshold_backward(g, y)
 R.OPS["expm1"].result_grad = lambda g, y, p, x: g * (y + 1)
+R.OPS["exp2"].result_grad = lambda g, y, p, x: g * y * _LN2
 R.OPS["reciprocal"].result_grad = lambda g, y, p, x: -g * (y * y)
 erf = _unary("erf", jax.scipy.special.erf, "ErfBackward0")
 sign = _unary("sign", jnp.sign, "SignBackward0", saves=(), promote=SAME)
@@ -322,6 +327,64 @@ ceil = _unary("ceil", jnp.ceil, "CeilBackward0", saves=(), promote=SAME)
 round = _unary("round", jnp.round, "RoundBackward0", saves=(), promote=SAME)
 trunc = _unary("trunc", jnp.trunc, "TruncBackward0", saves=(), promote=SAME)
 frac = _unary("frac", lambda x: x - jnp.trunc(x), "FracBackward0", saves=(), promote=SAME)
+
+
+_NUMBER = (bool, int, float, complex)
+_FLOAT_POWER_USAGE = (
+    "float_power() received an invalid combination of arguments - got ({}), but expected one of:\n"
+    " * (Tensor input, Tensor exponent, *, Tensor out = None)\n"
+    " * (Number self, Tensor exponent, *, Tensor out = None)\n"
+    " * (Tensor input, Number exponent, *, Tensor out = None)\n"
+)
+
+
+def _float_power_dtype(base, exponent):
+    is_complex = any(
+        a.dtype.is_complex if isinstance(a, R._Tensor) else isinstance(a, complex) for a in (base, exponent)
+    )
+    return R.D.complex128 if is_complex else R.D.float64
+
+
+def _in_double(a, dtype):
+    return a.to(dtype) if isinstance(a, R._Tensor) else complex(a) if isinstance(a, complex) else float(a)
+
+
+def float_power(input, exponent, *, out=None):
+    """torch.float_power: pow of the operands cast to double (complex double if either is complex), as ATen
+    composes it (its graph: PowBackward* over ToCopyBackward0)."""
+    operands = (input, exponent)
+    if not any(isinstance(a, R._Tensor) for a in operands) or not all(
+        isinstance(a, (R._Tensor, *_NUMBER)) for a in operands
+    ):
+        raise TypeError(
+            _FLOAT_POWER_USAGE.format(
+                ", ".join("Tensor" if isinstance(a, R._Tensor) else type(a).__name__ for a in operands)
+            )
+        )
+    dtype = _float_power_dtype(input, exponent)
+    return pow(_in_double(input, dtype), _in_double(exponent, dtype), out=out)
+
+
+def _float_power_method(self, exponent):
+    if not isinstance(exponent, (R._Tensor, *_NUMBER)):
+        word = type(exponent).__name__
+        raise TypeError(
+            f"float_power() received an invalid combination of arguments - got ({word}), but expected one of:\n"
+            f" * (Tensor exponent)\n      didn't match because some of the arguments have invalid types: (!{word}!)\n"
+            f" * (Number exponent)\n      didn't match because some of the arguments have invalid types: (!{word}!)\n"
+        )
+    return float_power(self, exponent)
+
+
+def _float_power_(self, exponent):
+    """Tensor.float_power_: only a base already of the result's dtype (it is written in place)."""
+    dtype = _float_power_dtype(self, exponent)
+    if self.dtype != dtype:
+        raise RuntimeError(
+            f"the base given to float_power_ has dtype {R._TYPE_WORDS[self.dtype._name]} but the operation's result "
+            f"requires dtype {R._TYPE_WORDS[dtype._name]}"
+        )
+    return self.pow_(_in_double(exponent, dtype))
 
 
 def square(input, *, out=None):
