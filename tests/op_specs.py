@@ -223,6 +223,13 @@ SPECS = [
     Spec("prod", lambda m, x, **k: m.prod(x, **k), kwargs=lambda s: st.one_of(st.just({}), _dim_kw(s))),
     Spec("amax", lambda m, x, **k: m.amax(x, **k), kwargs=_opt_dim_kw, dtypes=NUMERIC),
     Spec("amin", lambda m, x, **k: m.amin(x, **k), kwargs=_opt_dim_kw, dtypes=NUMERIC),
+    Spec(
+        "aminmax",
+        lambda m, x, **k: tuple(m.aminmax(x, **k)),
+        kwargs=lambda shape: st.one_of(st.fixed_dictionaries({"keepdim": st.booleans()}), _dim_kw(shape)),
+        dtypes=NUMERIC,
+        covers=("_aminmax",),
+    ),
     Spec("max_all", lambda m, x: m.max(x), covers=("_max_all",), dtypes=NUMERIC),
     Spec("min_all", lambda m, x: m.min(x), covers=("_min_all",), dtypes=NUMERIC),
     Spec("max_dim", lambda m, x, **k: m.max(x, **k), kwargs=_dim_kw, covers=("_max_dim",), shapes="min1d"),

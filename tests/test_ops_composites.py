@@ -481,3 +481,25 @@ def test_float_power_overloads_and_checks(expr):
         except (RuntimeError, TypeError) as e:
             results.append((type(e).__name__, str(e)))
     assert results[1] == results[0]
+
+
+_AMINMAX_CALLS = [
+    "m.aminmax(x)", "x.aminmax(dim=1, keepdim=True)", "m.aminmax(x, keepdim=True)", "m.aminmax(m.tensor(2.), dim=0)",
+    "m.aminmax(m.tensor(2.), dim=0, keepdim=True)", "m.aminmax(m.tensor([True, False]))",
+    "m.aminmax(m.zeros(0, 3), dim=1)",
+    "m.aminmax(m.tensor([]))", "m.aminmax(m.zeros(2, 0), dim=1)", "m.aminmax(x, dim=2)", "m.aminmax(x, dim=(0, 1))",
+    "m.aminmax(x, 1)", "x.aminmax(1)", "m.aminmax(m.tensor([1., float('nan')]))",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _AMINMAX_CALLS)
+def test_aminmax_results_and_checks(expr):
+    """aminmax's named result as torch prints it (min=, max=), a 0-dim input, empty inputs and its errors."""
+    results = []
+    for m in (torch, torchish):
+        x = m.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)
+        try:
+            results.append(repr(eval(expr, {"m": m, "x": x})))
+        except (RuntimeError, TypeError, IndexError) as e:
+            results.append((type(e).__name__, str(e)))
+    assert results[1] == results[0]

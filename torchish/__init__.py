@@ -127,6 +127,7 @@ from .ops.reduction import (  # noqa: E402,F401
     all,
     amax,
     amin,
+    aminmax,
     any,
     argmax,
     argmin,

@@ -33,6 +33,7 @@ _METHODS = {
     "max": reduction.max,
     "min": reduction.min,
     "square": pointwise.square,
+    "aminmax": reduction._aminmax_method,
     "float_power": pointwise._float_power_method,
     "float_power_": pointwise._float_power_,
     "view": shape.view,

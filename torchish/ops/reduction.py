@@ -211,6 +211,63 @@ def _named(name):
 _MAX_T, _MIN_T = _named("max"), _named("min")
 
 
+class _MinMax(tuple):
+    """torch.return_types.aminmax."""
+
+    def __new__(cls, min, max):
+        return tuple.__new__(cls, (min, max))
+
+    min = property(lambda self: self[0])
+    max = property(lambda self: self[1])
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.aminmax(\nmin={self[0]!r},\nmax={self[1]!r})"
+
+
+def _check_aminmax(args, params):
+    x, dim = args[0], params.get("dim")
+    if dim is None:
+        if x.numel() == 0:
+            raise RuntimeError(
+                "aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity."
+            )
+        return
+    d = _wrap_dim(dim, x.ndim)
+    if x.ndim and x.shape[d] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
+
+
+@op(
+    "_aminmax",
+    promote=SAME,
+    grad_name="AminmaxBackward0",
+    n_out=2,
+    method=False,
+    saves=((0, -1, -2),),
+    check=_check_aminmax,
+)
+def _aminmax(input, dim=None, keepdim=False):
+    # (a 0-dim input reduced over dim 0 stays 0-dim, keepdim or not)
+    axis = None if dim is None or input.ndim == 0 else _wrap_dim(dim, input.ndim)
+    keep = keepdim and input.ndim > 0
+    return jnp.min(input, axis=axis, keepdims=keep), jnp.max(input, axis=axis, keepdims=keep)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """torch.aminmax: (min, max) in one op; the gradient of each is shared among its ties, as amin/amax's."""
+    if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool)):
+        raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
+    return _MinMax(*_aminmax(input, dim=dim, keepdim=keepdim))
+
+
+def _aminmax_method(self, *args, dim=None, keepdim=False):
+    if args:  # (torch's parser counts the arguments after self)
+        raise TypeError(
+            f"aminmax() takes 0 positional arguments but {len(args)} {'was' if len(args) == 1 else 'were'} given"
+        )
+    return aminmax(self, dim=dim, keepdim=keepdim)
+
+
 def max(input, dim=None, keepdim=False, *, out=None):
     if isinstance(dim, R._Tensor):
         from .pointwise import maximum
