@@ -79,12 +79,22 @@ def test_a_viewed_gradient_keeps_its_base_alive_in_the_input_buffer(case, other)
 
 @pytest.mark.parametrize("create_graph", [False, True])
 @pytest.mark.parametrize(
-    "case", ["mul", "add", "mul by a tensor that needs grad", "size-1 dim", "two leading dims", "0-dim input"]
+    "case",
+    [
+        "mul",
+        "add",
+        "mul by a tensor that needs grad",
+        "size-1 dim",
+        "two leading dims",
+        "0-dim input",
+        "expand",
+        "used twice",
+    ],
 )
 def test_a_broadcast_input_gets_a_view_of_the_summed_gradient(case, create_graph):
-    """torch's engine sums a broadcast input's gradient to its shape with keepdim, then views away the leading
-    dims: autograd.grad returns that view (its _base the keepdim sum); .grad is no view. To a 0-dim input,
-    sum_to is a plain sum(): no view."""
+    """torch's engine (and expand's formula) sums a broadcast input's gradient to its shape with keepdim, then
+    views away the leading dims: autograd.grad returns that view (its _base the keepdim sum); .grad is no view.
+    To a 0-dim input, sum_to is a plain sum(): no view. A second contribution is summed out of place."""
 
     def fn(m):
         x = m.ones(2, 1) if case == "size-1 dim" else m.ones(()) if case == "0-dim input" else m.ones(3)
@@ -92,6 +102,10 @@ def test_a_broadcast_input_gets_a_view_of_the_summed_gradient(case, create_graph
         y = m.ones(4, 2, 3) if case == "two leading dims" else m.ones(2, 3)
         w = y.clone().requires_grad_()
         out = {"add": lambda: x + y, "mul by a tensor that needs grad": lambda: x * w}.get(case, lambda: x * y)()
+        if case == "expand":  # (expand's formula is sum_to too)
+            out = x.expand(2, 3) * x.expand(2, 3)
+        elif case == "used twice":  # (a view is never summed into in place: its base holds the storage too)
+            out = x * y + x * y
         (g,) = m.autograd.grad(out.sum(), x, create_graph=create_graph, retain_graph=True)
         base = g._base
         out.sum().backward()

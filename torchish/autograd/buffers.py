@@ -359,10 +359,11 @@ def _derived(node, j, src, dest_shape):
         strides = _elementwise_strides(node, j, src, dest_shape)
         if strides is not None:
             return _fresh(fresh, dest_shape, strides)
-    if lead > 0 and dest_shape and elementwise:
-        # torch's engine sums a broadcast input's gradient to its shape (sum_to): a keepdim sum, viewed without
-        # the leading dims (to a 0-dim shape, sum_to is a plain sum())
+    if lead > 0 and dest_shape and (elementwise or name == "ExpandBackward0"):
+        # torch's engine sums a broadcast input's gradient to its shape (sum_to, also expand's formula): a keepdim
+        # sum, viewed without the leading dims (to a 0-dim shape, sum_to is a plain sum())
         chain = ("fresh_base", (1,) * lead + tuple(dest_shape), ("reshape", tuple(dest_shape)))
+        fresh.tensors += 1  # the keepdim sum the view is of holds the storage too: never summed into in place
         return _Buf(fresh, dest_contiguous, chain)
     return _Buf(fresh, dest_contiguous)
 
