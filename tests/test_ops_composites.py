@@ -503,3 +503,27 @@ def test_aminmax_results_and_checks(expr):
         except (RuntimeError, TypeError, IndexError) as e:
             results.append((type(e).__name__, str(e)))
     assert results[1] == results[0]
+
+
+_EXACT_DIVISIONS = [
+    "a / m.tensor(v, dtype=a.dtype)", "a / v", "a / m.full((3,), v, dtype=a.dtype)", "v / a",
+    "a.div(v, rounding_mode='trunc')", "a.div(m.full((3,), v, dtype=a.dtype), rounding_mode='floor')", "a // v",
+    "m.fmod(a, v)", "m.remainder(a, m.full((3,), v, dtype=a.dtype))",
+    "m.autograd.grad(m.fmod(a, w).sum(), w)[0]", "m.autograd.grad(m.remainder(a, w).sum(), w)[0]",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("expr", _EXACT_DIVISIONS)
+def test_division_by_a_broadcast_divisor_is_exact(expr, dtype):
+    """torch divides by a broadcast divisor (a scalar, a row) exactly; XLA would multiply by its reciprocal,
+    which for 0.73046875 / 0.73046875 in float64 is not 1, and truncates or floors to 0 (fmod's and remainder's
+    gradients with respect to the divisor read that quotient)."""
+    v = 0.73046875
+    results = []
+    for m in (torch, torchish):
+        a = m.full((2, 3), v, dtype=getattr(m, dtype), requires_grad=True)
+        w = m.full((3,), v, dtype=getattr(m, dtype), requires_grad=True)
+        out = eval(expr, {"m": m, "a": a, "w": w, "v": v})
+        results.append(out.detach().numpy().tolist())
+    assert results[1] == results[0]

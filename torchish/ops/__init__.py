@@ -184,7 +184,7 @@ def _iop(fn):
     check=pointwise._broadcast_check,
 )
 def remainder(input, other):
-    return _registry.jnp.remainder(input, other)
+    return pointwise._remainder(input, other)
 
 
 @_registry.op(
@@ -196,7 +196,7 @@ def remainder(input, other):
     check=pointwise._broadcast_check,
 )
 def fmod(input, other):
-    return _registry.jnp.fmod(input, other)
+    return pointwise._fmod(input, other)
 
 
 def _integral_only(name, tensor_only):

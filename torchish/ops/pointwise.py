@@ -126,7 +126,11 @@ def _div_promote(compute, params):
 
 @jax.custom_jvp
 def _true_divide(a, b):
-    # the barrier stops XLA from turning `x / s` into `x * (1 / s)`, which rounds differently from torch
+    # the barrier, after the broadcast, stops XLA from turning `x / broadcast(s)` into `x * broadcast(1 / s)`,
+    # which rounds differently from torch's division (0.73046875 / 0.73046875 would not be 1 in float64)
+    shape = jnp.broadcast_shapes(jnp.shape(a), jnp.shape(b))
+    if jnp.shape(b) != shape:
+        b = jnp.broadcast_to(jnp.asarray(b, jnp.result_type(a, b)), shape)
     return a / jax.lax.optimization_barrier(b)
 
 
@@ -152,7 +156,7 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode is None:
         return _true_divide(input, other)
     if rounding_mode == "trunc":
-        return jnp.trunc(input / other)
+        return jnp.trunc(_true_divide(input, other))
     return jnp.floor_divide(input, other)
 
 
@@ -221,6 +225,31 @@ def neg(input):
 
 
 _LN2 = math.log(2.0)  # (torch's M_LN2, cast to the gradient's dtype as its Scalar operand is)
+
+
+def _rounded_remainder(rem, rounding):
+    """fmod (trunc) / remainder (floor) with torch's formulas: grad for self, -grad * self.div(other,
+    rounding_mode=...) for other, the division exact (XLA would multiply by a broadcast divisor's reciprocal,
+    and floor(0.999...) is not floor(1))."""
+
+    @jax.custom_jvp
+    def f(a, b):
+        return rem(a, b)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (a, b), (ta, tb) = primals, tangents
+        out = f(a, b)
+        t = jnp.broadcast_to(ta, out.shape) if jnp.issubdtype(a.dtype, jnp.inexact) else jnp.zeros_like(out)
+        if jnp.issubdtype(b.dtype, jnp.inexact):
+            t = t - tb * rounding(_true_divide(a, b))
+        return out, t
+
+    return f
+
+
+_fmod = _rounded_remainder(jnp.fmod, jnp.trunc)
+_remainder = _rounded_remainder(jnp.remainder, jnp.floor)
 
 
 def _unary(name, fn, grad, saves=((0,),), promote=FLOAT):
