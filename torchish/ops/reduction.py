@@ -197,11 +197,13 @@ class _ReturnType(tuple):
     def __new__(cls, values, indices):
         return tuple.__new__(cls, (values, indices))
 
+    _fields = ("values", "indices")
     values = property(lambda self: self[0])
     indices = property(lambda self: self[1])
 
     def __repr__(self) -> str:
-        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+        first, second = self._fields
+        return f"torch.return_types.{self._name}(\n{first}={self[0]!r},\n{second}={self[1]!r})"
 
 
 def _named(name):
@@ -211,17 +213,23 @@ def _named(name):
 _MAX_T, _MIN_T = _named("max"), _named("min")
 
 
-class _MinMax(tuple):
-    """torch.return_types.aminmax."""
+def _no_field(self, name):
+    raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
-    def __new__(cls, min, max):
-        return tuple.__new__(cls, (min, max))
 
-    min = property(lambda self: self[0])
-    max = property(lambda self: self[1])
-
-    def __repr__(self) -> str:
-        return f"torch.return_types.aminmax(\nmin={self[0]!r},\nmax={self[1]!r})"
+# torch.return_types.aminmax: min and max, no values / indices (its type name is what AttributeError prints)
+_MinMax = type(
+    "torch.return_types.aminmax",
+    (_ReturnType,),
+    {
+        "_name": "aminmax",
+        "_fields": ("min", "max"),
+        "min": property(lambda self: self[0]),
+        "max": property(lambda self: self[1]),
+        "values": property(lambda self: _no_field(self, "values")),
+        "indices": property(lambda self: _no_field(self, "indices")),
+    },
+)
 
 
 def _check_aminmax(args, params):
