@@ -259,10 +259,10 @@ def _equation_graph(pure, args, live_inputs, n_saved, key):
         metas = tuple((tuple(v.aval.shape), np.dtype(v.aval.dtype)) for v, _ in zip(eqn.outvars, ids))
         ins = tuple(("v", i, live[i]) if kind == "v" else (kind, i) for kind, i in refs)
         if eqn.primitive.name == "select_n" and len(refs) == 3 and all(r[0] != "lit" for r in refs):
-            kept = (2, 1)  # (torch's where(condition, self, other) has edges for self, then other)
+            edge_positions = (2, 1)  # (torch's where(condition, self, other) has edges for self, then other)
         else:
-            kept = tuple(k for k, r in enumerate(r for r in refs if r[0] != "lit") if not is_scalar(r))
-        eqns.append((bind, ins, tuple(ids), metas, name, kept))
+            edge_positions = tuple(k for k, r in enumerate(r for r in refs if r[0] != "lit") if not is_scalar(r))
+        eqns.append((bind, ins, tuple(ids), metas, name, edge_positions))
 
     def values(*xs):
         env = {}

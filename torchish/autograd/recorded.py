@@ -110,7 +110,7 @@ def _equation_nodes(graph, flat, edges):
 
     values = graph.values(*flat)
     made = {}
-    for idx, (bind, ins, ids, metas, name, kept) in enumerate(graph.eqns):
+    for idx, (bind, ins, ids, metas, name, edge_positions) in enumerate(graph.eqns):
         saved, node_edges = [], []
         for r in ins:
             if r[0] == "in":
@@ -119,7 +119,9 @@ def _equation_nodes(graph, flat, edges):
             elif r[0] == "v":
                 saved.append(values[graph.needed[r[1]]])
                 node_edges.append(made.get(r[1]) if r[2] else None)
-        kern = _ChainKernel(bind, ("equation", graph.key, idx), None if len(kept) == len(saved) else kept)
+        kern = _ChainKernel(
+            bind, ("equation", graph.key, idx), None if len(edge_positions) == len(saved) else edge_positions
+        )
         node = Node(kern, tuple(saved), tuple(node_edges), (), metas, name)
         node._saves_tensors = name not in _SAVELESS_FORMULAS  # (torch's formula nodes save what they read)
         node._of_backward = True

@@ -160,6 +160,31 @@ def div(input, other, *, rounding_mode=None):
     return jnp.floor_divide(input, other)
 
 
+def _rounded_remainder(rem, rounding):
+    """fmod (trunc) / remainder (floor) with torch's formulas: grad for self, -grad * self.div(other,
+    rounding_mode=...) for other, the division exact (XLA would multiply by a broadcast divisor's reciprocal,
+    and floor(0.999...) is not floor(1))."""
+
+    @jax.custom_jvp
+    def f(a, b):
+        return rem(a, b)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (a, b), (ta, tb) = primals, tangents
+        out = f(a, b)
+        t = jnp.broadcast_to(ta, out.shape) if jnp.issubdtype(a.dtype, jnp.inexact) else jnp.zeros_like(out)
+        if jnp.issubdtype(b.dtype, jnp.inexact):
+            t = t - tb * rounding(_true_divide(a, b))
+        return out, t
+
+    return f
+
+
+_fmod = _rounded_remainder(jnp.fmod, jnp.trunc)
+_remainder = _rounded_remainder(jnp.remainder, jnp.floor)
+
+
 @op(
     n_tensors=2, promote=BINARY, grad_name="PowBackward1", saves=((0, 1), (0, -1)), method=False, check=_broadcast_check
 )
@@ -190,13 +215,16 @@ def _pow_backward_exponent(grad, result, params, inputs):
 R.OPS["_pow_base_scalar"].result_grad = _pow_backward_exponent
 
 
+_NUMBER = (bool, int, float, complex)  # (what torch's parser takes as a Number)
+
+
 def pow(input, exponent, *, out=None, _target=None):
     """torch.pow: Tensor ** Tensor, Tensor ** Scalar, Scalar ** Tensor."""
     if isinstance(exponent, R._Tensor):
         if not isinstance(input, R._Tensor):
             return _pow_base_scalar(input, exponent, zero_base=input == 0, out=out)
         return _pow_tensor(input, exponent, out=out, _target=_target)
-    if isinstance(input, R._Tensor) and isinstance(exponent, (int, float, bool, complex)):
+    if isinstance(input, R._Tensor) and isinstance(exponent, _NUMBER):
         # an integer tensor to a float power promotes like a binary op
         d = input.dtype
         if not (d.is_floating_point or d.is_complex) and isinstance(exponent, float):
@@ -225,31 +253,6 @@ def neg(input):
 
 
 _LN2 = math.log(2.0)  # (torch's M_LN2, cast to the gradient's dtype as its Scalar operand is)
-
-
-def _rounded_remainder(rem, rounding):
-    """fmod (trunc) / remainder (floor) with torch's formulas: grad for self, -grad * self.div(other,
-    rounding_mode=...) for other, the division exact (XLA would multiply by a broadcast divisor's reciprocal,
-    and floor(0.999...) is not floor(1))."""
-
-    @jax.custom_jvp
-    def f(a, b):
-        return rem(a, b)
-
-    @f.defjvp
-    def f_jvp(primals, tangents):
-        (a, b), (ta, tb) = primals, tangents
-        out = f(a, b)
-        t = jnp.broadcast_to(ta, out.shape) if jnp.issubdtype(a.dtype, jnp.inexact) else jnp.zeros_like(out)
-        if jnp.issubdtype(b.dtype, jnp.inexact):
-            t = t - tb * rounding(_true_divide(a, b))
-        return out, t
-
-    return f
-
-
-_fmod = _rounded_remainder(jnp.fmod, jnp.trunc)
-_remainder = _rounded_remainder(jnp.remainder, jnp.floor)
 
 
 def _unary(name, fn, grad, saves=((0,),), promote=FLOAT):
@@ -358,7 +361,6 @@ trunc = _unary("trunc", jnp.trunc, "TruncBackward0", saves=(), promote=SAME)
 frac = _unary("frac", lambda x: x - jnp.trunc(x), "FracBackward0", saves=(), promote=SAME)
 
 
-_NUMBER = (bool, int, float, complex)
 _FLOAT_POWER_USAGE = (
     "float_power() received an invalid combination of arguments - got ({}), but expected one of:\n"
     " * (Tensor input, Tensor exponent, *, Tensor out = None)\n"
@@ -410,8 +412,8 @@ def _float_power_(self, exponent):
     dtype = _float_power_dtype(self, exponent)
     if self.dtype != dtype:
         raise RuntimeError(
-            f"the base given to float_power_ has dtype {R._TYPE_WORDS[self.dtype._name]} but the operation's result "
-            f"requires dtype {R._TYPE_WORDS[dtype._name]}"
+            f"the base given to float_power_ has dtype {R._type_word(self.dtype)} but the operation's result "
+            f"requires dtype {R._type_word(dtype)}"
         )
     return self.pow_(_in_double(exponent, dtype))
 

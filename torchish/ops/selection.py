@@ -10,7 +10,7 @@ from .. import _dtype as D
 from .._tensor import _wrap_dim
 from . import _registry as R
 from ._registry import SAME, op
-from .pointwise import _broadcast_check
+from .pointwise import _broadcast_check, _true_divide
 
 
 def _index_check(name):
@@ -220,7 +220,7 @@ def atan2(input, other):
 
 @op(promote=R.FLOAT, grad_name="LinalgVectorNormBackward0", saves=((0, -1),), method=False)
 def _vector_norm(input, ord=2, dim=None, keepdim=False):
-    axes = None if dim is None else tuple(_wrap_dim(d, input.ndim) for d in ((dim,) if isinstance(dim, int) else dim))
+    axes = _norm_axes(dim, input.ndim)
     if ord == 2:
         # torch's norm backward is 0 at 0 (JAX's sqrt would give nan)
         return _norm_sqrt(jnp.sum(input * input, axis=axes, keepdims=keepdim))
@@ -241,16 +241,18 @@ def _vector_norm_backward(grad, result, params, inputs):
     if ord != 2:  # (torch's other formulas: JAX's derivative of the forward)
         return jax.vjp(lambda v: R.OPS["_vector_norm"].fn(v, ord, dim, keepdim), x)[1](grad)[0]
     if not keepdim:
-        axes = (
-            range(x.ndim) if dim is None else [_wrap_dim(d, x.ndim) for d in ((dim,) if isinstance(dim, int) else dim)]
-        )
-        grad, result = jnp.expand_dims(grad, tuple(axes)), jnp.expand_dims(result, tuple(axes))
-    from .pointwise import _true_divide
-
+        axes = _norm_axes(dim, x.ndim)
+        axes = tuple(range(x.ndim)) if axes is None else axes
+        grad, result = jnp.expand_dims(grad, axes), jnp.expand_dims(result, axes)
     return grad * jnp.where(result == 0, jnp.zeros((), x.dtype), _true_divide(x, result))
 
 
 R.OPS["_vector_norm"].result_grad = _vector_norm_backward
+
+
+def _norm_axes(dim, ndim):
+    """The wrapped dims a norm reduces (None: all)."""
+    return None if dim is None else tuple(_wrap_dim(d, ndim) for d in ((dim,) if isinstance(dim, int) else dim))
 
 
 @jax.custom_jvp
