@@ -8,6 +8,8 @@ functions of their factors (reconstructions, singular values, eigenvalues).
 
 from __future__ import annotations
 
+import math
+
 from hypothesis import strategies as st
 
 from .op_specs import Spec
@@ -131,7 +133,16 @@ SPECS_LINALG: list = [
         covers=("_linalg_svdvals",),
         gradgrad=False,
     ),
-    Spec("vector_norm", lambda m, x: m.linalg.vector_norm(x, 1, dim=-1), shapes="min1d", covers=("_vector_norm",)),
+    Spec(
+        "vector_norm",
+        lambda m, x, **k: m.linalg.vector_norm(x, **k),
+        covers=("_vector_norm",),
+        # (each of torch's norm_backward branches: a count, 1, 2, the max / min, below 1, between 1 and 2, above)
+        kwargs=lambda s: st.fixed_dictionaries(
+            {"ord": st.sampled_from([0, 1, 2, 3, 0.5, 1.5, -1, math.inf, -math.inf])},
+            optional={"dim": st.integers(-len(s), len(s) - 1) if s else st.none(), "keepdim": st.booleans()},
+        ),
+    ),
     Spec("linalg_cholesky", lambda m, x: m.linalg.cholesky(_spd(m, x)), shapes="min2d", covers=("_linalg_cholesky",)),
     Spec(
         "linalg_cholesky_upper",

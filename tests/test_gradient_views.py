@@ -146,6 +146,61 @@ def test_autograd_grad_returns_the_root_gradient_or_a_view_of_it(a, how):
 
 
 @FEW
+@given(
+    arrays((2, 3)),
+    st.sampled_from(["tensor hook", "prehook", "two hooks", "hook then write", "hook keeps a view"]),
+    st.sampled_from(["itself", "add", "view", "reshape_0d", "t", "sum", "mul", "twice"]),
+)
+def test_autograd_grad_returns_a_hooks_tensor_or_a_view_of_it(a, hook, path):
+    """A hook's own tensor flows on as torch's root gradient does: a formula passing it on returns that very
+    tensor, a view formula a view of it made in no_grad mode (its _base, detach_ and in-place errors)."""
+
+    def fn(m, a):
+        x = leaf(m, a)
+        made = []
+
+        def double(g):
+            made.append(g * 2)
+            if hook == "hook then write":
+                made[-1].add_(1)
+            if hook == "hook keeps a view":
+                made[-1][0]
+            return made[-1]
+
+        ins, y = {
+            "itself": lambda: ([x], x * 1),
+            "add": lambda: ([x], x + 1),
+            "view": lambda: ([x], x.view(6)),
+            "reshape_0d": lambda: ([x[0, :1]], x[0, :1].reshape(())),
+            "t": lambda: ([x], x.t()),
+            "sum": lambda: ([x], x.sum()),
+            "mul": lambda: ([x], x * 3),
+            "twice": lambda: ([x, x], x.view(3, 2)),
+        }[path]()
+        if path == "itself":
+            ins = [y]
+        if hook == "prehook":
+            y.grad_fn.register_prehook(lambda gs: (double(gs[0]),))
+        else:
+            y.register_hook(double)
+            if hook == "two hooks":
+                y.register_hook(double)
+        gs = m.autograd.grad(y, ins, m.full(y.shape, 0.5))
+        out = []
+        for g in gs:
+            out += [g, g is made[-1], g._is_view(), g._base is made[-1], g._version, g.stride()]
+            for write in (lambda: g.detach_(), lambda: g.add_(leaf(m, a).sum()), lambda: g.mul_(2)):
+                try:
+                    write()
+                    out.append("ok")
+                except RuntimeError as e:
+                    out.append(str(e))
+        return out, made[-1], made[-1]._version, gs[0] is gs[-1]
+
+    check(fn, a)
+
+
+@FEW
 @given(arrays((2, 3)))
 def test_a_write_into_an_expanded_gradient_lands_in_its_one_element(a):
     def fn(m, a):

@@ -156,9 +156,11 @@ def backward(
     def root_view(chain):
         """Where a leaf's gradient is a view of a root's gradient tensor (a view's backward), that very view:
         its hooks see it, and .grad shares its storage and version counter where AccumulateGrad steals it."""
-        if chain is None or create_graph or is_fresh_base(chain) or root_tensors[chain[0]] is None:
+        if chain is None or create_graph or is_fresh_base(chain) or isinstance(chain[0], tuple):
+            return None  # (a hook's own tensor: AccumulateGrad detaches it)
+        if root_tensors[chain[0]] is None:
             return None
-        return lambda: views_of_roots(root_tensors, [chain], False)[0]
+        return lambda: views_of_roots(dict(enumerate(root_tensors)), [chain], False)[0]
 
     def laid(chain):  # a permuted new gradient: how its hooks see it laid out (engine._laid_out)
         return ("order", chain[2][1]) if not create_graph and only_laid_out(chain) else None
@@ -329,7 +331,8 @@ def grad(
             vs, owners, chains = (
                 [None if r else x for r, x in zip(replaced, column)] for column in (vs, owners, chains)
             )
-            views = views_of_roots(_root_tensors(grads, outs, create_graph), chains, create_graph)
+            heads = {**dict(enumerate(_root_tensors(grads, outs, create_graph))), **versions.get("hook_tensors", {})}
+            views = views_of_roots(heads, chains, create_graph)
             fresh = views_of_fresh_bases(results, vs, create_graph, chains)
             views = [f if f is not None else view for f, view in zip(fresh, views)]
             results = _as_torch_returns(results, vs, owners, views)

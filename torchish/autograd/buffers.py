@@ -416,6 +416,8 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
             bufs[key] = b
         elif not grad_mode and _addable(old):  # old.add_(b)
             old.storage.version += 1
+            if old.chain is not None and isinstance(old.chain[0], tuple):
+                old.chain = None  # (torch adds into the hook's tensor itself: we return a new one)
             _release(b)
         else:  # old + b: laid out as old where it is dense (TensorIterator follows its inputs' layout)
             _release(old)
@@ -466,7 +468,8 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
                 b.storage.version += plan.written_in[(i, o)][0]
             if b is not None and (i, o) in plan.fresh_in:  # (a hook's own tensor)
                 _release(b)
-                ins[o] = _held(_Buf(_Storage(), _contiguous_strides(n.out_meta[o][0])))
+                chain = (("hook", i, o),) if (i, o) in plan.hook_tensors else None
+                ins[o] = _held(_Buf(_Storage(), _contiguous_strides(n.out_meta[o][0]), chain))
         for o, tkey in () if captures_first else plan._reads(i, n):
             if ins[o] is not None:
                 put(tkey, _held(ins[o]))
@@ -540,7 +543,7 @@ def views_of_fresh_bases(grads, versions, create_graph, chains) -> list:
             bases[token] = base
         elif token not in bases:
             bases[token] = _hidden_base(g, create_graph, base_shape, recipes)
-        (view,) = views_of_roots([bases[token]], [(0, *recipes)], create_graph)
+        (view,) = views_of_roots({0: bases[token]}, [(0, *recipes)], create_graph)
         view._version_counter[0] = version
         out.append(view)
     for token, base in bases.items():
@@ -645,17 +648,18 @@ def _recipe_shape(recipe, s):
 def views_of_roots(roots, chains, create_graph):
     """The tensors torch's autograd.grad returns where its gradient is a root's gradient tensor itself (a
     pass-through such as add) or a view of it (sum's expand, a view's reshape, t...): made from the root's
-    tensor with the same view ops, so they share its storage and version as in torch. None elsewhere."""
+    tensor with the same view ops, so they share its storage and version as in torch. None elsewhere.
+    roots: {chain head: tensor}, a root's position or a hook's ("hook", node, output)."""
     from .. import _tensor
     from . import grad_mode
 
     out = []
     with grad_mode.set_grad_enabled(create_graph):  # torch's engine runs the backward in that grad mode
         for chain in chains:
-            if chain is None or is_fresh_base(chain) or roots[chain[0]] is None:
+            t = None if chain is None or is_fresh_base(chain) else roots.get(chain[0])
+            if t is None:
                 out.append(None)
                 continue
-            t = roots[chain[0]]
             for op, *args in chain[1:]:
                 if op == "laid_out":  # the hidden tensor itself, laid out as torch's TensorIterator made it
                     t._perm = args[0]

@@ -105,6 +105,10 @@ class _Plan:
         # gradients a hook replaced with a tensor of its own, (node, output) going in or (node, input) coming
         # out: new buffers for the version replay (buffers.py)
         self.fresh_in, self.fresh_out = set(), set()
+        # (node, output) -> the plain tensor a hook returned there: a gradient that is it or a view of it is
+        # returned as torch returns it (autograd.grad)
+        self.hook_tensors = {}
+        self.followed = 0  # how many of the hooks' replacements those tensors (or an unchanged value) account for
         self.written_in = {}  # (node, output) -> (versions, value): a tensor hook's in-place writes
         self.hook_layouts = {}  # (node, output) -> how the gradient its tensor hooks see is laid out (buffers.py)
         for n in nodes:
@@ -245,6 +249,7 @@ class _Plan:
             shapes,
             tuple(sorted(self.fresh_in)),
             tuple(sorted(self.fresh_out)),
+            tuple(sorted(self.hook_tensors)),
             tuple(sorted((k, v[0]) for k, v in self.written_in.items())),
             tuple([m._operand_layouts for m in self.nodes]),  # (the layouts elementwise formulas follow)
         )
@@ -389,13 +394,14 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
     # versions of its own)
     if versions is not None and not (create_graph and versions["accumulate"]):
         vs, owners, chains = plan.target_versions(root_keys, strides_of_roots(), versions["accumulate"], create_graph)
-        if not versions["accumulate"] and _REPLACEMENTS[0] != replacements:
+        if not versions["accumulate"] and not _replacements_followed(plan, _REPLACEMENTS[0] - replacements):
             chains = [None] * len(chains)  # a hook replaced a gradient (maybe one two inputs shared)
             owners = [None] * len(owners)
             for ks in plan.tindex.values():  # (an input listed twice still gets one tensor)
                 for k in ks[1:]:
                     owners[k] = owners[ks[0]] = ("input", ks[0])
         versions["of"] = (vs, owners, _at_roots(chains, root_pos))
+        versions["hook_tensors"] = {("hook", *k): t for k, t in plan.hook_tensors.items()}
     if not retain_graph:
         for n in plan.nodes:
             if n._saves_tensors and id(n) in plan.needed:
@@ -414,8 +420,25 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
 
 
 def _at_roots(chains, root_pos):
-    """Chains numbered by root key, renumbered by the caller's roots."""
-    return [c if c is None or is_fresh_base(c) else (root_pos[c[0]],) + c[1:] for c in chains]
+    """Chains numbered by root key, renumbered by the caller's roots (a hook's tensor keeps its key)."""
+    return [
+        c if c is None or is_fresh_base(c) or isinstance(c[0], tuple) else (root_pos[c[0]],) + c[1:] for c in chains
+    ]
+
+
+def _replacements_followed(plan, replaced) -> bool:
+    """Whether the buffers followed every gradient hooks replaced: each was a plain tensor of the hook's own
+    (plan.hook_tensors) or the value it was given, and no hook wrote into what it was given."""
+    return replaced == plan.followed and not plan.written_in
+
+
+def _note_hook_tensor(plan, key, g, meta, create_graph) -> None:
+    """A hook's own tensor that torch's formulas then pass on or view: kept where it is a plain dense tensor."""
+    plain = g._base is None and g._alias is None and g._perm is None and not g._views
+    if not create_graph and plain and (tuple(g.shape), g._value.dtype) == (tuple(meta[0]), meta[1]):
+        plan.hook_tensors[key] = g
+    else:
+        plan.hook_tensors.pop(key, None)
 
 
 def _run_hooks(hooks, g):
@@ -505,12 +528,16 @@ def _before_node_hooks(plan, i, state, create_graph):
             continue
         seen = None if create_graph else plan.hook_layouts.get((i, o))
         given = _wrap_or_none(state[k]) if seen is None else _laid_out(state[k], seen)
-        version = given._version
+        version, replacements = given._version, _REPLACEMENTS[0]
         g, _ = _run_hooks(hooks, given)
         if given._version != version:  # a hook wrote into torch's buffer: what it captured sees the write too
             plan.written_in[(i, o)] = (given._version - version, given._value)
-        if g is not given and _is_new(g, state[k]):
+        fresh = g is not given and _is_new(g, state[k])
+        if fresh:
             plan.fresh_in.add((i, o))
+            _note_hook_tensor(plan, (i, o), g, n.out_meta[o], create_graph)
+        if not fresh or (i, o) in plan.hook_tensors:
+            plan.followed += _REPLACEMENTS[0] - replacements
         state[k] = g if create_graph else g._value
     for o, ref in list((retain or {}).items()):
         t = ref()
@@ -525,14 +552,20 @@ def _before_node_hooks(plan, i, state, create_graph):
         outs = range(len(n.out_meta))
         if getattr(n.kernel, "op", None) is not None:  # torch's node of an op has no slot for its indices
             outs = [o for o in outs if jnp.issubdtype(n.out_meta[o][1], jnp.inexact)]
+        replacements = _REPLACEMENTS[0]
         grads, _ = _run_prehooks(n._prehooks, tuple(_wrap_or_none(state.get((0, i, o))) for o in outs))
+        followed = True
         for o, g in zip(outs, grads):
             if g is not None:
                 if _is_new(g, state.get((0, i, o))):
                     plan.fresh_in.add((i, o))
+                    _note_hook_tensor(plan, (i, o), g, n.out_meta[o], create_graph)
+                    followed = followed and (i, o) in plan.hook_tensors
                 state[(0, i, o)] = g if create_graph else g._value
             else:
                 state.pop((0, i, o), None)
+        if followed:
+            plan.followed += _REPLACEMENTS[0] - replacements
     return state
 
 
@@ -606,7 +639,7 @@ def _run_hooked_node(plan, i, state, create_graph):
             vals = [c._value if isinstance(c, Tensor) else c for c in cts]
             res = L.node_vjp(n, L.saved_args(n), wide, vals, metas)
             for j, r in zip(wide, res):
-                grad_inputs[j] = Tensor._make(r)
+                grad_inputs[j] = None if r is None else Tensor._make(r)
     positions = n._edge_positions()  # (the hooks see the inputs torch's node has edges for)
     for fn in list((n._hooks or {}).values()) if not skip else ():
         seen = tuple(grad_inputs[p] for p in positions)
@@ -688,7 +721,7 @@ def _call_node(node, grads):
     res = node_vjp(node, saved_args(node), diff, cts, node.out_meta)
     out = [None] * len(node.next_edges)
     for j, r in zip(diff, res):
-        out[j] = Tensor._make(r)
+        out[j] = None if r is None else Tensor._make(r)
     return tuple(out) if len(out) != 1 else out[0]
 
 

@@ -81,7 +81,8 @@ def _result_vjp(formula, args, diff, cts, metas):
     args, after the inputs)."""
     c = cts[0]
     ct = _zeros_like_meta(metas[0]) if c is None else c.astype(metas[0][1])
-    return (formula(ct, args[-1], args[:-1]).astype(args[diff[0]].dtype),)
+    g = formula(ct, args[-1], args[:-1])
+    return (None if g is None else g.astype(args[diff[0]].dtype),)  # (None: torch's formula is undefined there)
 
 
 def node_vjp(node, args, diff, cts, metas):
@@ -136,7 +137,7 @@ def segment_function(steps):
                     # dependency visible to create_graph
                     grads = [jax.lax.optimization_barrier((g, args[j]))[0] for g, j in zip(grads, diff)]
             for key, g in zip(dests, grads):
-                if key is None:
+                if key is None or g is None:
                     continue
                 prev = state.get(key)
                 state[key] = g if prev is None else prev + g

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -226,6 +228,10 @@ def _vector_norm(input, ord=2, dim=None, keepdim=False):
         return _norm_sqrt(jnp.sum(input * input, axis=axes, keepdims=keepdim))
     if ord == float("inf"):
         return jnp.max(jnp.abs(input), axis=axes, keepdims=keepdim)
+    if ord == -float("inf"):
+        return jnp.min(jnp.abs(input), axis=axes, keepdims=keepdim)
+    if ord == 0:  # (how many elements are not zero)
+        return jnp.sum(input != 0, axis=axes, keepdims=keepdim).astype(input.dtype)
     if ord == 1:
         from .pointwise import _abs
 
@@ -233,18 +239,32 @@ def _vector_norm(input, ord=2, dim=None, keepdim=False):
     return jnp.sum(jnp.abs(input) ** ord, axis=axes, keepdims=keepdim) ** (1.0 / ord)
 
 
-def _vector_norm_backward(grad, result, params, inputs):
-    # torch's norm_backward for the 2-norm, grad * (self / norm) masked to 0 where norm == 0: its double backward
-    # cancels exactly where |self| == norm (JAX's chain through sqrt(sum(x * x)) leaves rounding there)
+def _vector_norm_backward(grad, norm, params, inputs):
+    # torch's norm_backward, in terms of the saved norm, each branch masked where torch masks it: the 2-norm's
+    # double backward then cancels exactly where |self| == norm (JAX's chain through sqrt(sum(x * x)) leaves
+    # rounding there), and zeros get torch's 0 rather than JAX's inf or nan
     (x,) = inputs
-    ord, dim, keepdim = params.get("ord", 2), params.get("dim"), params.get("keepdim", False)
-    if ord != 2:  # (torch's other formulas: JAX's derivative of the forward)
-        return jax.vjp(lambda v: R.OPS["_vector_norm"].fn(v, ord, dim, keepdim), x)[1](grad)[0]
+    p, dim, keepdim = params.get("ord", 2), params.get("dim"), params.get("keepdim", False)
+    if p == 0:
+        return None  # (a count: torch's gradient is undefined, so the input gets none)
+    axes = _norm_axes(dim, x.ndim)
+    axes = tuple(range(x.ndim)) if axes is None else axes
     if not keepdim:
-        axes = _norm_axes(dim, x.ndim)
-        axes = tuple(range(x.ndim)) if axes is None else axes
-        grad, result = jnp.expand_dims(grad, axes), jnp.expand_dims(result, axes)
-    return grad * jnp.where(result == 0, jnp.zeros((), x.dtype), _true_divide(x, result))
+        grad, norm = jnp.expand_dims(grad, axes), jnp.expand_dims(norm, axes)
+    zero = jnp.zeros((), x.dtype)
+    if p == 1:
+        return jnp.sign(x) * grad
+    if p == 2:
+        return grad * jnp.where(norm == 0, zero, _true_divide(x, norm))
+    magnitude = jnp.abs(x)
+    if math.isinf(p):  # (the gradient is shared by the elements that reach the max / min, and by nans)
+        hit = (magnitude == norm) | jnp.isnan(magnitude)
+        return jnp.sign(x) * ((grad / jnp.sum(hit, axis=axes, keepdims=True).astype(x.dtype)) * hit)
+    if p < 1:
+        scaled = jnp.sign(x) * jnp.where(x == 0, zero, magnitude ** (p - 1))
+        return scaled * grad * norm ** (1 - p)
+    scaled = jnp.sign(x) * magnitude ** (p - 1) if p < 2 else x * magnitude ** (p - 2)
+    return scaled * jnp.where(norm == 0, zero, grad / norm ** (p - 1))
 
 
 R.OPS["_vector_norm"].result_grad = _vector_norm_backward
