@@ -259,6 +259,15 @@ _SAVES_RESULT = {
     "log_softmax": lambda z: z.log_softmax(0),
     "2**z": lambda z: 2**z,
     "0.5**z": lambda z: 0.5**z,
+    "exp2": lambda z: z.exp2(),
+    "std": lambda z: z.std(),
+    "std dim": lambda z: z.view(1, 3).std(1),
+    "logsumexp": lambda z: z.logsumexp(0),
+    "norm": lambda z: z.norm(),
+    "norm 1": lambda z: z.norm(1),
+    "norm 3": lambda z: z.norm(3),
+    "norm 0.5": lambda z: z.norm(0.5),
+    "norm inf": lambda z: z.norm(float("inf")),
 }
 
 

@@ -407,6 +407,13 @@ _CREATE_GRAPH_HISTORIES = {
     "log_softmax": lambda x: x.log_softmax(0),
     "2**x": lambda x: 2**x,
     "0**(x-1)": lambda x: 0 ** (x - 1),
+    "std": lambda x: x.std(),
+    "logsumexp": lambda x: x.logsumexp(0),
+    "norm": lambda x: x.norm(),
+    "norm 3": lambda x: x.norm(3),
+    "norm 0.5": lambda x: x.norm(0.5),
+    "norm inf dim": lambda x: x.view(1, 3).norm(float("inf"), dim=1),
+    "std dim": lambda x: x.view(1, 3).std(1),
 }
 
 

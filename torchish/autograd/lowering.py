@@ -81,7 +81,8 @@ def _result_vjp(formula, args, diff, cts, metas):
     args, after the inputs)."""
     c = cts[0]
     ct = _zeros_like_meta(metas[0]) if c is None else c.astype(metas[0][1])
-    g = formula(ct, args[-1], args[:-1])
+    with jax.named_scope(_FORMULA_SCOPE):  # (written in torch's operand order: _grad_first leaves it)
+        g = formula(ct, args[-1], args[:-1])
     return (None if g is None else g.astype(args[diff[0]].dtype),)  # (None: torch's formula is undefined there)
 
 
@@ -261,6 +262,11 @@ def _equation_graph(pure, args, live_inputs, n_saved, key):
         ins = tuple(("v", i, live[i]) if kind == "v" else (kind, i) for kind, i in refs)
         if eqn.primitive.name == "select_n" and len(refs) == 3 and all(r[0] != "lit" for r in refs):
             edge_positions = (2, 1)  # (torch's where(condition, self, other) has edges for self, then other)
+        elif _is_formula(eqn):  # (a named call has edges for its floating inputs: not masked_fill's mask)
+            operands = [(r, v) for r, v in zip(refs, eqn.invars) if r[0] != "lit"]
+            edge_positions = tuple(
+                k for k, (r, v) in enumerate(operands) if not is_scalar(r) and np.dtype(v.aval.dtype).kind in "fc"
+            )
         else:
             edge_positions = tuple(k for k, r in enumerate(r for r in refs if r[0] != "lit") if not is_scalar(r))
         eqns.append((bind, ins, tuple(ids), metas, name, edge_positions))
@@ -354,11 +360,15 @@ def _grad_first(steps, flat, n_saved):
 
     out = []
     for eqn, bind, refs, ids, name in steps:
-        if eqn.primitive.name == "mul" and len(refs) == 2 and "lit" not in (refs[0][0], refs[1][0]):
+        ours = _FORMULA_SCOPE not in str(eqn.source_info.name_stack)
+        if ours and eqn.primitive.name == "mul" and len(refs) == 2 and "lit" not in (refs[0][0], refs[1][0]):
             if graded(refs[1]) and not graded(refs[0]):
                 bind, refs = _swapped(bind), [refs[1], refs[0]]
         out.append((eqn, bind, refs, ids, name))
     return out
+
+
+_FORMULA_SCOPE = "torch_formula"  # (the equations of a formula in terms of a saved result)
 
 
 def _swapped(bind):
@@ -416,12 +426,23 @@ def _inline(jaxpr, consts, ins, flat, ids):
 
 
 def _is_formula(eqn) -> bool:
-    """A jitted `*_backward` / `*_backward_data`: a formula torch has a node of its own for (OpDef.result_grad)."""
-    return str(eqn.params.get("name", "")).endswith(("_backward", "_backward_data"))
+    """A jitted `*_backward` / `*_backward_data`: a formula torch has a node of its own for (OpDef.result_grad);
+    or a named call of an op torch's formulas use (_TORCH_CALLS)."""
+    name = str(eqn.params.get("name", ""))
+    return name.endswith(("_backward", "_backward_data")) or name in _TORCH_CALLS
+
+
+_TORCH_CALLS = {
+    "masked_fill": "MaskedFillBackward0",
+    "unsqueeze": "UnsqueezeBackward0",
+    "mean": "MeanBackward0",
+    "mean_dim": "MeanBackward1",
+}
 
 
 def _formula_name(eqn) -> str:
-    return "".join(w.capitalize() for w in str(eqn.params["name"]).split("_")) + "Backward0"
+    name = str(eqn.params["name"])
+    return _TORCH_CALLS.get(name) or "".join(w.capitalize() for w in name.split("_")) + "Backward0"
 
 
 def _equation_name(eqn, refs) -> str:

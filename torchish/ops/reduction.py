@@ -13,6 +13,7 @@ from .. import _dtype as D
 from .._tensor import _wrap_dim
 from . import _registry as R
 from ._registry import FLOAT, SAME, SUM, op
+from . import _formulas as F
 from .pointwise import _true_divide
 
 
@@ -335,19 +336,22 @@ def _var(x, axes, correction, keepdims, dim_given):
     return var.astype(x.dtype)
 
 
+def _var_backward(grad, x, axes, correction, dim_given):
+    # torch's var_backward: 2/(n - correction) * grad * (x - mean) with the mean in x's dtype (grad unsqueezed to
+    # x's rank); with no dof left, a call without dim gives NaN where x equals its mean and inf elsewhere
+    dof = _reduced_size(x.shape, axes) - correction
+    centred = x - _mean_formula(x, axes)
+    if dof > 0:
+        return (2.0 / dof) * grad * centred
+    if not dim_given:
+        return grad * jnp.where(centred == 0, jnp.nan, jnp.inf).astype(x.dtype)
+    return jnp.asarray(jnp.inf if dof == 0 else 2.0 / dof, x.dtype) * grad * centred
+
+
 @_var.defjvp
 def _var_jvp(axes, correction, keepdims, dim_given, primals, tangents):
-    # torch's var_backward: 2/(n - correction) * (x - mean) with the mean in x's dtype; with no dof left,
-    # a call without dim gives NaN where x equals its mean and inf elsewhere
     (x,), (t,) = primals, tangents
-    dof = _reduced_size(x.shape, axes) - correction
-    centred = x - _divided_mean(x, axes, True)
-    if dof > 0:
-        coef = (2.0 / dof) * centred
-    elif not dim_given:
-        coef = jnp.where(centred == 0, jnp.nan, jnp.inf).astype(x.dtype)
-    else:
-        coef = jnp.asarray(jnp.inf if dof == 0 else 2.0 / dof, x.dtype) * centred
+    coef = _var_backward(jnp.ones((), x.dtype), x, axes, correction, dim_given)
     return _var(x, axes, correction, keepdims, dim_given), jnp.sum(coef * t, axis=axes, keepdims=keepdims)
 
 
@@ -362,6 +366,18 @@ def _divided_mean(x, axes, keepdims):
     else:
         total = jnp.sum(x, axis=axes, keepdims=keepdims)
     return (total.astype(jnp.float64) / _reduced_size(x.shape, axes)).astype(x.dtype)
+
+
+def _mean_kept(x, axes):
+    return _divided_mean(x, axes, True)
+
+
+# torch's self.mean() / self.mean(dim, true) in a formula
+_MEAN_FORMULAS = {name: F.named_call(name, _mean_kept, static_argnums=1) for name in ("mean", "mean_dim")}
+
+
+def _mean_formula(x, axes):
+    return _MEAN_FORMULAS["mean" if axes is None else "mean_dim"](x, axes)
 
 
 def _reduced_size(shape, axes):
@@ -426,6 +442,19 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _std_sqrt(_variance(input, dim, unbiased, keepdim, correction))
 
 
+def _std_backward(grad, result, params, inputs):
+    # torch's std_backward in terms of the saved std: var_backward of grad / (2 * std), 0 where the std is 0
+    (x,) = inputs
+    axes = _dims(params.get("dim"), x.ndim)
+    grad = F.masked_fill(grad / (result * 2), result == 0, 0)
+    if axes is not None and not params.get("keepdim", False):
+        grad = F.unsqueeze_multiple(grad, axes)
+    return _var_backward(grad, x, axes, _var_correction(params), params.get("dim") is not None)
+
+
+R.OPS["std"].result_grad = _std_backward
+
+
 @op(promote=FLOAT, grad_name="StdMeanBackward0", saves=((0, -1),), check=_dof_check("std_mean"), n_out=2, method=False)
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     deviation = _std_sqrt(_variance(input, dim, unbiased, keepdim, correction))
@@ -447,6 +476,18 @@ def logsumexp(input, dim, keepdim=False):
     import jax.scipy.special as jss
 
     return jss.logsumexp(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
+
+
+def _logsumexp_backward(grad, result, params, inputs):
+    # torch's logsumexp_backward: grad * exp(self - result), both unsqueezed to self's rank
+    (x,) = inputs
+    axes = _dims(params["dim"], x.ndim)
+    if axes is not None and not params.get("keepdim", False):
+        grad, result = F.unsqueeze_multiple(grad, axes), F.unsqueeze_multiple(result, axes)
+    return grad * jnp.exp(x - result)
+
+
+R.OPS["logsumexp"].result_grad = _logsumexp_backward
 
 
 @op(promote=SUM, grad_name="CumsumBackward0", inplace=True)

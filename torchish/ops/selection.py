@@ -12,6 +12,7 @@ from .. import _dtype as D
 from .._tensor import _wrap_dim
 from . import _registry as R
 from ._registry import SAME, op
+from . import _formulas as F
 from .pointwise import _broadcast_check, _true_divide
 
 
@@ -248,23 +249,22 @@ def _vector_norm_backward(grad, norm, params, inputs):
     if p == 0:
         return None  # (a count: torch's gradient is undefined, so the input gets none)
     axes = _norm_axes(dim, x.ndim)
+    if not keepdim and axes is not None:  # (a norm over every dim is 0-dim: it broadcasts as it is)
+        grad, norm = F.unsqueeze_multiple(grad, axes), F.unsqueeze_multiple(norm, axes)
     axes = tuple(range(x.ndim)) if axes is None else axes
-    if not keepdim:
-        grad, norm = jnp.expand_dims(grad, axes), jnp.expand_dims(norm, axes)
-    zero = jnp.zeros((), x.dtype)
     if p == 1:
         return jnp.sign(x) * grad
     if p == 2:
-        return grad * jnp.where(norm == 0, zero, _true_divide(x, norm))
+        return grad * F.masked_fill(_true_divide(x, norm), norm == 0, 0)
     magnitude = jnp.abs(x)
     if math.isinf(p):  # (the gradient is shared by the elements that reach the max / min, and by nans)
         hit = (magnitude == norm) | jnp.isnan(magnitude)
         return jnp.sign(x) * ((grad / jnp.sum(hit, axis=axes, keepdims=True).astype(x.dtype)) * hit)
     if p < 1:
-        scaled = jnp.sign(x) * jnp.where(x == 0, zero, magnitude ** (p - 1))
+        scaled = jnp.sign(x) * F.masked_fill(magnitude ** (p - 1), x == 0, 0)
         return scaled * grad * norm ** (1 - p)
     scaled = jnp.sign(x) * magnitude ** (p - 1) if p < 2 else x * magnitude ** (p - 2)
-    return scaled * jnp.where(norm == 0, zero, grad / norm ** (p - 1))
+    return scaled * F.masked_fill(grad / norm ** (p - 1), norm == 0, 0)
 
 
 R.OPS["_vector_norm"].result_grad = _vector_norm_backward

@@ -1,0 +1,37 @@
+"""Building blocks of torch's derivative formulas, each one named call: a create_graph history then has torch's
+node for it (MaskedFillBackward0, UnsqueezeBackward0, MeanBackward0) rather than a node per JAX equation of it.
+autograd/lowering.py's _TORCH_CALLS names them."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+
+def named_call(name: str, fn, static_argnums=()):
+    """fn jitted as a call named `name` (what a jaxpr's pjit equation carries)."""
+
+    def call(*args):
+        return fn(*args)
+
+    call.__name__ = call.__qualname__ = name
+    return jax.jit(call, static_argnums=static_argnums)
+
+
+def _masked_fill(input, mask, value):
+    return jnp.where(mask, jnp.asarray(value, input.dtype), input)
+
+
+def _unsqueeze(input, dim):
+    return jnp.expand_dims(input, dim)
+
+
+masked_fill = named_call("masked_fill", _masked_fill, static_argnums=2)
+_unsqueeze_call = named_call("unsqueeze", _unsqueeze, static_argnums=1)
+
+
+def unsqueeze_multiple(t, dims):
+    """torch's unsqueeze_multiple: one unsqueeze per dim, in increasing order."""
+    for d in sorted(dims):
+        t = _unsqueeze_call(t, d)
+    return t
