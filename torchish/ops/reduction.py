@@ -11,9 +11,9 @@ import jax.numpy as jnp
 
 from .. import _dtype as D
 from .._tensor import _wrap_dim
+from . import _formulas as F
 from . import _registry as R
 from ._registry import FLOAT, SAME, SUM, op
-from . import _formulas as F
 from .pointwise import _true_divide
 
 

@@ -10,9 +10,9 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import _wrap_dim
+from . import _formulas as F
 from . import _registry as R
 from ._registry import SAME, op
-from . import _formulas as F
 from .pointwise import _broadcast_check, _true_divide
 
 
