@@ -4,6 +4,8 @@ test_engine_storage.py; gradients that are views: test_gradient_views.py.)"""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -896,5 +898,38 @@ def test_captured_gradient_version_around_tensor_hooks(inputs, hook):
             c.register_hook(lambda g: g.mul_(2))
         grads = m.autograd.grad((c * c).sum(), (c,) if inputs == "c" else (c, x))
         return [(g, g._version) for g in grads]
+
+    check(fn)
+
+
+_NODE_CALLS = {
+    "exp": lambda m, x: x.exp(),
+    "x*x": lambda m, x: x * x,
+    "x*c": lambda m, x: x * m.tensor([3.0, 4.0]),
+    "sum": lambda m, x: x.sum(),
+    "view": lambda m, x: x.view(2, 1),
+    "tanh": lambda m, x: x.tanh(),
+    "div": lambda m, x: x / (x + 1),
+}
+
+
+@pytest.mark.parametrize("mode", ["grad", "no_grad", "grad requires"])
+@pytest.mark.parametrize("op", sorted(_NODE_CALLS))
+def test_calling_a_node(op, mode):
+    """grad_fn(*grads) runs the node's formula in the current grad mode: in grad mode its results have the
+    formula's history (through what it saved), and can be differentiated again."""
+
+    def fn(m):
+        x = m.tensor([0.5, 1.5], requires_grad=True)
+        y = _NODE_CALLS[op](m, x)
+        g = m.ones(y.shape, requires_grad=mode == "grad requires") * 0.5
+        with m.no_grad() if mode == "no_grad" else contextlib.nullcontext():
+            out = y.grad_fn(g)
+        outs = out if isinstance(out, tuple) else (out,)
+        seen = [(o, o.requires_grad, None if o.grad_fn is None else o.grad_fn.name()) for o in outs if o is not None]
+        first = next(o for o in outs if o is not None)
+        if first.requires_grad:
+            seen.append(m.autograd.grad(first.sum(), x, allow_unused=True))
+        return seen, len(outs)
 
     check(fn)

@@ -716,6 +716,13 @@ def _call_node(node, grads):
     Tensor = _Tensor()
     if node.saved is None:
         raise RuntimeError(_FREED_MSG)
+    if _gm._state.grad_enabled:  # (as torch's Node call in grad mode: the results have the formula's history)
+        plan = _Plan([(node, o) for o in range(len(node.out_meta))], None)
+        i = plan.index[id(node)]
+        cts = {(0, i, o): g for o, g in enumerate(grads) if isinstance(g, Tensor)}
+        got = _run_segment(plan, i, i + 1, cts, True, per_input=True) if cts else {}
+        out = [got.get(("input", j)) for j in range(len(node.next_edges))]
+        return tuple(out) if len(out) != 1 else out[0]
     diff = tuple(j for j, e in enumerate(node.next_edges) if e is not None)
     cts = [g._value if isinstance(g, Tensor) else None for g in grads]
     res = node_vjp(node, saved_args(node), diff, cts, node.out_meta)
