@@ -268,6 +268,8 @@ _SAVES_RESULT = {
     "norm 3": lambda z: z.norm(3),
     "norm 0.5": lambda z: z.norm(0.5),
     "norm inf": lambda z: z.norm(float("inf")),
+    "z**(z+1)": lambda z: z ** (z + 1),
+    "z**c": lambda z: z ** z.new_tensor([2.0, -1.0, 0.0]),
 }
 
 

@@ -416,6 +416,7 @@ _CREATE_GRAPH_HISTORIES = {
     "norm 0.5": lambda x: x.norm(0.5),
     "norm inf dim": lambda x: x.view(1, 3).norm(float("inf"), dim=1),
     "std dim": lambda x: x.view(1, 3).std(1),
+    "x**(x+1)": lambda x: x ** (x + 1),
 }
 
 

@@ -66,6 +66,21 @@ def test_clamp_overloads_and_errors(expr):
     _same_as_torch(expr, lambda m: {"m": m, "x": m.tensor([1.0, 2.0]), "i": m.tensor([1, 2]), "nan": float("nan")})
 
 
+# Tensor.new_*: the factories with the tensor's dtype and device as defaults; x is [1., 2.] (float64), i [1, 2]
+_NEW_CALLS = [
+    "i.new_tensor([1.5, 2.7])", "i.new_tensor(x)", "x.new_tensor(3)", "x.new_tensor([1, 2], dtype=m.int32)",
+    "x.new_tensor([[1], [2]], requires_grad=True)", "i.new_tensor([1], requires_grad=True)", "i.new_zeros(2, 3)",
+    "i.new_zeros((2,))", "x.new_zeros(2, requires_grad=True)", "i.new_zeros(2, requires_grad=True)",
+    "i.new_ones([2])", "x.new_ones(())", "x.new_ones(1, dtype=m.bool)", "i.new_empty(2).shape", "i.new_zeros(-1)",
+    "i.new_full((2,), 3.7)", "x.new_full([], 2)", "i.new_full(2, 1)", "x.new_full((1, 2), True, dtype=m.bool)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _NEW_CALLS)
+def test_new_factories(expr):
+    _same_as_torch(expr, lambda m: {"m": m, "x": m.tensor([1.0, 2.0], dtype=m.float64), "i": m.tensor([1, 2])})
+
+
 # where's condition: bool (a uint8 one is deprecated: a once-per-process warning), else torch's error, which
 # comes before the broadcast check
 _WHERE_CALLS = [

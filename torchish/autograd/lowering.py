@@ -77,13 +77,15 @@ def _node_vjp(pure, args, diff, cts, metas):
 
 
 def _result_vjp(formula, args, diff, cts, metas):
-    """The gradient of the one differentiable input by torch's formula in terms of the saved result (the last of
-    args, after the inputs)."""
+    """The gradients of the differentiable inputs by torch's formula in terms of the saved result (the last of
+    args, after the inputs): the formula gives one gradient, or a tuple of one per input. None where torch's
+    formula is undefined."""
     c = cts[0]
     ct = _zeros_like_meta(metas[0]) if c is None else c.astype(metas[0][1])
     with jax.named_scope(_FORMULA_SCOPE):  # (written in torch's operand order: _grad_first leaves it)
         g = formula(ct, args[-1], args[:-1])
-    return (None if g is None else g.astype(args[diff[0]].dtype),)  # (None: torch's formula is undefined there)
+    per_input = g if isinstance(g, tuple) else {diff[0]: g}
+    return tuple(None if per_input[j] is None else per_input[j].astype(args[j].dtype) for j in diff)
 
 
 def node_vjp(node, args, diff, cts, metas):
@@ -451,6 +453,8 @@ def _equation_name(eqn, refs) -> str:
         return _formula_name(eqn)
     if prim == "mul" and any(r[0] == "lit" for r in refs):
         return "MulBackward1"  # (torch's mul by a Python number)
+    if prim == "pow" and all(r[0] != "lit" for r in refs):
+        return "PowBackward1"  # (a tensor exponent)
     if prim in ("add", "sub") and any(r[0] == "lit" for r in refs):  # (with a Python number)
         return "RsubBackward1" if prim == "sub" and refs[0][0] == "lit" else prim.capitalize() + "Backward1"
     if prim in ("custom_jvp_call", "custom_vjp_call"):  # (an op's own derivative rule: named by what it computes)

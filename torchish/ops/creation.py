@@ -315,3 +315,37 @@ def _legacy_tensor(cls, *args, **kwargs):
     else:
         value = _to_numpy(args[0], D.get_default_dtype())
     return cls._make(_place(value, device))
+
+
+# Tensor.new_*: the factories, with the tensor's dtype and device as defaults
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    if isinstance(data, R._Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
+        value = jnp.array(data._value.astype((dtype or self.dtype)._np), copy=True)
+        return _leaf(_place(value, device or self.device), requires_grad)
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def _new_factory(factory):
+    def new(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return factory(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    return new
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+R._Tensor.new_tensor = _new_tensor
+R._Tensor.new_zeros = _new_factory(zeros)
+R._Tensor.new_ones = _new_factory(ones)
+R._Tensor.new_empty = _new_factory(empty)
+R._Tensor.new_full = _new_full
