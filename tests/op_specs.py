@@ -165,6 +165,9 @@ SPECS = [
     _unary("reciprocal", domain=POS),
     _unary("erf"),
     _unary("sign", dtypes=NUMERIC),
+    _unary("sgn", dtypes=NUMERIC),
+    _unary("deg2rad", dtypes=NUMERIC),
+    _unary("rad2deg", dtypes=NUMERIC),
     _unary("floor", dtypes=NUMERIC),
     _unary("ceil", dtypes=NUMERIC),
     _unary("round"),
@@ -211,7 +214,7 @@ SPECS = [
             dtypes=("int64", "int32"),
             grad=False,
         )
-        for c in ("bitwise_and", "bitwise_or", "bitwise_xor", "logical_and", "logical_or")
+        for c in ("bitwise_and", "bitwise_or", "bitwise_xor", "logical_and", "logical_or", "logical_xor")
     ],
     Spec("bitwise_not", lambda m, x: ~x, dtypes=("int64", "int32"), grad=False),
     Spec("remainder", lambda m, x, y: m.remainder(x, y), n=2, shapes="broadcast", domain=POS, gradgrad=False),

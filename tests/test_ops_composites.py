@@ -81,6 +81,38 @@ def test_new_factories(expr):
     _same_as_torch(expr, lambda m: {"m": m, "x": m.tensor([1.0, 2.0], dtype=m.float64), "i": m.tensor([1, 2])})
 
 
+# torch's short compositions and aliases: values, dtypes, grad_fns, identity where torch returns the input, errors;
+# x is [1., -2., 0.] (requires grad), i is [1, -2], b is [True, False]
+_ALIAS_CALLS = [
+    "m.sgn(b)", "m.deg2rad(i)", "m.rad2deg(b)", "x.rad2deg()", "x.absolute()", "m.absolute(i)", "x.true_divide(2)",
+    "m.true_divide(i, i)", "x.ravel()", "x.view(3, 1).t().ravel()", "m.atleast_1d(x.sum())", "m.atleast_1d(x) is x",
+    "m.atleast_3d(x)", "m.atleast_3d(x.view(1, 3))", "m.atleast_3d(x.sum())", "m.atleast_1d([x, x.sum()])",
+    "m.atleast_1d(x, x)", "m.broadcast_tensors(x, x.sum())", "m.broadcast_tensors(x, x)[0] is x",
+    "m.broadcast_tensors(x, m.ones(2))", "m.column_stack([x, x])", "m.column_stack([x.view(3, 1), x])",
+    "m.dstack([x, x])", "m.inner(x, x)", "m.inner(x, 2 * x.sum())", "m.inner(x.view(1, 3), x.view(1, 3))",
+    "m.nanmean(x)", "x.nanmean(0, keepdim=True)", "m.nanmean(i)", "m.tensor([0., float('nan'), 2.]).nanmean()",
+    "m.msort(x)", "x.view(1, 3).sum_to_size(3)", "x.sum_to_size(1)", "x.sum_to_size(1, 3)", "x.sum_to_size(2)",
+    "x.sum_to_size(3) is x", "x.view(3, 1).sum_to_size((1, 1))", "m.isreal(x)",
+    "m.isposinf(m.tensor([float('inf'), 1]))", "m.isneginf(i)", "x.isneginf()", "m.isposinf(x.cfloat())",
+    "m.logical_xor(x, i[:1])", "x.logical_xor(x)", "m.bitwise_not(i)", "i.bitwise_not()", "m.bitwise_not(x)",
+    "m.autograd.grad(m.inner(x, x * 3), x)", "m.autograd.grad(m.nanmean(x * x), x)",
+    "m.autograd.grad(m.column_stack([x, x]).sum(), x)", "m.autograd.grad(x.view(1, 3).sum_to_size(3)[0], x)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _ALIAS_CALLS)
+def test_aliases_and_compositions(expr):
+    _same_as_torch(
+        expr,
+        lambda m: {
+            "m": m,
+            "x": m.tensor([1.0, -2.0, 0.0], requires_grad=True),
+            "i": m.tensor([1, -2]),
+            "b": m.tensor([True, False]),
+        },
+    )
+
+
 # where's condition: bool (a uint8 one is deprecated: a once-per-process warning), else torch's error, which
 # comes before the broadcast check
 _WHERE_CALLS = [

@@ -6,6 +6,7 @@ shape.py      views and joins                          linalg.py     matmul and 
 indexing.py   __getitem__ / __setitem__                basic.py      clone, to, fill_, copy_
 creation.py   factories                                views.py      keeping views and bases in step
 einsum.py     einsum, composed of the ops above as ATen composes it
+aliases.py    torch's short compositions and aliases (ravel, atleast_3d, nanmean, ...)
 """
 
 from __future__ import annotations
@@ -16,7 +17,19 @@ from ._registry import OPS, inplace_method
 
 _registry._Tensor = _tensor.Tensor
 
-from . import basic, creation, decomp, indexing, linalg, misc, pointwise, reduction, selection, shape  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    aliases,  # noqa: E402,F401
+    basic,
+    creation,
+    decomp,
+    indexing,
+    linalg,
+    misc,
+    pointwise,
+    reduction,
+    selection,
+    shape,
+)
 
 Tensor = _tensor.Tensor
 
@@ -238,7 +251,9 @@ bitwise_or = _bitwise("bitwise_or", _registry.jnp.bitwise_or)
 bitwise_xor = _bitwise("bitwise_xor", _registry.jnp.bitwise_xor)
 logical_and = _bitwise("logical_and", _registry.jnp.logical_and)
 logical_or = _bitwise("logical_or", _registry.jnp.logical_or)
+logical_xor = _bitwise("logical_xor", _registry.jnp.logical_xor)
 for _d in (
+    OPS["logical_xor"],
     OPS["remainder"],
     OPS["fmod"],
     OPS["bitwise_and"],
@@ -257,9 +272,19 @@ def _invert(self):
     return _bitwise_not(self)
 
 
-@_registry.op("bitwise_not", promote=_registry.SAME, differentiable=False)
+def _integral_input(args, params):
+    d = args[0].dtype
+    if d.is_floating_point or d.is_complex:
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_registry._type_word(d)}'")
+
+
+@_registry.op("bitwise_not", promote=_registry.SAME, differentiable=False, inplace=True, check=_integral_input)
 def _bitwise_not(input):
     return _registry.jnp.invert(input)
+
+
+bitwise_not = _bitwise_not
+Tensor.bitwise_not, Tensor.bitwise_not_ = bitwise_not, inplace_method(bitwise_not)
 
 
 _OPERATORS = {
@@ -328,7 +353,7 @@ OPS["masked_fill"].edges = lambda sig: (0, 2) if isinstance(sig[2], tuple) else 
 for _name in (
     "_div_scalar", "_mul_scalar", "copysign", "digamma", "erfinv", "heaviside", "hypot", "lgamma", "logaddexp",
     "logaddexp2", "logit", "signbit", "sinc", "addcdiv", "addcmul", "atan2", "bitwise_and", "bitwise_or",
-    "bitwise_xor", "fmod", "lerp", "logical_and", "logical_or", "nan_to_num", "remainder", "isclose", "xlogy",
+    "bitwise_xor", "fmod", "lerp", "logical_and", "logical_or", "logical_xor", "bitwise_not", "nan_to_num", "remainder", "isclose", "xlogy",
 ):  # fmt: skip
     OPS[_name].pointwise = True
 Tensor.__hash__ = _tensor.Tensor.__hash__

@@ -380,6 +380,13 @@ R.OPS["exp2"].result_grad = lambda g, y, p, x: g * y * _LN2
 R.OPS["reciprocal"].result_grad = lambda g, y, p, x: -g * (y * y)
 erf = _unary("erf", jax.scipy.special.erf, "ErfBackward0")
 sign = _unary("sign", jnp.sign, "SignBackward0", saves=(), promote=SAME)
+# (sgn_backward reads self and the result, though for real inputs its gradient is 0)
+sgn = _unary(
+    "sgn", lambda x: x if x.dtype == jnp.bool_ else jnp.sign(x), "SgnBackward0", saves=((0, -1),), promote=SAME
+)
+# torch multiplies by the constant rounded to the input's dtype (ints and bools become the default float)
+deg2rad = _unary("deg2rad", lambda x: x * jnp.asarray(math.pi / 180, x.dtype), "Deg2RadBackward0", saves=())
+rad2deg = _unary("rad2deg", lambda x: x * jnp.asarray(180 / math.pi, x.dtype), "Rad2DegBackward0", saves=())
 floor = _unary("floor", jnp.floor, "FloorBackward0", saves=(), promote=SAME)
 ceil = _unary("ceil", jnp.ceil, "CeilBackward0", saves=(), promote=SAME)
 round = _unary("round", jnp.round, "RoundBackward0", saves=(), promote=SAME)
