@@ -353,7 +353,8 @@ OPS["masked_fill"].edges = lambda sig: (0, 2) if isinstance(sig[2], tuple) else 
 for _name in (
     "_div_scalar", "_mul_scalar", "copysign", "digamma", "erfinv", "heaviside", "hypot", "lgamma", "logaddexp",
     "logaddexp2", "logit", "signbit", "sinc", "addcdiv", "addcmul", "atan2", "bitwise_and", "bitwise_or",
-    "bitwise_xor", "fmod", "lerp", "logical_and", "logical_or", "logical_xor", "bitwise_not", "nan_to_num", "remainder", "isclose", "xlogy",
+    "bitwise_xor", "fmod", "lerp", "logical_and", "logical_or", "logical_xor", "bitwise_not", "nan_to_num",
+    "remainder", "isclose", "xlogy",
 ):  # fmt: skip
     OPS[_name].pointwise = True
 Tensor.__hash__ = _tensor.Tensor.__hash__
