@@ -343,6 +343,34 @@ SPECS = [
     Spec("sort", lambda m, x: m.sort(x, descending=True), covers=("_sort",), shapes="min1d", gradgrad=False),
     Spec("argsort", lambda m, x: m.argsort(x), covers=("_sort",), shapes="min1d", grad=False),
     Spec("topk", lambda m, x: m.topk(x.reshape(-1), 1), covers=("_topk", "_view"), shapes="min1d"),
+    Spec("median", lambda m, x: m.median(x), covers=("_median_all",), dtypes=NUMERIC),
+    Spec("nanmedian", lambda m, x: m.nanmedian(x), covers=("_median_all",)),
+    Spec(
+        "median_dim",
+        lambda m, x, **k: m.median(x, **k),
+        covers=("_median_dim",),
+        dtypes=NUMERIC,
+        kwargs=lambda s: _dim_kw(s) if s else st.just({"dim": 0}),
+    ),
+    Spec(
+        "nanmedian_dim",
+        lambda m, x, **k: m.nanmedian(x, **k),
+        covers=("_median_dim",),
+        kwargs=lambda s: _dim_kw(s) if s else st.just({"dim": 0}),
+    ),
+    Spec(
+        "kthvalue",
+        lambda m, x, **k: m.kthvalue(x, **k),
+        covers=("_selected",),
+        dtypes=NUMERIC,
+        shapes="min1d",
+        kwargs=lambda s: st.integers(-len(s), len(s) - 1).flatmap(
+            lambda d: st.fixed_dictionaries(
+                {"k": st.integers(1, max(s[d], 1)), "dim": st.just(d), "keepdim": st.booleans()}
+            )
+        ),
+    ),
+    Spec("mode", lambda m, x, **k: m.mode(x, **k), covers=("_selected",), dtypes=NUMERIC, kwargs=_dim_kw),
     Spec("isnan", lambda m, x: m.isnan(m.log(x)), covers=("isnan", "log"), grad=False),
     Spec("isinf", lambda m, x: m.isinf(1 / x), covers=("isinf", "div"), grad=False),
     Spec("isfinite", lambda m, x: m.isfinite(m.log(x)), covers=("isfinite", "log"), grad=False),

@@ -215,6 +215,7 @@ from ._random import TENSOR_METHODS as _RANDOM_METHODS  # noqa: E402
 from .ops.decomp import *  # noqa: E402,F401,F403
 from .ops.misc import *  # noqa: E402,F401,F403
 from .ops.aliases import *  # noqa: E402,F401,F403
+from .ops.order_stats import *  # noqa: E402,F401,F403
 from .ops import bitwise_not, logical_xor  # noqa: E402,F401
 from .ops.pointwise import deg2rad, rad2deg, sgn  # noqa: E402,F401
 from . import autograd, backends, func, linalg, nn, optim, random, testing, utils  # noqa: E402,F401

@@ -22,7 +22,7 @@ import ml_dtypes
 import numpy as np
 
 from ._box_muller import box_muller_avx2, fmadd
-from ._topk import topk_indices
+from ._tie_order import topk_indices
 
 N_STATE = 624
 STATE_BYTES = 5056

@@ -7,6 +7,7 @@ indexing.py   __getitem__ / __setitem__                basic.py      clone, to, 
 creation.py   factories                                views.py      keeping views and bases in step
 einsum.py     einsum, composed of the ops above as ATen composes it
 aliases.py    torch's short compositions and aliases (ravel, atleast_3d, nanmean, ...)
+order_stats.py  median, nanmedian, kthvalue, mode
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from . import (  # noqa: E402,F401
     indexing,
     linalg,
     misc,
+    order_stats,
     pointwise,
     reduction,
     selection,
@@ -97,6 +99,10 @@ _METHODS = {
     "topk": selection.topk,
     "masked_select": selection.masked_select,
     "norm": selection.norm,
+    "median": order_stats.median,
+    "nanmedian": order_stats.nanmedian,
+    "kthvalue": order_stats.kthvalue,
+    "mode": order_stats.mode,
     "scatter_": lambda self, dim, index, src=None, **kw: selection.scatter(self, dim, index, src, _target=self, **kw),
     "scatter_add_": lambda self, dim, index, src: selection.scatter_add(self, dim, index, src, _target=self),
 }

@@ -146,8 +146,8 @@ def _topk(input, indices, dim):
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
-    """Indices are chosen eagerly the way torch's CPU kernel orders ties (see _topk.py)."""
-    from .._topk import topk_indices
+    """Indices are chosen eagerly the way torch's CPU kernel orders ties (see _tie_order.py)."""
+    from .._tie_order import topk_indices
     from .reduction import _named
 
     d = _wrap_dim(dim, input.dim())

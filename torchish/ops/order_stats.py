@@ -1,0 +1,204 @@
+"""Order statistics: median, nanmedian, kthvalue, mode.
+
+median over a dim orders equal values by index (its comparator is (value, index)), so its pick is a stable
+sort's and stays in JAX; kthvalue's and mode's picks among ties are whatever torch's CPU kernels leave, replayed
+on the host (_tie_order.py), and the values are then gathered by an op whose backward scatters into them."""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import _wrap_dim
+from .._tie_order import all_nan_median_index, kthvalue_index, mode_of
+from ._registry import SAME, op
+from .reduction import _named
+
+__all__ = ["median", "nanmedian", "kthvalue", "mode"]
+
+
+def _no_bool(kernel):
+    def check(args, params):
+        if args[0].dtype is D.bool:
+            raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+    return check
+
+
+def _reduced_dim_check(fname):
+    def check(args, params):
+        x = args[0]
+        d = _wrap_dim(params["dim"], x.dim())
+        if x.dim() and x.shape[d] == 0:
+            raise IndexError(f"{fname}(): Expected reduction dim {d} to have non-zero size.")
+
+    return check
+
+
+def _checks(*checks):
+    def check(args, params):
+        for c in checks:
+            c(args, params)
+
+    return check
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _median_value(x, ignore_nan):
+    flat = x.reshape(-1)
+    n = flat.size
+    if n == 0:  # (torch reads an uninitialised element: NaN for floats)
+        return jnp.asarray(jnp.nan if jnp.issubdtype(x.dtype, jnp.inexact) else jnp.iinfo(x.dtype).min, x.dtype)
+    ordered = jnp.sort(flat)  # (NaN last)
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        return ordered[(n - 1) // 2]
+    nan = jnp.isnan(flat)
+    if not ignore_nan:
+        return jnp.where(nan.any(), jnp.asarray(jnp.nan, x.dtype), ordered[(n - 1) // 2])
+    return ordered[jnp.maximum((n - nan.sum() - 1) // 2, 0)]
+
+
+@_median_value.defjvp
+def _median_value_jvp(ignore_nan, primals, tangents):
+    # torch's evenly_distribute_backward: the gradient is shared by every element equal to the median (its NaNs
+    # where the median is NaN)
+    (x,), (t,) = primals, tangents
+    value = _median_value(x, ignore_nan)
+    hit = (x == value) | (jnp.isnan(value) & jnp.isnan(x))
+    return value, jnp.sum(jnp.where(hit, t, 0)) / jnp.sum(hit).astype(t.dtype)
+
+
+def _median_name(kind):
+    def name(params, args):
+        return ("Nanmedian" if params.get("ignore_nan") else "Median") + kind
+
+    return name
+
+
+@op(
+    "_median_all",
+    promote=SAME,
+    method=False,
+    grad_name=_median_name("Backward0"),
+    saves=((0, -1),),
+    check=_no_bool("median_cpu"),
+)
+def _median_all(input, ignore_nan=False):
+    return _median_value(input, ignore_nan)
+
+
+def _median_index(x, ignore_nan):
+    """The index torch's median picks along the last axis of x."""
+    n = x.shape[-1]
+    order = jnp.argsort(x, axis=-1, stable=True)  # (value, index) order, NaN last
+    nan = jnp.isnan(x) if jnp.issubdtype(x.dtype, jnp.inexact) else jnp.zeros(x.shape, bool)
+    if not ignore_nan:  # the first NaN, if any
+        return jnp.where(nan.any(-1), jnp.argmax(nan, -1), order[..., (n - 1) // 2])
+    num_nan = nan.sum(-1)
+    pos = jnp.maximum((n - num_nan - 1) // 2, 0)
+    picked = jnp.take_along_axis(order, pos[..., None], -1)[..., 0]
+    return jnp.where(num_nan == n, all_nan_median_index(n), picked)
+
+
+@op(
+    "_median_dim",
+    promote=SAME,
+    method=False,
+    grad_name=_median_name("Backward1"),
+    n_out=2,
+    saves=((-2,),),
+    check=_checks(_reduced_dim_check("median"), _no_bool("median_out")),
+)
+def _median_dim(input, dim, keepdim=False, ignore_nan=False):
+    if input.ndim == 0:
+        return input, jnp.zeros((), jnp.int64)
+    d = _wrap_dim(dim, input.ndim)
+    idx = jnp.expand_dims(_median_index(jnp.moveaxis(input, d, -1), ignore_nan), d).astype(jnp.int64)
+    values = jnp.take_along_axis(input, idx, axis=d)
+    return (values, idx) if keepdim else (jnp.squeeze(values, d), jnp.squeeze(idx, d))
+
+
+def _int_dim(fname, dim):
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{fname}(): argument 'dim' must be int, not {type(dim).__name__}")
+
+
+_NO_DIM = object()
+
+
+def _median(fname, ignore_nan):
+    def reduce(input, dim=_NO_DIM, keepdim=False, *, out=None):
+        if dim is _NO_DIM:
+            if keepdim:
+                raise TypeError(f'{fname}() missing 1 required positional arguments: "dim"')
+            return _median_all(input, ignore_nan=ignore_nan)
+        _int_dim(fname, dim)
+        return _named(fname)(*_median_dim(input, dim=dim, keepdim=keepdim, ignore_nan=ignore_nan))
+
+    reduce.__name__ = fname
+    return reduce
+
+
+median = _median("median", False)
+nanmedian = _median("nanmedian", True)
+
+
+def _selected_name(params, args):
+    return {"kthvalue": "KthvalueBackward0", "mode": "ModeBackward0"}[params["kind"]]
+
+
+@op("_selected", n_tensors=2, promote=SAME, method=False, grad_name=_selected_name, promoted=(0,), saves=((1,), ()))
+def _selected(input, indices, dim, keepdim, kind):
+    if input.ndim == 0:
+        return input
+    values = jnp.take_along_axis(input, jnp.expand_dims(indices, dim) if not keepdim else indices, axis=dim)
+    return values if keepdim else jnp.squeeze(values, dim)
+
+
+def _rows(input, d, pick):
+    """pick(row) for every row along dim d (host-side): the indices, shaped as the reduction's (dim dropped)."""
+    a = np.moveaxis(np.asarray(input._value), d, -1)
+    flat = a.reshape(-1, a.shape[-1])
+    out = np.array([pick(row) for row in flat], np.int64) if flat.shape[0] else np.zeros(0, np.int64)
+    return out.reshape(a.shape[:-1])
+
+
+def _select(fname, input, d, keepdim, pick):
+    from .. import _tensor
+
+    if input.dim() == 0:
+        idx = np.zeros((), np.int64)
+    else:
+        idx = _rows(input, d, pick)
+        if keepdim:
+            idx = np.expand_dims(idx, d)
+    index = _tensor.Tensor._make(jnp.asarray(idx))
+    return _named(fname)(_selected(input, index, dim=d, keepdim=keepdim, kind=fname), index)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+    """The k-th smallest along dim (NaN largest), ties resolved as torch's quickselect leaves them."""
+    _int_dim("kthvalue", dim)
+    d = _wrap_dim(dim, input.dim())
+    if input.dtype is D.bool:
+        raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
+    size = input.shape[d] if input.dim() else 1
+    if size == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
+    if not 0 < k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    return _select("kthvalue", input, d, keepdim, lambda row: kthvalue_index(row, k))
+
+
+def mode(input, dim=-1, keepdim=False, *, out=None):
+    """The most frequent value along dim (the smallest among equally frequent ones), its index as torch's
+    std::sort leaves it."""
+    _int_dim("mode", dim)
+    d = _wrap_dim(dim, input.dim())
+    if input.dim() and input.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    return _select("mode", input, d, keepdim, lambda row: mode_of(row)[1])
