@@ -18,9 +18,10 @@ _LEAF_ORDERS = {
 }
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
 @pytest.mark.parametrize("case", sorted(_LEAF_ORDERS))
 @pytest.mark.parametrize("inputs", [False, True])
-def test_leaves_accumulate_in_the_order_torch_reaches_them(case, inputs):
+def test_leaves_accumulate_in_the_order_torch_reaches_them(case, inputs, create_graph):
     """torch's ready queue runs an AccumulateGrad as soon as it is ready (a root leaf no node feeds: at once), in
     its heap's order among those ready together: their hooks and post-accumulate hooks run in that order, whatever
     order inputs= lists them in."""
@@ -32,7 +33,7 @@ def test_leaves_accumulate_in_the_order_torch_reaches_them(case, inputs):
             t.register_hook(lambda g, name=name: calls.append("hook " + name))
             t.register_post_accumulate_grad_hook(lambda t, name=name: calls.append("acc " + name))
         roots = _LEAF_ORDERS[case](m, *leaves)
-        m.autograd.backward(roots, inputs=leaves[::-1] if inputs else None)
+        m.autograd.backward(roots, inputs=leaves[::-1] if inputs else None, create_graph=create_graph)
         return calls, [t.grad for t in leaves]
 
     check(fn)
@@ -47,8 +48,9 @@ _INTERLEAVED = {
 }
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
 @pytest.mark.parametrize("case", sorted(_INTERLEAVED))
-def test_leaf_hooks_interleave_with_node_hooks_as_torch_runs_them(case):
+def test_leaf_hooks_interleave_with_node_hooks_as_torch_runs_them(case, create_graph):
     """torch runs an AccumulateGrad as soon as its gradient is complete, before nodes still in the queue: a leaf's
     hooks and post-accumulate hooks come before the hooks of nodes that run later, and see the .grad of leaves
     accumulated before them."""
@@ -70,7 +72,7 @@ def test_leaf_hooks_interleave_with_node_hooks_as_torch_runs_them(case):
             for name, t in zip("abc", leaves):
                 t.register_hook(lambda g, name=name: calls.append(("hook " + name, g)))
                 t.register_post_accumulate_grad_hook(lambda t, name=name: calls.append(("acc " + name, t.grad)))
-            m.autograd.backward(_INTERLEAVED[case](m, *leaves))
+            m.autograd.backward(_INTERLEAVED[case](m, *leaves), create_graph=create_graph)
         finally:
             del m.Tensor.hook, m.Tensor.node_hook
         return calls, [t.grad for t in leaves]
@@ -121,8 +123,9 @@ _RAISING = {
 }
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
 @pytest.mark.parametrize("case", sorted(_RAISING))
-def test_leaves_accumulated_before_python_raises_keep_their_grad(case):
+def test_leaves_accumulated_before_python_raises_keep_their_grad(case, create_graph):
     """A hook or custom backward that raises stops torch's engine there: the leaves it accumulated before (a root
     leaf at once, a leaf whose gradient was complete) keep their .grad, the others stay None."""
 
@@ -152,7 +155,7 @@ def test_leaves_accumulated_before_python_raises_keep_their_grad(case):
         m.Tensor.hook, m.Tensor.pre_hook, m.Raising = hook, pre_hook, Raising
         try:
             roots = _RAISING[case](m, *leaves)
-            m.autograd.backward(roots, [m.ones_like(r) for r in roots])
+            m.autograd.backward(roots, [m.ones_like(r) for r in roots], create_graph=create_graph)
         except ValueError as e:
             error = str(e)
         finally:

@@ -348,16 +348,21 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
     def strides_of_roots():  # (only asked for where versions is given)
         return [versions["root_strides"][r] for r in root_pos]
 
-    early = early_leaves(plan, root_edges, runs_python) if on_leaf is not None and not create_graph else {}
+    early = early_leaves(plan, root_edges, runs_python) if on_leaf is not None else {}
 
     def accumulate_ready(j, ready=None):
         ready = early.get(j, ()) if ready is None else ready
         ready = [k for k in ready if k not in plan.dropped]  # (dropped: waited on a node that failed)
-        if ready:
-            vs, owners, chains = plan.target_versions(root_keys, strides_of_roots(), True, False)
-            chains = _at_roots(chains, root_pos)
+        if not ready:
+            return
+        if create_graph:  # (its .grad is a new tensor with history: no buffer versions to replay)
             for k in ready:
-                on_leaf(k, plan.target_edges[k], state.get((1, k, 0)), vs[k], owners[k], chains[k])
+                on_leaf(k, plan.target_edges[k], state.get((1, k, 0)), None, None, None)
+            return
+        vs, owners, chains = plan.target_versions(root_keys, strides_of_roots(), True, False)
+        chains = _at_roots(chains, root_pos)
+        for k in ready:
+            on_leaf(k, plan.target_edges[k], state.get((1, k, 0)), vs[k], owners[k], chains[k])
 
     accumulate_ready(0)
     at = None  # the node whose hooks or backward run now: where torch's engine stops if Python raises
@@ -387,7 +392,7 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
             at = None
             accumulate_ready(hi)
     except BaseException:
-        if at is not None and on_leaf is not None and not create_graph:
+        if at is not None and on_leaf is not None:
             accumulate_ready(None, leaves_before(plan, root_edges, at, early))
         raise
     # after the run: a custom Function's key is final only then (backward(create_graph=True) keeps its .grad
