@@ -113,6 +113,20 @@ def test_aliases_and_compositions(expr):
     )
 
 
+# a vector norm whose outputs each reduce one element is |x| in torch, at any order (no underflow through x ** ord)
+_NORM_CALLS = [
+    f"m.linalg.vector_norm(m.full({shape}, {v}), {o}{dim}).tolist()"
+    for v in ("1e-20", "1.1754943508222875e-38", "-2.0")
+    for shape, dim in (("()", ""), ("(2, 1)", ", dim=1"), ("(1, 2)", ", dim=0"), ("(3,)", ""))
+    for o in (3, 0.5, 1.5, 2, -1, 0, "float('inf')")
+]
+
+
+@pytest.mark.parametrize("expr", _NORM_CALLS)
+def test_vector_norm_of_single_elements(expr):
+    _same_as_torch(expr, lambda m: {"m": m})
+
+
 # where's condition: bool (a uint8 one is deprecated: a once-per-process warning), else torch's error, which
 # comes before the broadcast check
 _WHERE_CALLS = [

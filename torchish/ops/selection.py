@@ -223,7 +223,12 @@ def atan2(input, other):
 
 @op(promote=R.FLOAT, grad_name="LinalgVectorNormBackward0", saves=((0, -1),), method=False)
 def _vector_norm(input, ord=2, dim=None, keepdim=False):
+    from .pointwise import _abs
+
     axes = _norm_axes(dim, input.ndim)
+    reduced = math.prod(input.shape if axes is None else [input.shape[a] for a in axes])
+    if reduced == 1 and ord != 0:  # (torch reduces nothing there: |x| itself, never underflowing through x ** ord)
+        return jnp.sum(_abs(input), axis=axes, keepdims=keepdim)
     if ord == 2:
         # torch's norm backward is 0 at 0 (JAX's sqrt would give nan)
         return _norm_sqrt(jnp.sum(input * input, axis=axes, keepdims=keepdim))
@@ -234,8 +239,6 @@ def _vector_norm(input, ord=2, dim=None, keepdim=False):
     if ord == 0:  # (how many elements are not zero)
         return jnp.sum(input != 0, axis=axes, keepdims=keepdim).astype(input.dtype)
     if ord == 1:
-        from .pointwise import _abs
-
         return jnp.sum(_abs(input), axis=axes, keepdims=keepdim)
     return jnp.sum(jnp.abs(input) ** ord, axis=axes, keepdims=keepdim) ** (1.0 / ord)
 
