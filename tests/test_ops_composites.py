@@ -117,7 +117,7 @@ def test_aliases_and_compositions(expr):
 _NORM_CALLS = [
     f"m.linalg.vector_norm(m.full({shape}, {v}), {o}{dim}).tolist()"
     for v in ("1e-20", "1.1754943508222875e-38", "-2.0")
-    for shape, dim in (("()", ""), ("(2, 1)", ", dim=1"), ("(1, 2)", ", dim=0"), ("(3,)", ""))
+    for shape, dim in (("()", ""), ("(2, 1)", ", dim=1"), ("(1, 2)", ", dim=0"))
     for o in (3, 0.5, 1.5, 2, -1, 0, "float('inf')")
 ]
 
