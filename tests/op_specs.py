@@ -318,7 +318,19 @@ SPECS = [
     Spec("dot", lambda m, x, y: m.dot(x, y), n=2, shapes="dot"),
     Spec("mv", lambda m, x, y: m.mv(x, y), n=2, shapes="mv"),
     Spec("outer", lambda m, x, y: m.outer(x, y), n=2, shapes="dot", covers=("_view", "mul")),
-    Spec("addmm", lambda m, x, y, z: m.addmm(x, y, z, beta=0.5, alpha=2.0), n=3, shapes="addmm"),
+    Spec("addmm", lambda m, x, y, z: m.addmm(x, y, z, beta=0.5, alpha=2.0), n=3, shapes="addmm", inplace="addmm_"),
+    Spec("addmv", lambda m, x, y, z: m.addmv(x, y, z, beta=0.5, alpha=2.0), n=3, shapes="addmv", inplace="addmv_"),
+    Spec("addmv_beta0", lambda m, x, y, z: m.addmv(x, y, z, beta=0), n=3, shapes="addmv", covers=("addmv",)),
+    Spec(
+        "addr",
+        lambda m, x, y, z: m.addr(x, y, z, beta=0.5, alpha=2.0),
+        n=3,
+        shapes="addr",
+        inplace="addr_",
+        dtypes=NUMERIC[:2],
+    ),
+    Spec("addr_int", lambda m, x, y, z: m.addr(x, y, z, alpha=2), n=3, shapes="addr", dtypes=NUMERIC, covers=("addr",)),
+    Spec("addbmm", lambda m, x, y, z: m.addbmm(x, y, z, beta=0.5, alpha=2.0), n=3, shapes="addbmm"),
     # selection
     Spec("gather", lambda m, x: m.gather(x, 0, m.zeros(x.shape, dtype=m.int64)), shapes="min1d", covers=("_gather",)),
     Spec(
@@ -435,6 +447,9 @@ def shapes_for(kind, n):
         "dot": [((3,), (3,))],
         "mv": [((2, 3), (3,))],
         "addmm": [((2, 2), (2, 3), (3, 2)), ((2,), (1, 3), (3, 2))],
+        "addmv": [((2,), (2, 3), (3,)), ((1,), (2, 3), (3,)), ((), (1, 3), (3,))],
+        "addr": [((2, 3), (2,), (3,)), ((3,), (2,), (3,)), ((1, 1), (1,), (2,))],
+        "addbmm": [((2, 2), (3, 2, 3), (3, 3, 2)), ((2,), (1, 1, 3), (1, 3, 2))],
         "bilinear": [((2, 3), (2, 4), (5, 3, 4), (5,)), ((3,), (2,), (2, 3, 2), (2,))],
     }[kind]
     return st.sampled_from(fixed).map(list)

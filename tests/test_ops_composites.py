@@ -127,6 +127,31 @@ def test_vector_norm_of_single_elements(expr):
     _same_as_torch(expr, lambda m: {"m": m})
 
 
+# addmv / addr / addbmm and their in-place forms: beta == 0 ignores input, torch's shape and dtype errors; m is a
+# 2x3 matrix of ones, v a 3-vector, i2 a 2-vector
+_BLAS_SUM_CALLS = [
+    "M.addmv(i2, m, v)", "M.addmv(i2, m, v, beta=0.5, alpha=2)", "M.addmv(M.ones(1), m, v)", "M.addmv(M.ones(3), m, v)",
+    "M.addmv(i2, m, M.ones(2))", "M.addmv(i2, v, v)", "M.addmv(M.tensor([float('nan'), 1]), m, v, beta=0)",
+    "M.addmv(M.ones(2, dtype=M.float64), m, v)", "M.addmv(i2, m.long(), v.long())", "M.addmv(M.tensor(1.), m, v)",
+    "M.addmv(M.ones(2, 1), m, v)", "i2.addmv(m, v)", "M.ones(1).addmv_(m, v)", "M.tensor(1.).addmv_(m, v)",
+    "M.addr(m, i2, v)", "M.addr(m, i2, v, beta=0, alpha=3)", "M.addr(M.ones(3), i2, v)", "M.addr(m, m, v)",
+    "M.addr(M.ones(2, 3, dtype=M.long), M.tensor([1, 2]), M.tensor([1, 2, 3]), alpha=2)",
+    "M.addr(m.long(), i2.long(), v.long(), alpha=0.5)", "M.addr(m.long(), i2.long(), v.long(), beta=0.5, alpha=0.5)",
+    "M.addr(m.bool(), i2.bool(), v.bool())", "M.addr(M.ones(4), i2, v)", "M.addr(m, i2, v.double())",
+    "M.ones(3).addr_(i2, v)", "M.ones(1, 1).addr_(i2, v)", "M.ones(2, 3).addr_(i2.double(), v)",
+    "M.addbmm(m, M.ones(4, 2, 5), M.ones(4, 5, 3))", "M.addbmm(m, M.ones(4, 2, 5), M.ones(3, 5, 3))",
+    "M.addbmm(M.ones(3), M.ones(4, 2, 5), M.ones(4, 5, 3))", "M.addbmm(m, M.ones(4, 2, 5), M.ones(4, 4, 3))",
+    "M.addbmm(M.ones(3, 3), M.ones(4, 2, 5), M.ones(4, 5, 3))",
+    "M.addbmm(m, M.ones(4, 2, 5, dtype=M.float64), M.ones(4, 5, 3))",
+    "M.addbmm(m, M.ones(0, 2, 5), M.ones(0, 5, 3), beta=2)", "M.ones(2).addmm_(m, M.ones(3, 2))",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _BLAS_SUM_CALLS)
+def test_blas_sums(expr):
+    _same_as_torch(expr, lambda M: {"M": M, "m": M.ones(2, 3), "v": M.ones(3), "i2": M.ones(2)})
+
+
 # where's condition: bool (a uint8 one is deprecated: a once-per-process warning), else torch's error, which
 # comes before the broadcast check
 _WHERE_CALLS = [

@@ -63,7 +63,7 @@ from .ops.creation import (  # noqa: E402,F401
     zeros_like,
 )
 from .ops.einsum import einsum  # noqa: E402,F401
-from .ops.linalg import addmm, bmm, dot, ger, matmul, mm, mv, outer  # noqa: E402,F401
+from .ops.linalg import addbmm, addmm, addmv, addr, bmm, dot, ger, matmul, mm, mv, outer  # noqa: E402,F401
 from .ops.pointwise import (  # noqa: E402,F401
     abs,
     acos,

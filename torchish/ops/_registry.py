@@ -67,6 +67,7 @@ class OpDef:
         "column_major",
         "result_grad",
         "gemm_grads",
+        "inplace_shape_error",
     )
 
     def __init__(
@@ -105,6 +106,9 @@ class OpDef:
         self.result_grad = None
         # the inputs whose gradients torch computes with a matrix product (BLAS): those have no -0.0
         self.gemm_grads = ()
+        # (target shape, result shape, args) -> the text of torch's error where an in-place call's result does
+        # not fit its target, for ops whose kernels say it their own way (None: TensorIterator's)
+        self.inplace_shape_error = None
         # torch's edges (next_functions) as a function of the kernel's input signature: the positions of the
         # inputs torch differentiates (None: all). A node records one edge per argument regardless.
         self.edges = None
@@ -495,6 +499,8 @@ def _commit_inplace(op_def, k, args, values, out, params, target):
     if out.dtype != tdt:
         _check_cast(D._from_np(out.dtype), D._from_np(tdt))
         out = out.astype(tdt)
+    if out.shape != target._value.shape and op_def.inplace_shape_error is not None:
+        raise RuntimeError(op_def.inplace_shape_error(tuple(target._value.shape), tuple(out.shape), args))
     if out.shape != target._value.shape:
         raise RuntimeError(
             f"output with shape {list(target._value.shape)} doesn't match the broadcast shape {list(out.shape)}"

@@ -266,7 +266,7 @@ def outer(input, vec2):
 ger = outer
 
 
-@op(n_tensors=3, promote=BINARY, grad_name="AddmmBackward0", saves=((), (2,), (1,)))
+@op(n_tensors=3, promote=BINARY, grad_name="AddmmBackward0", saves=((), (2,), (1,)), inplace=True)
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     prod = jnp.matmul(mat1, mat2)
     if alpha != 1:
@@ -291,3 +291,98 @@ def _trilinear(i1, i2, i3, expand1, expand2, expand3, sumdim, unroll_dim=1):
 # plain product, which keeps -0.0)
 for _name, _inputs in (("mm", (0, 1)), ("bmm", (0, 1)), ("mv", (1,)), ("addmm", (1, 2))):
     R.OPS[_name].gemm_grads = _inputs
+
+
+def _scaled_sum(product, input, beta, alpha):
+    """beta * input + alpha * product as torch's BLAS kernels form it: beta == 0 ignores input (its NaNs too)."""
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return product + jnp.zeros_like(input)  # (input only broadcast)
+    return product + (input * beta if beta != 1 else input)
+
+
+def _expands_to(input, size) -> None:
+    from .shape import _check_expand
+
+    _check_expand((input,), {"size": tuple(size)})
+
+
+def _check_addmv(args, params):
+    input, mat, vec = args
+    if not (mat.dim() == 2 and vec.dim() == 1 and input.dim() <= 1):
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input.dim()}, {mat.dim()}, {vec.dim()}")
+    n = input.numel()
+    if mat.shape[1] != vec.shape[0] or not (mat.shape[0] == n or n == 1):
+        shown = input.shape[0] if input.dim() else n
+        raise RuntimeError(
+            f"size mismatch, got input ({shown}), mat ({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})"
+        )
+    if not input.dtype == mat.dtype == vec.dtype:
+        words = ", ".join(R._type_word(t.dtype) for t in (input, mat)) + f", and {R._type_word(vec.dtype)}"
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {words}")
+
+
+@op(n_tensors=3, promote=BINARY, grad_name="AddmvBackward0", saves=((), (2,), (1,)), check=_check_addmv, inplace=True)
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    return _scaled_sum(_blas(jnp.matmul(mat, vec)), jnp.broadcast_to(input, (mat.shape[0],)), beta, alpha)
+
+
+def _check_addr(args, params):
+    input, vec1, vec2 = args
+    for t, name in ((vec1, "vec1"), (vec2, "vec2")):
+        if t.dim() != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {t.dim()}-D")
+    integral = all(not (t.dtype.is_floating_point or t.dtype.is_complex) for t in args)
+    for name in ("beta", "alpha"):
+        if integral and isinstance(params.get(name, 1), float):
+            raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
+    _expands_to(input, (vec1.shape[0], vec2.shape[0]))
+
+
+@op(n_tensors=3, promote=BINARY, grad_name="AddrBackward0", saves=((), (2,), (1,)), check=_check_addr, inplace=True)
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    # torch's elementwise kernel: beta * self + alpha * vec1 * vec2 (bool: or / and)
+    outer = vec1[:, None] * vec2[None, :]
+    input = jnp.broadcast_to(input, outer.shape)
+    if outer.dtype == jnp.bool_:
+        return (bool(beta) & input) | (bool(alpha) & outer)
+    if beta == 0:
+        return alpha * outer if alpha != 1 else outer
+    return beta * input + (alpha * outer if alpha != 1 else outer)
+
+
+def _check_addbmm(args, params):
+    input, b1, b2 = args
+    if b1.dim() == 3 and b2.dim() == 3 and b1.shape[0] != b2.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {b1.shape[0]} and {b2.shape[0]}")
+    if b1.dim() == 3 and b2.dim() == 3 and b1.shape[2] != b2.shape[1]:
+        raise RuntimeError(
+            f"Incompatible matrix sizes for bmm ({b1.shape[1]}x{b1.shape[2]} and {b2.shape[1]}x{b2.shape[2]})"
+        )
+    _expands_to(input, (b1.shape[1], b2.shape[2]))
+    if b1.dtype != b2.dtype:
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got {R._type_word(b1.dtype)} and {R._type_word(b2.dtype)}"
+        )
+
+
+# (no addbmm_: torch's resizes a target of another shape to the result's)
+@op(n_tensors=3, promote=BINARY, grad_name="AddbmmBackward0", saves=((), (2,), (1,)), check=_check_addbmm)
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    product = _blas(jnp.einsum("bij,bjk->ik", batch1, batch2))
+    return _scaled_sum(product, jnp.broadcast_to(input, product.shape), beta, alpha)
+
+
+def _bad_inplace_call(target, out, args) -> str:
+    return f"Bad in-place call: input tensor size {list(target)} and output tensor size {list(out)} should match"
+
+
+def _addr_inplace_error(target, out, args) -> str:
+    if len(target) != 2:
+        return f"2D tensor expected, got {len(target)}D tensor for input"
+    return f"size mismatch, input: {list(target)}, v1: [{out[0]}], v2: [{out[1]}]"
+
+
+R.OPS["addmm"].inplace_shape_error = R.OPS["addmv"].inplace_shape_error = _bad_inplace_call
+R.OPS["addr"].inplace_shape_error = _addr_inplace_error
