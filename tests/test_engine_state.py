@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.engine_common import FEW, arrays, check, graph_names, leaf, node_names
+from tests.engine_common import FEW, arrays, check, custom_functions, graph_names, leaf, node_names
 
 # state the autograd state machine found wanting: each a small scenario against torch
 
@@ -932,5 +932,25 @@ def test_calling_a_node(op, mode):
         if first.requires_grad:
             seen.append(m.autograd.grad(first.sum(), x, allow_unused=True))
         return seen, len(outs)
+
+    check(fn)
+
+
+@pytest.mark.parametrize("function", ["custom", "mul"])
+@pytest.mark.parametrize("hooked", [False, True])
+def test_detach_lets_go_of_the_node_its_hooks_were_registered_on(function, hooked):
+    """After y.detach_() nothing holds y's old node: the AccumulateGrad it held dies with it (a post-hook registered
+    through a throwaway graph is gone with it), whether or not y had tensor hooks (thorough SM seed 289)."""
+
+    def fn(m):
+        log = []
+        x = m.zeros(2, 3, requires_grad=True)
+        y = custom_functions(m)["double"].apply(x) if function == "custom" else x * 2
+        if hooked:
+            y.register_hook(lambda g: None)
+        (x * 1).grad_fn.next_functions[0][0].register_hook(lambda gi, go: log.append("post"))
+        y.detach_()
+        x.backward(m.ones(2, 3))
+        return log, x.grad, y.requires_grad, y.grad_fn
 
     check(fn)

@@ -59,6 +59,9 @@ class _TensorHook:
         return _checked_hook_value(self.fn, self.fn(grad), grad)
 
 
+_FREED_NODE = object()  # what a hooks dict was registered on, once the tensor let go of that node
+
+
 class Size(tuple):
     """torch.Size"""
 
@@ -425,6 +428,8 @@ class Tensor:
                 "hence detach_() cannot be called on these gradients. To fix this error, please refer to the "
                 "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
             )
+        if self._hooks_fn is not None:  # (the dict stays, but no longer keeps that node and its graph alive)
+            self._hooks_fn = _FREED_NODE
         self._grad_fn, self._output_nr = None, 0
         self._requires_grad = False
         return self
