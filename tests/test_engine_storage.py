@@ -481,3 +481,82 @@ def test_accumulate_grad_held_by_a_refused_view_keeps_its_hooks(views, read_view
         return seen, x.grad, errors
 
     check(fn)
+
+
+def _geometry(t):
+    return tuple(t.shape), t.stride(), t._version, None if t.grad_fn is None else t.grad_fn.name(), t._base is not None
+
+
+# in-place view ops on x, a (2, 3) leaf requiring grad (x itself, a clone, a view of a clone, a detached alias)
+_INPLACE_VIEWS = {
+    "squeeze_(-1) of a clone": lambda m, x: x.clone()[:, :1].contiguous().squeeze_(-1),
+    "squeeze_() of a clone": lambda m, x: x.clone().view(2, 1, 3).squeeze_(),
+    "squeeze_((1,)) of a clone": lambda m, x: x.clone().view(2, 1, 3).clone().squeeze_((1,)),
+    "unsqueeze_(0) of a clone": lambda m, x: x.clone().unsqueeze_(0),
+    "transpose_ of a clone": lambda m, x: x.clone().transpose_(0, 1),
+    "t_ of a clone": lambda m, x: x.clone().t_(),
+    "swapdims_ of a clone": lambda m, x: x.clone().view(2, 3, 1).swapdims_(0, 1),
+    "t_ then unsqueeze_": lambda m, x: x.clone().t_().unsqueeze_(1),
+    "unsqueeze_ of a select": lambda m, x: x.clone()[0].unsqueeze_(0),
+    "unsqueeze_ of a view": lambda m, x: x.clone().view(6).unsqueeze_(0),
+    "of the leaf": lambda m, x: x.unsqueeze_(0),
+    "of a detached alias": lambda m, x: x.detach().t_(),
+    "in no_grad mode": lambda m, x: _no_grad(m, lambda: x.t_()),
+}
+
+
+def _no_grad(m, f):
+    with m.no_grad():
+        return f()
+
+
+@pytest.mark.parametrize("case", sorted(_INPLACE_VIEWS))
+def test_inplace_view_ops(case):
+    """unsqueeze_ / squeeze_ / transpose_ / t_ / swapdims_: the tensor itself takes the view's geometry (a view stays
+    a view), its version moves, its history gets torch's in-place node (UnsqueezeBackward1, ...), and gradients
+    flow back through it."""
+
+    def fn(m):
+        x = m.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        r = _INPLACE_VIEWS[case](m, x)
+        out = [_geometry(r), r, r.is_leaf, r.requires_grad]
+        if r.requires_grad and r.grad_fn is not None:
+            w = m.arange(float(r.numel())).reshape(r.shape)
+            out.append(m.autograd.grad((r * w).sum(), x))
+        return out
+
+    check(fn)
+
+
+def test_inplace_view_op_of_a_base_with_views_and_aliases():
+    """The views and aliases a base already had keep their geometry on the storage: writes still meet."""
+
+    def fn(m):
+        z = m.arange(6.0).reshape(2, 3).clone()
+        v, d = z[0], z.detach()
+        z.unsqueeze_(0)
+        seen = [_geometry(z), _geometry(v), d.shape]
+        v.mul_(10)
+        seen += [z * 1, d * 1]
+        z.squeeze_(0)
+        z.t_()
+        z[0, 1] = -1
+        return seen, z * 1, v * 1, d * 1, z.stride(), z.is_contiguous()
+
+    check(fn)
+
+
+def test_inplace_view_ops_in_a_graph():
+    def fn(m):
+        a = m.arange(6.0, requires_grad=True)
+        b = (a * 1).view(2, 3)
+        b.t_()
+        b.unsqueeze_(1)
+        w = m.arange(6.0).reshape(3, 1, 2)
+        (g,) = m.autograd.grad((b * w).sum(), a, create_graph=True)
+        c = a * 2
+        c.unsqueeze_(0)
+        c.sum().backward()
+        return g, b.grad_fn.name(), b.grad_fn.next_functions[0][0].name(), a.grad
+
+    check(fn)

@@ -8,6 +8,7 @@ creation.py   factories                                views.py      keeping vie
 einsum.py     einsum, composed of the ops above as ATen composes it
 aliases.py    torch's short compositions and aliases (ravel, atleast_3d, nanmean, ...)
 order_stats.py  median, nanmedian, kthvalue, mode
+inplace_views.py  unsqueeze_, squeeze_, transpose_, t_: a tensor taking its view's geometry
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from . import (  # noqa: E402,F401
     creation,
     decomp,
     indexing,
+    inplace_views,
     linalg,
     misc,
     order_stats,
