@@ -64,7 +64,7 @@ def test_mode_of_integers_and_bools(values, as_bool):
     check(fn)
 
 
-# x is [[1, 2, 2, 1], [3, nan, 1, 0]]
+# x is [[1, 2, 5, 1], [3, nan, 1, 0]] (see _same)
 _CALLS = [
     "m.median(x)", "m.nanmedian(x)", "x.median(1)", "x.nanmedian(1)", "x.median(0, keepdim=True)",
     "m.median(m.tensor([]))", "m.median(m.tensor([]), 0)", "m.median(m.zeros(2, 0), 1)", "m.median(m.zeros(2, 0), 0)",
@@ -82,9 +82,51 @@ _CALLS = [
 
 @pytest.mark.parametrize("expr", _CALLS)
 def test_calls_and_errors(expr):
+    _same(expr)
+
+
+@given(
+    hnp.arrays(np.float32, st.tuples(st.integers(1, 3), st.integers(1, 6)), elements=_TIED),
+    st.one_of(st.floats(0, 1, width=32), st.lists(st.floats(0, 1, width=32), min_size=1, max_size=3)),
+    st.sampled_from([None, 0, 1, -1]),
+    st.booleans(),
+    st.sampled_from(["linear", "lower", "higher", "midpoint", "nearest"]),
+    st.booleans(),
+)
+def test_quantile(values, q, dim, keepdim, interpolation, ignore_nan):
+    """quantile / nanquantile op by op as ATen composes them: values, the SqueezeBackward4 / LerpBackward1 / Gather
+    history, and gradients."""
+
+    def fn(m):
+        x = m.tensor(values, requires_grad=True)
+        qs = m.tensor(q) if isinstance(q, list) else q
+        f = m.nanquantile if ignore_nan else m.quantile
+        r = f(x, qs, dim, keepdim, interpolation=interpolation)
+        (g,) = m.autograd.grad(r.sum(), x)
+        return r, g
+
+    check(fn)
+
+
+_QUANTILE_CALLS = [
+    "m.quantile(x, 1.5)", "m.quantile(x.int(), 0.5)", "m.quantile(x, m.tensor([0.5], dtype=m.float64))",
+    "m.quantile(x.detach().nan_to_num(), 0.3, 1).grad_fn", "m.quantile(x, 0.3, 1, interpolation='foo')",
+    "m.quantile(m.tensor([]), 0.5)", "m.quantile(x, m.ones(2, 2) * 0.5)", "m.quantile(x, m.tensor([0.5, 1.5]))",
+    "m.quantile(m.tensor(3.), 0.5)", "m.quantile(m.tensor(3.), 0.5, 0, True)",
+    "m.nanquantile(m.tensor([float('nan')] * 3), 0.5)", "x.quantile(0.3, 1).grad_fn.next_functions[0][0].name()",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _QUANTILE_CALLS)
+def test_quantile_calls_and_errors(expr):
+    _same(expr)
+
+
+def _same(expr):
+    """expr under torch and torchish: the same repr, or the same error."""
     results = []
     for m in (torch, torchish):
-        scope = {"m": m, "x": m.tensor([[1.0, 2.0, 2.0, 1.0], [3.0, float("nan"), 1.0, 0.0]], requires_grad=True)}
+        scope = {"m": m, "x": m.tensor([[1.0, 2.0, 5.0, 1.0], [3.0, float("nan"), 1.0, 0.0]], requires_grad=True)}
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -105,6 +105,8 @@ _METHODS = {
     "nanmedian": order_stats.nanmedian,
     "kthvalue": order_stats.kthvalue,
     "mode": order_stats.mode,
+    "quantile": order_stats.quantile,
+    "nanquantile": order_stats.nanquantile,
     "scatter_": lambda self, dim, index, src=None, **kw: selection.scatter(self, dim, index, src, _target=self, **kw),
     "scatter_add_": lambda self, dim, index, src: selection.scatter_add(self, dim, index, src, _target=self),
 }

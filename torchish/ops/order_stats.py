@@ -15,6 +15,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import _wrap_dim
 from .._tie_order import all_nan_median_index, kthvalue_index, mode_of
+from . import _registry as R
 from ._registry import SAME, op
 from .reduction import _named
 
@@ -202,3 +203,89 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     if input.dim() and input.shape[d] == 0:
         raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
     return _select("mode", input, d, keepdim, lambda row: mode_of(row)[1])
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
+    """ATen's quantile, op by op (so its graph is torch's): sort, ranks from q, gather below and above, lerp."""
+    from .. import _dtype
+    from .creation import full_like, scalar_tensor
+    from .pointwise import logical_not
+    from .selection import gather, isnan, masked_fill
+    from .shape import transpose, unsqueeze, view
+
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(
+            "quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, but got "
+            f"{interpolation}"
+        )
+    if not isinstance(q, R._Tensor):
+        if not 0 <= q <= 1:
+            raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
+        q = scalar_tensor(q, dtype=input.dtype)
+    if input.numel() == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    if q.dim() > 1:
+        raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+    if input.dtype not in (_dtype.float32, _dtype.float64):
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
+    if q.dtype is not input.dtype:
+        raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+    wrapped = _wrap_dim(0 if dim is None else dim, input.dim())
+    out_shape = []
+    if dim is not None and input.dim() > 0:
+        out_shape = list(input.shape)
+        if keepdim:
+            out_shape[wrapped] = 1
+        else:
+            del out_shape[wrapped]
+    elif keepdim:
+        out_shape = [1] * input.dim()
+    if not bool((q >= 0).logical_and_(q <= 1).all()):
+        raise RuntimeError("quantile() q values must be in the range [0, 1]")
+    if dim is None:
+        ordered = input.flatten().sort()[0]
+    elif wrapped == input.dim() - 1:
+        ordered = input.sort()[0]
+    else:
+        ordered = transpose(unsqueeze(input, -1), wrapped, -1).sort()[0]
+    ordered = view(ordered, tuple(out_shape) + (ordered.shape[-1],))  # (the reduced shape, then the sorted dim)
+    if ordered.shape[-1] > 2**24:
+        raise RuntimeError("quantile() input tensor is too large")
+    if ignore_nan:
+        ranks = q * (logical_not(isnan(ordered)).sum(-1, True) - 1)
+        ranks.masked_fill_(ranks < 0, 0)
+    else:
+        last = ordered.shape[-1] - 1
+        from .aliases import broadcast_tensors
+
+        spread, any_nan = broadcast_tensors(q * last, isnan(ordered).any(-1, True))
+        ranks = masked_fill(spread, any_nan, last)
+    if interpolation == "lower":
+        ranks.floor_()
+    elif interpolation == "higher":
+        ranks.ceil_()
+    elif interpolation == "nearest":
+        ranks.round_()
+    below = ranks.long()
+    values = gather(ordered, -1, below)
+    if interpolation in ("linear", "midpoint"):
+        weights = full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
+        above = ranks.ceil_().long()
+        values.lerp_(gather(ordered, -1, above), weights)
+    if q.dim() == 0:
+        return values.squeeze_(-1)
+    return values.unsqueeze_(0).transpose_(0, -1).squeeze_(-1)
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    return _quantile(input, q, dim, keepdim, interpolation, False)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    return _quantile(input, q, dim, keepdim, interpolation, True)
+
+
+__all__ += ["quantile", "nanquantile"]
