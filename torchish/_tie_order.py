@@ -7,6 +7,7 @@ algorithm leaves, so the algorithms are replayed (libstdc++ of GCC 13, and TH's 
   or ``std::nth_element`` followed by ``std::sort`` of the first ``k - 1`` elements, on (value, index) pairs.
 - ``kthvalue``: TH's quickselect (Sedgewick's partition, median-of-three pivot) on values, indices alongside.
 - ``mode``: ``std::sort`` of (value, index) pairs by value; the index is the last of the most frequent run.
+- ``sort(stable=False)``: ``std::sort`` of (value, index) pairs by value (NaN last, or first descending).
 - ``nanmedian`` of a row of NaNs only: ``std::nth_element`` with a comparator that never holds.
 """
 
@@ -272,3 +273,19 @@ def all_nan_median_index(n: int) -> int:
     q = list(range(n))
     _nth_element(lambda a, b: False, q, 0, 0, n)
     return q[0]
+
+
+def _nan_last_less(x, y) -> bool:
+    return (not math.isnan(x[0]) and math.isnan(y[0])) or x[0] < y[0]
+
+
+def _nan_first_greater(x, y) -> bool:
+    return (math.isnan(x[0]) and not math.isnan(y[0])) or x[0] > y[0]
+
+
+def sort_indices(values: np.ndarray, descending: bool) -> list:
+    """The order torch's CPU sort(stable=False) gives a row: libstdc++'s std::sort by value."""
+    n = len(values)
+    q = list(zip(values.tolist(), range(n)))
+    _sort(_nan_first_greater if descending else _nan_last_less, q, 0, n)
+    return [i for _, i in q]

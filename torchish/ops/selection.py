@@ -116,28 +116,59 @@ def masked_fill(input, mask, value):
 
 
 def _sort_pure(input, dim=-1, descending=False, stable=False):
+    # a stable sort, NaN last ascending and first descending as torch's; what torch's std::sort leaves among ties
+    # differs only in rows longer than its insertion sort's 16 (see sort)
     d = _wrap_dim(dim, input.ndim)
     if input.ndim == 0:
         return input, jnp.zeros((), jnp.int64)
-    key = -input if descending and input.dtype != jnp.bool_ else input
-    # torch orders NaN last ascending and first descending; jnp.argsort puts NaN last
-    if descending and jnp.issubdtype(input.dtype, jnp.floating):
-        key = jnp.where(jnp.isnan(input), -jnp.inf, key)
-    idx = jnp.argsort(key, axis=d, stable=True)
+    idx = jnp.argsort(input, axis=d, stable=True, descending=descending)
     return jnp.take_along_axis(input, idx, axis=d), idx.astype(jnp.int64)
 
 
 _sort = op("_sort", promote=SAME, grad_name="SortBackward0", n_out=2, method=False, saves=((-2,),))(_sort_pure)
 
 
+@op("_sorted_by", n_tensors=2, promote=SAME, grad_name="SortBackward0", method=False, promoted=(0,), saves=((1,), ()))
+def _sorted_by(input, indices, dim):
+    return jnp.take_along_axis(input, indices, axis=dim)
+
+
+_REPLAYED = 1 << 16  # the most elements whose unstable sort is replayed on the host (beyond: a stable sort)
+
+
+def _replayed_order(input, d, descending):
+    """torch's std::sort order along dim d where a row longer than 16 has ties (None where no row does)."""
+    from .._tie_order import sort_indices
+
+    n = input.shape[d]
+    if n <= 16 or input.numel() > _REPLAYED or isinstance(input._value, jax.core.Tracer):
+        return None
+    rows = np.moveaxis(np.asarray(input._value), d, -1)
+    flat = rows.reshape(-1, n)
+    tied = [len(np.unique(r)) < n for r in flat]  # (np.unique keeps each NaN; torch's comparator ties them)
+    if flat.dtype.kind == "f":
+        tied = [t or np.isnan(r).sum() > 1 for t, r in zip(tied, flat)]
+    if not any(tied):
+        return None
+    order = np.stack([np.asarray(sort_indices(r, descending)) for r in flat])
+    return np.moveaxis(order.reshape(rows.shape), -1, d).astype(np.int64)
+
+
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+    from .. import _tensor
     from .reduction import _named
 
+    if not stable and input.dim():
+        d = _wrap_dim(dim, input.dim())
+        order = _replayed_order(input, d, descending)
+        if order is not None:
+            index = _tensor.Tensor._make(jnp.asarray(order))
+            return _named("sort")(_sorted_by(input, index, dim=d), index)
     return _named("sort")(*_sort(input, dim=dim, descending=descending, stable=stable))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
-    return _sort(input, dim=dim, descending=descending, stable=stable)[1]
+    return sort(input, dim, descending, stable)[1]
 
 
 @op("_topk", n_tensors=2, promote=SAME, grad_name="TopkBackward0", method=False, promoted=(0,), saves=((1,), ()))
