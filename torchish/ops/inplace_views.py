@@ -98,6 +98,8 @@ def transpose_(self, dim0, dim1) -> Tensor:
 
 def t_(self) -> Tensor:
     _checked(self)
+    if self.dim() > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
     view = shape.t(self)
     return _reshaped(self, view, "TBackward1", [_kernel("t", lambda v: v.T)])
 
