@@ -406,14 +406,17 @@ class AutogradMachine(RuleBasedStateMachine):
         self.add(self.written(fn, target))
 
     @precondition(lambda self: self.pool)
-    @rule(data=st.data(), op=st.sampled_from(sorted(INPLACE_VIEW)))
-    def inplace_view(self, data, op):
-        # (grad mode on only: in no_grad mode a tensor with a history keeps its old node, and the gradients its
-        # new geometry then feeds back are not reshaped as torch's engine does: README, known differences)
+    @rule(data=st.data(), op=st.sampled_from(sorted(INPLACE_VIEW)), no_grad=st.booleans())
+    def inplace_view(self, data, op, no_grad):
         target = self.pick(data, lambda t: t.dim() <= 3, label="target")
         if target is None:
             return
-        self.add(self.written(lambda m, a: INPLACE_VIEW[op](a), target))
+
+        def fn(m, a):
+            with m.no_grad() if no_grad else _nothing():
+                return INPLACE_VIEW[op](a)
+
+        self.add(self.written(fn, target))
 
     @precondition(lambda self: self.pool)
     @rule(data=st.data(), key=st.sampled_from(INDICES), scalar=st.booleans(), through_view=st.booleans())

@@ -560,3 +560,23 @@ def test_inplace_view_ops_in_a_graph():
         return g, b.grad_fn.name(), b.grad_fn.next_functions[0][0].name(), a.grad
 
     check(fn)
+
+
+@pytest.mark.parametrize("op", ["unsqueeze_(0)", "squeeze_(0)", "t_()"])
+def test_inplace_view_op_in_no_grad_mode_feeds_back_other_shapes(op):
+    """Made in no_grad mode, an in-place view op keeps the tensor's node: the gradient of its new geometry is
+    summed to the recorded shape where that expands to it, else torch's engine refuses it naming the node that
+    passed it on."""
+
+    def fn(m):
+        x = m.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+        y = x * m.tensor([[0.5, 1.0, 2.0]])
+        with m.no_grad():
+            eval("y." + op)
+        try:
+            (y * 2).sum().backward()
+        except RuntimeError as e:
+            return str(e)
+        return x.grad, y.shape, y.grad_fn.name()
+
+    check(fn)

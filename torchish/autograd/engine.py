@@ -202,9 +202,14 @@ class _Plan:
                     skip,
                     tie,
                     L.result_formula(n),
+                    # (what torch's engine checks the gradients passed on against: the shapes those nodes recorded)
+                    (n.name(), tuple(self._recorded_shape(dests[j]) for j in diff)),
                 )
             )
         return tuple(out)
+
+    def _recorded_shape(self, dest):
+        return tuple(self.nodes[dest[1]].out_meta[dest[2]][0]) if dest[0] == 0 else None
 
     def key(self, lo, hi, state_meta):
         return (self._structure(lo, hi), lo, state_meta, self._read_key(lo, hi))
@@ -618,7 +623,7 @@ def _run_hooked_node(plan, i, state, create_graph):
     Tensor = _Tensor()
     n = plan.nodes[i]
     (step,) = plan.steps(i, i + 1)
-    _, pure, diff, dests, n_out, metas, reads, skip, _, _ = step
+    _, pure, diff, dests, n_out, metas, reads, skip, _, _, _ = step
     state = dict(state)
     for o, tkey in reads:
         c = state.get((0, i, o))

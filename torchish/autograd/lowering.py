@@ -119,7 +119,7 @@ def segment_function(steps):
 
     def run(saved, state):
         state = dict(state)
-        for (i, pure, diff, dests, n_out, metas, reads, skip, tie, formula), args in zip(steps, saved):
+        for (i, pure, diff, dests, n_out, metas, reads, skip, tie, formula, passes_on), args in zip(steps, saved):
             for o, tkey in reads:
                 c = state.get((0, i, o))
                 if c is not None:
@@ -139,14 +139,33 @@ def segment_function(steps):
                     # torch's backward of this op reads its input even where the derivative is zero: keep that
                     # dependency visible to create_graph
                     grads = [jax.lax.optimization_barrier((g, args[j]))[0] for g, j in zip(grads, diff)]
-            for key, g in zip(dests, grads):
+            for n, (key, g) in enumerate(zip(dests, grads)):
                 if key is None or g is None:
                     continue
+                g = _fitted(g, passes_on, n, diff)
                 prev = state.get(key)
                 state[key] = g if prev is None else prev + g
         return state
 
     return run
+
+
+def _fitted(g, passes_on, n, diff):
+    """A gradient for a node that recorded another shape (its tensor took a new geometry in place, in no_grad mode):
+    summed to that shape where it expands to the gradient's, as torch's engine does (validate_outputs), else its
+    error naming the node that passed it on."""
+    name, shapes = passes_on
+    shape = shapes[n] if n < len(shapes) else None
+    if shape is None or tuple(g.shape) == shape:
+        return g
+    lead = g.ndim - len(shape)
+    if lead >= 0 and all(s in (1, c) for s, c in zip(shape, g.shape[lead:])):
+        axes = tuple(range(lead)) + tuple(lead + d for d, s in enumerate(shape) if s == 1 and g.shape[lead + d] != 1)
+        return jnp.sum(g, axis=axes, keepdims=True).reshape(shape)
+    raise RuntimeError(
+        f"Function {name} returned an invalid gradient at index {diff[n]} - got {list(g.shape)} but expected shape "
+        f"compatible with {list(shape)}"
+    )
 
 
 def _lookup(cache, key, build):
