@@ -355,6 +355,13 @@ SPECS = [
     Spec("sort", lambda m, x: m.sort(x, descending=True), covers=("_sort",), shapes="min1d", gradgrad=False),
     Spec("argsort", lambda m, x: m.argsort(x), covers=("_sort",), shapes="min1d", grad=False),
     Spec("topk", lambda m, x: m.topk(x.reshape(-1), 1), covers=("_topk", "_view"), shapes="min1d"),
+    Spec(
+        "sort_tied_rows",  # (a row of more than 16 with ties: torch's std::sort order, replayed)
+        lambda m, x: m.sort(x.reshape(-1).repeat(17), descending=True),
+        covers=("_sorted_by", "repeat"),
+        dtypes=NUMERIC,
+        shapes="min1d",
+    ),
     Spec("median", lambda m, x: m.median(x), covers=("_median_all",), dtypes=NUMERIC),
     Spec("nanmedian", lambda m, x: m.nanmedian(x), covers=("_median_all",)),
     Spec(

@@ -446,7 +446,7 @@ def _std_backward(grad, result, params, inputs):
     # torch's std_backward in terms of the saved std: var_backward of grad / (2 * std), 0 where the std is 0
     (x,) = inputs
     axes = _dims(params.get("dim"), x.ndim)
-    grad = F.masked_fill(grad / (result * 2), result == 0, 0)
+    grad = F.masked_fill(_true_divide(grad, result * 2), result == 0, 0)
     if axes is not None and not params.get("keepdim", False):
         grad = F.unsqueeze_multiple(grad, axes)
     return _var_backward(grad, x, axes, _var_correction(params), params.get("dim") is not None)
