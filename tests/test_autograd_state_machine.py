@@ -137,14 +137,6 @@ INPLACE = {
     "clamp_min_": lambda a, b: a.clamp_min_(b),
 }
 
-# in-place view ops: the tensor itself takes the view's geometry
-INPLACE_VIEW = {
-    "unsqueeze_0": lambda a: a.unsqueeze_(0),
-    "squeeze_": lambda a: a.squeeze_(),
-    "t_": lambda a: a.t_(),
-    "transpose_0-1": lambda a: a.transpose_(0, -1),
-}
-
 # the ops above whose backward torch writes in terms of their saved result
 SAVES_RESULT = {"exp", "tanh", "sigmoid", "relu", "rpow"}
 
@@ -402,19 +394,6 @@ class AutogradMachine(RuleBasedStateMachine):
         def fn(m, a):
             with m.no_grad() if no_grad else _nothing():
                 return INPLACE_UNARY[op](a)
-
-        self.add(self.written(fn, target))
-
-    @precondition(lambda self: self.pool)
-    @rule(data=st.data(), op=st.sampled_from(sorted(INPLACE_VIEW)), no_grad=st.booleans())
-    def inplace_view(self, data, op, no_grad):
-        target = self.pick(data, lambda t: t.dim() <= 3, label="target")
-        if target is None:
-            return
-
-        def fn(m, a):
-            with m.no_grad() if no_grad else _nothing():
-                return INPLACE_VIEW[op](a)
 
         self.add(self.written(fn, target))
 
