@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from . import forward_ad, grad_mode  # noqa: F401
-from .buffers import is_fresh_base, leaf_layout, only_laid_out, views_of_fresh_bases, views_of_roots
+from .buffers import is_fresh_base, is_hook_chain, leaf_layout, only_laid_out, views_of_fresh_bases, views_of_roots
 from .engine import (  # noqa: F401
     _accumulate_grad,
     _is_checkpoint_valid,
@@ -156,7 +156,7 @@ def backward(
     def root_view(chain):
         """Where a leaf's gradient is a view of a root's gradient tensor (a view's backward), that very view:
         its hooks see it, and .grad shares its storage and version counter where AccumulateGrad steals it."""
-        if chain is None or create_graph or is_fresh_base(chain) or isinstance(chain[0], tuple):
+        if chain is None or create_graph or is_fresh_base(chain) or is_hook_chain(chain):
             return None  # (a hook's own tensor: AccumulateGrad detaches it)
         if root_tensors[chain[0]] is None:
             return None

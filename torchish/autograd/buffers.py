@@ -87,6 +87,11 @@ def is_fresh_base(chain) -> bool:
     return chain is not None and chain[0] == "fresh_base"
 
 
+def is_hook_chain(chain) -> bool:
+    """A chain from a tensor a hook returned (its head ("hook", node, output)), not from a root's gradient."""
+    return chain is not None and isinstance(chain[0], tuple)
+
+
 class _Storage:
     __slots__ = ("version", "tensors")
 
@@ -416,7 +421,7 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
             bufs[key] = b
         elif not grad_mode and _addable(old):  # old.add_(b)
             old.storage.version += 1
-            if old.chain is not None and isinstance(old.chain[0], tuple):
+            if is_hook_chain(old.chain):
                 old.chain = None  # (torch adds into the hook's tensor itself: we return a new one)
             _release(b)
         else:  # old + b: laid out as old where it is dense (TensorIterator follows its inputs' layout)

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
-from .buffers import _PERMUTE, is_fresh_base, leaf_layout, target_versions
+from .buffers import _PERMUTE, is_fresh_base, is_hook_chain, leaf_layout, target_versions
 from .graph import AccumulateGrad, _checked_hook_tuple, _Tensor
 from .recorded import recorded_segment
 from .saved import _FREED_MSG, _failure, _is_op_node, _reread_saved, _unpack_saved
@@ -431,9 +431,7 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
 
 def _at_roots(chains, root_pos):
     """Chains numbered by root key, renumbered by the caller's roots (a hook's tensor keeps its key)."""
-    return [
-        c if c is None or is_fresh_base(c) or isinstance(c[0], tuple) else (root_pos[c[0]],) + c[1:] for c in chains
-    ]
+    return [c if c is None or is_fresh_base(c) or is_hook_chain(c) else (root_pos[c[0]],) + c[1:] for c in chains]
 
 
 def _replacements_followed(plan, replaced) -> bool:

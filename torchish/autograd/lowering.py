@@ -158,10 +158,11 @@ def _fitted(g, passes_on, n, diff):
     shape = shapes[n] if n < len(shapes) else None
     if shape is None or tuple(g.shape) == shape:
         return g
-    lead = g.ndim - len(shape)
-    if lead >= 0 and all(s in (1, c) for s, c in zip(shape, g.shape[lead:])):
-        axes = tuple(range(lead)) + tuple(lead + d for d, s in enumerate(shape) if s == 1 and g.shape[lead + d] != 1)
-        return jnp.sum(g, axis=axes, keepdims=True).reshape(shape)
+    from ..ops._formulas import sum_to
+    from .function import _expandable
+
+    if _expandable(shape, tuple(g.shape)):
+        return sum_to(g, shape)
     raise RuntimeError(
         f"Function {name} returned an invalid gradient at index {diff[n]} - got {list(g.shape)} but expected shape "
         f"compatible with {list(shape)}"

@@ -30,6 +30,19 @@ masked_fill = named_call("masked_fill", _masked_fill, static_argnums=2)
 _unsqueeze_call = named_call("unsqueeze", _unsqueeze, static_argnums=1)
 
 
+def sum_to(g, shape):
+    """torch's sum_to (the engine's reduction of a broadcast input's gradient): a keepdim sum over the broadcast
+    dims, viewed without the leading ones; to a 0-dim shape, sum()."""
+    shape = tuple(shape)
+    if tuple(g.shape) == shape:
+        return g
+    if not shape:
+        return jnp.sum(g)
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + d for d, n in enumerate(shape) if n == 1 and g.shape[lead + d] != 1)
+    return jnp.sum(g, axis=axes, keepdims=True).reshape(shape)
+
+
 def unsqueeze_multiple(t, dims):
     """torch's unsqueeze_multiple: one unsqueeze per dim, in increasing order."""
     for d in sorted(dims):

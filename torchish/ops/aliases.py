@@ -3,6 +3,7 @@ written in terms of the ops torch's own composition calls, so their graphs and e
 
 from __future__ import annotations
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from . import _registry as R
 from . import pointwise, reduction, selection, shape
@@ -87,12 +88,11 @@ def msort(input):
 
 
 def isreal(input):
-    from .. import _dtype
     from .creation import ones_like
 
     if input.is_complex():
         return pointwise.eq(input.imag, 0)
-    return ones_like(input, dtype=_dtype.bool)
+    return ones_like(input, dtype=D.bool)
 
 
 def _isinf_signed(name, positive):
@@ -102,9 +102,7 @@ def _isinf_signed(name, positive):
         if input.is_complex():
             raise RuntimeError(f"{name} does not support complex inputs.")
         if not input.dtype.is_floating_point:
-            from .. import _dtype
-
-            return zeros_like(input, dtype=_dtype.bool)
+            return zeros_like(input, dtype=D.bool)
         inf = float("inf") if positive else float("-inf")
         return pointwise.eq(input, inf)
 
@@ -120,10 +118,11 @@ def _sum_to_size(self, *size):
     """torch's sum_to: a keepdim sum over the dims size broadcasts, viewed without the leading ones."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    from ..autograd.function import _expandable
+
     have = tuple(self.shape)
     lead = len(have) - len(size)
-    fits = lead >= 0 and all(s in (n, 1) for s, n in zip(size, have[lead:]))
-    if not fits:
+    if not _expandable(tuple(size), have):
         raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(have)}}}.")
     if tuple(size) == have:
         return self

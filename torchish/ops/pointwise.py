@@ -13,6 +13,7 @@ import warnings
 import jax
 import jax.numpy as jnp
 
+from . import _formulas as F
 from . import _registry as R
 from ._registry import BINARY, COMPARE, FLOAT, SAME, op
 
@@ -192,19 +193,6 @@ def _pow_tensor(input, exponent):
     return jnp.power(input, exponent)
 
 
-def _sum_to(g, shape):
-    """torch's sum_to (the engine's reduction of a broadcast input's gradient): a keepdim sum over the broadcast
-    dims, viewed without the leading ones; to a 0-dim shape, sum()."""
-    shape = tuple(shape)
-    if tuple(g.shape) == shape:
-        return g
-    if not shape:
-        return jnp.sum(g)
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + d for d, n in enumerate(shape) if n == 1 and g.shape[lead + d] != 1)
-    return jnp.sum(g, axis=axes, keepdims=True).reshape(shape)
-
-
 def _pow_tensor_backward(grad, result, params, inputs):
     # torch's pow_backward_self (0 where the exponent is 0) and pow_backward_exponent (grad * result * log(self),
     # 0 where self is 0 and the exponent >= 0), each summed to its input's shape by the engine
@@ -212,7 +200,7 @@ def _pow_tensor_backward(grad, result, params, inputs):
     zero = jnp.zeros((), grad.dtype)
     g_base = jnp.where(exponent == 0, zero, grad * (exponent * base ** (exponent - 1)))
     g_exponent = grad * jnp.where((base == 0) & (exponent >= 0), zero, result * jnp.log(base.astype(result.dtype)))
-    return _sum_to(g_base, jnp.shape(base)), _sum_to(g_exponent, jnp.shape(exponent))
+    return F.sum_to(g_base, jnp.shape(base)), F.sum_to(g_exponent, jnp.shape(exponent))
 
 
 R.OPS["_pow_tensor"].result_grad = _pow_tensor_backward

@@ -145,10 +145,9 @@ def _replayed_order(input, d, descending):
         return None
     rows = np.moveaxis(np.asarray(input._value), d, -1)
     flat = rows.reshape(-1, n)
-    tied = [len(np.unique(r)) < n for r in flat]  # (np.unique keeps each NaN; torch's comparator ties them)
-    if flat.dtype.kind == "f":
-        tied = [t or np.isnan(r).sum() > 1 for t, r in zip(tied, flat)]
-    if not any(tied):
+    ordered = np.sort(flat, axis=-1)  # (NaNs last: two of them tie under torch's comparator, though unequal)
+    tied = (ordered[:, 1:] == ordered[:, :-1]).any() or (flat.dtype.kind == "f" and (np.isnan(flat).sum(-1) > 1).any())
+    if not tied:
         return None
     order = np.stack([np.asarray(sort_indices(r, descending)) for r in flat])
     return np.moveaxis(order.reshape(rows.shape), -1, d).astype(np.int64)
