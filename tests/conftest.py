@@ -73,6 +73,11 @@ def _known_divergences():
 def pytest_collection_modifyitems(config, items):
     import pytest
 
+    if not config.getoption("markexpr"):  # (`-m slow` runs the long ones; the default suite leaves them out)
+        slow = [item for item in items if item.get_closest_marker("slow") is not None]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if item.get_closest_marker("slow") is None]
     known = _known_divergences()
     for item in items:
         reason = known.get(item.nodeid)

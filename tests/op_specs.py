@@ -35,6 +35,7 @@ class Spec:
     kwargs: Callable | None = None  # shape -> strategy of extra keyword args
     int_domain: tuple = (-5, 6)
     extra: dict = field(default_factory=dict)
+    slow: bool = False  # run only with `-m slow`
 
     @property
     def ops(self):
@@ -474,8 +475,10 @@ def _broadcast_variant(shape):
 def _merge_area_specs():
     from .op_specs_linalg import SPECS_LINALG
     from .op_specs_misc import SPECS_MISC
+    from .op_specs_scatter import SPECS_SCATTER
+    from .op_specs_special import SPECS_SPECIAL
 
-    SPECS.extend(SPECS_LINALG + SPECS_MISC)
+    SPECS.extend(SPECS_LINALG + SPECS_MISC + SPECS_SCATTER + SPECS_SPECIAL)
 
 
 _merge_area_specs()

@@ -212,3 +212,135 @@ SPECS_LINALG: list = [
     Spec("baddbmm", lambda m, x, y: m.baddbmm(x[..., :2], x, y, beta=0.5, alpha=2.0), n=2, shapes="bmm"),
     Spec("multi_dot", lambda m, x, y: m.linalg.multi_dot([x, y.mT, x]), n=2, shapes="min2d", covers=("mm", "_view")),
 ]
+
+
+# ------------------------------------------------------------------------------------------------ linalg_extra.py
+
+
+def _rhs(x, y, left=True):
+    """y cut to a right-hand side of x's leading square block: k rows (columns for XA = B)."""
+    k = min(x.shape[-2:])
+    return y[..., :k, :] if left else y[..., :, :k]
+
+
+def _tall(x):
+    return x.mT if x.shape[-2] < x.shape[-1] else x
+
+
+def _tri_kw(s):
+    return st.fixed_dictionaries({"upper": st.booleans(), "left": st.booleans(), "unitriangular": st.booleans()})
+
+
+def _lu_solve(m, x, y, left=True, adjoint=False):
+    lu, piv = m.linalg.lu_factor(_sq(m, x))
+    return m.linalg.lu_solve(lu, piv, _rhs(x, y, left), left=left, adjoint=adjoint)
+
+
+def _householder(m, x):
+    a = _tall(x)
+    return m.linalg.householder_product(a, a[..., 0, :] / 3)
+
+
+SPECS_LINALG += [
+    Spec("vdot", lambda m, x, y: m.vdot(x, y), n=2, shapes="dot", dtypes=("float32", "float64", "int64")),
+    Spec("linalg_vecdot", lambda m, x, y: m.linalg.vecdot(x, y), n=2, shapes="broadcast", covers=("vdot", "mul")),
+    Spec("matrix_exp", lambda m, x: m.linalg.matrix_exp(_sq(m, x) / 40), shapes="min2d"),
+    Spec("matrix_exp_method", lambda m, x: (x / 4).matrix_exp(), shapes="min2d", covers=("matrix_exp",)),
+    Spec(
+        "linalg_solve_triangular",
+        lambda m, x, y, **k: m.linalg.solve_triangular(_sq(m, x), _rhs(x, y, k["left"]), **k),
+        n=2,
+        shapes="min2d",
+        kwargs=_tri_kw,
+    ),
+    Spec(
+        "triangular_solve",
+        lambda m, x, y, **k: tuple(m.triangular_solve(_rhs(x, y), _sq(m, x), **k)),
+        n=2,
+        shapes="min2d",
+        kwargs=lambda s: st.fixed_dictionaries(
+            {"upper": st.booleans(), "transpose": st.booleans(), "unitriangular": st.booleans()}
+        ),
+    ),
+    Spec(
+        "linalg_lu_factor",
+        lambda m, x: tuple(m.linalg.lu_factor(_sq(m, x))),
+        shapes="min2d",
+        covers=("linalg_lu_factor_ex",),
+    ),
+    Spec(
+        "linalg_lu_factor_rect",
+        lambda m, x: tuple(m.linalg.lu_factor_ex(_wide(m, x))),
+        shapes="min2d",
+        covers=("linalg_lu_factor_ex",),
+    ),
+    # (P apart: written in place, P fails torch's saved-tensor check, which ours does not see: it is an op of its own)
+    Spec("linalg_lu", lambda m, x: tuple(m.linalg.lu(_wide(m, x)))[1:], shapes="min2d"),
+    Spec("linalg_lu_square", lambda m, x: tuple(m.linalg.lu(_sq(m, x)))[1:], shapes="min2d", covers=("linalg_lu",)),
+    Spec("linalg_lu_P", lambda m, x: m.linalg.lu(_wide(m, x)).P, shapes="min2d", grad=False, covers=("_linalg_lu_p",)),
+    Spec(
+        "lu_unpack",
+        lambda m, x: tuple(m.lu_unpack(*m.linalg.lu_factor(_wide(m, x)))),
+        shapes="min2d",
+        covers=("lu_unpack", "_lu_unpack_p"),
+    ),
+    Spec(
+        "linalg_lu_solve",
+        _lu_solve,
+        n=2,
+        shapes="min2d",
+        kwargs=lambda s: st.fixed_dictionaries({"left": st.booleans(), "adjoint": st.booleans()}),
+    ),
+    Spec("linalg_inv_ex", lambda m, x: tuple(m.linalg.inv_ex(_sq(m, x))), shapes="min2d"),
+    Spec(
+        "linalg_solve_ex",
+        lambda m, x, y, **k: tuple(m.linalg.solve_ex(_sq(m, x), _rhs(x, y, k["left"]), **k)),
+        n=2,
+        shapes="min2d",
+        kwargs=lambda s: st.fixed_dictionaries({"left": st.booleans()}),
+    ),
+    Spec("linalg_cholesky_ex", lambda m, x: tuple(m.linalg.cholesky_ex(_spd(m, x))), shapes="min2d"),
+    Spec(
+        "linalg_cholesky_ex_upper",
+        lambda m, x: tuple(m.linalg.cholesky_ex(_spd(m, x), upper=True)),
+        shapes="min2d",
+        covers=("linalg_cholesky_ex",),
+    ),
+    Spec(
+        "linalg_lstsq",
+        lambda m, x, y, **k: tuple(m.linalg.lstsq(_wide(m, _tall(x)), _tall(y), **k)),
+        n=2,
+        shapes="min2d",
+        kwargs=lambda s: st.fixed_dictionaries({"driver": st.sampled_from([None, "gels", "gelsy", "gelsd", "gelss"])}),
+    ),
+    # (torch's default driver, gelsy, reads uninitialised memory for wide matrices: its results vary from call to call)
+    Spec(
+        "linalg_lstsq_wide",
+        lambda m, x, y: tuple(m.linalg.lstsq(_wide(m, _tall(x).mT), _tall(y).mT, driver="gelsd")),
+        n=2,
+        shapes="min2d",
+        covers=("linalg_lstsq",),
+    ),
+    Spec("linalg_householder_product", _householder, shapes="min2d"),
+    Spec(
+        "linalg_cond",
+        lambda m, x, **k: m.linalg.cond(_sq(m, x), **k),
+        shapes="min2d",
+        covers=("_linalg_svdvals",),
+        kwargs=lambda s: st.fixed_dictionaries({"p": st.sampled_from([None, 2, -2, "nuc"])}),
+    ),
+    Spec(
+        "linalg_tensorinv",
+        lambda m, x: m.linalg.tensorinv(_sq(m, x)[..., 0, :, :] if x.dim() > 2 else _sq(m, x), 1),
+        shapes="min2d",
+        covers=("linalg_inv_ex",),
+    ),
+    # (x + 4: cumprod's gradient through x ** 3 of a tiny x meets XLA's flush of subnormals, README)
+    Spec(
+        "linalg_vander",
+        lambda m, x: m.linalg.vander(x + 4, N=4),
+        shapes="min1d",
+        covers=("cat",),
+        dtypes=("float32", "float64", "int64"),
+    ),
+]

@@ -580,3 +580,120 @@ def test_inplace_view_op_in_no_grad_mode_feeds_back_other_shapes(op):
         return x.grad, y.shape, y.grad_fn.name()
 
     check(fn)
+
+
+# in no_grad mode on a view: the view's history is rebuilt (AsStridedBackward0) when next read, or refused for an
+# output of a multi-output op; x is a (3,) leaf requiring grad
+_NO_GRAD_VIEW_CASES = {
+    "unsqueeze_ of a slice": lambda m, x: ((x * 2)[:2], lambda v: v.unsqueeze_(0)),
+    "squeeze_ of a chunk": lambda m, x: (x.chunk(2)[0], lambda v: v.squeeze_()),
+    "t_ of another view's base": lambda m, x: ((x * 2)[1:], lambda v: v._base.unsqueeze_(0)),
+    "unsqueeze_ of the leaf itself": lambda m, x: (x, lambda v: v.unsqueeze_(0)),
+    "squeeze_ of a chunk of a reshape": lambda m, x: (x.reshape(3).chunk(2)[1], lambda v: v.squeeze_()),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_NO_GRAD_VIEW_CASES))
+def test_inplace_view_op_on_a_view_in_no_grad_mode(case):
+    def fn(m):
+        x = m.zeros(3, requires_grad=True)
+        v, op = _NO_GRAD_VIEW_CASES[case](m, x)
+        with m.no_grad():
+            op(v)
+        try:
+            seen = [v.is_leaf, v.grad_fn.name() if v.grad_fn is not None else None, v._version, tuple(v.shape)]
+            v.sum().backward()
+        except RuntimeError as e:
+            return str(e)
+        return seen, x.grad
+
+    check(fn)
+
+
+@pytest.mark.parametrize("held", [True, False])
+@pytest.mark.parametrize("had_grad", [True, False])
+def test_leaf_taking_a_new_shape_in_no_grad_mode(held, had_grad):
+    """A leaf's AccumulateGrad keeps the shape the leaf had when it was made, while a graph holds it: gradients are
+    summed to that shape, and a .grad of the old shape refuses to grow."""
+
+    def fn(m):
+        x = m.zeros(3, requires_grad=True)
+        keep = x.reshape(3) if held else None
+        if had_grad:
+            x.backward(m.ones(3))
+        with m.no_grad():
+            x.unsqueeze_(0)
+        try:
+            x.permute(1, 0).backward(m.ones(3, 1))
+            (x * 2).sum().backward()
+        except RuntimeError as e:
+            return str(e), keep is None
+        return x.grad, tuple(x.shape)
+
+    check(fn)
+
+
+@pytest.mark.parametrize("how", ["grad", "sum", "two roots", "implicit"])
+def test_root_that_took_a_new_shape_in_no_grad_mode(how):
+    """torch's engine checks a root's gradient against the shape its node recorded: summed to it where it expands
+    (an unsqueeze_d root), else its error naming the root's index."""
+
+    def fn(m):
+        x = m.tensor(1.5, requires_grad=True)
+        a, b = x + 2, x * m.ones(1, 2)
+        with m.no_grad():
+            a.unsqueeze_(0)
+            b.squeeze_()
+        calls = {
+            "grad": lambda: m.autograd.grad(b, x, m.ones(2)),
+            "sum": lambda: b.sum().backward(),
+            "two roots": lambda: m.autograd.backward([x * 1, b], [m.ones(()), m.ones(2)]),
+            "implicit": lambda: (a.backward(), x.grad)[1],
+        }
+        try:
+            return calls[how]()
+        except RuntimeError as e:
+            return str(e)
+
+    check(fn)
+
+
+def test_leaves_reached_before_a_leaf_moved_into_the_graph_interior_keep_their_grad():
+    """torch's engine runs a root's AccumulateGrad first; a leaf moved into the graph interior raises when it is
+    reached, so what ran before keeps its .grad."""
+
+    def fn(m):
+        x = m.tensor([0.5, 1.0, 2.0], requires_grad=True)
+        s = x.squeeze()
+        x.detach_()
+        x *= s
+        g = m.ones(3, requires_grad=True)
+        try:
+            m.autograd.backward([g, x], [m.ones(3), m.ones(3)])
+        except RuntimeError as e:
+            return str(e), g.grad
+        return g.grad
+
+    check(fn)
+
+
+def test_a_node_whose_gradient_no_longer_fits_fails_where_torch_reaches_it():
+    """A tensor that took a new shape in no_grad mode, then was written through a view: its CopySlices passes a
+    gradient its old node cannot take. torch's engine raises once that node has run; leaves reached before keep
+    their .grad."""
+
+    def fn(m):
+        x = m.ones(2, 3, requires_grad=True)
+        y = m.tensor([1.5], requires_grad=True)
+        t = y * 2
+        with m.no_grad():
+            t.squeeze_()
+        v = t.view(())
+        v[None] = 1.25
+        try:
+            m.autograd.backward([x.sum(), t], [None, m.ones_like(t)])
+        except RuntimeError as e:
+            return str(e), x.grad, y.grad
+        return x.grad, y.grad
+
+    check(fn)

@@ -21,11 +21,17 @@ from torchish.ops import OPS
 
 from .op_specs import SPECS, Spec, shapes_for
 
-# per spec and test kind; scales with the profile (ci: 5, thorough: 50) to keep the default suite in budget
+# per spec and test kind; scales with the profile (ci: 3, thorough: 30) to keep the default suite in budget
 SETTINGS = settings(
-    max_examples=max(5, settings().max_examples // 20), deadline=None, suppress_health_check=list(HealthCheck)
+    max_examples=max(3, settings().max_examples // 33), deadline=None, suppress_health_check=list(HealthCheck)
 )
 IDS = [s.name for s in SPECS]
+
+
+def _params(specs):
+    """The specs as parameters: a spec marked slow (the Bessel functions and orthogonal polynomials, whose
+    compiled loops dominate the suite's time) runs with `-m slow`."""
+    return [pytest.param(s, id=s.name, marks=pytest.mark.slow) if s.slow else pytest.param(s, id=s.name) for s in specs]
 
 
 def _values(spec: Spec, shape, dtype):
@@ -94,7 +100,7 @@ def test_every_op_in_the_table_has_a_spec():
     assert not missing, f"ops without a differential spec: {missing}"
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+@pytest.mark.parametrize("spec", _params(SPECS))
 @SETTINGS
 @given(data=st.data())
 def test_forward(spec, data):
@@ -130,7 +136,7 @@ def _graph_pair(spec, data):
 GRAD_SPECS = [s for s in SPECS if s.grad]
 
 
-@pytest.mark.parametrize("spec", GRAD_SPECS, ids=[s.name for s in GRAD_SPECS])
+@pytest.mark.parametrize("spec", _params(GRAD_SPECS))
 @SETTINGS
 @given(data=st.data())
 def test_grad(spec, data):
@@ -175,7 +181,7 @@ def test_grad(spec, data):
 SAVED_SETTINGS = settings(SETTINGS, max_examples=max(1, settings().max_examples // 100))
 
 
-@pytest.mark.parametrize("spec", GRAD_SPECS, ids=[s.name for s in GRAD_SPECS])
+@pytest.mark.parametrize("spec", _params(GRAD_SPECS))
 @SAVED_SETTINGS
 @given(data=st.data())
 def test_saved_tensors(spec, data):
@@ -205,7 +211,7 @@ def test_saved_tensors(spec, data):
 INPLACE = [s for s in SPECS if s.inplace]
 
 
-@pytest.mark.parametrize("spec", INPLACE, ids=[s.name for s in INPLACE])
+@pytest.mark.parametrize("spec", _params(INPLACE))
 @SETTINGS
 @given(data=st.data())
 def test_inplace_variant(spec, data):

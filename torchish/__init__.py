@@ -153,7 +153,6 @@ from .ops.selection import (  # noqa: E402,F401
     addcmul,
     argsort,
     atan2,
-    gather,
     index_select,
     isfinite,
     isinf,
@@ -163,10 +162,32 @@ from .ops.selection import (  # noqa: E402,F401
     masked_select,
     nan_to_num,
     norm,
-    scatter,
-    scatter_add,
+    renorm,
     sort,
     topk,
+)
+from .ops.combinatorics import (  # noqa: E402,F401
+    cartesian_prod,
+    combinations,
+    isin,
+    tril_indices,
+    triu_indices,
+    unique_consecutive,
+)
+from .ops.tensor_extras import adjoint, split_with_sizes, unsafe_chunk, unsafe_split, unsafe_split_with_sizes  # noqa: E402,F401,I001
+from .ops.scatters import (  # noqa: E402,F401
+    as_strided_scatter,
+    diagonal_scatter,
+    gather,
+    index_put,
+    index_reduce,
+    masked_scatter,
+    put,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    select_scatter,
+    slice_scatter,
 )
 from .ops.shape import (  # noqa: E402,F401
     as_strided,
@@ -213,12 +234,15 @@ from ._printing import get_printoptions, printoptions, set_printoptions  # noqa:
 from ._random import *  # noqa: E402,F401,F403
 from ._random import TENSOR_METHODS as _RANDOM_METHODS  # noqa: E402
 from .ops.decomp import *  # noqa: E402,F401,F403
+from .ops.linalg_extra import _lu as lu, _lu_solve_deprecated as lu_solve  # noqa: E402,F401
+from .ops.linalg_extra import lu_unpack, matrix_exp, triangular_solve, vdot  # noqa: E402,F401
 from .ops.misc import *  # noqa: E402,F401,F403
 from .ops.aliases import *  # noqa: E402,F401,F403
+from .ops.special_ops import *  # noqa: E402,F401,F403
 from .ops.order_stats import *  # noqa: E402,F401,F403
 from .ops import bitwise_not, logical_xor  # noqa: E402,F401
 from .ops.pointwise import deg2rad, rad2deg, sgn  # noqa: E402,F401
-from . import autograd, backends, func, linalg, nn, optim, random, testing, utils  # noqa: E402,F401
+from . import autograd, backends, func, linalg, nn, optim, random, special, testing, utils  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
 
 for _name, _fn in _RANDOM_METHODS.items():

@@ -188,6 +188,14 @@ class Tensor:
     is_mkldnn = False
     layout = "torch.strided"
 
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.numel() * self.dtype.itemsize
+
     def element_size(self) -> int:
         return self._value.dtype.itemsize
 

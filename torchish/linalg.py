@@ -1,13 +1,33 @@
-"""torch.linalg on the op table (torchish/ops/decomp.py)."""
+"""torch.linalg on the op table (ops/decomp.py, ops/linalg_extra.py) and torch's compositions of it."""
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
+import jax.numpy as jnp
+
+from . import _dtype as D
 from ._tensor import Tensor
 from .autograd import grad_mode as _gm
 from .ops import decomp as _d
+from .ops import linalg_extra as _x
 from .ops.linalg import matmul
+from .ops.linalg_extra import (  # noqa: F401
+    LinAlgError,
+    cholesky_ex,
+    householder_product,
+    inv_ex,
+    lstsq,
+    lu,
+    lu_factor,
+    lu_factor_ex,
+    lu_solve,
+    matrix_exp,
+    solve_ex,
+    solve_triangular,
+    vecdot,
+)
 from .ops.selection import vector_norm
 
 __all__ = [
@@ -30,6 +50,24 @@ __all__ = [
     "multi_dot",
     "matmul",
     "diagonal",
+    "LinAlgError",
+    "cholesky_ex",
+    "cond",
+    "householder_product",
+    "inv_ex",
+    "lstsq",
+    "lu",
+    "lu_factor",
+    "lu_factor_ex",
+    "lu_solve",
+    "matrix_exp",
+    "matrix_rank",
+    "solve_ex",
+    "solve_triangular",
+    "tensorinv",
+    "tensorsolve",
+    "vander",
+    "vecdot",
 ]
 
 # torch returns named tuples from its decompositions
@@ -38,7 +76,6 @@ _QR = namedtuple("qr", ["Q", "R"])
 _SVD = namedtuple("svd", ["U", "S", "Vh"])
 _Eigh = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
 
-inv = _d.inverse
 det = _d.det
 matrix_power = _d.matrix_power
 
@@ -47,12 +84,22 @@ def slogdet(A):
     return _Slogdet(*_d.slogdet(A))
 
 
-def solve(A, B, *, left=True):
-    return _d._linalg_solve(A, B, left=left)
+def inv(A, *, out=None):
+    result = _d.inverse(A, out=out)
+    _x._raise_if_failed(A, result, "linalg.inv", "inv")
+    return result
 
 
-def cholesky(A, *, upper=False):
-    return _d._linalg_cholesky(A, upper=upper)
+def solve(A, B, *, left=True, out=None):
+    result = _d._linalg_solve(A, B, left=left, out=out)
+    _x._raise_if_failed(A, result, "torch.linalg.solve", "solve")
+    return result
+
+
+def cholesky(A, *, upper=False, out=None):
+    result = _d._linalg_cholesky(A, upper=upper, out=out)
+    _x._raise_if_failed(A, result, "linalg.cholesky", "cholesky")
+    return result
 
 
 def qr(A, mode="reduced"):
@@ -121,7 +168,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
             d0, d1 = d1, d0
         if not keepdim and d1 > d0:
             d1 -= 1
-        s = A.abs().sum(d0, keepdim=keepdim)
+        s = vector_norm(A, 1, (d0,), keepdim)  # (torch 2.13: a 1-norm of the columns, then their extremum)
         return s.amax(d1, keepdim=keepdim) if ord > 0 else s.amin(d1, keepdim=keepdim)
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
@@ -142,3 +189,148 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     if ord is None:
         ord = 2
     return vector_norm(A, ord, dim, keepdim)
+
+
+# torch's compositions of the table ops (torchish/ops/linalg_extra.py)
+
+
+def _tensor_of(x, like_dtype):
+
+    if isinstance(x, Tensor):
+        return x
+    return Tensor._make(jnp.asarray(x, D._jnp_dtype(like_dtype)))
+
+
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """ATen's matrix_rank_impl: singular values (or |eigenvalues|) above max(atol, rtol * max)."""
+
+    if A.dim() < 2:
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
+    eps = _x._eps(A.dtype)
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    if rtol is None:
+        default = eps * max(A.shape[-2:])
+        if atol is None:
+            rtol = default
+        elif isinstance(atol, Tensor):
+            rtol = Tensor._make(jnp.where(atol._value > 0, 0.0, default))
+        else:
+            rtol = 0.0 if atol > 0 else default
+    atol = _tensor_of(0.0 if atol is None else atol, D.float64)
+    rtol = _tensor_of(rtol, D.float64)
+    if A.numel() == 0:
+        return Tensor._make(jnp.zeros(A.shape[:-2], jnp.int64))
+    with _gm.no_grad():
+        if hermitian:
+            s = _d._linalg_eigvalsh(A).abs()
+            top = s.amax(-1, keepdim=True)
+        else:
+            s = _d._linalg_svdvals(A)
+            top = s.narrow(-1, 0, 1)
+        from .ops.pointwise import maximum
+
+        limit = maximum(atol.unsqueeze(-1), rtol.unsqueeze(-1) * top)
+        return (s > limit).sum(-1)
+
+
+def _ord_text(ord) -> str:
+    """C++'s std::to_string of the order (a Python float is a double: '1.000000'; an int or inf as is)."""
+    if isinstance(ord, float) and ord not in (float("inf"), float("-inf")):
+        return f"{ord:.6f}"
+    if isinstance(ord, float):
+        return "inf" if ord > 0 else "-inf"
+    return str(ord)
+
+
+def cond(A, p=None, *, out=None):
+    """ATen's linalg_cond: svdvals for 2 / -2, else matrix norms of A and of its inverse (inf where singular)."""
+
+    if isinstance(p, str):
+        _d._square(f"linalg.cond(ord={p})")((A,), {})
+        if p not in ("fro", "nuc"):
+            raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+        if A.numel() == 0:
+            return Tensor._make(jnp.zeros(A.shape[:-2], D._jnp_dtype(A.dtype)))
+        if p == "nuc":
+            s = svdvals(A)
+            return s.sum(-1) * s.reciprocal().sum(-1)
+        return _cond_helper(A, p)
+    if A.dim() < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    ord = 2 if p is None else p
+    if abs(float(ord)) not in (1.0, 2.0, float("inf")):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {float(ord):g}")
+    if A.numel() == 0:
+        return Tensor._make(jnp.zeros(A.shape[:-2], D._jnp_dtype(A.dtype)))
+    if abs(float(ord)) == 2.0:
+        s = svdvals(A)
+        top, bottom = s.narrow(-1, 0, 1), s.narrow(-1, -1, 1)
+        return (bottom / top if ord == -2 else top / bottom).squeeze(-1)
+    _d._square(f"linalg.cond(ord={_ord_text(ord)})")((A,), {})
+    return _cond_helper(A, ord)
+
+
+def _cond_helper(A, ord):
+
+    inverse, info = _x._inv_ex(A)
+    inverse.masked_fill_(info.unsqueeze(-1).unsqueeze(-1) > 0, float("inf"))
+    result = matrix_norm(A, ord) * matrix_norm(inverse, ord)
+    return result.nan_to_num_(float("inf"), float("inf"), float("-inf"))
+
+
+def tensorinv(A, ind=2, *, out=None):
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    end, start = tuple(A.shape[ind:]), tuple(A.shape[:ind])
+    p, q = math.prod(end), math.prod(start)
+    if p != q:
+        raise RuntimeError(
+            "Expected self to satisfy the requirement prod(self.shape[ind:]) == prod(self.shape[:ind]), but got "
+            f"{p} != {q}"
+        )
+    result, info = _x._inv_ex(A.reshape(p, p))
+    _x._check_errors(info, "inv", "inv")
+    return result.reshape(end + start)
+
+
+def tensorsolve(A, B, dims=None, *, out=None):
+
+    n = A.dim()
+    a = A
+    if dims is not None:
+        dims = list(dims)
+        a = a.movedim(dims, list(range(n - len(dims), n)))
+    shape = tuple(a.shape[B.dim() :])
+    p, q = math.prod(shape), math.prod(B.shape)
+    if p != q:
+        raise RuntimeError(
+            "Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), "
+            f"but got {p} != {q}"
+        )
+    return solve(a.reshape(p, p), B.flatten()).reshape(shape)
+
+
+def _int64():
+
+    return D.int64
+
+
+def vander(x, *, N=None):
+    """ATen's linalg_vander: a column of ones, then the cumulative products of x repeated N - 1 times."""
+    from .ops.shape import cat
+
+    name = x.dtype._name
+    if not (name in ("float32", "float64", "complex64", "complex128") or name.startswith(("int", "uint"))):
+        raise RuntimeError(
+            f"linalg.vander supports floating point, complex, and integer tensors, but got {_x.R._type_word(x.dtype)}"
+        )
+    x_ = x.unsqueeze(-1) if x.dim() == 0 else x
+    shape = list(x_.shape)
+    n = shape[-1] if N is None else N
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+        x_ = x_.to(_int64())  # (torch's cumprod of integers accumulates in int64; integers have no history)
+    result = x_.unsqueeze(-1).expand(*shape, n - 1).cumprod(-1)
+    return cat([result.new_ones((*shape, 1)), result], -1)

@@ -203,16 +203,23 @@ class _Plan:
                     tie,
                     L.result_formula(n),
                     # (what torch's engine checks the gradients passed on against: the shapes those nodes recorded)
-                    (n.name(), tuple(self._recorded_shape(dests[j]) for j in diff)),
+                    (n.name(), tuple(self._recorded_shape(dests[j]) for j in diff), _torch_positions(n, diff)),
                 )
             )
         return tuple(out)
 
     def _recorded_shape(self, dest):
-        return tuple(self.nodes[dest[1]].out_meta[dest[2]][0]) if dest[0] == 0 else None
+        if dest[0] == 0:
+            return tuple(self.nodes[dest[1]].out_meta[dest[2]][0])
+        node, o = self.target_edges[dest[1]]
+        return node.shape if isinstance(node, AccumulateGrad) else tuple(node.out_meta[o][0])
 
     def key(self, lo, hi, state_meta):
-        return (self._structure(lo, hi), lo, state_meta, self._read_key(lo, hi))
+        # (the leaves' recorded shapes: the gradients are summed to them where a leaf took a new shape since)
+        leaves = tuple(
+            [e[0].shape if e is not None and isinstance(e[0], AccumulateGrad) else None for e in self.target_edges]
+        )
+        return (self._structure(lo, hi), lo, state_meta, self._read_key(lo, hi), leaves)
 
     def _structure(self, lo, hi):
         whole = lo == 0 and hi == len(self.nodes)
@@ -345,6 +352,7 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
         key = (0, i, e[1])
         root_keys.append(key)
         root_pos.append(r)
+        g = _root_fitted(g, tuple(e[0].out_meta[e[1]][0]), r)
         state[key] = g if key not in state else state[key] + g
     taken = {}
     # (an unpack hook of saved tensors is Python too: torch runs it as the engine reaches the node)
@@ -688,7 +696,7 @@ def _accumulate_grad(t, g, create_graph, version=None, steal=False) -> None:
             t._grad = Tensor._make(g._value)
             t._grad._version_counter[0] = g._version + 1
         else:
-            t._grad = Tensor._make(g._value)
+            t._grad = Tensor._make(_fitted_to(g._value, tuple(t.shape)))
             t._grad._version_counter[0] = version or 0
         if t._perm is not None or t._base is not None or t._alias is not None:
             from ..ops.views import _is_non_overlapping_and_dense, _iterator_perm
@@ -697,11 +705,66 @@ def _accumulate_grad(t, g, create_graph, version=None, steal=False) -> None:
                 t._grad._perm = _iterator_perm([t], t._value.shape)
     elif create_graph or _gm._state.grad_enabled and t._grad.requires_grad:
         t._grad = t._grad + g
+    elif tuple(t._grad.shape) != tuple(g.shape) and tuple(jnp.broadcast_shapes(t._grad.shape, g.shape)) != tuple(
+        t._grad.shape
+    ):  # (the leaf took a new shape since its .grad was set: torch's in-place sum refuses to grow it)
+        shape = list(jnp.broadcast_shapes(t._grad.shape, g.shape))
+        raise RuntimeError(f"output with shape {list(t._grad.shape)} doesn't match the broadcast shape {shape}")
     elif t._grad._base is not None or t._grad._views or t._grad._alias is not None:
         t._grad.add_(g)  # (its storage is shared: every alias sees the sum)
     else:
         t._grad._value = _add_into(t._grad._value, g._value)
         t._grad._version_counter[0] += 1
+        _check_layout(t)
+
+
+def _check_layout(t) -> None:
+    """torch's in-place accumulation then checks .grad against the leaf's layout (which differs where the leaf took
+    a new shape in no_grad mode since), once per process."""
+    if tuple(t._grad.shape) != tuple(t.shape) and not _WARNED_LAYOUT:
+        _WARNED_LAYOUT.append(True)  # (a TORCH_WARN_ONCE)
+        import warnings
+
+        warnings.warn(
+            "grad and param do not obey the gradient layout contract. This is not an error, but may impair "
+            f"performance.\ngrad.sizes() = {list(t._grad.shape)}, strides() = {list(t._grad.stride())}\nparam.sizes() "
+            f"= {list(t.shape)}, strides() = {list(t.stride())} (Triggered internally at "
+            "/__w/pytorch/pytorch/torch/csrc/autograd/functions/accumulate_grad.h:252.)",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+_WARNED_LAYOUT: list = []
+
+
+def _root_fitted(g, shape, r):
+    """torch's engine checks each root's gradient against the shape its node recorded (the root may have taken a
+    new shape in no_grad mode since): summed to it where it expands, else its error."""
+    if tuple(g.shape) == shape:
+        return g
+    from ..ops._formulas import sum_to
+    from .function import _expandable
+
+    if not _expandable(shape, tuple(g.shape)):
+        raise RuntimeError(
+            f"invalid gradient at index {r} - got {list(g.shape)} but expected shape compatible with {list(shape)}"
+        )
+    return g.sum_to_size(shape) if isinstance(g, _Tensor()) else sum_to(g, shape)
+
+
+def _torch_positions(node, diff):
+    """The inputs' positions among torch's edges of the node (its errors count those)."""
+    kept = list(node._edge_positions())
+    return tuple(kept.index(j) if j in kept else j for j in diff)
+
+
+def _fitted_to(g, shape):
+    """A first gradient of another shape than its leaf's (the leaf took a new one in no_grad mode): torch copies it
+    into a buffer of the leaf's layout where it broadcasts to it, else keeps it as it is."""
+    if g.shape == shape or len(shape) < g.ndim or not all(a in (1, b) for a, b in zip(g.shape[::-1], shape[::-1])):
+        return g
+    return jnp.broadcast_to(g, shape)
 
 
 def _retained_accumulate(t, g, create_graph) -> None:

@@ -245,13 +245,16 @@ class AccumulateGrad(Node):
     """The grad_fn-like sink of a leaf tensor; `variable` is the leaf. A Node as in torch, though it records no
     op: the engine tells it apart from the op nodes."""
 
-    __slots__ = ("variable",)
+    __slots__ = ("variable", "shape")
 
     next_edges = ()
     next_functions = ()
 
     def __init__(self, variable) -> None:
         self.variable = variable
+        # the leaf's shape when its accumulator was made: torch's engine checks gradients against it (a leaf
+        # that takes a new shape in no_grad mode keeps its accumulator while a graph holds it)
+        self.shape = tuple(variable.shape)
         self._hooks = None
         self._prehooks = None
         self.metadata: dict = {}

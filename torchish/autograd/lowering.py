@@ -154,7 +154,7 @@ def _fitted(g, passes_on, n, diff):
     """A gradient for a node that recorded another shape (its tensor took a new geometry in place, in no_grad mode):
     summed to that shape where it expands to the gradient's, as torch's engine does (validate_outputs), else its
     error naming the node that passed it on."""
-    name, shapes = passes_on
+    name, shapes, positions = passes_on
     shape = shapes[n] if n < len(shapes) else None
     if shape is None or tuple(g.shape) == shape:
         return g
@@ -164,8 +164,8 @@ def _fitted(g, passes_on, n, diff):
     if _expandable(shape, tuple(g.shape)):
         return sum_to(g, shape)
     raise RuntimeError(
-        f"Function {name} returned an invalid gradient at index {diff[n]} - got {list(g.shape)} but expected shape "
-        f"compatible with {list(shape)}"
+        f"Function {name} returned an invalid gradient at index {positions[n]} - got {list(g.shape)} but expected "
+        f"shape compatible with {list(shape)}"
     )
 
 

@@ -100,7 +100,30 @@ def _failure(node, needed, targets):
         return None
     if _freed(node):
         return None if _only_runs_a_saveless_formula(node, needed, targets) else RuntimeError(_FREED_MSG)
-    return _version_error(node)
+    return _version_error(node) or _invalid_gradient(node)
+
+
+def _invalid_gradient(node):
+    """torch's validate_outputs: the gradient node passes to an edge must expand to the shape its destination
+    recorded (a tensor that took a new shape in no_grad mode since); else its error, raised once node has run."""
+    saved = node.saved
+    if saved is None or getattr(node, "_eager_vjp", None) is not None:  # (a custom Function checks its own)
+        return None
+    from .function import _expandable
+
+    kept = list(node._edge_positions())
+    for j, e in enumerate(node.next_edges):
+        if e is None or j >= len(saved) or not hasattr(saved[j], "shape"):
+            continue
+        dest = e[0].shape if isinstance(e[0], AccumulateGrad) else tuple(e[0].out_meta[e[1]][0])
+        got = tuple(saved[j].shape)
+        if got != dest and not _expandable(dest, got):
+            pos = kept.index(j) if j in kept else j
+            return RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {pos} - got {list(got)} but expected "
+                f"shape compatible with {list(dest)}"
+            )
+    return None
 
 
 def _only_runs_a_saveless_formula(node, needed, targets) -> bool:

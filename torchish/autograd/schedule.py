@@ -97,8 +97,12 @@ def leaf_runs_python(acc) -> bool:
 
 
 def hooked_leaves(nodes) -> int:
-    """How many of nodes are AccumulateGrads that run Python (their leaves' order shows only through those)."""
-    return sum(1 for a in nodes if isinstance(a, AccumulateGrad) and leaf_runs_python(a))
+    """How many of nodes are AccumulateGrads whose order shows: those that run Python, and any that will raise
+    (a leaf moved into the graph interior: the leaves torch's engine reached before it keep their .grad)."""
+    nodes = [a for a in nodes if isinstance(a, AccumulateGrad)]
+    if any(a.variable._grad_fn is not None for a in nodes):
+        return len(nodes)
+    return sum(1 for a in nodes if leaf_runs_python(a))
 
 
 def leaves_before(plan, root_edges, j, early) -> list:

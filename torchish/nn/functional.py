@@ -22,6 +22,14 @@ from ..ops import nn_ops as _N
 from ..ops import pointwise as _P
 from ..ops import reduction as _R
 from ..ops import shape as _S
+from ._functional_attention import (  # noqa: F401
+    _canonical_mask,
+    _in_projection,
+    _in_projection_packed,
+    _mha_shape_check,
+    _none_or_dtype,
+    multi_head_attention_forward,
+)
 from ._functional_conv import (  # noqa: F401
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -43,6 +51,36 @@ from ._functional_conv import (  # noqa: F401
     max_pool2d_with_indices,
     max_pool3d,
     pad,
+)
+from ._functional_extra import (  # noqa: F401
+    channel_shuffle,
+    fold,
+    instance_norm,
+    interpolate,
+    local_response_norm,
+    lp_pool1d,
+    lp_pool2d,
+    native_channel_shuffle,
+    pixel_shuffle,
+    pixel_unshuffle,
+    scaled_dot_product_attention,
+    unfold,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
+from ._functional_losses import (  # noqa: F401
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 
 Size = Any
@@ -334,6 +372,22 @@ def _check_p(p: float) -> None:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+def _dense_memory_order(t: Tensor) -> list[int] | None:
+    """The dims of a non-overlapping, dense, non-contiguous tensor, outermost in memory first (the layout
+    torch's empty_like keeps); None for a contiguous tensor or one empty_like lays out contiguously."""
+    if t.is_contiguous() or t.dim() < 2:
+        return None
+    strides = t.stride()
+    perm = sorted(range(t.dim()), key=lambda d: (-strides[d] if t.shape[d] != 1 else 0, d))
+    expected = 1
+    for d in reversed(perm):
+        if t.shape[d] != 1:
+            if strides[d] != expected:
+                return None
+            expected *= t.shape[d]
+    return perm
+
+
 def _dropout_impl(input: Tensor, p: float, train: bool, inplace: bool, feature: bool) -> Tensor:
     """ATen's _dropout_impl: the same calls, so the mask draws torch's bernoulli stream."""
     if p == 0 or not train or input.numel() == 0:
@@ -347,9 +401,17 @@ def _dropout_impl(input: Tensor, p: float, train: bool, inplace: bool, feature: 
         noise = _C.empty_like(input)
     from ..autograd import grad_mode as _gm
 
+    perm = None if feature else _dense_memory_order(input)
     with _gm.no_grad():
-        noise.bernoulli_(1 - p)
-        noise.div_(1 - p)
+        if perm is not None:
+            # torch's empty_like keeps a dense input's strides: bernoulli_ draws in memory order
+            noise = _C.empty(tuple(input.shape[d] for d in perm), dtype=input.dtype)
+            noise.bernoulli_(1 - p)
+            noise.div_(1 - p)
+            noise = _S.permute(noise, tuple(perm.index(d) for d in range(input.dim())))
+        else:
+            noise.bernoulli_(1 - p)
+            noise.div_(1 - p)
     return input.mul_(noise) if inplace else _P.mul(input, noise)
 
 

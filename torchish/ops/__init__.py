@@ -22,17 +22,22 @@ _registry._Tensor = _tensor.Tensor
 from . import (  # noqa: E402,F401
     aliases,  # noqa: E402,F401
     basic,
+    combinatorics,
     creation,
     decomp,
     indexing,
     inplace_views,
     linalg,
+    linalg_extra,
     misc,
     order_stats,
     pointwise,
     reduction,
+    scatters,
     selection,
     shape,
+    special_ops,
+    tensor_extras,
 )
 
 Tensor = _tensor.Tensor
@@ -92,10 +97,22 @@ _METHODS = {
     "not_equal": pointwise.ne,
     "__getitem__": indexing.getitem,
     "__setitem__": indexing.setitem,
-    "gather": selection.gather,
+    "gather": scatters.gather,
     "index_select": selection.index_select,
-    "scatter": selection.scatter,
-    "scatter_add": selection.scatter_add,
+    "scatter": scatters.scatter,
+    "scatter_add": scatters.scatter_add,
+    "scatter_reduce": scatters.scatter_reduce,
+    "scatter_reduce_": scatters._scatter_reduce_,
+    "index_put": scatters._index_put_method,
+    "masked_scatter_": scatters._masked_scatter_,
+    "index_put_": scatters.index_put_,
+    "slice_scatter": scatters.slice_scatter,
+    "select_scatter": scatters.select_scatter,
+    "diagonal_scatter": scatters.diagonal_scatter,
+    "fill_diagonal_": scatters.fill_diagonal_,
+    "unique_consecutive": combinatorics.unique_consecutive,
+    "index_reduce": scatters.index_reduce,
+    "index_reduce_": scatters._index_reduce_,
     "sort": selection.sort,
     "argsort": selection.argsort,
     "topk": selection.topk,
@@ -107,8 +124,8 @@ _METHODS = {
     "mode": order_stats.mode,
     "quantile": order_stats.quantile,
     "nanquantile": order_stats.nanquantile,
-    "scatter_": lambda self, dim, index, src=None, **kw: selection.scatter(self, dim, index, src, _target=self, **kw),
-    "scatter_add_": lambda self, dim, index, src: selection.scatter_add(self, dim, index, src, _target=self),
+    "scatter_": lambda self, dim, index, src=None, **kw: scatters.scatter(self, dim, index, src, _target=self, **kw),
+    "scatter_add_": lambda self, dim, index, src: scatters.scatter_add(self, dim, index, src, _target=self),
 }
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
@@ -175,16 +192,14 @@ def _rsub(self, other):
     return pointwise.rsub(self, other)
 
 
-def _rfloordiv(self, other):
-    return pointwise.div(
-        Tensor._make(_registry.jnp.asarray(other)) if not isinstance(other, Tensor) else other,
-        self,
-        rounding_mode="floor",
+def _rfloordiv(self, other):  # (torch's // is floor_divide)
+    return special_ops.floor_divide(
+        Tensor._make(_registry.jnp.asarray(other)) if not isinstance(other, Tensor) else other, self
     )
 
 
 def _floordiv(self, other):
-    return pointwise.div(self, other, rounding_mode="floor")
+    return special_ops.floor_divide(self, other)
 
 
 def _mod(self, other):

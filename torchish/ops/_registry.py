@@ -406,7 +406,7 @@ def _record(op_def, k, args, values, params, outputs, name=None, edges=None):
     meta = tuple([(o._value.shape, o._value.dtype) for o in outputs])
     node = _named_node_class(name)(k, values, edges, saved_versions, meta, name)
     node._saves_tensors = bool(wanted)
-    if op_def.result_grad is not None and wanted:
+    if op_def.result_grad is not None and (wanted or not any(op_def.saves)):  # (a formula that reads nothing)
         node._result = outputs[0]._value
     if _anomaly._STATE.enabled:
         _anomaly._record_traceback(node)

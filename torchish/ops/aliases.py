@@ -6,11 +6,13 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._tensor import Tensor
 from . import _registry as R
-from . import pointwise, reduction, selection, shape
+from . import pointwise, reduction, selection, shape, special_ops
 
 __all__ = [
     "absolute", "true_divide", "ravel", "atleast_1d", "atleast_3d", "broadcast_tensors", "column_stack", "dstack",
-    "inner", "nanmean", "msort", "isreal", "isposinf", "isneginf",
+    "inner", "nanmean", "msort", "isreal", "isposinf", "isneginf", "arccos", "arcsin", "arctan", "arctan2", "arccosh",
+    "arcsinh", "arctanh", "negative", "subtract", "multiply", "divide", "fix", "positive", "real", "imag", "conj",
+    "conj_physical", "resolve_conj", "resolve_neg", "is_complex", "is_conj", "is_neg", "is_nonzero",
 ]  # fmt: skip
 
 
@@ -131,7 +133,134 @@ def _sum_to_size(self, *size):
     return shape.view(out, tuple(size)) if lead > 0 else out
 
 
+def _alias(name, target, method=None):
+    """torch's other name of an op: the same function (the method and in-place method, looked up when called)."""
+
+    def fn(*args, **kwargs):
+        return target(*args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    if method is not None:
+        setattr(Tensor, name, lambda self, *a, **k: getattr(self, method)(*a, **k))
+        setattr(Tensor, name + "_", lambda self, *a, **k: getattr(self, method + "_")(*a, **k))
+    return fn
+
+
+arccos = _alias("arccos", pointwise.acos, "acos")
+arcsin = _alias("arcsin", pointwise.asin, "asin")
+arctan = _alias("arctan", pointwise.atan, "atan")
+arccosh = _alias("arccosh", special_ops.acosh, "acosh")
+arcsinh = _alias("arcsinh", special_ops.asinh, "asinh")
+arctanh = _alias("arctanh", special_ops.atanh, "atanh")
+negative = _alias("negative", pointwise.neg, "neg")
+subtract = _alias("subtract", pointwise.sub, "sub")
+multiply = _alias("multiply", pointwise.mul, "mul")
+divide = _alias("divide", pointwise.div, "div")
+fix = _alias("fix", pointwise.trunc, "trunc")
+
+
+def arctan2(input, other, *, out=None):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"arctan2(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    return selection.atan2(input, other, out=out)
+
+
+def _real_only(name):
+    def check(input):
+        if input.dtype.is_complex:
+            raise NotImplementedError(f"torchish: {name} of complex tensors")
+        return input
+
+    check.__name__ = name
+    return check
+
+
+# for real dtypes torch returns the tensor itself
+real = _real_only("real")
+conj = _real_only("conj")
+conj_physical = _real_only("conj_physical")
+resolve_conj = _real_only("resolve_conj")
+resolve_neg = _real_only("resolve_neg")
+
+
+def imag(input):
+    if not input.dtype.is_complex:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    raise NotImplementedError("torchish: imag of complex tensors")
+
+
+def positive(input):
+    if input.dtype is D.bool:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def is_complex(input):
+    return input.dtype.is_complex
+
+
+def is_conj(input):
+    return False
+
+
+def is_neg(input):
+    return False
+
+
+def is_nonzero(input):
+    n = input.numel()
+    if n != 1:
+        raise RuntimeError(
+            f"Boolean value of Tensor with {'no values' if n == 0 else 'more than one value'} is ambiguous"
+        )
+    return bool(input.item())
+
+
+def _polygamma_method(self, n):
+    return special_ops._polygamma_op(self, n)
+
+
+def _polygamma_(self, n):
+    return special_ops._polygamma_inplace(self, n, _target=self)
+
+
+def _shifts(fn):
+    return (
+        lambda self, other: fn(self, other),
+        lambda self, other: fn(other, self),
+        lambda self, other: fn(self, other, _target=self),
+    )
+
+
+Tensor.real = property(real)
+Tensor.imag = property(imag)
+Tensor.__lshift__, Tensor.__rlshift__, Tensor.__ilshift__ = _shifts(special_ops.bitwise_left_shift)
+Tensor.__rshift__, Tensor.__rrshift__, Tensor.__irshift__ = _shifts(special_ops.bitwise_right_shift)
+for _name, _method in special_ops.COMPARE_INPLACE.items():
+    setattr(Tensor, _name + "_", _method)
+for _name, _target in (("less", "lt"), ("greater", "gt"), ("less_equal", "le"), ("greater_equal", "ge"),
+                       ("not_equal", "ne")):  # fmt: skip
+    setattr(Tensor, _name + "_", special_ops.COMPARE_INPLACE[_target])
+
+
 _METHODS = {
+    "arctan2": lambda self, other: self.atan2(other),
+    "arctan2_": lambda self, other: self.atan2_(other),
+    "positive": positive,
+    "conj": conj,
+    "conj_physical": conj_physical,
+    "resolve_conj": resolve_conj,
+    "resolve_neg": resolve_neg,
+    "is_conj": is_conj,
+    "is_neg": is_neg,
+    "is_nonzero": is_nonzero,
+    "polygamma": _polygamma_method,
+    "frexp": special_ops.frexp,
+    "polygamma_": _polygamma_,
+    "square_": lambda self: self.pow_(2),
+    "cumprod_": lambda self, dim, *, dtype=None: reduction.cumprod(self, dim, dtype=dtype, _target=self),
+    "logical_not_": lambda self: pointwise.logical_not(self, _target=self),
+    "__ifloordiv__": lambda self, other: special_ops.floor_divide(self, other, _target=self),
     "absolute": absolute,
     "absolute_": lambda self: self.abs_(),
     "true_divide": true_divide,

@@ -147,7 +147,7 @@ def _check_solve(args, params):
     vec = b.dim() == 1 or (b.dim() == a.dim() - 1 and tuple(b.shape) == tuple(a.shape[:-1]))
     k = b.shape[-1] if vec else b.shape[-2 if left else -1]
     if k != a.shape[-1]:
-        bs = f"{b.shape[-1]}" if vec else f"{b.shape[-2]}x{b.shape[-1]}"
+        bs = f"{b.shape[-1]}x1" if vec else f"{b.shape[-2]}x{b.shape[-1]}"
         eq = "AX = B" if left else "XA = B"
         raise RuntimeError(
             f"linalg.solve: Incompatible shapes of A and B for the equation {eq} ({a.shape[-2]}x{a.shape[-1]} and {bs})"
@@ -230,7 +230,7 @@ def _linalg_svd(input, full_matrices=True):
     return u, s, vh
 
 
-@op("_linalg_svdvals", grad_name="LinalgSvdBackward0", saves=((-1,),), check=_matrix("linalg.svdvals"), method=False)
+@op("_linalg_svdvals", grad_name="LinalgSvdBackward0", saves=((-1,),), check=_matrix("linalg.svd"), method=False)
 def _linalg_svdvals(input):
     return jnp.linalg.svd(input, compute_uv=False)
 

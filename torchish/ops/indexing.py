@@ -17,6 +17,7 @@ import numpy as np
 
 from .._tensor import _wrap_dim
 from ..autograd import grad_mode as _gm
+from . import _formulas as F
 from . import _registry as R
 from . import views as _views
 from ._registry import SAME, op
@@ -321,12 +322,16 @@ def _take(x, arrays, spec):
     return x[_jnp_index(arrays, rest)]
 
 
-def _put(x, arrays, spec, value):
+def _put(x, arrays, spec, value, accumulate=False):
     first, rest = _split(spec)
+
+    def write(at):
+        return at.add(value) if accumulate else at.set(value)
+
     if first is None:
-        return x.at[_jnp_index(arrays, rest)].set(value)
+        return write(x.at[_jnp_index(arrays, rest)])
     k = _jnp_index(arrays, first)
-    return x.at[k].set(x[k].at[_jnp_index(arrays, rest)].set(value))
+    return x.at[k].set(write(x[k].at[_jnp_index(arrays, rest)]))
 
 
 @op("_index", promote=SAME, grad_name="IndexBackward0", varargs=True, method=False, promoted=(0,), saves=((1,),))
@@ -335,10 +340,28 @@ def _index(tensors, spec):
     return _take(x, arrays, spec)
 
 
-@op("_index_put", promote=SAME, grad_name="IndexPutBackward0", varargs=True, method=False, promoted=(0,))
-def _index_put(tensors, spec):
+_INDEX_ARRAYS = tuple(range(2, 66))  # (the index tensors after self and the value: torch saves them all)
+
+
+@op(
+    "_index_put", promote=SAME, grad_name="IndexPutBackward0", varargs=True, method=False, promoted=(0,),
+    saves=(_INDEX_ARRAYS, _INDEX_ARRAYS),
+)  # fmt: skip
+def _index_put(tensors, spec, accumulate=False):
     x, value, *arrays = tensors
-    return _put(x, arrays, spec, value.astype(x.dtype))
+    return _put(x, arrays, spec, value.astype(x.dtype), accumulate)
+
+
+def _index_put_backward(grad, result, params, inputs):
+    # torch's: self's gradient is grad with the written elements zeroed (all of grad when accumulating); the
+    # value's is grad at every indexed position, summed to its shape, duplicates included
+    x, value, *arrays = inputs
+    spec, accumulate = params["spec"], params.get("accumulate", False)
+    g_self = grad if accumulate else _put(grad, arrays, spec, jnp.zeros((), grad.dtype))
+    return (g_self, F.sum_to(_take(grad, arrays, spec), jnp.shape(value))) + (None,) * len(arrays)
+
+
+R.OPS["_index_put"].result_grad = _index_put_backward
 
 
 def _basic_part(idx):
@@ -353,13 +376,16 @@ def _basic_part(idx):
     return tuple(out)
 
 
-def setitem(self, index, value):
+def setitem(self, index, value, *, _index_put=None, _accumulate=False):
+    """self[index] = value. _index_put: "inplace" for torch's index_put_ (its index tensors are advanced even
+    where 0-dim, its value keeps its leading 1s), "out" for index_put, which returns a new tensor whose history is
+    IndexPutBackward0 on self's."""
     if not isinstance(value, R._Tensor):
         value = R._Tensor._make(jnp.asarray(value, self._value.dtype))
     if index is False:
         return  # torch returns before looking at anything else
     idx = _normalize(self, index)
-    basic = builtins.all(_is_basic(i) for i in idx)
+    basic = _index_put is None and builtins.all(_is_basic(i) for i in idx)
     # torch writes through the view that the basic indices make (self when they change nothing), so its
     # autograd checks name a leaf or a view of one accordingly
     sliced = _basic(self, idx if basic else _basic_part(idx), alias=False)
@@ -388,11 +414,12 @@ def setitem(self, index, value):
         del sliced
         spec, arrays, name = tuple(_basic_entry(i) for i in idx), [], "torch::autograd::CopySlices"
     else:
-        if k:  # torch views the value without its leading 1s
+        if k and _index_put is None:  # torch's indexing views the value without its leading 1s
             value = value.reshape(vshape[k:])
         # index_put_: autograd's checks, then the kernel's, bounds last as it writes
-        sliced._check_inplace(record)
-        if _views._internal_overlap(sliced):
+        if _index_put != "out":
+            sliced._check_inplace(record)
+        if _index_put != "out" and _views._internal_overlap(sliced):
             warnings.warn(
                 "Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before performing "
                 "this operation. This also applies to advanced indexing e.g. tensor[indices] = tensor (Triggered "
@@ -404,7 +431,8 @@ def setitem(self, index, value):
         # a one-element value and a lone mask: torch's masked_fill_ shortcut, which casts the value
         lone_mask = len(tensors) == 1 and tensors[0].dtype._name in ("bool", "uint8") and tensors[0].dim() > 0
         masked = lone_mask and value._value.size == 1 and not builtins.any(isinstance(i, builtins.bool) for i in idx)
-        if not masked:
+        masked = masked and not _accumulate
+        if not masked and _index_put != "out":
             _views._check_overlap(sliced, (value,), full=True)
         del sliced
         if record:  # index_put_'s autograd layer reads the histories before its kernel checks shapes
@@ -427,13 +455,17 @@ def setitem(self, index, value):
             )
         oob = _out_of_bounds(self, spec, arrays, checks)
         if oob is not None:
-            _write_first(self, spec, arrays, checks, value, target, oob[0])
+            if _index_put != "out" and not _accumulate:  # (index_put writes into its own clone)
+                _write_first(self, spec, arrays, checks, value, target, oob[0])
             raise IndexError(oob[1])
         name = "IndexPutBackward0"
     d = R.OPS["_index_put"]
+    params = (("spec", spec),) + ((("accumulate", True),) if _accumulate else ())
+    if _index_put == "out":
+        return R.dispatch(d, (self, value, *arrays), params)
     # torch's rebase_history moves the base's hooks to CopySlices only when the written view required grad
     kept_hooks = (self._hooks, self._hooks_fn) if basic and not self.requires_grad else None
-    R.dispatch(d, (self, value, *arrays), (("spec", spec),), inplace_target=self)
+    R.dispatch(d, (self, value, *arrays), params, inplace_target=self)
     if kept_hooks is not None:
         self._hooks, self._hooks_fn = kept_hooks
     if self._grad_fn is not None and self._grad_fn._name != name and self._grad_fn.kernel.op is d:

@@ -37,13 +37,15 @@ def _reshaped(self, view, name, inverse) -> Tensor:
             self._views = weakref.WeakSet([o for o in self._views if o is not view])
         self._perm = _order(view) if self._alias is None else None
     self._value = view._value
+    self._version_counter[0] += 1
     if node is not None:
         node._rename(name)
         self._grad_fn, self._output_nr = node, 0
-    self._version_counter[0] += 1
-    self._attr_version = self._version_counter[0]
-    for other in _storage_tensors(self):  # (the bump makes torch rebuild the other views' histories)
-        if other is not self and other._base is not None and other._grad_fn is not None:
+        self._attr_version = self._version_counter[0]
+    # the bump makes torch rebuild the other views' histories, and in no_grad mode this one's too
+    written = self if node is not None else None
+    for other in _storage_tensors(self):
+        if other is not written and other._base is not None and other._grad_fn is not None:
             if other._version_counter is self._version_counter:
                 _rebase_view(other._base, other)
     return self

@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from . import _registry as R
+from . import special_ops as _special_ops
 from ._registry import COMPARE, FLOAT, SAME, op
 from .pointwise import _broadcast_check, _true_divide
 
@@ -137,6 +138,8 @@ def meshgrid(*tensors, indexing=None):
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    if any(t.dtype is not tensors[0].dtype for t in tensors):
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
     swap = indexing == "xy" and len(tensors) >= 2
     ts = list(tensors)
     if swap:
@@ -260,7 +263,7 @@ def take(input, index):
 
 
 def take_along_dim(input, indices, dim=None):
-    from .selection import gather
+    from .scatters import gather
     from .shape import broadcast_to
 
     if dim is None:
@@ -507,8 +510,9 @@ def _sinc_jvp(primals, tangents):
 
 sinc = _special("sinc", _sinc, "SincBackward0")
 erfinv = _special("erfinv", jss.erfinv, "ErfinvBackward0")
-lgamma = _special("lgamma", jss.gammaln, "LgammaBackward0")
-digamma = _special("digamma", jss.digamma, "DigammaBackward0")
+# torch's special cases (lgamma(1) = 0 in float32, digamma(0) = -inf): special_ops' definitions
+lgamma = _special("lgamma", _special_ops._lgamma_formula, "LgammaBackward0")
+digamma = _special("digamma", _special_ops._digamma_formula, "DigammaBackward0")
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1,))

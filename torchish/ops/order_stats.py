@@ -213,7 +213,8 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
     from .. import _dtype
     from .creation import full_like, scalar_tensor
     from .pointwise import logical_not
-    from .selection import gather, isnan, masked_fill
+    from .scatters import gather
+    from .selection import isnan, masked_fill
     from .shape import transpose, unsqueeze, view
 
     if interpolation not in _INTERPOLATIONS:

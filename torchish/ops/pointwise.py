@@ -116,9 +116,8 @@ def mul(input, other):
 
 
 def _div_name(params, args):
-    if params.get("rounding_mode") is not None:
-        return "DivBackward3" if not isinstance(args[1], R._Tensor) else "DivBackward2"
-    return "DivBackward0"
+    # (torch's Python binding wraps a Number divisor into a Tensor: DivBackward3 is only reached from C++)
+    return "DivBackward2" if params.get("rounding_mode") is not None else "DivBackward0"
 
 
 def _div_promote(compute, params):
@@ -258,7 +257,15 @@ def pow(input, exponent, *, out=None, _target=None):
     )
 
 
-@op(grad_name="NegBackward0", inplace=True)
+def _neg_check(args, params):
+    if args[0].dtype is R.D.bool:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
+            "the `~` or `logical_not()` operator instead."
+        )
+
+
+@op(grad_name="NegBackward0", inplace=True, check=_neg_check)
 def neg(input):
     return -input
 

@@ -500,7 +500,23 @@ def cumprod(input, dim, *, dtype=None):
     return jnp.cumprod(input, axis=_wrap_dim(dim, input.ndim)) if input.ndim else input
 
 
-@op(promote=FLOAT, grad_name="SoftmaxBackward0", saves=((-1,),))
+def _softmax_check(name):
+    """torch's CPU softmax kernels take floating inputs only: the last-dim kernel (a 0-d or 1-d input too) and the
+    general one name themselves in the error; an empty input runs no kernel."""
+
+    def check(args, params):
+        x, d = args[0], params.get("dtype") or args[0].dtype
+        if isinstance(d, str):
+            d = getattr(D, d)
+        if not (d.is_floating_point or d.is_complex) and x.numel():
+            last = x.dim() <= 1 or _wrap_dim(params["dim"], x.dim()) == x.dim() - 1
+            kernel = f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl"
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{R._type_word(d)}'")
+
+    return check
+
+
+@op(promote=FLOAT, grad_name="SoftmaxBackward0", saves=((-1,),), check=_softmax_check("softmax"))
 def softmax(input, dim, dtype=None):
     if input.ndim == 0:
         return jax.nn.softmax(input.reshape(1)).reshape(())
@@ -525,7 +541,7 @@ def _log_softmax_backward_data(grad, result, axis):
 R.OPS["softmax"].result_grad = lambda g, y, p, x: _softmax_backward_data(g, y, _softmax_axis(y, p))
 
 
-@op(promote=FLOAT, grad_name="LogSoftmaxBackward0", saves=((-1,),))
+@op(promote=FLOAT, grad_name="LogSoftmaxBackward0", saves=((-1,),), check=_softmax_check("log_softmax"))
 def log_softmax(input, dim, dtype=None):
     if input.ndim == 0:
         return jax.nn.log_softmax(input.reshape(1)).reshape(())

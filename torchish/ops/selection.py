@@ -26,73 +26,6 @@ def _index_check(name):
     return check
 
 
-# torch puts `dim` between the two tensors (gather(input, dim, index)); the table's pure functions take
-# tensors first, and the public functions below restore torch's order
-@op(
-    "_gather",
-    n_tensors=2,
-    promote=SAME,
-    grad_name="GatherBackward0",
-    promoted=(0,),
-    saves=((0, 1), ()),
-    check=_index_check("gather"),
-    method=False,
-)
-def _gather(input, index, dim):
-    return jnp.take_along_axis(input, index, axis=_wrap_dim(dim, input.ndim), mode="clip") if input.ndim else input
-
-
-def gather(input, dim, index, *, sparse_grad=False, out=None):
-    return _gather(input, index, dim=dim, out=out)
-
-
-def _scatter_fn(reduce_add):
-    def pure(input, index, src, dim):
-        d = _wrap_dim(dim, input.ndim)
-        idx = list(jnp.indices(index.shape, sparse=True))
-        idx[d] = index
-        at = input.at[tuple(idx)]
-        return (
-            at.add(src[tuple(slice(0, s) for s in index.shape)])
-            if reduce_add
-            else at.set(src[tuple(slice(0, s) for s in index.shape)])
-        )
-
-    return pure
-
-
-_scatter = op(
-    "_scatter",
-    n_tensors=3,
-    promote=SAME,
-    grad_name="ScatterBackward0",
-    promoted=(0, 2),
-    method=False,
-    saves=((1,), (), (1,)),
-)(_scatter_fn(False))
-_scatter_add = op(
-    "_scatter_add",
-    n_tensors=3,
-    promote=SAME,
-    grad_name="ScatterAddBackward0",
-    promoted=(0, 2),
-    method=False,
-    saves=((), (), (1,)),
-)(_scatter_fn(True))
-
-
-def scatter(input, dim, index, src=None, *, value=None, reduce=None, _target=None):
-    """scatter(input, dim, index, src) / scatter(input, dim, index, value)."""
-    if src is None or not isinstance(src, R._Tensor):
-        fill = value if src is None else src
-        src = R._Tensor._make(jnp.full(tuple(index.shape), fill, input._value.dtype))
-    return _scatter(input, index, src, dim=dim, _target=_target)
-
-
-def scatter_add(input, dim, index, src, *, _target=None):
-    return _scatter_add(input, index, src, dim=dim, _target=_target)
-
-
 @op(
     "_index_select",
     n_tensors=2,
@@ -328,3 +261,49 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return _vector_norm(x, ord=ord, dim=dim, keepdim=keepdim)
+
+
+def _renorm_check(args, params):
+    x, p, maxnorm = args[0], params["p"], params["maxnorm"]
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
+    if x.dim() < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {x.dim()} dimensions")
+    _wrap_dim(params["dim"], x.dim())
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {R._type_word(x.dtype)}"
+        )
+
+
+def _renorm_parts(x, p, dim, maxnorm):
+    """torch's: each slice's p-norm over the other dims, in double (the CPU accumulate type)."""
+    d = _wrap_dim(dim, x.ndim)
+    axes = tuple(a for a in range(x.ndim) if a != d)
+    wide = x.astype(jnp.float64) if x.dtype != jnp.float64 else x
+    norm = R.OPS["_vector_norm"].fn(wide, ord=p, dim=axes, keepdim=True)
+    return axes, norm
+
+
+@op(promote=R.FLOAT, grad_name="RenormBackward0", inplace=True, saves=((0,),), check=_renorm_check)
+def renorm(input, p, dim, maxnorm):
+    _, norm = _renorm_parts(input, p, dim, maxnorm)
+    factor = jnp.where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)
+    return (input * factor).astype(input.dtype)
+
+
+def _renorm_backward(grad, result, params, inputs):
+    # torch's renorm_backward: the norm's own backward where the slice was scaled, grad where it was not
+    (x,) = inputs
+    p, maxnorm = params["p"], params["maxnorm"]
+    axes, norm = _renorm_parts(x, p, params["dim"], maxnorm)
+    along = jnp.sum(x.astype(norm.dtype) * grad, axis=axes, keepdims=True)
+    nb = _vector_norm_backward(along, norm, {"ord": p, "dim": axes, "keepdim": True}, (x.astype(norm.dtype),))
+    invnorm = 1 / (norm + 1e-7)
+    factor = invnorm * maxnorm
+    return jnp.where(norm > maxnorm, factor * grad - (factor * invnorm) * nb, grad).astype(x.dtype)
+
+
+R.OPS["renorm"].result_grad = _renorm_backward
