@@ -18,7 +18,7 @@ from tests.nn_common import arrays, check
 F32 = {"rtol": 2e-4, "atol": 2e-5}
 F64 = {"rtol": 1e-9, "atol": 1e-11}
 # every case compiles its own forward and backward graphs: 3 examples each in the default profile
-FEWER = settings(max_examples=max(2, settings().max_examples // 33))
+FEWER = settings(max_examples=max(2, settings().max_examples // 50))
 
 
 def _run_module(m, make, inputs, call, dtype, train=True, nograd=False, backward=True):
