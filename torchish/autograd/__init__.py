@@ -18,6 +18,7 @@ from .engine import (  # noqa: F401
     _run_prehooks,
     _wrap_or_none,
     run_backward,
+    summed_to_recorded,
 )
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .graph import AccumulateGrad, Node, _checked_hook_tuple, _Tensor
@@ -231,17 +232,6 @@ def _root_value(g, t, create_graph):
     return v if v.dtype == t._value.dtype else v.astype(t._value.dtype)
 
 
-def _to_recorded_shape(g, shape):
-    """torch's engine sums a gradient to the shape its leaf had when its AccumulateGrad was made, where it expands
-    (a gradient that reached the leaf through views only comes here unchecked)."""
-    from ..ops._formulas import sum_to
-    from .function import _expandable
-
-    if not _expandable(shape, tuple(g.shape)):
-        return g
-    return g.sum_to_size(shape) if isinstance(g, _Tensor()) else sum_to(g, shape)
-
-
 def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False, root_view=None, seen=None):
     """The leaf's AccumulateGrad node (None for a non-leaf input, which only stores): the tensor's hooks,
     the node's pre-hooks, .grad, post-accumulate hooks, the node's post-hooks, in torch's order.
@@ -250,7 +240,9 @@ def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False, root_
     of a root's gradient tensor (whose version it shares); seen: how a new gradient is laid out (engine._laid_out),
     where its hooks see it so."""
     if node is not None and g is not None and tuple(g.shape) != node.shape:
-        g, root_view = _to_recorded_shape(g, node.shape), None
+        # (a gradient that reached the leaf through views only is checked here; one that does not expand stays)
+        fitted = summed_to_recorded(g, node.shape)
+        g, root_view = g if fitted is None else fitted, None
     if node is not None and root_view is not None and tuple(t.shape) != node.shape:
         root_view = None  # (the leaf took a new shape: the view of a root's gradient was summed to the old one)
     exposed = replaced = False

@@ -738,19 +738,28 @@ def _check_layout(t) -> None:
 _WARNED_LAYOUT: list = []
 
 
-def _root_fitted(g, shape, r):
-    """torch's engine checks each root's gradient against the shape its node recorded (the root may have taken a
-    new shape in no_grad mode since): summed to it where it expands, else its error."""
-    if tuple(g.shape) == shape:
-        return g
+def summed_to_recorded(g, shape):
+    """torch's validate_outputs for a gradient (array, or Tensor with create_graph) that does not have the shape
+    its destination recorded (a tensor that took a new shape in no_grad mode since): summed to that shape where
+    it expands to the gradient's; None where it does not."""
     from ..ops._formulas import sum_to
     from .function import _expandable
 
     if not _expandable(shape, tuple(g.shape)):
+        return None
+    return g.sum_to_size(shape) if isinstance(g, _Tensor()) else sum_to(g, shape)
+
+
+def _root_fitted(g, shape, r):
+    """A root's gradient, checked against the shape its node recorded: torch's error where it cannot be summed."""
+    if tuple(g.shape) == shape:
+        return g
+    fitted = summed_to_recorded(g, shape)
+    if fitted is None:
         raise RuntimeError(
             f"invalid gradient at index {r} - got {list(g.shape)} but expected shape compatible with {list(shape)}"
         )
-    return g.sum_to_size(shape) if isinstance(g, _Tensor()) else sum_to(g, shape)
+    return fitted
 
 
 def _torch_positions(node, diff):
