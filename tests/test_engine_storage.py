@@ -633,6 +633,22 @@ def test_leaf_taking_a_new_shape_in_no_grad_mode(held, had_grad):
     check(fn)
 
 
+@pytest.mark.parametrize("op", ["x * x", "x * 2", "x + x", "x.exp()"])
+def test_gradient_summed_to_a_leafs_recorded_shape_is_a_new_tensor(op):
+    """validate_outputs sums the gradient of a leaf that took a new shape to the shape its AccumulateGrad recorded:
+    a view of a new sum, so autograd.grad adds the two gradients of x * x out of place (version 0)."""
+
+    def fn(m):
+        x = m.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -3.0]], requires_grad=True)
+        keep = x * 1
+        with m.no_grad():
+            x.unsqueeze_(0)
+        (g,) = m.autograd.grad(eval(op).sum(), [x])
+        return g, g._version, keep.shape
+
+    check(fn)
+
+
 @pytest.mark.parametrize("how", ["grad", "sum", "two roots", "implicit"])
 def test_root_that_took_a_new_shape_in_no_grad_mode(how):
     """torch's engine checks a root's gradient against the shape its node recorded: summed to it where it expands

@@ -199,6 +199,30 @@ def c_version_input_of_mul_modified(m):
     _backward_sum(z)
 
 
+def _both_inputs_modified(m, f):
+    a, b = _x(m) + 0, _x(m) * 2
+    z = f(a, b)
+    with m.no_grad():
+        a.add_(1)  # (versions 1 and 2: the text names the input torch's backward unpacks first, by argument name)
+        b.mul_(1).mul_(1)
+    _backward_sum(z)
+
+
+@case
+def c_version_both_inputs_of_dot_modified(m):  # (dot(self, tensor): self first)
+    _both_inputs_modified(m, lambda a, b: a.dot(b))
+
+
+@case
+def c_version_both_inputs_of_mul_modified(m):  # (mul(self, other): other first)
+    _both_inputs_modified(m, lambda a, b: a * b)
+
+
+@case
+def c_version_input_and_running_mean_of_batch_norm_modified(m):  # (batch_norm(input, ..., running_mean, ...))
+    _both_inputs_modified(m, lambda a, b: m.nn.functional.batch_norm(a.view(1, 3), b.detach(), m.ones(3)))
+
+
 @case
 def c_version_input_of_sin_modified(m):
     y = _x(m) * 1

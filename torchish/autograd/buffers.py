@@ -146,7 +146,19 @@ def _if_dense(strides, shape):
     return None if strides is None or not _dense_layout(shape, strides) else tuple(strides)
 
 
-def _stealable(b, shape, wanted=None) -> bool:  # AccumulateGrad: only this handle, in the variable's layout
+def _stealable(b, shape, wanted=None, grad_shape=None) -> bool:
+    """AccumulateGrad: only this handle, in the variable's layout. grad_shape: the gradient's, where the variable
+    took a new shape since its AccumulateGrad was made (torch compares the gradient's dims with the variable's
+    strides, position by position)."""
+    from ..ops.views import _contiguous_strides
+
+    if grad_shape is not None and tuple(grad_shape) != tuple(shape):
+        wanted = _contiguous_strides(shape) if wanted is None else wanted
+        return (
+            b.refs == 1
+            and b.strides is not None
+            and all(s == c if n != 1 else s != 0 for n, s, c in zip(grad_shape, b.strides, wanted))
+        )
     return b.refs == 1 and _obeys_layout(b.strides, shape, wanted)
 
 
@@ -213,6 +225,16 @@ def _fresh(storage, shape, strides):
     if order is None:
         return _Buf(storage, strides)
     return _Buf(storage, strides, ("fresh_base", tuple(shape), ("laid_out", order)))
+
+
+def _summed_to_recorded(b, shape):
+    """validate_outputs' sum_to for a leaf that took a new shape since its AccumulateGrad was made: a view of a
+    new sum (only leading dims can differ), so the sum's tensor holds the storage too."""
+    from ..ops.views import _contiguous_strides
+
+    _release(_held(b))
+    summed = _Buf(_Storage(), None)
+    return _Buf(summed.storage, _contiguous_strides(shape), base=summed)
 
 
 def _order_of(strides):
@@ -437,7 +459,7 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
             # (a view of a root's, or a permuted new tensor: the leaf's hooks see it as it is)
             chains[key] = None if is_fresh_base(b.chain) and not only_laid_out(b.chain) else b.chain
             wanted = tuple(edge[0].variable.stride()) if layout == "permuted" else None
-            if _stealable(b, shape_of(key), wanted):
+            if _stealable(b, shape_of(key), wanted, plan._recorded_shape(key)):
                 versions[key] = b.storage.version
                 owners[key] = "stolen"  # (backward: .grad is this very buffer, which a hook may have aliased)
             else:
@@ -486,7 +508,10 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
             for j, d in enumerate(plan.dests[i]):
                 if d is not None:
                     b = _derived(n, j, src, shape_of(d)) if src is not None and (i, j) not in plan.fresh_out else None
-                    outs.append((d, _held(b or _Buf(_Storage(), _contiguous_strides(shape_of(d))))))
+                    b = b or _Buf(_Storage(), _contiguous_strides(shape_of(d)))
+                    if d[0] == 1 and plan._recorded_shape(d) != tuple(shape_of(d)):
+                        b = _summed_to_recorded(b, plan._recorded_shape(d))
+                    outs.append((d, _held(b)))
         for b in ins:
             if b is not None:
                 _release(b)

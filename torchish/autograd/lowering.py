@@ -459,6 +459,9 @@ _TORCH_CALLS = {
     "unsqueeze": "UnsqueezeBackward0",
     "mean": "MeanBackward0",
     "mean_dim": "MeanBackward1",
+    "digamma": "DigammaBackward0",
+    "polygamma": "PolygammaBackward0",
+    "special_i1": "SpecialI1Backward0",
 }
 
 
@@ -473,6 +476,8 @@ def _equation_name(eqn, refs) -> str:
         return _formula_name(eqn)
     if prim == "mul" and any(r[0] == "lit" for r in refs):
         return "MulBackward1"  # (torch's mul by a Python number)
+    if prim == "div" and refs[1][0] == "lit" and refs[0][0] != "lit":
+        return "DivBackward1"  # (by a Python number)
     if prim == "pow" and all(r[0] != "lit" for r in refs):
         return "PowBackward1"  # (a tensor exponent)
     if prim in ("add", "sub") and any(r[0] == "lit" for r in refs):  # (with a Python number)

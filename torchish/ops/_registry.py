@@ -450,6 +450,10 @@ def _input_before_write(node, i):
 _OUTPUT_NAMES = ("result", "indices", "result2")
 
 
+# the ops whose ATen schema names its first argument `input`, not `self`, where that changes the name order
+_ATEN_FIRST_ARG = {"batch_norm": "input"}  # (input < running_mean < self)
+
+
 def _saved_indices(op_def, edges):
     """The inputs (-1 - j: output j) torch's backward saves, given which inputs need a gradient."""
     mask = tuple([e is not None for e in edges])
@@ -460,7 +464,7 @@ def _saved_indices(op_def, edges):
             if needs and i < len(op_def.saves):
                 wanted.update(op_def.saves[i])
         # torch's generated backward unpacks (and so version-checks) saved values in name order
-        names = ["self", *list(op_def.sig.parameters)[1:]]
+        names = [_ATEN_FIRST_ARG.get(op_def.name, "self"), *list(op_def.sig.parameters)[1:]]
         hit = op_def.saved_for[mask] = tuple(
             sorted(wanted, key=lambda i: _OUTPUT_NAMES[-1 - i] if i < 0 else names[i] if i < len(names) else str(i))
         )

@@ -243,8 +243,8 @@ def _check_dot(args, params):
 
 
 @op(n_tensors=2, promote=BINARY, grad_name="DotBackward0", saves=((1,), (0,)), check=_check_dot)
-def dot(input, other):
-    return _blas(jnp.dot(input, other))
+def dot(input, tensor):
+    return _blas(jnp.dot(input, tensor))
 
 
 @op(n_tensors=2, promote=BINARY, grad_name="MvBackward0", saves=((1,), (0,)), check=_check_matmul)

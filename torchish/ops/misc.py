@@ -4,6 +4,7 @@ scans, counting and searching, index_add/index_copy/index_fill, special function
 from __future__ import annotations
 
 import functools
+import math
 import warnings
 
 import jax
@@ -513,6 +514,10 @@ erfinv = _special("erfinv", jss.erfinv, "ErfinvBackward0")
 # torch's special cases (lgamma(1) = 0 in float32, digamma(0) = -inf): special_ops' definitions
 lgamma = _special("lgamma", _special_ops._lgamma_formula, "LgammaBackward0")
 digamma = _special("digamma", _special_ops._digamma_formula, "DigammaBackward0")
+# torch's formulas in its terms (self.erfinv() recomputed is the result): a create_graph history has its nodes
+R.OPS["erfinv"].result_grad = lambda g, y, p, x: 0.5 * math.sqrt(math.pi) * jnp.exp(y**2) * g
+R.OPS["lgamma"].result_grad = lambda g, y, p, x: g * _special_ops.digamma_call(x[0])
+R.OPS["digamma"].result_grad = lambda g, y, p, x: g * _special_ops.trigamma_call(x[0])
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1,))

@@ -210,6 +210,17 @@ def _pow_scalar(input, exponent):
     return jnp.power(input, exponent)
 
 
+def _pow_scalar_backward(grad, result, params, inputs):
+    # torch's pow_backward, self.pow(exponent - 1) included (JAX's rule skips it for a square)
+    e = params["exponent"]
+    if e == 0:
+        return jnp.zeros_like(grad)
+    return grad * (e * jnp.power(inputs[0], e - 1))
+
+
+R.OPS["_pow_scalar"].result_grad = _pow_scalar_backward
+
+
 @op(n_tensors=2, promote=BINARY, grad_name="PowBackward2", saves=((), (1, -1)), method=False)
 def _pow_base_scalar(self, exponent, zero_base=False):
     return jnp.power(self, exponent)
@@ -274,6 +285,8 @@ def neg(input):
 
 
 _LN2 = math.log(2.0)  # (torch's M_LN2, cast to the gradient's dtype as its Scalar operand is)
+_LN10 = math.log(10.0)
+_M_2_SQRTPI = 2.0 / math.sqrt(math.pi)
 
 
 def _unary(name, fn, grad, saves=((0,),), promote=FLOAT):
@@ -347,7 +360,6 @@ cosh = _unary("cosh", jnp.cosh, "CoshBackward0")
 reciprocal = _unary("reciprocal", lambda x: 1 / x, "ReciprocalBackward0", saves=((-1,),))
 # torch's formulas of the ops that save their result, in its terms (their backward reads the saved result)
 R.OPS["exp"].result_grad = lambda g, y, p, x: g * y
-R.OPS["tan"].result_grad = lambda g, y, p, x: g * (1 + y * y)
 
 
 @jax.jit
@@ -368,12 +380,22 @@ def _threshold_backward(grad, result):
 R.OPS["tanh"].result_grad = lambda g, y, p, x: _tanh_backward(g, y)
 R.OPS["sigmoid"].result_grad = lambda g, y, p, x: _sigmoid_backward(g, y)
 R.OPS["sqrt"].result_grad = lambda g, y, p, x: g / (2 * y)
-R.OPS["rsqrt"].result_grad = lambda g, y, p, x: -0.5 * g * (y * y * y)
 R.OPS["relu"].result_grad = lambda g, y, p, x: _threshold_backward(g, y)
 R.OPS["expm1"].result_grad = lambda g, y, p, x: g * (y + 1)
 R.OPS["exp2"].result_grad = lambda g, y, p, x: g * y * _LN2
 R.OPS["reciprocal"].result_grad = lambda g, y, p, x: -g * (y * y)
+R.OPS["tan"].result_grad = lambda g, y, p, x: g * (1 + y**2)
+R.OPS["rsqrt"].result_grad = lambda g, y, p, x: -0.5 * g * y**3
+# (those of ops that save their input, where JAX's derivative rule is another composition: a create_graph history
+# then has torch's nodes, and the first derivative torch's rounding)
+R.OPS["cos"].result_grad = lambda g, y, p, x: g * -jnp.sin(x[0])
+R.OPS["asin"].result_grad = lambda g, y, p, x: g * jax.lax.rsqrt(-x[0] * x[0] + 1)
+R.OPS["acos"].result_grad = lambda g, y, p, x: g * -jax.lax.rsqrt(-x[0] * x[0] + 1)
+R.OPS["atan"].result_grad = lambda g, y, p, x: g / (x[0] * x[0] + 1)
+R.OPS["log2"].result_grad = lambda g, y, p, x: g / (x[0] * _LN2)
+R.OPS["log10"].result_grad = lambda g, y, p, x: g / (x[0] * _LN10)
 erf = _unary("erf", jax.scipy.special.erf, "ErfBackward0")
+R.OPS["erf"].result_grad = lambda g, y, p, x: _M_2_SQRTPI * jnp.exp(-(x[0] ** 2)) * g
 sign = _unary("sign", jnp.sign, "SignBackward0", saves=(), promote=SAME)
 # (sgn_backward reads self and the result, though for real inputs its gradient is 0)
 sgn = _unary(

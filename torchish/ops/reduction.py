@@ -376,6 +376,18 @@ def _mean_kept(x, axes):
 _MEAN_FORMULAS = {name: F.named_call(name, _mean_kept, static_argnums=1) for name in ("mean", "mean_dim")}
 
 
+def _mean_backward(grad, result, params, inputs):
+    # torch's mean_backward: sum_backward (unsqueeze the reduced dims, expand) / numel
+    shape = inputs[0].shape
+    axes = _dims(params.get("dim"), len(shape))
+    if axes is not None and not params.get("keepdim"):
+        grad = F.unsqueeze_multiple(grad, axes)
+    return jnp.broadcast_to(grad, shape) / _reduced_size(shape, axes)
+
+
+R.OPS["mean"].result_grad = _mean_backward
+
+
 def _mean_formula(x, axes):
     return _MEAN_FORMULAS["mean" if axes is None else "mean_dim"](x, axes)
 

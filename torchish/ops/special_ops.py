@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jss
 
 from .. import _dtype as D
+from . import _formulas as F
 from . import _registry as R
 from ._registry import BINARY, FLOAT, SAME, op
 from .pointwise import _broadcast_check, _mixed_name
@@ -148,11 +149,15 @@ def _with_inplace(name, fn, grad):
 
 
 acosh = _with_inplace("acosh", _unary_formula(jnp.arccosh, lambda x, y: jax.lax.rsqrt(x * x - 1)), "AcoshBackward")
-asinh = _with_inplace("asinh", _unary_formula(jnp.arcsinh, lambda x, y: jax.lax.rsqrt(x * x + 1)), "AsinhBackward")
+asinh = _with_inplace("asinh", _unary_formula(jnp.arcsinh, lambda x, y: jax.lax.rsqrt(x**2 + 1)), "AsinhBackward")
 atanh = _with_inplace("atanh", _unary_formula(jnp.arctanh, lambda x, y: 1 / (1 - x * x)), "AtanhBackward")
 _M_2_SQRTPI = 2.0 / math.sqrt(math.pi)
 erfc = _unary("erfc", _unary_formula(jss.erfc, lambda x, y: _c(-_M_2_SQRTPI, x) * jnp.exp(-(x * x))), "ErfcBackward0")
 _erfcx = _unary_formula(jss.erfcx, lambda x, y: 2.0 * x * y - _c(_M_2_SQRTPI, x))
+# (torch's formulas in its own terms where its order differs from grad * factor: a create_graph history has
+# torch's nodes)
+R.OPS["atanh"].result_grad = lambda g, y, p, x: g * 1 / (1 - x[0] ** 2)
+R.OPS["erfc"].result_grad = lambda g, y, p, x: -_M_2_SQRTPI * jnp.exp(-(x[0] ** 2)) * g
 special_erfcx = _unary("special_erfcx", _erfcx, "SpecialErfcxBackward0", saves=((0, -1),), method=False, inplace=False)
 
 
@@ -172,6 +177,8 @@ def _not_tiny(fn):
 _i1 = _unary_formula(jss.i1, _not_tiny(lambda x, y: jss.i0(x) - y * (1 / x)))
 _i0 = _unary_formula(jss.i0, lambda x, y: jss.i1(x))
 i0 = _unary("i0", _i0, "I0Backward0")
+_i1_call = F.named_call("special_i1", _i1)
+R.OPS["i0"].result_grad = lambda g, y, p, x: g * _i1_call(x[0])
 _i1e = _unary_formula(jss.i1e, _not_tiny(lambda x, y: jss.i0e(x) - y * (jnp.sign(x) + 1 / x)))
 _i0e = _unary_formula(jss.i0e, lambda x, y: jss.i1e(x) - jnp.sign(x) * y)
 _SPECIAL = dict(saves=((0, -1),), method=False, inplace=False)
@@ -245,6 +252,9 @@ def _trigamma(x):
 # torch.lgamma / torch.digamma (ops/misc.py) with torch's derivatives: digamma and trigamma, its special cases included
 _digamma_formula = _unary_formula(_digamma, lambda x, y: _trigamma(x))
 _lgamma_formula = _unary_formula(_lgamma, lambda x, y: _digamma_formula(x))
+# (each a named call, so that a create_graph history has torch's node for it)
+digamma_call = F.named_call("digamma", _digamma_formula)
+trigamma_call = F.named_call("polygamma", _unary_formula(_trigamma, lambda x, y: _polygamma_value(x, 2)))
 
 
 def _zeta_double(x, q):
@@ -369,7 +379,9 @@ def _zeta_value(x, q):
 _zeta = _binary_formula(
     _zeta_value,
     _not_implemented("the derivative for 'zeta' is not implemented."),
-    lambda x, q, y: -x * _zeta_value(x + 1.0, q),
+    # (torch's formula is zeta again, so a second derivative is its formula too: JAX's own derivative of zeta
+    # would multiply a zero cotangent by zeta at a pole, NaN where torch's gives inf)
+    lambda x, q, y: -x * _zeta(x + 1.0, q),
 )
 
 
