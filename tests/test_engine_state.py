@@ -417,6 +417,23 @@ _CREATE_GRAPH_HISTORIES = {
     "norm inf dim": lambda x: x.view(1, 3).norm(float("inf"), dim=1),
     "std dim": lambda x: x.view(1, 3).std(1),
     "x**(x+1)": lambda x: x ** (x + 1),
+    # torch's formulas written in its terms (where JAX's rule composes otherwise)
+    "tan": lambda x: x.tan(),
+    "rsqrt": lambda x: x.rsqrt(),
+    "asin": lambda x: x.asin(),
+    "acos": lambda x: x.acos(),
+    "atan": lambda x: x.atan(),
+    "asinh": lambda x: x.asinh(),
+    "log2": lambda x: x.log2(),
+    "log10": lambda x: x.log10(),
+    "erf": lambda x: x.erf(),
+    "erfc": lambda x: x.erfc(),
+    "erfinv": lambda x: x.erfinv(),
+    "digamma": lambda x: x.digamma(),
+    "lgamma": lambda x: x.lgamma(),
+    "i0": lambda x: x.i0(),
+    "mean dim": lambda x: x.view(1, 3).mean(1) * x,
+    "pow 2.5": lambda x: x**2.5,
 }
 
 

@@ -476,8 +476,13 @@ def _equation_name(eqn, refs) -> str:
         return _formula_name(eqn)
     if prim == "mul" and any(r[0] == "lit" for r in refs):
         return "MulBackward1"  # (torch's mul by a Python number)
-    if prim == "div" and refs[1][0] == "lit" and refs[0][0] != "lit":
-        return "DivBackward1"  # (by a Python number)
+    if (
+        prim == "div"
+        and refs[1][0] == "lit"
+        and refs[0][0] != "lit"
+        and _FORMULA_SCOPE in str(eqn.source_info.name_stack)
+    ):
+        return "DivBackward1"  # (a torch formula's division by a C++ Scalar; an op's Python number is a tensor)
     if prim == "pow" and all(r[0] != "lit" for r in refs):
         return "PowBackward1"  # (a tensor exponent)
     if prim in ("add", "sub") and any(r[0] == "lit" for r in refs):  # (with a Python number)
