@@ -633,6 +633,34 @@ def test_leaf_taking_a_new_shape_in_no_grad_mode(held, had_grad):
     check(fn)
 
 
+_VIEW_OPS = {
+    "squeeze_()": lambda y: y.squeeze_(),
+    "squeeze_(0)": lambda y: y.squeeze_(0),
+    "unsqueeze_(0)": lambda y: y.unsqueeze_(0),
+    "t_()": lambda y: y.t_(),
+    "squeeze()": lambda y: y.squeeze(),
+    "unsqueeze(0)": lambda y: y.unsqueeze(0),
+}
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (2,)])
+@pytest.mark.parametrize("op", list(_VIEW_OPS))
+def test_leaf_grad_version_through_an_inplace_view_op(op, shape):
+    """An in-place view op's node (SqueezeBackward3, UnsqueezeBackward1, TBackward1) applies its out-of-place
+    twin's formula: the leaf's .grad is the same view of the incoming gradient, copied (version 1) or stolen."""
+
+    def fn(m):
+        x = m.zeros(shape, requires_grad=True)
+        try:
+            r = _VIEW_OPS[op](x + 2)
+        except (RuntimeError, IndexError) as e:
+            return str(e)
+        (r.sum() if r.dim() else r).backward()
+        return x.grad, x.grad._version, r.grad_fn.name()
+
+    check(fn)
+
+
 @pytest.mark.parametrize("op", ["x * x", "x * 2", "x + x", "x.exp()"])
 def test_gradient_summed_to_a_leafs_recorded_shape_is_a_new_tensor(op):
     """validate_outputs sums the gradient of a leaf that took a new shape to the shape its AccumulateGrad recorded:

@@ -40,6 +40,23 @@ _RESHAPE = {
     "UnsqueezeBackward0",
 }
 _PERMUTE = {"TBackward0", "TransposeBackward0", "PermuteBackward0"}
+# the in-place view ops' nodes, whose formulas are their out-of-place twins'
+_TWIN = {
+    "UnsqueezeBackward1": "UnsqueezeBackward0",
+    "SqueezeBackward3": "SqueezeBackward0",
+    "SqueezeBackward4": "SqueezeBackward1",
+    "SqueezeBackward5": "SqueezeBackward2",
+    "TBackward1": "TBackward0",
+    "TransposeBackward1": "TransposeBackward0",
+}
+
+
+def _formula_of(node) -> str:
+    """The name of the formula a node's backward applies (an in-place view op's is its out-of-place twin's)."""
+    name = node.name()
+    return _TWIN.get(name, name)
+
+
 _SQUEEZES = {"SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2"}
 # torch's formula fills zeros and writes into them in place (index_put_, scatter_, copy_): the new gradient
 # starts at that many versions
@@ -170,7 +187,7 @@ def _view_recipe(node, dest_shape):
     """The view op torch's formula applies to the incoming gradient (see views_of_roots)."""
     if getattr(node.kernel, "op", None) is None:  # a create_graph node is named after JAX's primitive
         return None
-    name, params = node.name(), dict(node.kernel.key[1])
+    name, params = _formula_of(node), dict(node.kernel.key[1])
     # the view torch's formula makes, so that a create_graph result's grad_fn is named as torch's
     if name == "UnsqueezeBackward0":
         return ("squeeze", params["dim"])
@@ -211,7 +228,7 @@ def _as_strided_chain(node, shape):
 def _view(src, strides, node, dest_shape, layout=None):
     if src.chain is None or is_fresh_base(src.chain):
         # an intermediate gradient, viewed (again): a view of a tensor nobody else holds
-        views = node.name() in _RESHAPE or node.name() in _PERMUTE or node.name() in _EXPAND
+        views = _formula_of(node) in _RESHAPE | _PERMUTE | _EXPAND
         recipe = _view_recipe(node, dest_shape) if views else None
         chain = src.chain or ("fresh_base", tuple(node.out_meta[0][0]))
         return _Buf(src.storage, strides, None if recipe is None else chain + (recipe,), src, layout)
@@ -337,7 +354,7 @@ def _passes_on(node, j, grad_shape, dest_shape) -> bool:
 def _derived(node, j, src, dest_shape):
     from ..ops.views import _contiguous_strides
 
-    name, grad_shape = node.name(), node.out_meta[0][0]
+    name, grad_shape = _formula_of(node), node.out_meta[0][0]
     if node._of_backward:  # (named after a JAX primitive, not after a formula that would pass its gradient on)
         name = None
     if name is not None and _passes_on(node, j, grad_shape, dest_shape):

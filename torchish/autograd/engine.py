@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
-from .buffers import _PERMUTE, is_fresh_base, is_hook_chain, leaf_layout, target_versions
+from .buffers import _PERMUTE, _formula_of, is_fresh_base, is_hook_chain, leaf_layout, target_versions
 from .graph import AccumulateGrad, _checked_hook_tuple, _Tensor
 from .recorded import recorded_segment
 from .saved import _FREED_MSG, _failure, _is_op_node, _reread_saved, _unpack_saved
@@ -240,7 +240,7 @@ class _Plan:
         # a permuted gradient's layout, and (autograd.grad) a view recipe, depend on shapes, which a node that
         # saves nothing leaves out of its key
         if accumulate:  # (and each leaf's layout: AccumulateGrad's copy of a gradient depends on it)
-            shapes = tuple([m.out_meta[0][0] for m in self.nodes if m.name() in _PERMUTE]) + tuple(
+            shapes = tuple([m.out_meta[0][0] for m in self.nodes if _formula_of(m) in _PERMUTE]) + tuple(
                 (layout, tuple(e[0].variable.stride()) if layout == "permuted" else None)
                 for e, layout in ((e, leaf_layout(e)) for e in self.target_edges)
             )
