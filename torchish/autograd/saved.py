@@ -109,15 +109,17 @@ def _invalid_gradient(node):
     saved = node.saved
     if saved is None or getattr(node, "_eager_vjp", None) is not None:  # (a custom Function checks its own)
         return None
-    from .function import _expandable
-
-    kept = list(node._edge_positions())
     for j, e in enumerate(node.next_edges):
         if e is None or j >= len(saved) or not hasattr(saved[j], "shape"):
             continue
         dest = e[0].shape if isinstance(e[0], AccumulateGrad) else tuple(e[0].out_meta[e[1]][0])
         got = tuple(saved[j].shape)
-        if got != dest and not _expandable(dest, got):
+        if got == dest:
+            continue
+        from .function import _expandable
+
+        if not _expandable(dest, got):
+            kept = list(node._edge_positions())
             pos = kept.index(j) if j in kept else j
             return RuntimeError(
                 f"Function {node.name()} returned an invalid gradient at index {pos} - got {list(got)} but expected "
