@@ -158,11 +158,11 @@ def _fitted(g, passes_on, n, diff):
     shape = shapes[n] if n < len(shapes) else None
     if shape is None or tuple(g.shape) == shape:
         return g
-    from ..ops._formulas import sum_to
-    from .function import _expandable
+    from .engine import summed_to_recorded
 
-    if _expandable(shape, tuple(g.shape)):
-        return sum_to(g, shape)
+    summed = summed_to_recorded(g, shape)
+    if summed is not None:
+        return summed
     raise RuntimeError(
         f"Function {name} returned an invalid gradient at index {positions[n]} - got {list(g.shape)} but expected "
         f"shape compatible with {list(shape)}"
