@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 
 import jax.numpy as jnp
 
 from . import _dtype as D
+from ._return_types import return_type
 from ._tensor import Tensor
 from .autograd import grad_mode as _gm
 from .ops import decomp as _d
@@ -71,17 +71,17 @@ __all__ = [
 ]
 
 # torch returns named tuples from its decompositions
-_Slogdet = namedtuple("slogdet", ["sign", "logabsdet"])
-_QR = namedtuple("qr", ["Q", "R"])
-_SVD = namedtuple("svd", ["U", "S", "Vh"])
-_Eigh = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
+_Slogdet = return_type("linalg_slogdet", ("sign", "logabsdet"))
+_QR = return_type("linalg_qr", ("Q", "R"))
+_SVD = return_type("linalg_svd", ("U", "S", "Vh"))
+_Eigh = return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
 
 det = _d.det
 matrix_power = _d.matrix_power
 
 
 def slogdet(A):
-    return _Slogdet(*_d.slogdet(A))
+    return _Slogdet(*_d._slogdet(A))
 
 
 def inv(A, *, out=None):

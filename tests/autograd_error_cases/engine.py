@@ -58,6 +58,28 @@ for _name, _op in {**_SAVING, **_NOT_SAVING}.items():
     case(_f)
 
 
+def _twice_on_an_edgeless_view(op):
+    """On a view made before its base required grad (requires_grad, yet no edge): torch saves only what every
+    formula reads (exp's result), not what the missing edge's formula would (mul's other)."""
+
+    def fn(m):
+        base = m.tensor([1.0, 2.0])
+        view = base[:1]
+        base.requires_grad_(True)
+        y = op(m, view).sum()
+        y.backward()
+        y.backward()
+        return view.requires_grad, _grad(base)
+
+    return fn
+
+
+for _name, _op in {"exp": _SAVING["exp"], "mul_scalar": _SAVING["mul_scalar"], "sin": _SAVING["sin"]}.items():
+    _f = _twice_on_an_edgeless_view(_op)
+    _f.__name__ = f"c_backward_twice_on_an_edgeless_view_{_name}"
+    case(_f)
+
+
 @case
 def c_grad_twice_exp(m):
     x = _x(m)

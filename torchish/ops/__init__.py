@@ -63,6 +63,8 @@ _METHODS = {
     "view_as": shape.view_as,
     "reshape_as": shape.reshape_as,
     "permute": shape.permute,
+    "flip": shape._flip_method,
+    "tile": misc._tile_method,
     "flatten": shape.flatten,
     "svd": decomp.svd,
     "unflatten": shape.unflatten,

@@ -387,11 +387,15 @@ def _record(op_def, k, args, values, params, outputs, name=None, edges=None):
     saved_versions = ()
     wanted = ()
     if op_def.saves:
-        # (a view that requires grad through its base alone has no edge, yet torch saves for it)
+        # (a view that requires grad through its base alone has no edge: torch saves for it only what every formula
+        # reads, which its codegen saves unguarded; the rest waits on should_compute_output, an edge)
         needs = tuple(
-            [() if e is not None or isinstance(a, _Tensor) and a.requires_grad else None for a, e in zip(args, edges)]
+            [
+                () if e is not None else _VIEW_ONLY if isinstance(a, _Tensor) and a.requires_grad else None
+                for a, e in zip(args, edges)
+            ]
         )
-        wanted = _saved_indices(op_def, needs)
+        wanted = _saved_indices(op_def, needs, args)
         sv = []
         for i in wanted:
             t = outputs[-1 - i] if i < 0 else args[i] if i < len(args) else None
@@ -454,21 +458,40 @@ _OUTPUT_NAMES = ("result", "indices", "result2")
 _ATEN_FIRST_ARG = {"batch_norm": "input"}  # (input < running_mean < self)
 
 
-def _saved_indices(op_def, edges):
-    """The inputs (-1 - j: output j) torch's backward saves, given which inputs need a gradient."""
-    mask = tuple([e is not None for e in edges])
-    hit = op_def.saved_for.get(mask)
+_VIEW_ONLY = "view"  # (an input that requires grad without an edge)
+
+
+def _saved_indices(op_def, edges, args=None):
+    """The inputs (-1 - j: output j) torch's backward saves, given which inputs need a gradient (an edge, or
+    _VIEW_ONLY)."""
+    mask = tuple([None if e is None else e == _VIEW_ONLY for e in edges])
+    # (what an edge-less input saves depends on which inputs have formulas)
+    key = mask + tuple([_has_formula(a) for a in args or ()]) if any(mask) else mask
+    hit = op_def.saved_for.get(key)
     if hit is None:
         wanted = set()
         for i, needs in enumerate(mask):
-            if needs and i < len(op_def.saves):
-                wanted.update(op_def.saves[i])
+            if needs is not None and i < len(op_def.saves):
+                wanted.update(v for v in op_def.saves[i] if not needs or _unguarded(op_def, v, args))
         # torch's generated backward unpacks (and so version-checks) saved values in name order
         names = [_ATEN_FIRST_ARG.get(op_def.name, "self"), *list(op_def.sig.parameters)[1:]]
-        hit = op_def.saved_for[mask] = tuple(
+        hit = op_def.saved_for[key] = tuple(
             sorted(wanted, key=lambda i: _OUTPUT_NAMES[-1 - i] if i < 0 else names[i] if i < len(names) else str(i))
         )
     return hit
+
+
+def _unguarded(op_def, v, args) -> bool:
+    """Whether every formula of the op reads saved value v (torch saves it then whichever edges are valid): the
+    formulas being those of its differentiable tensor inputs."""
+    formulas = [i for i, a in enumerate(args or ()) if i < len(op_def.saves) and _has_formula(a)]
+    return all(v in op_def.saves[i] for i in formulas)
+
+
+def _has_formula(a) -> bool:  # (a Python number in a tensor's place is a wrapped tensor there, with its formula)
+    if isinstance(a, _Tensor):
+        return _grad_dtype(a._value.dtype)
+    return isinstance(a, (int, float, complex)) and not isinstance(a, bool)
 
 
 def _grad_dtype(np_dtype) -> bool:

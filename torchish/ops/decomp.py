@@ -6,7 +6,6 @@ signs (qr, svd, eigh) returns LAPACK's factors, as torch does on CPU; callers sh
 
 from __future__ import annotations
 
-import collections
 import functools
 import math
 import warnings
@@ -15,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 
+from .._return_types import return_type
 from .._tensor import _wrap_dim
 from ..autograd import grad_mode as _gm
 from . import _registry as R
@@ -83,10 +83,17 @@ def det(input):
     return jnp.linalg.det(input)
 
 
-@op(grad_name="LinalgSlogdetBackward0", saves=((0, -1),), check=_square("linalg.slogdet"), n_out=2)
-def slogdet(input):
+@op(grad_name="LinalgSlogdetBackward0", saves=((0, -1),), check=_square("linalg.slogdet"), n_out=2, method=False)
+def _slogdet(input):
     sign, logabs = jnp.linalg.slogdet(input)
     return sign, logabs
+
+
+def slogdet(input):
+    return return_type("slogdet", ("sign", "logabsdet"))(*_slogdet(input))
+
+
+R._Tensor.slogdet = slogdet
 
 
 # torch composes logdet as where(sign == -1, nan, logabsdet): its last node is a where
@@ -235,7 +242,7 @@ def _linalg_svdvals(input):
     return jnp.linalg.svd(input, compute_uv=False)
 
 
-_SVD_T = collections.namedtuple("svd", ["U", "S", "V"])
+_SVD_T = return_type("svd", ("U", "S", "V"))
 
 
 def svd(input, some=True, compute_uv=True, *, out=None):

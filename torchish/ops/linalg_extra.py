@@ -7,13 +7,13 @@ LU pivots are LAPACK's getrf partial pivoting (jax.lax.linalg.lu calls getrf on 
 
 from __future__ import annotations
 
-import collections
 import warnings
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._return_types import return_type
 from . import _registry as R
 from ._registry import BINARY, SAME, op
 from .decomp import _square
@@ -27,27 +27,16 @@ class _LinAlgError(RuntimeError):
 LinAlgError = _LinAlgError
 
 
-def _return_type(name, fields):
-    """A torch.return_types.* named tuple, printed as torch prints it."""
-    base = collections.namedtuple(name, fields)
-
-    def __repr__(self):
-        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
-        return f"torch.return_types.{name}(\n{body})"
-
-    return type(name, (base,), {"__repr__": __repr__, "__slots__": ()})
-
-
-_LuFactor = _return_type("linalg_lu_factor", ("LU", "pivots"))
-_LuFactorEx = _return_type("linalg_lu_factor_ex", ("LU", "pivots", "info"))
-_Lu = _return_type("linalg_lu", ("P", "L", "U"))
-_LuUnpack = _return_type("lu_unpack", ("P", "L", "U"))
-_LuWithInfo = _return_type("_lu_with_info", ("LU", "pivots", "info"))
-_Lstsq = _return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
-_InvEx = _return_type("linalg_inv_ex", ("inverse", "info"))
-_SolveEx = _return_type("linalg_solve_ex", ("result", "info"))
-_CholeskyEx = _return_type("linalg_cholesky_ex", ("L", "info"))
-_TriangularSolve = _return_type("triangular_solve", ("solution", "cloned_coefficient"))
+_LuFactor = return_type("linalg_lu_factor", ("LU", "pivots"))
+_LuFactorEx = return_type("linalg_lu_factor_ex", ("LU", "pivots", "info"))
+_Lu = return_type("linalg_lu", ("P", "L", "U"))
+_LuUnpack = return_type("lu_unpack", ("P", "L", "U"))
+_LuWithInfo = return_type("_lu_with_info", ("LU", "pivots", "info"))
+_Lstsq = return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+_InvEx = return_type("linalg_inv_ex", ("inverse", "info"))
+_SolveEx = return_type("linalg_solve_ex", ("result", "info"))
+_CholeskyEx = return_type("linalg_cholesky_ex", ("L", "info"))
+_TriangularSolve = return_type("triangular_solve", ("solution", "cloned_coefficient"))
 
 
 def _float_kernel(kernel):

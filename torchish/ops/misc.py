@@ -98,11 +98,24 @@ def movedim(input, source, destination):
 moveaxis = movedim
 
 
-def tile(input, dims):
-    from .shape import repeat
+def tile(input, *args, dims=None):
+    """torch.tile(input, dims): dims a tuple (a lone int is the method's varargs form only)."""
+    from .shape import _int_tuple, repeat
 
-    dims = tuple(dims)
+    if len(args) > 1:
+        raise TypeError(f"tile() takes 2 positional arguments but {len(args) + 1} were given")
+    if not args and dims is None:
+        raise TypeError('tile() missing 1 required positional arguments: "dims"')
+    dims = _int_tuple("dims", args[0], 2, "tile") if args else _int_tuple("dims", dims, None, "tile")
     return repeat(input, *((1,) * (input.dim() - len(dims)) + dims))
+
+
+def _tile_method(self, *dims, **kwargs):
+    from .shape import _int_tuple
+
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)) or not dims:
+        return tile(self, *dims, **kwargs)
+    return tile(self, _int_tuple("dims", dims, 1, "tile"))
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
@@ -803,7 +816,7 @@ def corrcoef(input):
 
 # ------------------------------------------------------------------------- Tensor methods
 
-for _name in ("movedim", "moveaxis", "tile", "repeat_interleave", "take_along_dim", "tensor_split", "fliplr",
+for _name in ("movedim", "moveaxis", "repeat_interleave", "take_along_dim", "tensor_split", "fliplr",
               "flipud", "diff", "cummax", "cummin", "bincount", "unique", "histc", "index_add", "index_copy",
               "index_fill", "allclose", "equal", "cov", "corrcoef"):  # fmt: skip
     setattr(Tensor, _name, globals()[_name])

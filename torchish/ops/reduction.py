@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _dtype as D
+from .._return_types import return_type
 from .._tensor import _wrap_dim
 from . import _formulas as F
 from . import _registry as R
@@ -190,47 +191,12 @@ _min_dim = op(
 )(_index_reduce(jnp.min, _argmin_nan))
 
 
-class _ReturnType(tuple):
-    """torch.return_types.*: a named pair printed the way torch prints it."""
-
-    _name = "max"
-
-    def __new__(cls, values, indices):
-        return tuple.__new__(cls, (values, indices))
-
-    _fields = ("values", "indices")
-    values = property(lambda self: self[0])
-    indices = property(lambda self: self[1])
-
-    def __repr__(self) -> str:
-        first, second = self._fields
-        return f"torch.return_types.{self._name}(\n{first}={self[0]!r},\n{second}={self[1]!r})"
-
-
 def _named(name):
-    return type(name, (_ReturnType,), {"_name": name})
+    return return_type(name)
 
 
 _MAX_T, _MIN_T = _named("max"), _named("min")
-
-
-def _no_field(self, name):
-    raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-
-
-# torch.return_types.aminmax: min and max, no values / indices (its type name is what AttributeError prints)
-_MinMax = type(
-    "torch.return_types.aminmax",
-    (_ReturnType,),
-    {
-        "_name": "aminmax",
-        "_fields": ("min", "max"),
-        "min": property(lambda self: self[0]),
-        "max": property(lambda self: self[1]),
-        "values": property(lambda self: _no_field(self, "values")),
-        "indices": property(lambda self: _no_field(self, "indices")),
-    },
-)
+_MinMax = return_type("aminmax", ("min", "max"))
 
 
 def _check_aminmax(args, params):

@@ -509,17 +509,14 @@ def _as_strided(input, size, stride, storage_offset, source_strides, source_offs
     return input.reshape(-1)[idx].reshape(size)
 
 
-def _int_tuple(name, value, pos):
+def _int_tuple(name, value, pos, fname="as_strided"):
+    """An IntArrayRef argument, with the arg parser's TypeError (pos None: passed by keyword)."""
+    where = f"{fname}(): argument '{name}'" + ("" if pos is None else f" (position {pos})")
     if not isinstance(value, (tuple, list)):
-        raise TypeError(
-            f"as_strided(): argument '{name}' (position {pos}) must be tuple of ints, not {type(value).__name__}"
-        )
+        raise TypeError(f"{where} must be tuple of ints, not {type(value).__name__}")
     for i, v in enumerate(value):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise TypeError(
-                f"as_strided(): argument '{name}' (position {pos}) must be tuple of ints, but found element of type "
-                f"{type(v).__name__} at pos {i}"
-            )
+            raise TypeError(f"{where} must be tuple of ints, but found element of type {type(v).__name__} at pos {i}")
     return tuple(int(v) for v in value)
 
 
@@ -551,9 +548,24 @@ def as_strided(input, size, stride, storage_offset=None):
     return _as_strided(input, size, stride, offset, tuple(source_strides), source_offset)
 
 
-@op(promote=SAME, grad_name="FlipBackward0")
-def flip(input, dims):
+@op(promote=SAME, grad_name="FlipBackward0", method=False)
+def _flip(input, dims):
     return jnp.flip(input, tuple(_wrap_dim(d, input.ndim) for d in dims))
+
+
+def flip(input, *args, dims=None):
+    """torch.flip(input, dims): dims a tuple (a lone int is the method's varargs form only)."""
+    if len(args) > 1:
+        raise TypeError(f"flip() takes 2 positional arguments but {len(args) + 1} were given")
+    if not args and dims is None:
+        raise TypeError('flip() missing 1 required positional arguments: "dims"')
+    return _flip(input, _int_tuple("dims", args[0], 2, "flip") if args else _int_tuple("dims", dims, None, "flip"))
+
+
+def _flip_method(self, *dims, **kwargs):
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)) or not dims:
+        return flip(self, *dims, **kwargs)
+    return _flip(self, _int_tuple("dims", dims, 1, "flip"))
 
 
 @op(promote=SAME, grad_name="RepeatBackward0", method=False)

@@ -17,7 +17,7 @@ from . import _formulas as F
 from . import _registry as R
 from ._registry import BINARY, FLOAT, SAME, op
 from .pointwise import _broadcast_check, _mixed_name
-from .reduction import _no_field, _ReturnType
+from .reduction import return_type
 
 __all__ = [
     "acosh", "asinh", "atanh", "erfc", "i0", "polygamma", "mvlgamma", "fmax", "fmin", "nextafter", "ldexp", "frexp",
@@ -495,12 +495,7 @@ def _frexp_jvp(primals, tangents):
     return (m, e), (t / jnp.exp2(e.astype(x.dtype)), jnp.zeros(e.shape, jax.dtypes.float0))
 
 
-class _Frexp(_ReturnType):
-    _name = "frexp"
-    _fields = ("mantissa", "exponent")
-    mantissa = property(lambda self: self[0])
-    exponent = property(lambda self: self[1])
-    values = indices = property(lambda self: _no_field(self, "values"))
+_Frexp = return_type("frexp", ("mantissa", "exponent"))
 
 
 def _frexp_check(args, params):
