@@ -27,6 +27,17 @@ _CALLS = [
     "m.tensor([1, 2]).renorm(2, 0, 1)",
     "m.tensor(3.).renorm(2, 0, 1.)", "m.renorm(x, 2, -1, 0.5).grad_fn.name()", "m.renorm(m.tensor([[3, 4]]), 2, 0, 1)",
     "x.detach().renorm_(2, 0, 1.)", "x.renorm_(2, 0, 1.)",
+    # IntArrayRef arguments: a lone int is the method's varargs form only
+    "x.flip(0)", "x.flip(0, 1)", "x.flip([1])", "x.flip(dims=(0,))", "m.flip(x, (1,))", "m.flip(x, 0)",
+    "m.flip(x, dims=0)", "x.flip(dims=0)", "x.flip()", "m.flip(x, 0, 1)", "x.flip(0.5)", "x.flip(0, 0.5)",
+    "x.flip((0.5,))", "x.tile(0.5)", "x.tile(2)",
+    "x.tile(2, 1)", "x.tile((2,))", "m.tile(x, (1, 2))", "m.tile(x, 2)", "x.tile(dims=2)",
+    # torch.return_types: names, reprs, fields, the AttributeError of a missing one
+    "type(x.max(0)).__name__", "type(x.max(0)).__module__", "type(x.sort()) is type(x.sort(0))",
+    "x.aminmax(dim=0)", "x.aminmax(dim=0).max", "x.aminmax(dim=0).values", "m.frexp(x).exponent",
+    "m.frexp(x).indices", "x.max(0).foo", "m.linalg.slogdet(m.eye(2))", "m.slogdet(m.eye(2))", "m.eye(2).slogdet()",
+    "type(m.linalg.qr(m.eye(2))).__name__", "type(m.linalg.svd(m.eye(2))).__name__", "m.svd(m.eye(2)).V",
+    "type(m.linalg.eigh(m.eye(2))).__name__", "m.linalg.lu_factor(m.eye(2))", "x.cummax(1)",
 ]  # fmt: skip
 
 

@@ -111,11 +111,9 @@ def tile(input, *args, dims=None):
 
 
 def _tile_method(self, *dims, **kwargs):
-    from .shape import _int_tuple
+    from .shape import _int_varargs
 
-    if len(dims) == 1 and isinstance(dims[0], (tuple, list)) or not dims:
-        return tile(self, *dims, **kwargs)
-    return tile(self, _int_tuple("dims", dims, 1, "tile"))
+    return tile(self, *dims, **kwargs) if not dims else tile(self, _int_varargs("tile", "dims", dims))
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):

@@ -563,9 +563,24 @@ def flip(input, *args, dims=None):
 
 
 def _flip_method(self, *dims, **kwargs):
-    if len(dims) == 1 and isinstance(dims[0], (tuple, list)) or not dims:
-        return flip(self, *dims, **kwargs)
-    return _flip(self, _int_tuple("dims", dims, 1, "flip"))
+    return flip(self, *dims, **kwargs) if not dims else _flip(self, _int_varargs("flip", "dims", dims))
+
+
+def _int_varargs(fname, name, args):
+    """A method's IntArrayRef given as varargs (or as one sequence), with the arg parser's TypeErrors."""
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)) or isinstance(args[0], bool):
+        if isinstance(args[0], (tuple, list)):
+            return _int_tuple(name, args[0], 1, fname)
+        raise TypeError(
+            f"{fname}(): argument '{name}' (position 1) must be tuple of ints, not {type(args[0]).__name__}"
+        )
+    for k, a in enumerate(args):
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise TypeError(
+                f"{fname}(): argument '{name}' failed to unpack the object at pos {k + 1} with error \"type must be "
+                f'tuple of ints,but got {type(a).__name__}"'
+            )
+    return tuple(int(a) for a in args)
 
 
 @op(promote=SAME, grad_name="RepeatBackward0", method=False)
