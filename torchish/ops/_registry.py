@@ -68,6 +68,7 @@ class OpDef:
         "result_grad",
         "gemm_grads",
         "inplace_shape_error",
+        "dynamic_forward",
     )
 
     def __init__(
@@ -109,6 +110,10 @@ class OpDef:
         # (target shape, result shape, args) -> the text of torch's error where an in-place call's result does
         # not fit its target, for ops whose kernels say it their own way (None: TensorIterator's)
         self.inplace_shape_error = None
+        # an op whose integer params (an index, a slice's start) would compile a forward kernel per value:
+        # (split, fn) where split(params, args) -> (static params, dynamic values) and fn(*inputs, *dynamic,
+        # **static) computes the same result with those values traced, so one compiled forward serves them all
+        self.dynamic_forward = None
         # torch's edges (next_functions) as a function of the kernel's input signature: the positions of the
         # inputs torch differentiates (None: all). A node records one edge per argument regardless.
         self.edges = None
@@ -227,7 +232,23 @@ class _Kernel:
         if op_def.gemm_grads:
             pure.gemm_grads = op_def.gemm_grads  # (read by the lowering's vjp, which sees only pure)
         self.pure = pure
-        self.jitted = jax.jit(pure)
+        self.jitted = jax.jit(pure) if op_def.dynamic_forward is None else _dynamic_jitted(op_def, params, sig)
+
+
+_DYNAMIC: dict = {}
+
+
+def _dynamic_jitted(op_def, params, sig):
+    """The forward of an op with a dynamic_forward: one jitted function per static params, given the dynamic ones
+    as arguments (the kernel's own `pure`, with every param static, stays what the backward differentiates)."""
+    split, fn = op_def.dynamic_forward  # (view ops: no dtype casts to apply around fn)
+    static, dynamic = split(dict(params))
+    key = (op_def.name, tuple(static.items()), sig)
+    shared = _DYNAMIC.get(key)
+    if shared is None:
+        shared = _DYNAMIC[key] = jax.jit(lambda *a: fn(*a, **static))
+    dynamic = tuple(np.int64(v) for v in dynamic)
+    return lambda *values: shared(*values, *dynamic)
 
 
 def _dtype_of_sig(s):

@@ -348,6 +348,15 @@ def select(input, dim, index):
     return jnp.take(input, index, axis=_wrap_dim(dim, input.ndim))
 
 
+def _select_traced(input, index, *, dim):
+    d = _wrap_dim(dim, input.ndim)
+    return jax.lax.dynamic_index_in_dim(input, jnp.where(index < 0, index + input.shape[d], index), d, False)
+
+
+# (x[i] over a dataset's indices, narrow / slices at every offset: one compiled forward each, not one per value)
+R.OPS["select"].dynamic_forward = (lambda p: ({"dim": p["dim"]}, (p["index"],)), _select_traced)
+
+
 def _check_narrow(args, params):
     shp = args[0]._value.shape
     if not shp:
@@ -371,11 +380,38 @@ def narrow(input, dim, start, length):
     return jax.lax.slice_in_dim(input, s, s + length, axis=d)
 
 
+def _narrow_traced(input, start, *, dim, length):
+    d = _wrap_dim(dim, input.ndim)
+    return jax.lax.dynamic_slice_in_dim(input, jnp.where(start < 0, start + input.shape[d], start), length, axis=d)
+
+
+R.OPS["narrow"].dynamic_forward = (
+    lambda p: ({"dim": p["dim"], "length": p["length"]}, (p["start"],)),
+    _narrow_traced,
+)
+
+
 @op("_slice", grad_name="SliceBackward0", method=False)
 def _slice(input, dim, start, stop, step):
     idx = [slice(None)] * input.ndim
     idx[dim] = slice(start, stop, step)
     return input[tuple(idx)]
+
+
+def _slice_traced(input, start, *, dim, length, step):  # (start, stop: normalized, 0 <= start <= stop)
+    if length == 0:
+        return jax.lax.slice_in_dim(input, 0, 0, axis=dim)
+    span = (length - 1) * step + 1
+    window = jax.lax.dynamic_slice_in_dim(input, start, span, axis=dim)
+    return window if step == 1 else jax.lax.slice_in_dim(window, 0, span, step, axis=dim)
+
+
+def _split_slice(p):
+    length = max(0, -(-(p["stop"] - p["start"]) // p["step"]))
+    return {"dim": p["dim"], "length": length, "step": p["step"]}, (p["start"],)
+
+
+R.OPS["_slice"].dynamic_forward = (_split_slice, _slice_traced)
 
 
 # unbind and split are one node with many outputs in torch (output_nr i of UnbindBackward0, ...); output i is
