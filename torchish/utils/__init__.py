@@ -1,3 +1,3 @@
-"""torch.utils: the parts a model's code reaches for (checkpoint)."""
+"""torch.utils: the parts a model's code reaches for (checkpoint, data)."""
 
-from . import checkpoint  # noqa: F401
+from . import checkpoint, data  # noqa: F401
