@@ -38,6 +38,9 @@ _CALLS = [
     "m.frexp(x).indices", "x.max(0).foo", "m.linalg.slogdet(m.eye(2))", "m.slogdet(m.eye(2))", "m.eye(2).slogdet()",
     "type(m.linalg.qr(m.eye(2))).__name__", "type(m.linalg.svd(m.eye(2))).__name__", "m.svd(m.eye(2)).V",
     "type(m.linalg.eigh(m.eye(2))).__name__", "m.linalg.lu_factor(m.eye(2))", "x.cummax(1)",
+    # size / stride of a dim: a 0-dim tensor has none
+    "m.tensor(1.).size(0)", "m.tensor(1.).size(-1)", "m.tensor(1.).stride(0)", "x.size(2)", "x.stride(-3)",
+    "x.size(-1)",
 ]  # fmt: skip
 
 

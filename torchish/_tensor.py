@@ -154,7 +154,7 @@ class Tensor:
     def size(self, dim: int | None = None):
         if dim is None:
             return Size(self._value.shape)
-        return self._value.shape[_wrap_dim(dim, self._value.ndim)]
+        return self._value.shape[_dim_of_sizes(dim, self._value.ndim)]
 
     def dim(self) -> int:
         return self._value.ndim
@@ -219,7 +219,7 @@ class Tensor:
         from .ops.views import _layout
 
         st = _layout(self)[0]
-        return st if dim is None else st[_wrap_dim(dim, self._value.ndim)]
+        return st if dim is None else st[_dim_of_sizes(dim, self._value.ndim)]
 
     def storage_offset(self) -> int:
         from .ops.views import _layout
@@ -617,6 +617,13 @@ def _wrap_dim(dim: int, ndim: int) -> int:
     if not lo <= dim <= hi:
         raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
     return dim % max(ndim, 1)
+
+
+def _dim_of_sizes(dim: int, ndim: int) -> int:
+    """size(dim) / stride(dim): a 0-dim tensor has no dim to read (where ops wrap dims as if it had one)."""
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return _wrap_dim(dim, ndim)
 
 
 _C10 = {
