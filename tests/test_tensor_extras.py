@@ -41,6 +41,12 @@ _CALLS = [
     # size / stride of a dim: a 0-dim tensor has none
     "m.tensor(1.).size(0)", "m.tensor(1.).size(-1)", "m.tensor(1.).stride(0)", "x.size(2)", "x.stride(-3)",
     "x.size(-1)",
+    # torch.cuda / torch.backends on a machine without a GPU (a CPU-only torch build answers the same)
+    "m.cuda.is_available()", "m.cuda.device_count()", "m.cuda.manual_seed(0)", "m.cuda.manual_seed_all(1)",
+    "m.cuda.current_device()", "m.cuda.get_device_name()", "m.cuda.synchronize()", "m.cuda.empty_cache()",
+    "m.cuda.is_initialized()", "m.cuda.memory_allocated()", "m.backends.cudnn.deterministic",
+    "m.backends.cudnn.benchmark", "m.backends.cudnn.enabled", "m.backends.cudnn.is_available()",
+    "m.backends.mps.is_available()", "m.backends.mps.is_built()", "x.cuda()", "x.to('cuda')",
 ]  # fmt: skip
 
 

@@ -242,7 +242,7 @@ from .ops.special_ops import *  # noqa: E402,F401,F403
 from .ops.order_stats import *  # noqa: E402,F401,F403
 from .ops import bitwise_not, logical_xor  # noqa: E402,F401
 from .ops.pointwise import deg2rad, rad2deg, sgn  # noqa: E402,F401
-from . import autograd, backends, func, linalg, nn, optim, random, special, testing, utils  # noqa: E402,F401
+from . import autograd, backends, cuda, func, linalg, nn, optim, random, special, testing, utils  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
 
 for _name, _fn in _RANDOM_METHODS.items():

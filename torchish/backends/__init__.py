@@ -1,5 +1,5 @@
 """torch.backends: the switches that change how torch computes, where they mean something here."""
 
-from . import opt_einsum
+from . import cudnn, mps, opt_einsum
 
-__all__ = ["opt_einsum"]
+__all__ = ["cudnn", "mps", "opt_einsum"]
