@@ -434,6 +434,15 @@ _CREATE_GRAPH_HISTORIES = {
     "i0": lambda x: x.i0(),
     "mean dim": lambda x: x.view(1, 3).mean(1) * x,
     "pow 2.5": lambda x: x**2.5,
+    "select": lambda x: x[1] * x,
+    "slice": lambda x: x[1:] * x[:2],
+    "narrow": lambda x: x.narrow(0, -2, 2).pow(2),
+    "dot": lambda x: x.dot(x),
+    "mv": lambda x: x.view(3, 1).expand(3, 3).mv(x),
+    "bmm": lambda x: x.view(1, 1, 3).bmm(x.view(1, 3, 1)),
+    "mm of a column-major mat2": lambda x: x.view(1, 3) @ x.view(1, 3).t(),
+    "mm of a column-major mat1": lambda x: x.view(3, 1).t() @ x.view(3, 1),
+    "addmm": lambda x: x.view(1, 1).addmm(x.view(1, 3), x.view(3, 1), beta=2, alpha=0.5),
 }
 
 

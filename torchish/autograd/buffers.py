@@ -200,7 +200,7 @@ def _view_recipe(node, dest_shape):
     if name == "TBackward0":
         return ("t",)
     if name == "TransposeBackward0":
-        return ("transpose", params["dim0"], params["dim1"])
+        return ("transpose", params.get("dim0", 0), params.get("dim1", 1))  # (RNN's batch_first transpose: 0, 1)
     if name == "PermuteBackward0":
         dims = [d % max(len(dest_shape), 1) for d in params["dims"]]
         return ("permute", tuple(sorted(range(len(dims)), key=dims.__getitem__)))

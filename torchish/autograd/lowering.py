@@ -462,6 +462,11 @@ _TORCH_CALLS = {
     "digamma": "DigammaBackward0",
     "polygamma": "PolygammaBackward0",
     "special_i1": "SpecialI1Backward0",
+    "t": "TBackward0",
+    "transpose": "TransposeBackward0",
+    "bmm": "BmmBackward0",
+    "mv": "MvBackward0",
+    "broadcast_mul": "MulBackward0",
 }
 
 

@@ -133,6 +133,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     wt = _N._linear_t(weight) if weight.dim() == 2 else _S.t(weight)
     wt._version_counter = weight._version_counter
+    wt.__dict__["_transpose_of"] = weight  # (its layout, which mm's formulas branch on: it is no registered view)
     if bias is not None and bias.dim() == 1 and weight.dim() == 2:
         shp = tuple(input.shape)
         x2 = input if input.dim() == 2 else _S.reshape(input, -1, shp[-1])

@@ -6,7 +6,9 @@ import math
 
 import jax.numpy as jnp
 
+from ..autograd import grad_mode as _gm
 from ..autograd.lowering import unsigned_zeros
+from . import _formulas as F
 from . import _registry as R
 from ._registry import BINARY, op
 from .views import _history_first
@@ -216,9 +218,56 @@ def _check_mm(args, params):
     _check_matmul(args, params)
 
 
-@op(n_tensors=2, promote=BINARY, grad_name="MmBackward0", saves=((1,), (0,)), check=_check_mm)
-def mm(input, mat2):
+def _column_major(t) -> bool:
+    """torch's mm_mat1/mat2_backward test: a column-major matrix gets its gradient as t(mm(...)) (column order)."""
+    source = t.__dict__.get("_transpose_of")  # (F.linear's weight.t())
+    if source is not None:
+        strides, sizes = source.stride()[::-1], tuple(source.shape)[::-1]
+    else:
+        strides, sizes = t.stride(), t.shape
+    return strides[0] == 1 and strides[1] == sizes[0]
+
+
+def _matrix_layouts(*mats):
+    """The column-major flags torch's mm formulas branch on, recorded where a backward may need them."""
+    if not (_gm.is_grad_enabled() and any(m.requires_grad for m in mats)):
+        return (False,) * len(mats)
+    return tuple(_column_major(m) for m in mats)
+
+
+def _check_mm_layouts(args, params):
+    _check_mm(args, params)
+    return {"layouts": _matrix_layouts(*args)}
+
+
+@op(n_tensors=2, promote=BINARY, grad_name="MmBackward0", saves=((1,), (0,)), check=_check_mm_layouts)
+def mm(input, mat2, layouts=(False, False)):
     return _blas(jnp.matmul(input, mat2))
+
+
+_t_call = F.t
+
+
+def _mm_grads(g, a, b, layouts, alpha=1):
+    """torch's mm_mat1_backward / mm_mat2_backward (alpha scales both), a column-major operand's gradient as the
+    transpose of a product; in torch's terms, so a create_graph history has its MmBackward0 / TBackward0 nodes."""
+    ga = _t_call(jnp.matmul(b, _t_call(g))) if layouts[0] else jnp.matmul(g, _t_call(b))
+    gb = _t_call(jnp.matmul(_t_call(g), a)) if layouts[1] else jnp.matmul(_t_call(a), g)
+    if alpha != 1:
+        ga, gb = ga * alpha, gb * alpha
+    return _blas(ga), _blas(gb)
+
+
+R.OPS["mm"].result_grad = lambda g, y, p, x: _mm_grads(g, x[0], x[1], p["layouts"])
+
+
+def _transpose_call(m):
+    return F.transpose(m, 1, 2)
+
+
+_bmm_call = F.named_call("bmm", jnp.matmul)
+_mv_call = F.named_call("mv", jnp.matmul)
+_broadcast_mul = F.named_call("broadcast_mul", jnp.multiply)  # (torch's mul broadcasts inside its one node)
 
 
 def _check_bmm(args, params):
@@ -233,6 +282,13 @@ def _check_bmm(args, params):
 @op(n_tensors=2, promote=BINARY, grad_name="BmmBackward0", saves=((1,), (0,)), check=_check_bmm)
 def bmm(input, mat2):
     return _blas(jnp.matmul(input, mat2))
+
+
+# torch's formulas in its terms (bmm of transposes; mv's grad.ger(vec) and self.t().mv(grad); dot's products)
+R.OPS["bmm"].result_grad = lambda g, y, p, x: (
+    _blas(_bmm_call(g, _transpose_call(x[1]))),
+    _blas(_bmm_call(_transpose_call(x[0]), g)),
+)
 
 
 def _check_dot(args, params):
@@ -252,6 +308,10 @@ def mv(input, vec):
     return _blas(jnp.matmul(input, vec))
 
 
+R.OPS["mv"].result_grad = lambda g, y, p, x: (_broadcast_mul(g.reshape(-1, 1), x[1]), _blas(_mv_call(_t_call(x[0]), g)))
+R.OPS["dot"].result_grad = lambda g, y, p, x: (g * x[1], g * x[0])
+
+
 def outer(input, vec2):
     """ATen's outer: input.reshape(n, 1) * vec2."""
     from .pointwise import mul
@@ -266,12 +326,29 @@ def outer(input, vec2):
 ger = outer
 
 
-@op(n_tensors=3, promote=BINARY, grad_name="AddmmBackward0", saves=((), (2,), (1,)), inplace=True)
-def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+def _check_addmm_layouts(args, params):
+    return {"layouts": _matrix_layouts(args[1], args[2])}
+
+
+@op(
+    n_tensors=3, promote=BINARY, grad_name="AddmmBackward0", saves=((), (2,), (1,)), inplace=True,
+    check=_check_addmm_layouts,
+)  # fmt: skip
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, layouts=(False, False)):
     prod = jnp.matmul(mat1, mat2)
     if alpha != 1:
         prod = prod * alpha
     return prod + (input * beta if beta != 1 else input)
+
+
+def _addmm_backward(g, y, p, x):
+    from ._formulas import sum_to
+
+    g_input = g if p.get("beta", 1) == 1 else g * p["beta"]  # (maybe_multiply; the engine sums it to input's shape)
+    return (sum_to(g_input, x[0].shape), *_mm_grads(g, x[1], x[2], p["layouts"], p.get("alpha", 1)))
+
+
+R.OPS["addmm"].result_grad = _addmm_backward
 
 
 @op(n_tensors=3, promote=BINARY, grad_name="TrilinearBackward0", saves=((1, 2), (0, 2), (0, 1)), method=False)

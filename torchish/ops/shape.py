@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._tensor import _wrap_dim
+from . import _formulas as F
 from . import _registry as R
 from . import views as _views
 from ._registry import BINARY, SAME, op
@@ -122,6 +123,9 @@ def transpose(input, dim0, dim1):
     return jnp.swapaxes(input, _wrap_dim(dim0, input.ndim), _wrap_dim(dim1, input.ndim))
 
 
+R.OPS["transpose"].result_grad = lambda g, y, p, x: F.transpose(
+    g, _wrap_dim(p["dim0"], g.ndim) if g.ndim else 0, _wrap_dim(p["dim1"], g.ndim) if g.ndim else 0
+)
 swapaxes = swapdims = transpose
 
 
@@ -134,6 +138,9 @@ def _check_t(args, params):
 @op(grad_name="TBackward0", check=_check_t)
 def t(input):
     return input.T if input.ndim == 2 else input
+
+
+R.OPS["t"].result_grad = lambda g, y, p, x: F.t(g)  # (torch's grad.t(): a TBackward0 node, in 1-D too)
 
 
 def _check_permute(args, params):
@@ -353,6 +360,18 @@ def _select_traced(input, index, *, dim):
     return jax.lax.dynamic_index_in_dim(input, jnp.where(index < 0, index + input.shape[d], index), d, False)
 
 
+def _placed(g, shape, dim, index):  # torch's select_backward / slice_backward: zeros with grad written in
+    index = slice(*index) if isinstance(index, tuple) else index  # (a slice as (start, stop, step): hashable)
+    return jnp.zeros(shape, g.dtype).at[(slice(None),) * dim + (index,)].set(g)
+
+
+_select_backward = F.named_call("select_backward", _placed, static_argnums=(1, 2, 3))
+_slice_backward = F.named_call("slice_backward", _placed, static_argnums=(1, 2, 3))
+R.OPS["select"].result_grad = lambda g, y, p, x: _select_backward(
+    g, x[0].shape, _wrap_dim(p["dim"], x[0].ndim), p["index"]
+)
+
+
 # (x[i] over a dataset's indices, narrow / slices at every offset: one compiled forward each, not one per value)
 R.OPS["select"].dynamic_forward = (lambda p: ({"dim": p["dim"]}, (p["index"],)), _select_traced)
 
@@ -385,6 +404,13 @@ def _narrow_traced(input, start, *, dim, length):
     return jax.lax.dynamic_slice_in_dim(input, jnp.where(start < 0, start + input.shape[d], start), length, axis=d)
 
 
+def _narrow_backward(g, y, p, x):
+    d = _wrap_dim(p["dim"], x[0].ndim)
+    start = p["start"] % x[0].shape[d] if p["start"] < 0 else p["start"]
+    return _slice_backward(g, x[0].shape, d, (start, start + p["length"], 1))
+
+
+R.OPS["narrow"].result_grad = _narrow_backward
 R.OPS["narrow"].dynamic_forward = (
     lambda p: ({"dim": p["dim"], "length": p["length"]}, (p["start"],)),
     _narrow_traced,
@@ -412,6 +438,9 @@ def _split_slice(p):
 
 
 R.OPS["_slice"].dynamic_forward = (_split_slice, _slice_traced)
+R.OPS["_slice"].result_grad = lambda g, y, p, x: _slice_backward(
+    g, x[0].shape, p["dim"], (p["start"], p["stop"], p["step"])
+)
 
 
 # unbind and split are one node with many outputs in torch (output_nr i of UnbindBackward0, ...); output i is
