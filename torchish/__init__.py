@@ -244,6 +244,7 @@ from .ops import bitwise_not, logical_xor  # noqa: E402,F401
 from .ops.pointwise import deg2rad, rad2deg, sgn  # noqa: E402,F401
 from . import autograd, backends, cuda, func, linalg, nn, optim, random, special, testing, utils  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
+from .serialization import load, save  # noqa: E402,F401
 
 for _name, _fn in _RANDOM_METHODS.items():
     setattr(Tensor, _name, _fn)
@@ -281,3 +282,6 @@ def result_type(tensor1, tensor2) -> dtype:
 
 def can_cast(from_: dtype, to: dtype) -> bool:
     return _dtype._category(from_) <= _dtype._category(to)
+
+
+from ._toplevel import *  # noqa: E402,F401,F403
