@@ -244,6 +244,20 @@ def _fresh(storage, shape, strides):
     return _Buf(storage, strides, ("fresh_base", tuple(shape), ("laid_out", order)))
 
 
+def _produced_shape(node, j, default):
+    """The shape of the gradient node's formula gives input j: that input's as the node saw it (the tensor may
+    have taken a new shape in no_grad mode since its own node recorded one)."""
+    saved = node.saved  # (aligned with the edges, as saved._invalid_gradient reads it; a custom Function's is not)
+    if (
+        saved is not None
+        and getattr(node, "_eager_vjp", None) is None
+        and j < len(saved)
+        and hasattr(saved[j], "shape")
+    ):
+        return tuple(saved[j].shape)
+    return tuple(default)
+
+
 def _summed_to_recorded(b, shape):
     """validate_outputs' sum_to for a leaf that took a new shape since its AccumulateGrad was made: a view of a
     new sum (only leading dims can differ), so the sum's tensor holds the storage too."""
@@ -524,9 +538,10 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
             src = ins[0]
             for j, d in enumerate(plan.dests[i]):
                 if d is not None:
-                    b = _derived(n, j, src, shape_of(d)) if src is not None and (i, j) not in plan.fresh_out else None
-                    b = b or _Buf(_Storage(), _contiguous_strides(shape_of(d)))
-                    if d[0] == 1 and plan._recorded_shape(d) != tuple(shape_of(d)):
+                    made = _produced_shape(n, j, shape_of(d))
+                    b = _derived(n, j, src, made) if src is not None and (i, j) not in plan.fresh_out else None
+                    b = b or _Buf(_Storage(), _contiguous_strides(made))
+                    if plan._recorded_shape(d) != made:
                         b = _summed_to_recorded(b, plan._recorded_shape(d))
                     outs.append((d, _held(b)))
         for b in ins:

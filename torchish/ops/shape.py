@@ -162,9 +162,9 @@ def _permute(input, dims):
 
 
 def permute(input, *dims):
-    _views._history_first(input)
-    if not dims:
+    if not dims:  # (the arg parser's error, before autograd reads the input's history)
         raise TypeError('permute() missing 1 required positional arguments: "dims"')
+    _views._history_first(input)
     return _permute(input, _sizes(dims))
 
 
