@@ -300,7 +300,7 @@ SPECS = [
         kwargs=_windows_kw,
         covers=("_as_strided",),
     ),
-    Spec("flip", lambda m, x: m.flip(x, (0,)), shapes="min1d"),
+    Spec("flip", lambda m, x: m.flip(x, (0,)), shapes="min1d", covers=("_flip",)),
     Spec("repeat", lambda m, x: x.repeat(2, *([1] * x.dim())), covers=("_repeat",)),
     Spec("roll", lambda m, x: m.roll(x, 1, 0), shapes="min1d"),
     Spec("tril", lambda m, x: m.tril(x), shapes="min2d"),

@@ -64,8 +64,8 @@ SPECS_LINALG: list = [
     Spec("linalg_det", lambda m, x: m.linalg.det(-_sq(m, x)), shapes="min2d", covers=("det",)),
     Spec("det_bad", lambda m, x: m.det(x), covers=("det",)),
     Spec("logdet", lambda m, x: m.logdet(_sq(m, x)), shapes="min2d"),
-    Spec("slogdet", lambda m, x: tuple(m.linalg.slogdet(-_sq(m, x))), shapes="min2d", covers=("slogdet",)),
-    Spec("slogdet_t", lambda m, x: m.slogdet(_sq(m, x)), shapes="min2d", covers=("slogdet",)),
+    Spec("slogdet", lambda m, x: tuple(m.linalg.slogdet(-_sq(m, x))), shapes="min2d", covers=("_slogdet",)),
+    Spec("slogdet_t", lambda m, x: m.slogdet(_sq(m, x)), shapes="min2d", covers=("_slogdet",)),
     Spec("trace", lambda m, x: m.trace(x), dtypes=("float32", "float64", "int64", "int32")),
     Spec(
         "diag",

@@ -25,6 +25,8 @@ from .op_specs import SPECS, Spec, shapes_for
 SETTINGS = settings(
     max_examples=max(3, settings().max_examples // 33), deadline=None, suppress_health_check=list(HealthCheck)
 )
+# (the in-place and promotion kinds re-run each spec's forward under other dtypes / as a method: fewer draws in CI)
+FEWER_SETTINGS = settings(SETTINGS, max_examples=max(2, settings().max_examples // 50))
 IDS = [s.name for s in SPECS]
 
 
@@ -212,7 +214,7 @@ INPLACE = [s for s in SPECS if s.inplace]
 
 
 @pytest.mark.parametrize("spec", _params(INPLACE))
-@SETTINGS
+@FEWER_SETTINGS
 @given(data=st.data())
 def test_inplace_variant(spec, data):
     """x.op_(...) on a non-leaf inside a graph: same values, version bump, grad_fn and gradients."""
@@ -247,7 +249,7 @@ def test_inplace_variant(spec, data):
     [s for s in SPECS if s.n == 2 and s.shapes == "broadcast" and "int64" in s.dtypes],
     ids=[s.name for s in SPECS if s.n == 2 and s.shapes == "broadcast" and "int64" in s.dtypes],
 )
-@SETTINGS
+@FEWER_SETTINGS
 @given(data=st.data())
 def test_type_promotion(spec, data):
     """Mixed dtypes, 0-dim tensors and Python scalars promote as in torch."""
