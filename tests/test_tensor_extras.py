@@ -40,7 +40,8 @@ _CALLS = [
     "type(m.linalg.eigh(m.eye(2))).__name__", "m.linalg.lu_factor(m.eye(2))", "x.cummax(1)",
     # size / stride of a dim: a 0-dim tensor has none
     "m.tensor(1.).size(0)", "m.tensor(1.).size(-1)", "m.tensor(1.).stride(0)", "x.size(2)", "x.stride(-3)",
-    "x.size(-1)",
+    "x.size(-1)", "x.round(decimals=1)", "m.round(x * 1.26, decimals=0).grad_fn.name()", "m.round(x).grad_fn.name()",
+    "(x * 1.26).detach().round_(decimals=1)", "m.round(x * 12.5, decimals=-1)",
     # torch.cuda / torch.backends on a machine without a GPU (a CPU-only torch build answers the same)
     "m.cuda.is_available()", "m.cuda.device_count()", "m.cuda.manual_seed(0)", "m.cuda.manual_seed_all(1)",
     "m.cuda.current_device()", "m.cuda.get_device_name()", "m.cuda.synchronize()", "m.cuda.empty_cache()",

@@ -63,6 +63,8 @@ _METHODS = {
     "view_as": shape.view_as,
     "reshape_as": shape.reshape_as,
     "permute": shape.permute,
+    "round": pointwise.round,
+    "round_": lambda self, *, decimals=None: pointwise.round(self, decimals=decimals, _target=self),
     "flip": shape._flip_method,
     "tile": misc._tile_method,
     "flatten": shape.flatten,

@@ -406,7 +406,18 @@ deg2rad = _unary("deg2rad", lambda x: x * jnp.asarray(math.pi / 180, x.dtype), "
 rad2deg = _unary("rad2deg", lambda x: x * jnp.asarray(180 / math.pi, x.dtype), "Rad2DegBackward0", saves=())
 floor = _unary("floor", jnp.floor, "FloorBackward0", saves=(), promote=SAME)
 ceil = _unary("ceil", jnp.ceil, "CeilBackward0", saves=(), promote=SAME)
-round = _unary("round", jnp.round, "RoundBackward0", saves=(), promote=SAME)
+_round = _unary("round", jnp.round, "RoundBackward0", saves=(), promote=SAME)
+
+
+def round(input, *, decimals=None, out=None, _target=None):
+    """torch.round: to the nearest even integer, or with `decimals` (even 0) RoundBackward1's scaled form."""
+    if decimals is None:
+        return _round(input, out=out, _target=_target)
+    from .special_ops import _round_decimals_op
+
+    return _round_decimals_op(input, decimals, out=out, _target=_target)
+
+
 trunc = _unary("trunc", jnp.trunc, "TruncBackward0", saves=(), promote=SAME)
 frac = _unary("frac", lambda x: x - jnp.trunc(x), "FracBackward0", saves=(), promote=SAME)
 
