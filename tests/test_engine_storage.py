@@ -661,13 +661,15 @@ def test_leaf_grad_version_through_an_inplace_view_op(op, shape):
     check(fn)
 
 
+@pytest.mark.parametrize("values", [[[0.5, -1.0, 2.0], [1.5, 0.25, -3.0]], 1.5])
 @pytest.mark.parametrize("op", ["x * x", "x * 2", "x + x", "x.exp()"])
-def test_gradient_summed_to_a_leafs_recorded_shape_is_a_new_tensor(op):
+def test_gradient_summed_to_a_leafs_recorded_shape_is_a_new_tensor(op, values):
     """validate_outputs sums the gradient of a leaf that took a new shape to the shape its AccumulateGrad recorded:
-    a view of a new sum, so autograd.grad adds the two gradients of x * x out of place (version 0)."""
+    a view of a new sum, so autograd.grad adds the two gradients of x * x out of place (version 0); to a 0-dim
+    shape a plain sum(), which the second gradient is added into in place (version 1)."""
 
     def fn(m):
-        x = m.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -3.0]], requires_grad=True)
+        x = m.tensor(values, requires_grad=True)
         keep = x * 1
         with m.no_grad():
             x.unsqueeze_(0)

@@ -258,12 +258,15 @@ def _produced_shape(node, j, default):
     return tuple(default)
 
 
-def _summed_to_recorded(b, shape):
-    """validate_outputs' sum_to for a leaf that took a new shape since its AccumulateGrad was made: a view of a
-    new sum (only leading dims can differ), so the sum's tensor holds the storage too."""
+def _summed_to_recorded(b, shape, made):
+    """validate_outputs' sum_to of a gradient of shape `made` for a destination that recorded `shape` (a tensor that
+    took a new shape in no_grad mode since): a new sum, viewed without the leading dims where it has some (the
+    sum's tensor then holds the storage too); to a 0-dim shape a plain sum()."""
     from ..ops.views import _contiguous_strides
 
     _release(_held(b))
+    if not shape or len(made) == len(shape):
+        return _Buf(_Storage(), _contiguous_strides(shape))
     summed = _Buf(_Storage(), None)
     return _Buf(summed.storage, _contiguous_strides(shape), base=summed)
 
@@ -542,7 +545,7 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
                     b = _derived(n, j, src, made) if src is not None and (i, j) not in plan.fresh_out else None
                     b = b or _Buf(_Storage(), _contiguous_strides(made))
                     if plan._recorded_shape(d) != made:
-                        b = _summed_to_recorded(b, plan._recorded_shape(d))
+                        b = _summed_to_recorded(b, plan._recorded_shape(d), made)
                     outs.append((d, _held(b)))
         for b in ins:
             if b is not None:
