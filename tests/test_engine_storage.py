@@ -643,6 +643,29 @@ _VIEW_OPS = {
 }
 
 
+@pytest.mark.parametrize("how", ["sum", "mul", "ones", "twice"])
+def test_a_stolen_gradient_keeps_the_recorded_shape(how):
+    """A 0-dim leaf unsqueeze_d in no_grad mode: its gradient, summed to the recorded (), obeys the layout contract
+    with nothing to compare, so AccumulateGrad steals it and .grad stays 0-dim; a root gradient the caller holds
+    is copied into the leaf's own shape instead."""
+
+    def fn(m):
+        x = m.tensor(0.5, requires_grad=True)
+        keep = x * 1
+        with m.no_grad():
+            x.unsqueeze_(0)
+        if how == "ones":
+            x.backward(m.ones(1))
+        else:
+            y = x * 3 if how == "twice" else x * x if how == "mul" else x
+            y.sum().backward(retain_graph=True)
+            if how == "twice":
+                y.sum().backward()
+        return x.grad, x.grad._version, keep.shape
+
+    check(fn)
+
+
 @pytest.mark.parametrize("shape", [(), (1,), (2,)])
 @pytest.mark.parametrize("op", list(_VIEW_OPS))
 def test_leaf_grad_version_through_an_inplace_view_op(op, shape):

@@ -274,7 +274,7 @@ def _leaf_accumulate(t, node, g, create_graph, version=None, stolen=False, root_
         elif stolen or replaced:
             version = 0 if layout == "strided" else 1
     if g is not None and t._requires_grad:  # (one that stopped requiring grad since stores nothing)
-        _accumulate_grad(t, g, create_graph, version, steal)
+        _accumulate_grad(t, g, create_graph, version, steal, stolen)
     if t._post_acc_hooks:  # torch runs them either way
         for fn in list(t._post_acc_hooks.values()):
             fn(t)

@@ -676,7 +676,7 @@ def _run_hooked_node(plan, i, state, create_graph):
     return state
 
 
-def _accumulate_grad(t, g, create_graph, version=None, steal=False) -> None:
+def _accumulate_grad(t, g, create_graph, version=None, steal=False, stolen=False) -> None:
     """torch's AccumulateGrad: store the first gradient, add later ones (in place unless create_graph).
     version: the first gradient's `_version` as torch's engine leaves it (stolen buffer or copy); steal: .grad
     is an alias of g (a tensor hooks saw), sharing its storage."""
@@ -695,8 +695,9 @@ def _accumulate_grad(t, g, create_graph, version=None, steal=False) -> None:
         elif create_graph:  # (a copy too: hooks may hold g)
             t._grad = Tensor._make(g._value)
             t._grad._version_counter[0] = g._version + 1
-        else:
-            t._grad = Tensor._make(_fitted_to(g._value, tuple(t.shape)))
+        else:  # (a gradient of another shape that obeys the layout contract dim by dim is stolen as it is)
+            kept = stolen and tuple(g.shape) != tuple(t.shape) and _obeys_contract(tuple(g.shape), t)
+            t._grad = Tensor._make(g._value if kept else _fitted_to(g._value, tuple(t.shape)))
             t._grad._version_counter[0] = version or 0
         if t._perm is not None or t._base is not None or t._alias is not None:
             from ..ops.views import _is_non_overlapping_and_dense, _iterator_perm
@@ -716,6 +717,17 @@ def _accumulate_grad(t, g, create_graph, version=None, steal=False) -> None:
         t._grad._value = _add_into(t._grad._value, g._value)
         t._grad._version_counter[0] += 1
         _check_layout(t)
+
+
+def _obeys_contract(grad_shape, t) -> bool:
+    """torch's obeys_layout_contract for a (contiguous) gradient of grad_shape and a leaf that took another shape:
+    each of the gradient's dims with more than one element has the leaf's stride at that position."""
+    from ..ops.views import _contiguous_strides
+
+    strides, wanted = _contiguous_strides(grad_shape), t.stride()
+    return len(grad_shape) <= len(wanted) and all(
+        s == w if n != 1 else s != 0 for n, s, w in zip(grad_shape, strides, wanted)
+    )
 
 
 def _check_layout(t) -> None:
