@@ -146,14 +146,16 @@ def _release(b):
 
 
 def _obeys_layout(strides, shape, wanted=None) -> bool:
-    """torch's obeys_layout_contract for a dense variable (contiguous, or with the wanted strides): its strides
-    wherever a dim has more than one element (a dim of one element may have any stride but 0)."""
+    """torch's obeys_layout_contract for a gradient of `shape` laid out by `strides` and a dense variable
+    (contiguous, or with the wanted strides): the variable's stride at each position where the gradient's dim has
+    more than one element (a dim of one element may have any stride but 0). The gradient's dims are walked, so a
+    variable that took another shape since is compared position by position."""
     from ..ops.views import _contiguous_strides
 
     if strides is None:
         return False
     wanted = _contiguous_strides(shape) if wanted is None else wanted
-    return all(s == c if n != 1 else s != 0 for n, s, c in zip(shape, strides, wanted))
+    return len(shape) <= len(wanted) and all(s == c if n != 1 else s != 0 for n, s, c in zip(shape, strides, wanted))
 
 
 def _if_dense(strides, shape):
@@ -165,17 +167,12 @@ def _if_dense(strides, shape):
 
 def _stealable(b, shape, wanted=None, grad_shape=None) -> bool:
     """AccumulateGrad: only this handle, in the variable's layout. grad_shape: the gradient's, where the variable
-    took a new shape since its AccumulateGrad was made (torch compares the gradient's dims with the variable's
-    strides, position by position)."""
+    took a new shape since its AccumulateGrad was made."""
     from ..ops.views import _contiguous_strides
 
     if grad_shape is not None and tuple(grad_shape) != tuple(shape):
         wanted = _contiguous_strides(shape) if wanted is None else wanted
-        return (
-            b.refs == 1
-            and b.strides is not None
-            and all(s == c if n != 1 else s != 0 for n, s, c in zip(grad_shape, b.strides, wanted))
-        )
+        return b.refs == 1 and _obeys_layout(b.strides, tuple(grad_shape), wanted)
     return b.refs == 1 and _obeys_layout(b.strides, shape, wanted)
 
 

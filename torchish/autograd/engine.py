@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
-from .buffers import _PERMUTE, _formula_of, is_fresh_base, is_hook_chain, leaf_layout, target_versions
+from .buffers import _PERMUTE, _formula_of, _obeys_layout, is_fresh_base, is_hook_chain, leaf_layout, target_versions
 from .graph import AccumulateGrad, _checked_hook_tuple, _Tensor
 from .recorded import recorded_segment
 from .saved import _FREED_MSG, _failure, _is_op_node, _reread_saved, _unpack_saved
@@ -696,7 +696,7 @@ def _accumulate_grad(t, g, create_graph, version=None, steal=False, stolen=False
             t._grad = Tensor._make(g._value)
             t._grad._version_counter[0] = g._version + 1
         else:  # (a gradient of another shape that obeys the layout contract dim by dim is stolen as it is)
-            kept = stolen and tuple(g.shape) != tuple(t.shape) and _obeys_contract(tuple(g.shape), t)
+            kept = stolen and tuple(g.shape) != tuple(t.shape) and _contiguous_obeys(tuple(g.shape), t)
             t._grad = Tensor._make(g._value if kept else _fitted_to(g._value, tuple(t.shape)))
             t._grad._version_counter[0] = version or 0
         if t._perm is not None or t._base is not None or t._alias is not None:
@@ -719,15 +719,11 @@ def _accumulate_grad(t, g, create_graph, version=None, steal=False, stolen=False
         _check_layout(t)
 
 
-def _obeys_contract(grad_shape, t) -> bool:
-    """torch's obeys_layout_contract for a (contiguous) gradient of grad_shape and a leaf that took another shape:
-    each of the gradient's dims with more than one element has the leaf's stride at that position."""
+def _contiguous_obeys(grad_shape, t) -> bool:
+    """Whether a new contiguous gradient of grad_shape obeys the leaf's layout contract (buffers._obeys_layout)."""
     from ..ops.views import _contiguous_strides
 
-    strides, wanted = _contiguous_strides(grad_shape), t.stride()
-    return len(grad_shape) <= len(wanted) and all(
-        s == w if n != 1 else s != 0 for n, s, w in zip(grad_shape, strides, wanted)
-    )
+    return _obeys_layout(_contiguous_strides(grad_shape), grad_shape, tuple(t.stride()))
 
 
 def _check_layout(t) -> None:
