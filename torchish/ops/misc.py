@@ -100,13 +100,9 @@ moveaxis = movedim
 
 def tile(input, *args, dims=None):
     """torch.tile(input, dims): dims a tuple (a lone int is the method's varargs form only)."""
-    from .shape import _int_tuple, repeat
+    from .shape import _int_array_arg, repeat
 
-    if len(args) > 1:
-        raise TypeError(f"tile() takes 2 positional arguments but {len(args) + 1} were given")
-    if not args and dims is None:
-        raise TypeError('tile() missing 1 required positional arguments: "dims"')
-    dims = _int_tuple("dims", args[0], 2, "tile") if args else _int_tuple("dims", dims, None, "tile")
+    dims = _int_array_arg("tile", args, dims)
     return repeat(input, *((1,) * (input.dim() - len(dims)) + dims))
 
 

@@ -620,11 +620,17 @@ def _flip(input, dims):
 
 def flip(input, *args, dims=None):
     """torch.flip(input, dims): dims a tuple (a lone int is the method's varargs form only)."""
+    return _flip(input, _int_array_arg("flip", args, dims))
+
+
+def _int_array_arg(fname, args, dims):
+    """The function form's IntArrayRef `dims`, given positionally (args) or by keyword, with the arg parser's
+    TypeErrors (a tuple or list of ints only)."""
     if len(args) > 1:
-        raise TypeError(f"flip() takes 2 positional arguments but {len(args) + 1} were given")
+        raise TypeError(f"{fname}() takes 2 positional arguments but {len(args) + 1} were given")
     if not args and dims is None:
-        raise TypeError('flip() missing 1 required positional arguments: "dims"')
-    return _flip(input, _int_tuple("dims", args[0], 2, "flip") if args else _int_tuple("dims", dims, None, "flip"))
+        raise TypeError(f'{fname}() missing 1 required positional arguments: "dims"')
+    return _int_tuple("dims", args[0], 2, fname) if args else _int_tuple("dims", dims, None, fname)
 
 
 def _flip_method(self, *dims, **kwargs):
