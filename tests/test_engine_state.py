@@ -889,6 +889,23 @@ def test_retain_grad_hook_stays_on_the_node_a_tensor_was_detached_from(after):
     check(fn)
 
 
+@pytest.mark.parametrize("shape", [(), (1,), (2,)])
+@pytest.mark.parametrize("op", ["squeeze_()", "unsqueeze_(0)", "t_()", "transpose_(0, -1)"])
+def test_retain_grad_hook_stays_behind_an_inplace_view_op(op, shape):
+    """An in-place view op gives the tensor a new grad_fn without moving its retain_grad hook (torch's set_history):
+    .grad is the gradient at the old node, of the old shape."""
+
+    def fn(m):
+        x = m.full(shape, 0.5, requires_grad=True)
+        y = x * 1
+        y.retain_grad()
+        eval("y." + op)
+        (y * 3).sum().backward()
+        return y.grad, x.grad, y.retains_grad
+
+    check(fn)
+
+
 def test_each_formula_node_is_a_class_of_its_own():
     """type(grad_fn).__name__ is the node's name (what graph printers such as torchviz show), and every node,
     AccumulateGrad included, is a torch.autograd.graph.Node."""

@@ -242,6 +242,34 @@ def test_inplace_on_a_view_whose_elements_share_memory(case):
     check(fn)
 
 
+_SHARED_ELEMENT_SETITEMS = {
+    "unfold [:, 0] = 1.25": lambda m, v: v.__setitem__((slice(None), 0), 1.25),
+    "unfold [1] = tensor": lambda m, v: v.__setitem__(1, m.tensor([[7.0, 8.0], [9.0, 10.0]])),
+    "unfold [..., 1] = row": lambda m, v: v.__setitem__((Ellipsis, 1), m.tensor([-1.0, -2.0])),
+    "expand [0] = 2": lambda m, v: v.expand(2, 2, 2, 2)[0].__setitem__(0, 2.0),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_SHARED_ELEMENT_SETITEMS))
+def test_setitem_into_a_view_whose_elements_share_memory(case):
+    """torch copies into the view the index makes: its CopySlices blocks the gradient of each place written, and
+    the places only the rest of the overlapping view reaches keep theirs."""
+
+    def fn(m):
+        x = m.arange(6.0).reshape(2, 3).requires_grad_()
+        y = x * 1
+        v = y.unfold(1, 2, 1)
+        w = v * 1
+        out = v.squeeze()
+        _SHARED_ELEMENT_SETITEMS[case](m, v)
+        (out * m.arange(8.0).reshape(2, 2, 2)).sum().backward(retain_graph=True)
+        g = x.grad.clone()
+        (w.sum() + v.sum()).backward()
+        return y, g, x.grad, y.grad_fn.name(), v.grad_fn.name(), v._version
+
+    check(fn)
+
+
 _SELF_COPIES = {
     "setitem ellipsis from the base": lambda x: x[None].__setitem__(Ellipsis, x),
     "copy_ from the base": lambda x: x[None].copy_(x),
@@ -638,6 +666,7 @@ _VIEW_OPS = {
     "squeeze_(0)": lambda y: y.squeeze_(0),
     "unsqueeze_(0)": lambda y: y.unsqueeze_(0),
     "t_()": lambda y: y.t_(),
+    "transpose_(0, -1)": lambda y: y.transpose_(0, -1),
     "squeeze()": lambda y: y.squeeze(),
     "unsqueeze(0)": lambda y: y.unsqueeze(0),
 }
@@ -680,6 +709,24 @@ def test_leaf_grad_version_through_an_inplace_view_op(op, shape):
             return str(e)
         (r.sum() if r.dim() else r).backward()
         return x.grad, x.grad._version, r.grad_fn.name()
+
+    check(fn)
+
+
+@pytest.mark.parametrize("shape", [(), (2, 1)])
+@pytest.mark.parametrize("op", ["t_()", "transpose_(0, -1)", "squeeze_()", "unsqueeze_(0)"])
+def test_inplace_view_op_of_a_saved_result(op, shape):
+    """exp saves its result: an in-place view op bumps its version, so the backward through it refuses."""
+
+    def fn(m):
+        x = m.full(shape, 0.5, requires_grad=True)
+        y = x.exp()
+        eval("y." + op)
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            return str(e)
+        return x.grad
 
     check(fn)
 

@@ -102,6 +102,31 @@ def test_shape_helpers(expr):
     _same_as_torch(expr, _scope)
 
 
+# argument checks in torch's order and with its texts
+_ARG_CHECKS = [
+    "m.nonzero(m.tensor(3.0))", "m.nonzero(m.tensor(0.0))", "m.tensor(2.0).nonzero(as_tuple=True)",
+    "m.argwhere(m.tensor(3.0))",
+    "m.linalg.vector_norm(x, 2, dim=())", "m.linalg.vector_norm(x, 3, dim=[], keepdim=True)",
+    "m.linalg.matrix_norm(v)", "m.linalg.matrix_norm(x, dim=(0, 2))", "m.linalg.matrix_norm(x, ord=3)",
+    "m.linalg.matrix_norm(x, ord=0.5)", "m.linalg.matrix_norm(x, ord='abc')", "m.linalg.matrix_norm(x, dim=(0, 0))",
+    "m.linalg.matrix_norm(x, dim=(1, -1))", "m.linalg.matrix_norm(x, dim=(0,))",
+    "m.linalg.matrix_norm(x, dim=(0, 1, 0))", "m.linalg.matrix_norm(x.long())", "m.linalg.matrix_norm(v.long(), ord=7)",
+    "m.linalg.matrix_norm(x.long(), dim=(0, 0))",
+    "m.linalg.matrix_norm(x.half(), ord=2)", "m.linalg.matrix_norm(x.half(), ord='nuc')",
+    "m.linalg.matrix_norm(x.half(), ord=1)", "m.linalg.matrix_norm(x.half())", "m.linalg.matrix_norm(c, dim=(0, 2))",
+    "m.cat(v)", "m.concat(v)", "m.stack(v)", "m.hstack(v)", "m.vstack(v)", "m.dstack(v)", "m.column_stack(v)",
+    "m.row_stack(v)", "m.cat(tensors=v)",
+    "m.nn.functional.embedding(i, v)", "m.nn.functional.embedding(i.float(), v)",
+    "m.nn.functional.embedding(m.tensor([0, 1]), v, max_norm=1.0)",
+    "m.nn.functional.embedding(m.tensor([0.0, 1.0]), x, max_norm=1.0)", "m.embedding(v, m.tensor([0, 1]))",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _ARG_CHECKS)
+def test_argument_checks(expr):
+    _same_as_torch(expr, _scope)
+
+
 _DEPRECATED = [
     ("chain_matmul", "m.chain_matmul(x, x.T)"),
     ("frobenius_norm", "m.frobenius_norm(x, (0, 1))"),

@@ -119,6 +119,7 @@ class Tensor:
     # refused from then on, but the old node (and the AccumulateGrad it holds) lives, and torch's errors name it
     _refused_grad_fn = None
     _fw_tangent = None  # forward AD: the tangent of a dual tensor (autograd/forward_ad.py)
+    _retained_on = None  # the node holding this tensor's retain_grad hook (it can lag behind the grad_fn)
 
     def __new__(cls, *args, **kwargs):
         # torch.Tensor(data) / torch.Tensor(*sizes): float32 of the default dtype

@@ -27,7 +27,6 @@ from ._tensor import Size, Tensor
 from .autograd import grad_mode as _gm
 from .ops import _registry as R
 from .ops.creation import empty as _empty
-from .ops.creation import zeros as _zeros
 from .ops.shape import vstack as _vstack
 
 pi = math.pi
@@ -522,15 +521,12 @@ def broadcast_shapes(*shapes: Any) -> Size:
 
 def argwhere(input: Tensor) -> Tensor:
     _check_tensor("argwhere", input)
-    if input.dim() == 0:  # (torchish's nonzero gives a 0-dim input one column, torch none)
-        return _zeros((builtins.int(bool(input.item())), 0), dtype=D.int64)
     return input.nonzero()
 
 
 def row_stack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
     """torch.row_stack: an alias of vstack."""
-    if isinstance(tensors, Tensor):
-        raise TypeError("row_stack(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    R._check_tensor_sequence("row_stack", tensors)
     return _vstack(tensors) if out is None else _vstack(tensors, out=out)
 
 

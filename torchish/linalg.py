@@ -8,10 +8,11 @@ import jax.numpy as jnp
 
 from . import _dtype as D
 from ._return_types import return_type
-from ._tensor import Tensor
+from ._tensor import Tensor, _wrap_dim
 from .autograd import grad_mode as _gm
 from .ops import decomp as _d
 from .ops import linalg_extra as _x
+from .ops._registry import _type_word
 from .ops.linalg import matmul
 from .ops.linalg_extra import (  # noqa: F401
     LinAlgError,
@@ -148,7 +149,7 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """torch composes the matrix norms from vector norms, sums and extrema; so its grad_fn names."""
-    d0, d1 = (d % A.dim() for d in dim)
+    d0, d1 = _matrix_norm_checks(A, ord, dim)
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim)
     if ord in ("nuc", 2, -2):
@@ -170,7 +171,29 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
             d1 -= 1
         s = vector_norm(A, 1, (d0,), keepdim)  # (torch 2.13: a 1-norm of the columns, then their extremum)
         return s.amax(d1, keepdim=keepdim) if ord > 0 else s.amin(d1, keepdim=keepdim)
-    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+def _matrix_norm_checks(A, ord, dim) -> tuple[int, int]:
+    """torch's order: ord, then A (a matrix, of a floating dtype; a half one only for the norms that need no
+    SVD), then dim (two distinct dims); the two dims wrapped."""
+    if ord not in ("fro", "nuc") and (isinstance(ord, str) or abs(ord) not in (1, 2, float("inf"))):
+        raise RuntimeError(
+            f"linalg.matrix_norm: Order {ord if isinstance(ord, str) else format(ord, 'g')} not supported."
+        )
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
+        raise RuntimeError(
+            f"linalg.matrix_norm: Expected a floating point or complex tensor as input. Got {_type_word(A.dtype)}"
+        )
+    if ord in ("nuc", 2, -2) and A.dtype in (D.float16, D.bfloat16):
+        raise RuntimeError(f"linalg.matrix_norm: Low precision dtypes not supported. Got {_type_word(A.dtype)}")
+    if len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
+    d0, d1 = (_wrap_dim(d, A.dim()) for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
+    return d0, d1
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):

@@ -340,8 +340,8 @@ def _elementwise_strides(node, j, src, shape):
 
 def _permuted(strides, recipe):
     """The strides of a permuted (t, transpose, permute) view."""
-    if strides is None:
-        return None
+    if strides is None or len(strides) == 0:  # (a 0-dim transpose is the tensor itself)
+        return strides
     op, *args = recipe
     if op == "t":
         return strides[::-1]

@@ -558,8 +558,7 @@ def _before_node_hooks(plan, i, state, create_graph):
     for o, ref in list((retain or {}).items()):
         t = ref()
         k = (0, i, o)
-        # (a tensor detached in place leaves its retain_grad hook on this node; an in-place op moved it)
-        if k in state and t is not None and (t._grad_fn is n and t._output_nr == o or t._grad_fn is None):
+        if k in state and t is not None and t._retained_on is n:
             g = _wrap_or_none(state[k])
             _retained_accumulate(t, g, create_graph)
             state[k] = g if create_graph else g._value

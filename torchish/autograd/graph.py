@@ -176,10 +176,18 @@ _MISSING = object()
 
 
 def _register_retained(t) -> None:
-    """retain_grad's hook lives on t's current grad_fn; the engine skips it once t has moved on."""
+    """retain_grad's hook lives on t's current grad_fn, moved there from the node that held it (torch's
+    update_tensor_hooks_on_new_gradfn). An in-place view op (set_history) and detach_ do not move it: it stays
+    on the old node and fires there, with the gradient of t's old geometry."""
     import weakref
 
+    old = t._retained_on
+    if old is not None and old._retained:
+        for o, ref in list(old._retained.items()):
+            if ref() is t:
+                del old._retained[o]
     fn = t._grad_fn
+    t._retained_on = fn
     if fn is None:
         return
     if fn._retained is None:

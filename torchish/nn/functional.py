@@ -867,6 +867,16 @@ def embedding(
 
 def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
     """torch.embedding_renorm_: rows used by `input` whose norm exceeds max_norm are scaled in place."""
+    if weight.dim() != 2:
+        raise RuntimeError(
+            f"Expected 2-dimensional tensor, but got {weight.dim()}-dimensional tensor for argument #1 'self' (while "
+            "checking arguments for embedding_renorm_)"
+        )
+    if input.dtype not in (D.int64, D.int32):
+        raise RuntimeError(
+            "Expected tensor for argument #2 'indices' to have one of the following scalar types: Long, Int; but got "
+            f"torch.{_tw(input)}Tensor instead (while checking arguments for embedding_renorm_)"
+        )
     w = np.asarray(weight._value)
     rows = np.unique(np.asarray(input._value).reshape(-1))
     norms = np.linalg.norm(w[rows].astype(np.float64), ord=norm_type, axis=1)

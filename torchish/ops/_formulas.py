@@ -29,7 +29,7 @@ def _unsqueeze(input, dim):
 masked_fill = named_call("masked_fill", _masked_fill, static_argnums=2)
 # torch's grad.t() / grad.transpose(d0, d1) in a formula (TBackward0 / TransposeBackward0 nodes)
 t = named_call("t", lambda m: m.T)
-transpose = named_call("transpose", lambda m, d0, d1: jnp.swapaxes(m, d0, d1), static_argnums=(1, 2))
+transpose = named_call("transpose", lambda m, d0, d1: jnp.swapaxes(m, d0, d1) if m.ndim else m, static_argnums=(1, 2))
 _unsqueeze_call = named_call("unsqueeze", _unsqueeze, static_argnums=1)
 
 

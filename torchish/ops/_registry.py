@@ -629,6 +629,13 @@ def _type_word(d) -> str:
 # public function, method and in-place variant from one definition
 
 
+def _check_tensor_sequence(name: str, seq, positional: bool = True) -> None:
+    """The arg parser's TypeError for a lone tensor where a TensorList goes (a tensor iterates, a list is meant)."""
+    if isinstance(seq, _Tensor):
+        where = " (position 1)" if positional else ""
+        raise TypeError(f"{name}(): argument 'tensors'{where} must be tuple of Tensors, not Tensor")
+
+
 def _make_public(d: OpDef) -> Callable:
     sig = d.sig
     n = d.n_tensors
@@ -656,6 +663,8 @@ def _make_public(d: OpDef) -> Callable:
         if not kwargs and len(args) == n and all_defaulted and not d.varargs:
             tensors, params = args, fast_params
         else:
+            if d.varargs:
+                _check_tensor_sequence(d.name, args[0] if args else kwargs.get("tensors"), bool(args))
             try:
                 tensors, params = bind(args, kwargs)
             except TypeError as e:

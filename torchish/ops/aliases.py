@@ -61,10 +61,12 @@ def broadcast_tensors(*tensors):
 
 
 def column_stack(tensors):
+    R._check_tensor_sequence("column_stack", tensors)
     return shape.hstack([shape.reshape(t, (t.numel(), 1)) if t.dim() <= 1 else t for t in tensors])
 
 
 def dstack(tensors):
+    R._check_tensor_sequence("dstack", tensors)
     return shape.cat([_at_least_3d(t) for t in tensors], 2)
 
 

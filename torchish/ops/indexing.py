@@ -405,11 +405,16 @@ def setitem(self, index, value, *, _index_put=None, _accumulate=False):
         dense = vshape and given._value.size == sliced._value.size  # an expanded source is not analysed
         if not _views._same_data(sliced, value):  # (copy_'s early exit precedes its overlap checks)
             _views._check_overlap(sliced, (value,) if dense else ())
-        if sliced is self:  # torch's copy_to on self itself: copy_ of the same sizes, fill_ from a 0-dim value
+        # torch's copy_to on self itself: copy_ of the same sizes, fill_ from a 0-dim value; on a view some of
+        # whose elements share memory (unfold, expand), into the sliced view as torch, whose CopySlices then
+        # blocks the gradient of every place written (a write of all of self would pass its aliases' on)
+        if sliced is self or self._base is not None and _views._shares_elements(self):
+            dest = self if sliced is self else _basic(self, idx)
+            del sliced
             if given.dim() == 0 and vshape != dshape:
-                self.fill_(value)
+                dest.fill_(value)
             else:
-                self.copy_(value)
+                dest.copy_(value)
             return
         del sliced
         spec, arrays, name = tuple(_basic_entry(i) for i in idx), [], "torch::autograd::CopySlices"

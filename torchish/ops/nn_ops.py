@@ -451,6 +451,8 @@ def _batch_norm_stats(input, running_mean, running_var, momentum=0.1):
 
 def _check_embedding(args, params):
     w, idx = args
+    if w.dim() != 2:
+        raise RuntimeError("'weight' must be 2-D")
     if idx.dtype._name not in ("int64", "int32"):
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got "

@@ -534,6 +534,8 @@ def nonzero(input, *, as_tuple=False):
 
     idx = np.nonzero(np.asarray(input._value).reshape(input.shape if input.dim() else (1,)))
     tensors = tuple(R._Tensor._make(jnp.asarray(i, jnp.int64)) for i in idx)
-    if as_tuple:
+    if as_tuple:  # (a 0-dim input reads as one element here, as torch's nonzero_numpy)
         return tensors
+    if input.dim() == 0:  # one row per nonzero element, of no coordinates
+        return R._Tensor._make(jnp.zeros((idx[0].size, 0), jnp.int64))
     return R._Tensor._make(jnp.stack([t._value for t in tensors], axis=1) if tensors else jnp.zeros((0, 0), jnp.int64))

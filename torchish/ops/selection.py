@@ -238,7 +238,9 @@ R.OPS["_vector_norm"].result_grad = _vector_norm_backward
 
 def _norm_axes(dim, ndim):
     """The wrapped dims a norm reduces (None: all)."""
-    return None if dim is None else tuple(_wrap_dim(d, ndim) for d in ((dim,) if isinstance(dim, int) else dim))
+    if dim is None or not isinstance(dim, int) and len(dim) == 0:  # (an empty dim list reduces every dim)
+        return None
+    return tuple(_wrap_dim(d, ndim) for d in ((dim,) if isinstance(dim, int) else dim))
 
 
 @jax.custom_jvp

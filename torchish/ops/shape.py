@@ -307,7 +307,14 @@ def cat(tensors, dim=0):
     return jnp.concatenate(parts, axis=_wrap_dim(dim, ref.ndim))
 
 
-concat = concatenate = cat
+def concat(tensors, dim=0, *, out=None):
+    R._check_tensor_sequence("concat", tensors)
+    return cat(tensors, dim, out=out)
+
+
+def concatenate(tensors, dim=0, *, out=None):
+    R._check_tensor_sequence("concatenate", tensors)
+    return cat(tensors, dim, out=out)
 
 
 def _check_stack(args, params):
@@ -329,10 +336,12 @@ def stack(tensors, dim=0):
 
 
 def hstack(tensors):
+    R._check_tensor_sequence("hstack", tensors)
     return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
 
 
 def vstack(tensors):
+    R._check_tensor_sequence("vstack", tensors)
     return cat([atleast_2d(t) for t in tensors], 0)
 
 

@@ -390,6 +390,11 @@ def _offsets(owner, chains):
     return np.asarray(offs)
 
 
+def _shares_elements(t) -> bool:
+    """Whether two elements of t are one place in memory (an unfold or as_strided window, an expand)."""
+    return _overlap_rounds(t) is not None or _internal_overlap(t)
+
+
 def _overlap_rounds(t):
     """For a view some of whose elements share memory (unfold, as_strided windows): each element's index, in
     row-major order, among the elements before it at the same place, which is the round in which torch's
