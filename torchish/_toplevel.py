@@ -524,9 +524,9 @@ def argwhere(input: Tensor) -> Tensor:
     return input.nonzero()
 
 
+@R.takes_tensor_list
 def row_stack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
     """torch.row_stack: an alias of vstack."""
-    R._check_tensor_sequence("row_stack", tensors)
     return _vstack(tensors) if out is None else _vstack(tensors, out=out)
 
 

@@ -9,6 +9,7 @@ dtypes, plus its jitted form) is cached, so an op call is a dict lookup and one 
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
 import os
 import sys
@@ -634,6 +635,18 @@ def _check_tensor_sequence(name: str, seq, positional: bool = True) -> None:
     if isinstance(seq, _Tensor):
         where = " (position 1)" if positional else ""
         raise TypeError(f"{name}(): argument 'tensors'{where} must be tuple of Tensors, not Tensor")
+
+
+def takes_tensor_list(fn: Callable) -> Callable:
+    """fn's first argument, `tensors`, is a TensorList: a lone tensor gets the arg parser's TypeError, named
+    after fn, before fn iterates it."""
+
+    @functools.wraps(fn)
+    def public(*args, **kwargs):
+        _check_tensor_sequence(fn.__name__, args[0] if args else kwargs.get("tensors"), bool(args))
+        return fn(*args, **kwargs)
+
+    return public
 
 
 def _make_public(d: OpDef) -> Callable:

@@ -60,13 +60,13 @@ def broadcast_tensors(*tensors):
     return tuple(t if tuple(t.shape) == tuple(size) else shape.expand(t, size) for t in tensors)
 
 
+@R.takes_tensor_list
 def column_stack(tensors):
-    R._check_tensor_sequence("column_stack", tensors)
     return shape.hstack([shape.reshape(t, (t.numel(), 1)) if t.dim() <= 1 else t for t in tensors])
 
 
+@R.takes_tensor_list
 def dstack(tensors):
-    R._check_tensor_sequence("dstack", tensors)
     return shape.cat([_at_least_3d(t) for t in tensors], 2)
 
 

@@ -307,13 +307,13 @@ def cat(tensors, dim=0):
     return jnp.concatenate(parts, axis=_wrap_dim(dim, ref.ndim))
 
 
+@R.takes_tensor_list
 def concat(tensors, dim=0, *, out=None):
-    R._check_tensor_sequence("concat", tensors)
     return cat(tensors, dim, out=out)
 
 
+@R.takes_tensor_list
 def concatenate(tensors, dim=0, *, out=None):
-    R._check_tensor_sequence("concatenate", tensors)
     return cat(tensors, dim, out=out)
 
 
@@ -335,13 +335,13 @@ def stack(tensors, dim=0):
     return jnp.stack(tensors, axis=_wrap_dim(dim, tensors[0].ndim + 1))
 
 
+@R.takes_tensor_list
 def hstack(tensors):
-    R._check_tensor_sequence("hstack", tensors)
     return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
 
 
+@R.takes_tensor_list
 def vstack(tensors):
-    R._check_tensor_sequence("vstack", tensors)
     return cat([atleast_2d(t) for t in tensors], 0)
 
 
