@@ -75,6 +75,14 @@ _CALLS = [
     "m.autograd.grad(m.special.round(x, decimals=1).sum(), x)", "m.autograd.grad((x // 2).sum(), x)",
     "m.autograd.grad(m.fmax(x, x.detach()).sum(), x)", "m.autograd.grad(m.angle(x).sum(), x)",
     "m.autograd.grad(m.ldexp(x, x).sum(), x)", "m.autograd.grad(m.frexp(x)[0].sum(), x)",
+    # (exact powers of two, in float32 whatever the input's dtype: inf and 0 where they overflow; no subnormal
+    # inputs, which XLA's CPU flushes to zero)
+    "m.autograd.grad(m.frexp(f := m.tensor([1.2477426e-23, 3e38, 1.5e-38, -5.0, 7e-30], requires_grad=True))[0], f, "
+    "m.tensor([-1.3596336, 0.3, 0.7, 1.1, -2.5]))[0].tolist()",
+    "m.autograd.grad(m.frexp(f := m.tensor([1e-300, 1e300, 2.5e-30], dtype=m.float64, requires_grad=True))[0], f, "
+    "m.tensor([0.3, -1.7, 0.9], dtype=m.float64))[0].tolist()",
+    "m.autograd.grad(m.frexp(f := m.tensor([6e4, 1e-4, -3.0], dtype=m.half, requires_grad=True))[0], f, "
+    "m.tensor([0.3, -1.7, 0.9], dtype=m.half))[0].tolist()",
     "m.autograd.grad(m.floor_divide(x, 2).sum(), x)", "m.autograd.grad(((x * 1).lt_(0)).sum(), x)",
     "m.autograd.grad(m.i0(x).sum(), x, create_graph=True)", "m.autograd.grad(m.erfc(x).sum(), x)",
     "m.autograd.grad(m.nextafter(x, x * 2).sum(), x)", "m.autograd.grad(m.polygamma(2, x + 3).sum(), x)",

@@ -491,8 +491,11 @@ def _frexp(x):
 def _frexp_jvp(primals, tangents):
     (x,), (t,) = primals, tangents
     m, e = jnp.frexp(x)
-    # torch: grad / exponent.exp2() for the mantissa
-    return (m, e), (t / jnp.exp2(e.astype(x.dtype)), jnp.zeros(e.shape, jax.dtypes.float0))
+    # torch: grad / exponent.exp2() for the mantissa, where the int exponent's exp2 is a float32 (inf past 2 ** 127,
+    # 0 below 2 ** -149, whatever the input's dtype); ldexp gives that power of two exactly, where XLA's exp2 goes
+    # through exp and can miss by an ulp
+    scale = jnp.ldexp(jnp.ones(e.shape, jnp.float32), e)
+    return (m, e), ((t / scale).astype(x.dtype), jnp.zeros(e.shape, jax.dtypes.float0))
 
 
 _Frexp = return_type("frexp", ("mantissa", "exponent"))
