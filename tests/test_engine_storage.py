@@ -590,6 +590,27 @@ def test_inplace_view_ops_in_a_graph():
     check(fn)
 
 
+@pytest.mark.parametrize("inplace", ["unsqueeze_(0)", "squeeze_()", "t_()", "transpose_(0, 1)"])
+@pytest.mark.parametrize("view", ["x.view(-1)", "x[:, 1:]", "x.t()", "x[0, 0].unsqueeze(0)", "x[0, 0].view(())"])
+def test_views_keep_torch_geometry_after_an_inplace_view_op_on_their_base(view, inplace):
+    """The inverse op put in front of the other views' chains has a view op's geometry: their strides read as
+    torch's, and a value expanded from them (stride 0) overlaps its base only in part, as torch refuses."""
+
+    def fn(m):
+        x = m.arange(3.0).view(1, 3).clone()
+        v = eval(view)
+        eval("x." + inplace)
+        out = [tuple(v.shape), v.stride(), v.storage_offset(), v.is_contiguous()]
+        try:
+            x[None] = v[(0,) * (v.dim() - 1)][:1] if v.dim() else v
+            out.append(x * 1)
+        except RuntimeError as e:
+            out.append(str(e))
+        return out
+
+    check(fn)
+
+
 @pytest.mark.parametrize("op", ["unsqueeze_(0)", "squeeze_(0)", "t_()"])
 def test_inplace_view_op_in_no_grad_mode_feeds_back_other_shapes(op):
     """Made in no_grad mode, an in-place view op keeps the tensor's node: the gradient of its new geometry is

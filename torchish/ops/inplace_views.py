@@ -64,15 +64,20 @@ def _checked(self) -> None:
     self._check_inplace(_gm._state.grad_enabled and self.requires_grad)
 
 
-def _kernel(name, fn, *key):
-    return _ChainKernel(fn, (name, *key))
+def _kernel(name, fn, *key, steps):
+    return _ChainKernel(fn, (name, *key), steps=steps)
 
 
 def unsqueeze_(self, dim) -> Tensor:
     _checked(self)
     d = _wrap_dim(dim, self.dim() + 1)
     view = shape.unsqueeze(self, dim)
-    return _reshaped(self, view, "UnsqueezeBackward1", [_kernel("squeeze", lambda v: jnp.squeeze(v, d), d)])
+    return _reshaped(
+        self,
+        view,
+        "UnsqueezeBackward1",
+        [_kernel("squeeze", lambda v: jnp.squeeze(v, d), d, steps=(("squeeze", {"dim": d}),))],
+    )
 
 
 def squeeze_(self, dim=None) -> Tensor:
@@ -85,7 +90,12 @@ def squeeze_(self, dim=None) -> Tensor:
         dropped = sorted({_wrap_dim(d, n) for d in dims if self.shape[_wrap_dim(d, n)] == 1}) if n else []
     name = "SqueezeBackward3" if dim is None else "SqueezeBackward4" if isinstance(dim, int) else "SqueezeBackward5"
     view = shape.squeeze(self) if dim is None else shape.squeeze(self, dim)
-    back = _kernel("unsqueezes", lambda v: jnp.expand_dims(v, tuple(dropped)) if dropped else v, tuple(dropped))
+    back = _kernel(
+        "unsqueezes",
+        lambda v: jnp.expand_dims(v, tuple(dropped)) if dropped else v,
+        tuple(dropped),
+        steps=tuple(("unsqueeze", {"dim": d}) for d in dropped),
+    )
     return _reshaped(self, view, name, [back])
 
 
@@ -94,7 +104,13 @@ def transpose_(self, dim0, dim1) -> Tensor:
     n = self.dim()
     a, b = _wrap_dim(dim0, n), _wrap_dim(dim1, n)
     view = shape.transpose(self, dim0, dim1)
-    back = _kernel("transpose", lambda v: jnp.swapaxes(v, a, b) if v.ndim else v, a, b)
+    back = _kernel(
+        "transpose",
+        lambda v: jnp.swapaxes(v, a, b) if v.ndim else v,
+        a,
+        b,
+        steps=(("transpose", {"dim0": a, "dim1": b}),),
+    )
     return _reshaped(self, view, "TransposeBackward1", [back])
 
 
@@ -103,7 +119,7 @@ def t_(self) -> Tensor:
     if self.dim() > 2:
         raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
     view = shape.t(self)
-    return _reshaped(self, view, "TBackward1", [_kernel("t", lambda v: v.T)])
+    return _reshaped(self, view, "TBackward1", [_kernel("t", lambda v: v.T, steps=(("t", {}),))])
 
 
 for _name, _fn in {

@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _dtype as D
 from .._tensor import _wrap_dim
 from . import _formulas as F
 from . import _registry as R
@@ -50,11 +51,38 @@ def _view(input, shape):
     return jnp.reshape(input, shape)
 
 
-def view(input, *shape):
+def view(input, *shape, dtype=None):
+    if dtype is not None or (len(shape) == 1 and isinstance(shape[0], D.dtype)):
+        return _view_dtype(input, dtype if dtype is not None else shape[0])
     _views._history_first(input)
     size = _infer_shape(_sizes(shape), input.numel())
     _check_viewable(input, size)
     return _view(input, size)
+
+
+def _view_dtype(input, dtype):
+    """Tensor.view(dtype): the same storage read as another dtype; no autograd view, no history (as torch)."""
+    src, dst = input.dtype.itemsize, dtype.itemsize
+    if src != dst:
+        what = f"to view {R._type_word(input.dtype)} as {R._type_word(dtype)} (different element sizes)"
+        if input.dim() == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        strides, offset, k = input.stride(), input.storage_offset(), max(src, dst) // min(src, dst)
+        checks = [] if src > dst else [("self.size(-1)", input.shape[-1]), ("self.storage_offset()", offset)]
+        for name, got in checks:
+            if got % k:
+                raise RuntimeError(f"{name} must be divisible by {k} {what}, but got {got}")
+        if strides[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {strides[-1]}")
+        for d in range(input.dim() - 1 if src < dst else 0):
+            if strides[d] % k:
+                raise RuntimeError(f"self.stride({d}) must be divisible by {k} {what}, but got {strides[d]}")
+    value = input._value
+    result = R._Tensor._make(value.view(D._jnp_dtype(dtype)))
+    result._version_counter = input._version_counter
+    if not isinstance(value, jax.core.Tracer):  # (as detach: a traced value has no storage to share)
+        _views._alias(result, input, _views._BitcastKernel(value.dtype, result._value.dtype))
+    return result
 
 
 def _check_viewable(input, size) -> None:

@@ -42,13 +42,13 @@ def _attach(view, source, kernel) -> None:
     base._views.add(view)
 
 
-def _alias(t, source) -> None:
-    """Make `t` (fresh from detach/.data) share source's storage. Only a weak link: like torch's detach, the
-    alias must not keep source's autograd history alive."""
+def _alias(t, source, kernel=None) -> None:
+    """Make `t` (fresh from detach/.data, or view(dtype) when kernel is its bitcast) share source's storage.
+    Only a weak link: like torch's detach, the alias must not keep source's autograd history alive."""
     owner, chains = _storage(source)
     # linked to the storage's owner, not to source: source may die (a dropped view) while the storage lives on
     t._alias = weakref.ref(owner)
-    t._alias_chain = tuple(k for c in chains for k in c)
+    t._alias_chain = tuple(k for c in chains for k in c) + ((kernel,) if kernel is not None else ())
     if owner._perm is not None and not t._alias_chain:
         t._perm = owner._perm  # (its layout once the owner is gone)
     _link(owner, t)
@@ -121,19 +121,81 @@ def _apply_chain(chain, value):
     return value
 
 
+class _BitcastKernel:
+    """view(dtype): the same bytes read as another dtype. As numpy's view, the last dim scales by the ratio of
+    the element sizes. It is an alias, not an autograd view (torch gives the result no _base and no history)."""
+
+    __slots__ = ("src", "dst", "key", "op")
+
+    def __init__(self, src, dst):
+        self.src, self.dst = src, dst
+        self.key = ("view_dtype", src, dst)
+        self.op = None
+
+    def pure(self, value):
+        return value.view(self.dst)
+
+    def inverse(self, value):
+        return value.view(self.src)
+
+    def offsets(self, offs):
+        """Storage offsets counted in the new element size (torch's storage_offset is in elements)."""
+        src, dst = np.dtype(self.src).itemsize, np.dtype(self.dst).itemsize
+        if src < dst:
+            return offs[..., :: dst // src] // (dst // src)
+        if src > dst:
+            k = src // dst
+            return (offs[..., None] * k + jnp.arange(k, dtype=offs.dtype)).reshape(offs.shape[:-1] + (-1,))
+        return offs
+
+    def geometry(self, shape, strides, offset):
+        src, dst = np.dtype(self.src).itemsize, np.dtype(self.dst).itemsize
+        if src < dst:
+            k = dst // src
+            return shape[:-1] + [shape[-1] // k], [s // k for s in strides[:-1]] + [1], offset // k
+        if src > dst:
+            k = src // dst
+            return shape[:-1] + [shape[-1] * k], [s * k for s in strides[:-1]] + [1], offset * k
+        return shape, strides, offset
+
+
+def _apply_chain_offsets(chain, offs):
+    for k in chain:
+        offs = k.offsets(offs) if isinstance(k, _BitcastKernel) else k.pure(offs)
+    return offs
+
+
 def _flat_index(base_value, chain):
     idx = jnp.arange(base_value.size, dtype=jnp.int64).reshape(base_value.shape)
     return _apply_chain(chain, idx).reshape(-1)
 
 
-def _scatter(base_value, chain, new_view_value, overlapping=False):
+def _bits(value):
+    if value.dtype == jnp.bool_ or not jnp.issubdtype(value.dtype, jnp.inexact):
+        return value
+    return value.view(np.dtype(f"u{value.dtype.itemsize}"))
+
+
+def _scatter(base_value, chain, new_view_value, overlapping=False, exact=False):
+    """base_value with the elements chain selects set to new_view_value. exact: a float storage is scattered as its
+    bits (a write to storage; not in a differentiated function), as XLA's CPU scatter quiets a signalling NaN it
+    merely moves (seen through view(dtype)), where torch leaves every byte it does not write as it was."""
+    cut = next((i for i in reversed(range(len(chain))) if isinstance(chain[i], _BitcastKernel)), None)
+    if cut is not None:  # scatter into the reinterpreted value, then read its bytes back as the base's dtype
+        head, bitcast, tail = chain[:cut], chain[cut], chain[cut + 1 :]
+        mid = _apply_chain(chain[: cut + 1], base_value)
+        mid = _scatter(mid, tail, new_view_value, overlapping, exact) if tail else new_view_value
+        back = bitcast.inverse(mid)
+        return _scatter(base_value, head, back, overlapping, exact) if head else back
+    if exact and _bits(base_value) is not base_value:
+        return _scatter(_bits(base_value), chain, _bits(new_view_value), overlapping).view(base_value.dtype)
     idx = _flat_index(base_value, chain)
     new = new_view_value.reshape(-1)
     if overlapping:
         # an expanded view: torch wrote through a sub-view of it, so only the elements that changed land
         # (the others alias them and would put the old value back)
         old = _apply_chain(chain, base_value).reshape(-1)
-        changed = (new != old) & ~(jnp.isnan(new) & jnp.isnan(old))
+        changed = _bits(new) != _bits(old)  # (bits: -0.0 over 0.0 is a change, a NaN over itself none)
         idx = jnp.where(changed, idx, base_value.size)
     flat = base_value.reshape(-1).at[idx].set(new, mode="drop")
     return flat.reshape(base_value.shape)
@@ -153,7 +215,7 @@ def _propagate_write(t, regenerate: bool = True) -> None:
     expanded = parent is not None and _internal_overlap(t)
     overlapping = expanded
     while parent is not None:
-        parent._value = _scatter(parent._value, chain, top._value, overlapping) if chain else top._value
+        parent._value = _scatter(parent._value, chain, top._value, overlapping, exact=True) if chain else top._value
         top, overlapping = parent, False
         parent, chain = _parent(top)
     _rederive(top, None if expanded else t)  # an expanded view itself is re-read: its elements alias
@@ -277,14 +339,15 @@ def _storage_tensors(t) -> list:
 class _ChainKernel:
     """A kernel-like object for nodes the lowering differentiates: `pure` plus a structural `key`."""
 
-    __slots__ = ("pure", "key", "op", "names", "kept")
+    __slots__ = ("pure", "key", "op", "names", "kept", "steps")
 
-    def __init__(self, pure, key, kept=None):
+    def __init__(self, pure, key, kept=None, steps=None):
         self.pure = pure
         self.key = key
         self.op = None
         self.names = None
         self.kept = kept  # the positions of the inputs torch has edges for (None: all; see OpDef.edges)
+        self.steps = steps  # as view ops, for its geometry: ((op name, params), ...) (None: not a view)
 
 
 def _view_node(base, view):
@@ -386,7 +449,7 @@ def _offsets(owner, chains):
     else:
         offs = jnp.asarray(_positions(owner._value.shape, _owner_strides(owner), 0).reshape(owner._value.shape))
     for chain in chains:
-        offs = _apply_chain(chain, offs)
+        offs = _apply_chain_offsets(chain, offs)
     return np.asarray(offs)
 
 
@@ -493,9 +556,21 @@ def _contiguous_strides(shape) -> tuple:
 
 
 def _view_geometry(kernel, shape, strides, offset):
-    """torch's (sizes, strides, storage offset) after one view op, from its input's; None: not modelled."""
-    name = kernel.op.name if getattr(kernel, "op", None) is not None else None
-    p = dict(kernel.key[1]) if name is not None else {}
+    """torch's (sizes, strides, storage offset) after one view kernel, from its input's; None: not modelled."""
+    if isinstance(kernel, _BitcastKernel):
+        return kernel.geometry(shape, strides, offset)
+    steps = getattr(kernel, "steps", None)
+    if steps is None and getattr(kernel, "op", None) is not None:
+        steps = ((kernel.op.name, dict(kernel.key[1])),)
+    for name, p in steps or ((None, {}),):
+        step = _op_geometry(name, p, shape, strides, offset)
+        if step is None:
+            return None
+        shape, strides, offset = step
+    return shape, strides, offset
+
+
+def _op_geometry(name, p, shape, strides, offset):
     shape, strides, n = list(shape), list(strides), len(shape)
 
     def wrap(d, ndim):
