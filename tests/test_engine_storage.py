@@ -590,7 +590,7 @@ def test_inplace_view_ops_in_a_graph():
     check(fn)
 
 
-@pytest.mark.parametrize("inplace", ["unsqueeze_(0)", "squeeze_()", "t_()", "transpose_(0, 1)"])
+@pytest.mark.parametrize("inplace", ["unsqueeze_(0)", "squeeze_()", "squeeze_(1)", "t_()", "transpose_(0, 1)"])
 @pytest.mark.parametrize("view", ["x.view(-1)", "x[:, 1:]", "x.t()", "x[0, 0].unsqueeze(0)", "x[0, 0].view(())"])
 def test_views_keep_torch_geometry_after_an_inplace_view_op_on_their_base(view, inplace):
     """The inverse op put in front of the other views' chains has a view op's geometry: their strides read as

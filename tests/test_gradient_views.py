@@ -442,6 +442,40 @@ def test_grad_version_of_cats_and_stacks_views(op, dim, inputs):
     check(fn)
 
 
+_CAT_INPUT_OPS = {"as is": lambda t: t, "exp": lambda t: t.exp(), "t.t": lambda t: t.t().t(), "* 2": lambda t: t * 2}
+
+
+@FEW
+@given(
+    st.sampled_from(["cat", "stack"]),
+    st.sampled_from([0, 1, -1]),
+    st.lists(st.tuples(st.integers(0, 3), st.sampled_from(sorted(_CAT_INPUT_OPS))), min_size=1, max_size=3),
+    st.data(),
+)
+def test_autograd_grad_of_cats_and_stacks_inputs_are_views(op, dim, parts, data):
+    """cat's formula narrows the incoming gradient and stack's selects from it: of an intermediate gradient,
+    autograd.grad returns those views (strides, storage offsets, one _base they share), filled in from every
+    input's part; an input's own formula lays its result out as TensorIterator does."""
+    if op == "stack":
+        parts = [(2, how) for _, how in parts]
+    wanted = data.draw(st.lists(st.integers(0, len(parts) - 1), min_size=1, max_size=len(parts), unique=True))
+    hooked = data.draw(st.booleans())
+
+    def fn(m):
+        xs = [m.arange(float(2 * n)).reshape(2, n).requires_grad_() if op == "cat" else m.ones(2, 2) for n, _ in parts]
+        if op == "stack":
+            xs = [x.requires_grad_() for x in xs]
+        if hooked:
+            xs[wanted[0]].register_hook(lambda g: g * 3)
+        y = getattr(m, op)([_CAT_INPUT_OPS[how](x) for x, (_, how) in zip(xs, parts)], dim if op == "cat" else 0)
+        w = m.arange(float(y.numel())).reshape(y.shape)
+        grads = m.autograd.grad((y * w).sum(), [xs[k] for k in wanted])
+        base = [None if g._base is None else (tuple(g._base.shape), g._base._version) for g in grads]
+        return grads, [(g.stride(), g.storage_offset(), g._version) for g in grads], base
+
+    check(fn)
+
+
 # a layout depends on the graph, not on the values: a few examples per graph (more under the thorough profile)
 LAYOUT_EXAMPLES = settings(max_examples=max(3, settings().max_examples // 20))
 

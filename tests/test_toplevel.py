@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -151,7 +153,38 @@ def test_deprecation_warnings_once_or_always(key, expr):
     with warnings.catch_warnings(record=True) as w:  # warned already: silent now
         warnings.simplefilter("always")
         eval(expr, _scope(torchish))
+        eval(expr, _scope(torchish))
+    assert len(w) <= 1  # (once, if every earlier warning came under set_warn_always, which leaves the flag unset)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        eval(expr, _scope(torchish))
     assert not w
+
+
+_WARN_ONCE_SCRIPT = """
+import warnings, {m} as m
+x = m.ones(2, requires_grad=True).sum()
+conv = m.nn.Conv1d(1, 1, 4, padding="same")
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    for always in (True, True, False, False, True, False):
+        m.set_warn_always(always)
+        float(x)
+        conv(m.ones(1, 1, 5))
+print([str(x.message)[:20] for x in w])
+"""
+
+
+def test_warn_once_under_set_warn_always_leaves_the_flag_unset():
+    """torch's TORCH_WARN_ONCE warns every time under set_warn_always(True) without using up its once: the first
+    call without it warns still (a fresh process each, as the flag is per process)."""
+    out = [
+        subprocess.run(
+            [sys.executable, "-c", _WARN_ONCE_SCRIPT.format(m=m)], capture_output=True, text=True, check=True
+        )
+        for m in ("torch", "torchish")
+    ]
+    assert out[1].stdout == out[0].stdout and out[0].stdout.count("Converting") == 4
 
 
 # --------------------------------------------------------------------------------------------- windows

@@ -189,6 +189,7 @@ from .ops.scatters import (  # noqa: E402,F401
     select_scatter,
     slice_scatter,
 )
+from .ops.shape import _permute_function as permute, _reshape_function as reshape  # noqa: E402,F401
 from .ops.shape import (  # noqa: E402,F401
     as_strided,
     atleast_2d,
@@ -203,9 +204,7 @@ from .ops.shape import (  # noqa: E402,F401
     flip,
     hstack,
     narrow,
-    permute,
     repeat,
-    reshape,
     roll,
     select,
     split,

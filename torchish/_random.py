@@ -47,6 +47,7 @@ from ._random_util import (
     _TYPEMETA_NAME,
     _as_float,
     _as_int,
+    _check_args,
     _finish,
     _inplace,
     _jax_normal,
@@ -57,6 +58,7 @@ from ._random_util import (
     _np_dtype,
     _parse_size,
     _resolve_dtype,
+    _signatures,
     _to_logical,
     _uniform_sampler,
 )
@@ -101,9 +103,14 @@ def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Generator |
     return _inplace(self, gen, sample, jax_sample=_jax_normal(mean, std))
 
 
+_SIZE_SIGNATURES = _signatures("tuple of ints size")
+_RANDINT_SIGNATURES = _signatures("int high, tuple of ints size", "int low, int high, tuple of ints size")
+
+
 def _factory(fname, sampler, jax_fn, args, kw, generator, out, dtype, device, requires_grad) -> Tensor:
-    if set(kw) - {"size", "layout", "pin_memory", "names"}:
-        raise TypeError(f"{fname}() got an unexpected keyword argument '{next(iter(set(kw) - {'size'}))}'")
+    options = {k: v for k, v in kw.items() if k != "names"}
+    options.update(generator=generator, out=out, dtype=dtype, device=device, requires_grad=requires_grad)
+    _check_args(fname, _SIZE_SIGNATURES, args, **options)
     shape = _parse_size(fname, args, kw.get("size"))
     d = _resolve_dtype(dtype, out, D.get_default_dtype())
     gen = _gen(generator, fname)
@@ -323,6 +330,10 @@ def randint(
     high=None,
 ) -> Tensor:
     """randint(high, size) / randint(low, high, size): ``empty(size, dtype=int64).random_(low, high)``."""
+    _check_args(
+        "randint", _RANDINT_SIGNATURES, args, low=low, high=high, size=size, generator=generator, out=out,
+        dtype=dtype, layout=layout, device=device, requires_grad=requires_grad, pin_memory=pin_memory,
+    )  # fmt: skip
     a = list(args)
     if len(a) == 3:
         low, high, size = a
@@ -354,7 +365,7 @@ def randint(
     low = 0 if low is None else low
     lo = _as_int(low, "randint", "low", 1)
     hi = _as_int(high, "randint", "high", 2 if has_low else 1)
-    shape = _parse_size("randint", (size,), None)
+    shape = _parse_size("randint", (), size, pos=3 if has_low else 2)
     d = _resolve_dtype(dtype, out, D.int64)
     gen = _gen(generator, "randint")
     sample, (flo, fhi) = _random_sampler(gen, d, lo, hi)
@@ -369,8 +380,7 @@ def randint(
 
 
 def randperm(
-    n: Any,
-    *,
+    *args: Any,
     generator: Generator | None = None,
     out=None,
     dtype=None,
@@ -378,8 +388,14 @@ def randperm(
     device=None,
     requires_grad: bool = False,
     pin_memory: bool = False,
+    **n: Any,
 ) -> Tensor:
-    """Fisher-Yates over ``random() % (n - i)``, as ATen's randperm_cpu."""
+    """randperm(n): Fisher-Yates over ``random() % (n - i)``, as ATen's randperm_cpu."""
+    _check_args(
+        "randperm", _signatures("int n"), args, generator=generator, out=out, dtype=dtype, layout=layout,
+        device=device, requires_grad=requires_grad, pin_memory=pin_memory, **n,
+    )  # fmt: skip
+    n = args[0] if args else n["n"]
     n = _as_int(n, "randperm", "n", 1)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")

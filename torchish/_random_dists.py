@@ -236,7 +236,7 @@ def normal(
             )
         m = _as_float(mean, "normal", "mean")
         s = 1.0 if std is None else _as_float(std, "normal", "std")
-        shape = _parse_size("normal", (size,), None)
+        shape = _parse_size("normal", (), size, pos=3)
         d = _resolve_dtype(dtype, out, D.get_default_dtype())
         sample = _normal_sampler(gen, d, m, s)
         if gen._jax is not None:

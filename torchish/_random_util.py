@@ -80,33 +80,39 @@ def _as_float(x, fname: str, name: str) -> float:
     return float(x)
 
 
-def _parse_size(fname: str, args: tuple, size) -> tuple[int, ...]:
-    if size is not None:
-        if args:
-            raise TypeError(f"{fname}() received an invalid combination of arguments")
-        args = (size,)
-    if not args:
-        raise TypeError(f"{fname}() received an invalid combination of arguments - got (), but expected one of:")
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        seq, nested = tuple(args[0]), True
-    else:
-        seq, nested = args, False
-    out = []
-    for i, s in enumerate(seq):
-        if _is_tensor(s) and not (s.dtype.is_floating_point or s.dtype.is_complex) and s.numel() == 1:
-            s = int(s.item())
-        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)):
-            if nested or len(seq) > 1:
-                raise TypeError(
-                    f"{fname}(): argument 'size' (position 1) must be tuple of ints, but found element of "
-                    f"type {type(s).__name__} at pos {i}"
-                )
-            raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, not {type(s).__name__}")
-        out.append(int(s))
-    for s in out:
-        if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {out}")
-    return tuple(out)
+def _parse_size(fname: str, args: tuple, size, pos: int | None = None) -> tuple[int, ...]:
+    """The size of a random factory: varargs or one sequence (or `size=`); pos: a sequence at that position."""
+    from .ops._argparse import MISSING, int_list, int_list_param
+    from .ops.creation import _nonnegative
+
+    if pos is not None:
+        return _nonnegative(fname, int_list(fname, "size", size, pos))
+    return _nonnegative(fname, int_list_param(fname, "size", args, MISSING if size is None else size))
+
+
+_FACTORY_TAIL = (
+    "Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, "
+    "bool pin_memory = False, bool requires_grad = False"
+)
+
+
+def _signatures(*leads: str) -> tuple[str, ...]:
+    """A random factory's overloads in torch's words: each lead with and without a generator."""
+    return tuple(
+        s
+        for lead in leads
+        for s in (f"{lead}, *, torch.Generator generator, {_FACTORY_TAIL}", f"{lead}, *, {_FACTORY_TAIL}")
+    )
+
+
+def _check_args(fname: str, signatures: tuple[str, ...], args: tuple, **kwargs) -> None:
+    """torch's arg parser over a random factory's overloads (kwargs: the options given, defaults dropped)."""
+    from .ops._argparse import check_overloads
+
+    given = {
+        k: v for k, v in kwargs.items() if v is not None and not (k in ("requires_grad", "pin_memory") and v is False)
+    }
+    check_overloads(fname, signatures, args, given)
 
 
 def _resolve_dtype(dtype, out, default: D.dtype) -> D.dtype:

@@ -524,17 +524,15 @@ class Tensor:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
-    _warned_float = False  # torch's warning below is a TORCH_WARN_ONCE: once per process
-
     def __float__(self) -> float:
-        if self.requires_grad and not Tensor._warned_float:  # only float(), and before the size check
-            Tensor._warned_float = True
-            warnings.warn(
+        if self.requires_grad:  # only float(), and before the size check
+            from .ops._registry import warn_once
+
+            warn_once(
+                "float of requires_grad",
                 "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
                 "Consider using tensor.detach() first. (Triggered internally at "
                 "/__w/pytorch/pytorch/torch/csrc/autograd/generated/python_variable_methods.cpp:822.)",
-                UserWarning,
-                stacklevel=2,
             )
         return float(self._scalar("float"))
 

@@ -52,16 +52,6 @@ def _check_int(fname: str, x: object, name: str, pos: int) -> int:
     return int(x)
 
 
-_warned: set = set()
-
-
-def _warn_once(key: str, text: str) -> None:
-    """A TORCH_WARN_ONCE: once per process, every time under set_warn_always(True)."""
-    if key not in _warned or _settings["warn_always"]:
-        _warned.add(key)
-        warnings.warn(text, UserWarning, stacklevel=R._user_stacklevel())
-
-
 # ------------------------------------------------------------------------------------------ finfo / iinfo
 
 _MISSING: Any = object()  # an argument not given (torch's parser, not Python, words the error)
@@ -152,7 +142,6 @@ _settings: dict[str, Any] = {
     "matmul_precision": "highest",
     "deterministic": False,
     "deterministic_warn_only": False,
-    "warn_always": False,
 }
 _device_state = threading.local()  # torch's default device is per thread
 # torch's float32 matmul precision as JAX's (XLA on CPU computes float32 dots in full float32 regardless)
@@ -252,11 +241,11 @@ def set_warn_always(b: bool, /) -> None:
     """torch's warn-always flag: the once-per-process warnings of this module then warn every time."""
     if not isinstance(b, bool):
         raise RuntimeError(f"setWarnOnlyOnce expects a bool, but got {_type_name(b)}")
-    _settings["warn_always"] = b
+    R._warn_always[0] = b
 
 
 def is_warn_always_enabled() -> bool:
-    return _settings["warn_always"]
+    return R._warn_always[0]
 
 
 def _placement() -> _device:
@@ -597,11 +586,9 @@ def empty_strided(
 ) -> Tensor:
     """An uninitialised tensor with the given strides: a storage of the size they span, viewed with as_strided
     and detached (no view of anything, like torch's, a leaf)."""
-    for name, pos, v in (("size", 1, size), ("stride", 2, stride)):
-        if not isinstance(v, (tuple, list)):
-            raise TypeError(
-                f"empty_strided(): argument '{name}' (position {pos}) must be tuple of ints, not {_type_name(v)}"
-            )
+    from .ops._argparse import int_list
+
+    size, stride = int_list("empty_strided", "size", size, 1), int_list("empty_strided", "stride", stride, 2)
     if len(size) != len(stride):
         raise RuntimeError(
             f"dimensionality of sizes ({len(size)}) must match dimensionality of strides ({len(stride)})"
@@ -618,7 +605,7 @@ def empty_strided(
 
 def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
     """Deprecated in torch (a once-per-process warning) for linalg.multi_dot."""
-    _warn_once(
+    R.warn_once(
         "chain_matmul",
         "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use torch.linalg.multi_dot "
         "instead, which accepts a list of two or more tensors rather than multiple parameters. (Triggered internally "
@@ -645,7 +632,7 @@ def frobenius_norm(input: Tensor, dim: int | Sequence[int] = _MISSING, keepdim: 
     """Deprecated in torch for linalg.vector_norm(input, 2, dim, keepdim)."""
     if dim is _MISSING:
         raise TypeError('frobenius_norm() missing 1 required positional arguments: "dim"')
-    _warn_once(
+    R.warn_once(
         "frobenius_norm",
         "at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will be removed in a future "
         "PyTorch release. Please use `linalg.vector_norm(A, 2., dim, keepdim)` instead (Triggered internally at "
@@ -667,7 +654,7 @@ def nuclear_norm(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tenso
     if isinstance(dim, bool):
         dim, keepdim = None, dim
     if dim is not None:
-        _warn_once(
+        R.warn_once(
             "nuclear_norm",
             "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be removed in a future "
             "PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead (Triggered internally "

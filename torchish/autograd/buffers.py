@@ -222,14 +222,14 @@ def _as_strided_chain(node, shape):
     return ("fresh_base", (extent,), ("as_strided", shape, tuple(strides), 0))
 
 
-def _view(src, strides, node, dest_shape, layout=None):
+def _view(src, strides, node, dest_shape, layout=None, recipe=None):
     if src.chain is None or is_fresh_base(src.chain):
         # an intermediate gradient, viewed (again): a view of a tensor nobody else holds
-        views = _formula_of(node) in _RESHAPE | _PERMUTE | _EXPAND
-        recipe = _view_recipe(node, dest_shape) if views else None
+        views = recipe is not None or _formula_of(node) in _RESHAPE | _PERMUTE | _EXPAND
+        recipe = recipe or (_view_recipe(node, dest_shape) if views else None)
         chain = src.chain or ("fresh_base", tuple(node.out_meta[0][0]))
         return _Buf(src.storage, strides, None if recipe is None else chain + (recipe,), src, layout)
-    recipe = _view_recipe(node, dest_shape)
+    recipe = recipe or _view_recipe(node, dest_shape)
     return _Buf(src.storage, strides, None if recipe is None else src.chain + (recipe,), src, layout)
 
 
@@ -365,7 +365,21 @@ def _passes_on(node, j, grad_shape, dest_shape) -> bool:
     return not isinstance(entry, tuple) or entry[0] == node.out_meta[0][1]
 
 
-def _derived(node, j, src, dest_shape):
+def _cat_narrow(node, j, dest_shape):
+    """cat's formula narrows the incoming gradient for input j: ("narrow", dim, start, length); None where the
+    inputs' shapes are gone."""
+    saved, key = node.saved, getattr(node.kernel, "key", None)
+    if saved is None or getattr(node, "_eager_vjp", None) is not None or not dest_shape or len(saved) <= j:
+        return None
+    if not all(hasattr(v, "shape") for v in saved):
+        return None
+    d = dict(key[1]).get("dim", 0) % len(dest_shape)
+    # (torch skips the legacy empty 1-D inputs)
+    start = sum(v.shape[d] for v in saved[:j] if not (v.ndim == 1 and v.shape[0] == 0))
+    return ("narrow", d, start, dest_shape[d])
+
+
+def _derived(node, j, src, dest_shape, grad_mode=False):
     from ..ops.views import _contiguous_strides
 
     name, grad_shape = _formula_of(node), node.out_meta[0][0]
@@ -398,12 +412,21 @@ def _derived(node, j, src, dest_shape):
     if name == "SumBackward1":  # unsqueeze, then expand over the reduced dims
         dense = contiguous and math.prod(dest_shape) == math.prod(grad_shape)
         return _view(src, dest_contiguous if dense else None, node, dest_shape, _expanded(node, src, dest_shape))
-    if name == "CatBackward0":  # a narrow view of the incoming gradient per input: its strides
-        return _Buf(src.storage, _if_dense(src.strides, dest_shape))
+    if name == "CatBackward0":  # a narrow view of the incoming gradient per input
+        # (in grad mode the narrow has a history of torch's own: the gradient is a plain tensor here, README)
+        recipe = None if grad_mode else _cat_narrow(node, j, tuple(dest_shape))
+        layout = src.layout if src.layout is not None else src.strides  # (a narrow keeps its strides)
+        if recipe is None:  # (a view all the same: it keeps the incoming gradient alive, as torch's ViewInfo)
+            return _Buf(src.storage, _if_dense(src.strides, dest_shape), None, src, layout)
+        return _view(src, _if_dense(src.strides, dest_shape), node, dest_shape, layout, recipe=recipe)
     if name == "StackBackward0":  # unbind: a select view of the incoming gradient per input
         d = dict(node.kernel.key[1]).get("dim", 0) % len(grad_shape)
         strides = None if src.strides is None else src.strides[:d] + src.strides[d + 1 :]
-        return _Buf(src.storage, _if_dense(strides, dest_shape))
+        grad = src.layout if src.layout is not None else src.strides
+        layout = None if grad is None else grad[:d] + grad[d + 1 :]
+        if grad_mode:
+            return _Buf(src.storage, _if_dense(strides, dest_shape), None, src, layout)
+        return _view(src, _if_dense(strides, dest_shape), node, dest_shape, layout, recipe=("select", d, j))
     fresh = _Storage()
     # (CopySlices: the copied whole gradient goes to the base; the other inputs get the wrapped op's gradients
     # of a clone of the slice, new tensors)
@@ -539,7 +562,8 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
             for j, d in enumerate(plan.dests[i]):
                 if d is not None:
                     made = _produced_shape(n, j, shape_of(d))
-                    b = _derived(n, j, src, made) if src is not None and (i, j) not in plan.fresh_out else None
+                    fresh = (i, j) in plan.fresh_out
+                    b = _derived(n, j, src, made, grad_mode) if src is not None and not fresh else None
                     b = b or _Buf(_Storage(), _contiguous_strides(made))
                     if plan._recorded_shape(d) != made:
                         b = _summed_to_recorded(b, plan._recorded_shape(d), made)
@@ -592,7 +616,10 @@ def views_of_fresh_bases(grads, versions, create_graph, chains) -> list:
     was given), so the view's grad_fn is the view op's and its next is that history. None elsewhere."""
     from .. import _tensor
 
-    bases, out = {}, []
+    bases, out, parts = {}, [], {}
+    for g, chain in zip(grads, chains):  # (cat's narrows: each gradient is one part of the base)
+        if is_fresh_base(chain) and g is not None and any(r[0] in ("narrow", "select") for r in chain[3:]):
+            parts.setdefault(chain[2], {})[tuple(chain[3:])] = g
     for g, version, chain in zip(grads, versions, chains):
         if not is_fresh_base(chain) or g is None:
             out.append(None)
@@ -604,7 +631,8 @@ def views_of_fresh_bases(grads, versions, create_graph, chains) -> list:
             base._version_counter[0] = versions[k] or 0
             bases[token] = base
         elif token not in bases:
-            bases[token] = _hidden_base(g, create_graph, base_shape, recipes)
+            others = [(p, r) for r, p in parts.get(token, {}).items() if r != tuple(recipes)]
+            bases[token] = _hidden_base(g, create_graph, base_shape, recipes, others)
         (view,) = views_of_roots({0: bases[token]}, [(0, *recipes)], create_graph)
         view._version_counter[0] = version
         out.append(view)
@@ -614,10 +642,38 @@ def views_of_fresh_bases(grads, versions, create_graph, chains) -> list:
     return out
 
 
-def _hidden_base(g, create_graph, base_shape, recipes):
+def _hidden_base(g, create_graph, base_shape, recipes, others=()):
+    """The tensor g is a view of; others: (gradient, recipes) of the other views that fill in its parts."""
     from .. import _tensor
     from .graph import Node
 
+    value = _unviewed(g._value if isinstance(g, _tensor.Tensor) else g, base_shape, recipes)
+    for other, its in others:
+        value = value + _unviewed(other._value if isinstance(other, _tensor.Tensor) else other, base_shape, its)
+    fn = getattr(g, "_grad_fn", None)
+    base = _tensor.Tensor._make(value)
+    if create_graph and fn is not None:
+        from ..ops.views import _ChainKernel
+        from .lowering import unviewed_name
+
+        inner = fn.kernel.pure
+        kern = _ChainKernel(
+            lambda *xs: _unviewed(inner(*xs), base_shape, recipes), ("unviewed", (fn.kernel.key, tuple(recipes)))
+        )
+        if _only_relays(fn, kern.pure):
+            # (fn only laid out what an equation of the backward made, and unview undoes that: it is the base)
+            base._grad_fn, base._output_nr = fn.next_edges[0]
+            return base
+        name = unviewed_name(kern.pure, fn.saved)
+        node = Node(kern, fn.saved, fn.next_edges, (), ((base._value.shape, base._value.dtype),), name)
+        node._saves_tensors, node._of_backward = True, True
+        node.fragment = (kern.key,) + fn.structure()[1:]
+        base._grad_fn = node
+    return base
+
+
+def _unviewed(v, base_shape, recipes):
+    """A gradient's value put back in the shape of the tensor it is a view of (by its recipes)."""
     shapes = [tuple(base_shape)]  # the shape before each recipe
     for recipe in recipes[:-1]:
         shapes.append(_recipe_shape(recipe, shapes[-1]))
@@ -639,6 +695,12 @@ def _hidden_base(g, create_graph, base_shape, recipes):
                 v = jax.lax.squeeze(v, tuple(drop))
             elif op == "laid_out":  # (a layout, not a view)
                 pass
+            elif op == "narrow":  # (the other inputs' parts: zeros, unless their gradients fill them in)
+                v = jax.lax.dynamic_update_slice_in_dim(jnp.zeros(before, v.dtype), v, args[1], args[0])
+            elif op == "select":
+                v = jax.lax.dynamic_update_slice_in_dim(
+                    jnp.zeros(before, v.dtype), v[(slice(None),) * args[0] + (None,)], args[1], args[0]
+                )
             elif op == "t":
                 v = v.T
             elif op == "transpose":
@@ -647,24 +709,7 @@ def _hidden_base(g, create_graph, base_shape, recipes):
                 v = v.transpose(sorted(range(len(args[0])), key=args[0].__getitem__))
         return v
 
-    fn = getattr(g, "_grad_fn", None)
-    base = _tensor.Tensor._make(unview(g._value if isinstance(g, _tensor.Tensor) else g))
-    if create_graph and fn is not None:
-        from ..ops.views import _ChainKernel
-        from .lowering import unviewed_name
-
-        inner = fn.kernel.pure
-        kern = _ChainKernel(lambda *xs: unview(inner(*xs)), ("unviewed", (fn.kernel.key, tuple(recipes))))
-        if _only_relays(fn, kern.pure):
-            # (fn only laid out what an equation of the backward made, and unview undoes that: it is the base)
-            base._grad_fn, base._output_nr = fn.next_edges[0]
-            return base
-        name = unviewed_name(kern.pure, fn.saved)
-        node = Node(kern, fn.saved, fn.next_edges, (), ((base._value.shape, base._value.dtype),), name)
-        node._saves_tensors, node._of_backward = True, True
-        node.fragment = (kern.key,) + fn.structure()[1:]
-        base._grad_fn = node
-    return base
+    return unview(v)
 
 
 def _only_relays(fn, unviewed) -> bool:
@@ -688,6 +733,11 @@ def _recipe_shape(recipe, s):
     s = list(s)
     if op in ("reshape", "as_strided", "expand"):
         return tuple(args[0])
+    if op == "narrow":
+        s[args[0]] = args[2]
+        return tuple(s)
+    if op == "select":
+        return tuple(s[: args[0]] + s[args[0] + 1 :])
     if op == "laid_out":
         return tuple(s)
     if op == "unsqueeze_expand":

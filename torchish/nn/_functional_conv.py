@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from .._tensor import Tensor
 from ..ops import nn_conv_ops as _K
 from ..ops import shape as _S
+from ..ops._registry import warn_once
 from ._ntuple import _ntuple
 
 __all__ = [
@@ -36,8 +36,6 @@ __all__ = [
 
 # ------------------------------------------------------------------------- convolution
 
-_WARNED_SAME = False
-
 
 def _conv_padding(padding: Any, nd: int, weight: Tensor, dilation: tuple, stride: tuple) -> tuple:
     if isinstance(padding, str):
@@ -51,16 +49,12 @@ def _conv_padding(padding: Any, nd: int, weight: Tensor, dilation: tuple, stride
             for i in range(nd):
                 total = dilation[i] * (k[i] - 1)
                 pads.append((total // 2, total - total // 2))
-            global _WARNED_SAME
-            if any(a != b for a, b in pads) and not _WARNED_SAME:
-                # a TORCH_WARN_ONCE in ATen: once per process
-                _WARNED_SAME = True
-                warnings.warn(
+            if any(a != b for a, b in pads):
+                warn_once(
+                    "padding same",
                     "Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy of "
                     "the input be created (Triggered internally at "
                     "/__w/pytorch/pytorch/aten/src/ATen/native/Convolution.cpp:1101.)",
-                    UserWarning,
-                    stacklevel=4,
                 )
             return tuple(pads)
         raise RuntimeError(f"Invalid padding string: '{padding}'")

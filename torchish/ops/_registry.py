@@ -13,6 +13,7 @@ import functools
 import inspect
 import os
 import sys
+import warnings
 import weakref
 from collections.abc import Callable
 
@@ -620,6 +621,19 @@ def _user_stacklevel() -> int:
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+_warn_always = [False]  # torch.set_warn_always
+_warned_once: set = set()
+
+
+def warn_once(key: str, text: str) -> None:
+    """A TORCH_WARN_ONCE: once per process, every time under torch.set_warn_always(True) (which leaves the
+    once-flag unset, as torch's macro)."""
+    if not _warn_always[0]:
+        if key in _warned_once:
+            return
+        _warned_once.add(key)
+    warnings.warn(text, UserWarning, stacklevel=_user_stacklevel())
 
 
 def _type_word(d) -> str:

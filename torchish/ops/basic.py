@@ -194,7 +194,7 @@ def resize_(self, *sizes, memory_format=None):
     uninitialised)."""
     from .creation import _size
 
-    shape = _size(sizes)
+    shape = _size("resize_", sizes)
     n = 1
     for d in shape:
         n *= d

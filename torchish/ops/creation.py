@@ -14,6 +14,7 @@ from .. import _dtype as D
 from .._device import _jax_device
 from . import _registry as R
 from . import views as _views
+from ._argparse import MISSING, int_list, int_list_param, type_name
 
 
 def _place(array: np.ndarray | jax.Array, device) -> jax.Array:
@@ -164,44 +165,55 @@ def from_numpy(ndarray: np.ndarray):
 asarray = as_tensor
 
 
-def _size(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    out = []
+def _size(fname, args, keyword=MISSING):
+    """A factory's size argument (torch's parser words its TypeErrors), with torch's check of negative sizes."""
+    return _nonnegative(fname, int_list_param(fname, "size", args, keyword))
+
+
+def _nonnegative(fname, size):
     for s in size:
-        if isinstance(s, R._Tensor):
-            s = int(s)
-        if not isinstance(s, (int, np.integer)):
-            raise TypeError(
-                f"{'zeros'}(): argument 'size' (position 1) must be tuple of ints, but found element of type "
-                f"{type(s).__name__} at pos 0"
-            )
         if s < 0:
+            if fname == "zeros":  # (zeros checks its sizes itself, the others in the allocator)
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-        out.append(int(s))
-    return tuple(out)
+    return size
 
 
-def _factory(fill):
+def _factory(name, fill):
     def factory(
-        *size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, memory_format=None
+        *size,
+        out=None,
+        dtype=None,
+        layout=None,
+        device=None,
+        requires_grad=False,
+        pin_memory=False,
+        memory_format=None,
+        **kwargs,
     ):
+        shape = _size(name, size, kwargs.pop("size", MISSING))
+        if kwargs:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        if dtype is not None and not isinstance(dtype, D.dtype):
+            raise TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not {type_name(dtype)}")
         d = dtype or D.get_default_dtype()
-        value = _place(np.full(_size(size), fill, dtype=d._np), device)
-        return _leaf(value, requires_grad)
+        return _leaf(_place(np.full(shape, fill, dtype=d._np), device), requires_grad)
 
+    factory.__name__ = factory.__qualname__ = name
     return factory
 
 
-zeros = _factory(0)
-ones = _factory(1)
-empty = _factory(0)
+zeros = _factory("zeros", 0)
+ones = _factory("ones", 1)
+empty = _factory("empty", 0)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     if dtype is None:
         dtype = _infer_dtype(fill_value if not isinstance(fill_value, R._Tensor) else fill_value.item())
-    value = _place(np.full(_size((size,)), fill_value, dtype=dtype._np), device)
+    value = _place(
+        np.full(_nonnegative("full", int_list("full", "size", size, 1)), fill_value, dtype=dtype._np), device
+    )
     return _leaf(value, requires_grad)
 
 
@@ -311,7 +323,7 @@ def _legacy_tensor(cls, *args, **kwargs):
     elif builtins.all(isinstance(a, (int, np.integer)) for a in args) or (
         len(args) == 1 and type(args[0]).__name__ == "Size"
     ):
-        value = np.zeros(_size(args), D.get_default_dtype()._np)
+        value = np.zeros(_size("Tensor", args), D.get_default_dtype()._np)
     else:
         value = _to_numpy(args[0], D.get_default_dtype())
     return cls._make(_place(value, device))
@@ -332,15 +344,17 @@ def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, lay
 
 
 def _new_factory(factory):
-    def new(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        return factory(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    name = f"new_{factory.__name__}"
+
+    def new(self, *args, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False, size=MISSING):
+        size = _nonnegative(name, int_list_param(name, "size", args, size))
+        return factory(size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
     return new
 
 
 def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    if not isinstance(size, (tuple, list)):
-        raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    size = int_list("new_full", "size", size, 1)
     return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 

@@ -7,8 +7,6 @@ LU pivots are LAPACK's getrf partial pivoting (jax.lax.linalg.lu calls getrf on 
 
 from __future__ import annotations
 
-import warnings
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -222,13 +220,6 @@ _TRIANGULAR_SOLVE_DEPRECATED = (
     "X = torch.linalg.solve_triangular(A, B). (Triggered internally at "
     "/__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:2273.)"
 )
-_warned = set()
-
-
-def _warn_once(key, text):
-    if key not in _warned:  # a TORCH_WARN_ONCE: once per process
-        _warned.add(key)
-        warnings.warn(text, UserWarning, stacklevel=R._user_stacklevel())
 
 
 def _check_triangular_solve(args, params):
@@ -275,7 +266,7 @@ def _triangular_solve(input, A, upper=True, transpose=False, unitriangular=False
 
 
 def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *, out=None):
-    _warn_once("triangular_solve", _TRIANGULAR_SOLVE_DEPRECATED)
+    R.warn_once("triangular_solve", _TRIANGULAR_SOLVE_DEPRECATED)
     return _TriangularSolve(*_triangular_solve(input, A, upper, transpose, unitriangular))
 
 
@@ -502,13 +493,13 @@ _LU_SOLVE_DEPRECATED = (
 
 def _lu(A, pivot=True, get_infos=False, out=None):
     """torch.lu (torch/functional.py): torch._lu_with_info, which is linalg.lu_factor_ex."""
-    _warn_once("lu", _LU_DEPRECATED)
+    R.warn_once("lu", _LU_DEPRECATED)
     LU, piv, info = _lu_factor_ex(A, pivot=pivot)  # (torch checks no errors here, get_infos or not)
     return _LuWithInfo(LU, piv, info) if get_infos else (LU, piv)
 
 
 def _lu_solve_deprecated(b, LU_data, LU_pivots, *, out=None):
-    _warn_once("lu_solve", _LU_SOLVE_DEPRECATED)
+    R.warn_once("lu_solve", _LU_SOLVE_DEPRECATED)
     return _lu_solve(LU_data, LU_pivots, b)
 
 

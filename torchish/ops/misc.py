@@ -100,16 +100,17 @@ moveaxis = movedim
 
 def tile(input, *args, dims=None):
     """torch.tile(input, dims): dims a tuple (a lone int is the method's varargs form only)."""
-    from .shape import _int_array_arg, repeat
+    from ._argparse import MISSING, int_list_param
+    from .shape import repeat
 
-    dims = _int_array_arg("tile", args, dims)
+    dims = int_list_param("tile", "dims", args, MISSING if dims is None else dims, taken=2, varargs=False)
     return repeat(input, *((1,) * (input.dim() - len(dims)) + dims))
 
 
 def _tile_method(self, *dims, **kwargs):
-    from .shape import _int_varargs
+    from ._argparse import int_list_param
 
-    return tile(self, *dims, **kwargs) if not dims else tile(self, _int_varargs("tile", "dims", dims))
+    return tile(self, *dims, **kwargs) if not dims else tile(self, int_list_param("tile", "dims", dims))
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):

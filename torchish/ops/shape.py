@@ -15,14 +15,8 @@ from .._tensor import _wrap_dim
 from . import _formulas as F
 from . import _registry as R
 from . import views as _views
+from ._argparse import MISSING, _fits, _is_index, int_list, int_list_param, invalid_combination
 from ._registry import BINARY, SAME, op
-
-
-def _sizes(args):
-    """Accept both f(2, 3) and f((2, 3)) like torch."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        return tuple(int(s) for s in args[0])
-    return tuple(int(s) for s in args)
 
 
 def _infer_shape(shape, numel):
@@ -30,9 +24,9 @@ def _infer_shape(shape, numel):
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    for s in shape:
+    for i, s in enumerate(shape):
         if s < -1:
-            raise RuntimeError(f"invalid shape dimension {s}")
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {shape}")
     known = 1
     for s in shape:
         if s != -1:
@@ -51,13 +45,31 @@ def _view(input, shape):
     return jnp.reshape(input, shape)
 
 
-def view(input, *shape, dtype=None):
+def view(input, *shape, dtype=None, size=MISSING):
     if dtype is not None or (len(shape) == 1 and isinstance(shape[0], D.dtype)):
+        if dtype is not None and (shape or size is not MISSING):
+            raise TypeError(_view_overloads(shape, dtype, size))
         return _view_dtype(input, dtype if dtype is not None else shape[0])
+    if (
+        not shape
+        and size is MISSING
+        or len(shape) == 1
+        and not _fits("tuple of ints", shape[0])
+        and not _is_index(shape[0])
+    ):
+        raise TypeError(_view_overloads(shape, dtype, size))
+    if len(shape) > 1 and not _is_index(shape[0]):
+        raise TypeError(_view_overloads(shape, dtype, size))
+    shape = int_list_param("view", "size", shape, size)
     _views._history_first(input)
-    size = _infer_shape(_sizes(shape), input.numel())
+    size = _infer_shape(shape, input.numel())
     _check_viewable(input, size)
     return _view(input, size)
+
+
+def _view_overloads(args, dtype, size):
+    kwargs = {k: v for k, v in (("size", size), ("dtype", dtype)) if v is not None and v is not MISSING}
+    return invalid_combination("view", args, kwargs, ("torch.dtype dtype", "tuple of ints size"), why=True)
 
 
 def _view_dtype(input, dtype):
@@ -118,9 +130,11 @@ def _reshape_alias(input, shape):
     return jnp.reshape(input, shape)
 
 
-def reshape(input, *shape):
+def reshape(input, *args, shape=MISSING):
+    """Tensor.reshape(*shape) (and the internal callers'); torch.reshape(input, shape) is _reshape_function."""
+    shape = int_list_param("reshape", "shape", args, shape)
     _views._history_first(input)
-    size = _infer_shape(_sizes(shape), input.numel())
+    size = _infer_shape(shape, input.numel())
     if _views._viewable(input, size):
         # torch views a contiguous tensor; a strided one it can still view goes through _reshape_alias
         return _view(input, size) if _views._is_contiguous(input) else _reshape_alias(input, size)
@@ -128,6 +142,10 @@ def reshape(input, *shape):
     from .basic import contiguous_format
 
     return _unsafe_view(input.clone(memory_format=contiguous_format), size)
+
+
+def _reshape_function(input, *args, shape=MISSING):
+    return reshape(input, int_list_param("reshape", "shape", args, shape, taken=2, varargs=False))
 
 
 def view_as(input, other):
@@ -189,11 +207,15 @@ def _permute(input, dims):
     return jnp.transpose(input, tuple(d % input.ndim for d in dims)) if input.ndim else input
 
 
-def permute(input, *dims):
-    if not dims:  # (the arg parser's error, before autograd reads the input's history)
-        raise TypeError('permute() missing 1 required positional arguments: "dims"')
+def permute(input, *args, dims=MISSING):
+    """Tensor.permute(*dims); torch.permute(input, dims) is _permute_function."""
+    dims = int_list_param("permute", "dims", args, dims)  # (the arg parser's errors, before autograd's reads)
     _views._history_first(input)
-    return _permute(input, _sizes(dims))
+    return _permute(input, dims)
+
+
+def _permute_function(input, *args, dims=MISSING):
+    return permute(input, int_list_param("permute", "dims", args, dims, taken=2, varargs=False))
 
 
 def _check_unsqueeze(args, params):
@@ -250,7 +272,7 @@ def unflatten(input, dim, sizes):
     _views._history_first(input)
     shp = tuple(input.shape)
     d = _wrap_dim(dim, len(shp))
-    inner = _infer_shape(tuple(sizes), shp[d])
+    inner = _infer_shape(int_list("unflatten", "sizes", sizes, 2), shp[d])
     return reshape(input, shp[:d] + inner + shp[d + 1 :])
 
 
@@ -293,9 +315,10 @@ def _expand(input, size):
     return jnp.broadcast_to(input, size)
 
 
-def expand(input, *sizes):
+def expand(input, *sizes, size=MISSING, implicit=False):
+    sizes = int_list_param("expand", "size", sizes, size)
     _views._history_first(input)
-    return _expand(input, _sizes(sizes))
+    return _expand(input, sizes)
 
 
 def expand_as(input, other):
@@ -303,7 +326,7 @@ def expand_as(input, other):
 
 
 def broadcast_to(input, size):
-    return _expand(input, tuple(size))
+    return _expand(input, int_list("broadcast_to", "size", size, 2))
 
 
 def _check_cat(args, params):
@@ -611,20 +634,9 @@ def _as_strided(input, size, stride, storage_offset, source_strides, source_offs
     return input.reshape(-1)[idx].reshape(size)
 
 
-def _int_tuple(name, value, pos, fname="as_strided"):
-    """An IntArrayRef argument, with the arg parser's TypeError (pos None: passed by keyword)."""
-    where = f"{fname}(): argument '{name}'" + ("" if pos is None else f" (position {pos})")
-    if not isinstance(value, (tuple, list)):
-        raise TypeError(f"{where} must be tuple of ints, not {type(value).__name__}")
-    for i, v in enumerate(value):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise TypeError(f"{where} must be tuple of ints, but found element of type {type(v).__name__} at pos {i}")
-    return tuple(int(v) for v in value)
-
-
 def as_strided(input, size, stride, storage_offset=None):
     """A view of input's storage with the given sizes and strides (torch's as_strided)."""
-    size, stride = _int_tuple("size", size, 1), _int_tuple("stride", stride, 2)
+    size, stride = int_list("as_strided", "size", size, 1), int_list("as_strided", "stride", stride, 2)
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
     if any(st < 0 for st in stride):
@@ -650,55 +662,48 @@ def as_strided(input, size, stride, storage_offset=None):
     return _as_strided(input, size, stride, offset, tuple(source_strides), source_offset)
 
 
-@op(promote=SAME, grad_name="FlipBackward0", method=False)
+def _check_flip(args, params):
+    seen = set()
+    for d in params["dims"]:
+        w = _wrap_dim(d, args[0]._value.ndim)
+        if w in seen:
+            raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+        seen.add(w)
+
+
+@op(promote=SAME, grad_name="FlipBackward0", method=False, check=_check_flip)
 def _flip(input, dims):
     return jnp.flip(input, tuple(_wrap_dim(d, input.ndim) for d in dims))
 
 
 def flip(input, *args, dims=None):
     """torch.flip(input, dims): dims a tuple (a lone int is the method's varargs form only)."""
-    return _flip(input, _int_array_arg("flip", args, dims))
-
-
-def _int_array_arg(fname, args, dims):
-    """The function form's IntArrayRef `dims`, given positionally (args) or by keyword, with the arg parser's
-    TypeErrors (a tuple or list of ints only)."""
-    if len(args) > 1:
-        raise TypeError(f"{fname}() takes 2 positional arguments but {len(args) + 1} were given")
-    if not args and dims is None:
-        raise TypeError(f'{fname}() missing 1 required positional arguments: "dims"')
-    return _int_tuple("dims", args[0], 2, fname) if args else _int_tuple("dims", dims, None, fname)
+    return _flip(input, int_list_param("flip", "dims", args, MISSING if dims is None else dims, 2, varargs=False))
 
 
 def _flip_method(self, *dims, **kwargs):
-    return flip(self, *dims, **kwargs) if not dims else _flip(self, _int_varargs("flip", "dims", dims))
+    return flip(self, *dims, **kwargs) if not dims else _flip(self, int_list_param("flip", "dims", dims))
 
 
-def _int_varargs(fname, name, args):
-    """A method's IntArrayRef given as varargs (or as one sequence), with the arg parser's TypeErrors."""
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer)) or isinstance(args[0], bool):
-        if isinstance(args[0], (tuple, list)):
-            return _int_tuple(name, args[0], 1, fname)
-        raise TypeError(
-            f"{fname}(): argument '{name}' (position 1) must be tuple of ints, not {type(args[0]).__name__}"
-        )
-    for k, a in enumerate(args):
-        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
-            raise TypeError(
-                f"{fname}(): argument '{name}' failed to unpack the object at pos {k + 1} with error \"type must be "
-                f'tuple of ints,but got {type(a).__name__}"'
-            )
-    return tuple(int(a) for a in args)
+def _check_repeat(args, params):
+    shape, repeats = args[0]._value.shape, params["repeats"]
+    if len(repeats) < len(shape):
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    padded = (1,) * (len(repeats) - len(shape)) + tuple(shape)
+    target = [n * r for n, r in zip(padded, repeats)]
+    if any(n < 0 for n in target):
+        bad = next(n for n in target if n < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: {target}")
 
 
-@op(promote=SAME, grad_name="RepeatBackward0", method=False)
+@op(promote=SAME, grad_name="RepeatBackward0", method=False, check=_check_repeat)
 def _repeat(input, repeats):
     x = input.reshape((1,) * (len(repeats) - input.ndim) + input.shape)
     return jnp.tile(x, repeats)
 
 
-def repeat(input, *sizes):
-    return _repeat(input, _sizes(sizes))
+def repeat(input, *sizes, repeats=MISSING):
+    return _repeat(input, int_list_param("repeat", "repeats", sizes, repeats))
 
 
 @op(promote=SAME, grad_name="RollBackward0")

@@ -4,8 +4,6 @@ on a JAX array (share_memory_, data_ptr, pin_memory)."""
 
 from __future__ import annotations
 
-import warnings
-
 from .._tensor import Tensor
 from . import _registry as R
 from . import shape
@@ -17,18 +15,11 @@ def _conj(t):
     return t.conj() if t.dtype.is_complex else t
 
 
-_warned: set = set()
-
-
 def _zero_dim(self, name, line):
-    if name in _warned:  # (a TORCH_WARN_ONCE)
-        return _conj(self)
-    _warned.add(name)
-    warnings.warn(
+    R.warn_once(
+        name,
         f"Tensor.{name} is deprecated on 0-D tensors. Consider using x.conj(). (Triggered internally at "
         f"/__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:{line}.)",
-        UserWarning,
-        stacklevel=3,
     )
     return _conj(self)
 

@@ -562,7 +562,7 @@ def _view_geometry(kernel, shape, strides, offset):
     steps = getattr(kernel, "steps", None)
     if steps is None and getattr(kernel, "op", None) is not None:
         steps = ((kernel.op.name, dict(kernel.key[1])),)
-    for name, p in steps or ((None, {}),):
+    for name, p in steps if steps is not None else ((None, {}),):  # (no steps: a squeeze_ that dropped nothing)
         step = _op_geometry(name, p, shape, strides, offset)
         if step is None:
             return None

@@ -11,6 +11,7 @@ from ..._tensor import Tensor
 from ...ops import nn_rnn_ops as _K
 from ...ops import pointwise as _P
 from ...ops import shape as _S
+from ...ops._registry import warn_once
 from ...ops.creation import empty, zeros
 from .. import functional as F
 from .. import init
@@ -20,7 +21,6 @@ from .module import Module
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
-_WARNED_PROJ = False
 
 
 class RNNBase(Module):
@@ -282,14 +282,11 @@ class LSTM(RNNBase):
         self.check_input(input)
         self.check_hidden_size(hx[0], self._expected_hidden(input), "Expected hidden[0] size {}, got {}")
         self.check_hidden_size(hx[1], self._expected_hidden(input, cell=True), "Expected hidden[1] size {}, got {}")
-        global _WARNED_PROJ
-        if self.proj_size > 0 and not _WARNED_PROJ:
-            _WARNED_PROJ = True  # a TORCH_WARN_ONCE in ATen
-            warnings.warn(
+        if self.proj_size > 0:
+            warn_once(
+                "LSTM projections",
                 "LSTM with projections is not supported with oneDNN. Using default implementation. (Triggered "
                 "internally at /__w/pytorch/pytorch/aten/src/ATen/native/RNN.cpp:1512.)",
-                UserWarning,
-                stacklevel=2,
             )
         output, h, c = self._run(input, hx[0], hx[1])
         if not is_batched:

@@ -1,0 +1,106 @@
+"""torch's Python arg parser where its words reach the user: integer lists (sizes, dims, repeats) as varargs or
+sequences, with elements of every kind, and the random factories' overloads. Each call runs under torch and
+torchish: the same result shape, or the same error type and text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+import torchish
+from tests.engine_common import FEW
+
+# name -> call taking (m, x, the list as given); x is a (2, 3) float tensor
+CALLS = {
+    "zeros": lambda m, x, a: m.zeros(*a),
+    "ones(size=)": lambda m, x, a: m.ones(size=a[0] if len(a) == 1 else a),
+    "empty": lambda m, x, a: m.empty(*a),
+    "rand": lambda m, x, a: m.rand(*a),
+    "randn(generator=)": lambda m, x, a: m.randn(*a, generator=m.Generator()),
+    "full": lambda m, x, a: m.full(a[0] if len(a) == 1 else a, 1.5),
+    "new_zeros": lambda m, x, a: x.new_zeros(*a),
+    "new_full": lambda m, x, a: x.new_full(a[0] if len(a) == 1 else a, 2),
+    "view": lambda m, x, a: x.view(*a),
+    "reshape": lambda m, x, a: x.reshape(*a),
+    "torch.reshape": lambda m, x, a: m.reshape(x, *a),
+    "expand": lambda m, x, a: x.expand(*a),
+    "repeat": lambda m, x, a: x.repeat(*a),
+    "permute": lambda m, x, a: x.permute(*a),
+    "torch.permute": lambda m, x, a: m.permute(x, *a),
+    "flip": lambda m, x, a: x.flip(*a),
+    "tile": lambda m, x, a: x.tile(*a),
+    "broadcast_to": lambda m, x, a: m.broadcast_to(x, a[0] if len(a) == 1 else a),
+    "randint": lambda m, x, a: m.randint(5, a[0] if len(a) == 1 else a),
+    "empty_strided": lambda m, x, a: m.empty_strided(a[0] if len(a) == 1 else a, (1,) * len(a)),
+}
+
+# element kinds: a value under each module (m) from a drawn int
+ELEMENTS = {
+    "int": lambda m, n: n,
+    "negative int": lambda m, n: -n - 2,
+    "-1": lambda m, n: -1,
+    "float": lambda m, n: float(n),
+    "bool": lambda m, n: bool(n % 2),
+    "None": lambda m, n: None,
+    "str": lambda m, n: str(n),
+    "numpy int": lambda m, n: np.int64(n),
+    "numpy float": lambda m, n: np.float32(n),
+    "int tensor": lambda m, n: m.tensor(n),
+    "float tensor": lambda m, n: m.tensor(float(n)),
+    "tuple": lambda m, n: (n,),
+}
+FORMS = ("varargs", "tuple", "list")
+
+
+def _run(m, call, form, kinds, ints):
+    x = m.arange(6.0).reshape(2, 3)
+    items = [ELEMENTS[k](m, n) for k, n in zip(kinds, ints)]
+    given = items if form == "varargs" else [tuple(items) if form == "tuple" else list(items)]
+    try:
+        return ("ok", tuple(CALLS[call](m, x, given).shape))
+    except Exception as e:  # noqa: BLE001 - the error is the observable
+        return (type(e).__name__, str(e))
+
+
+@FEW
+@given(
+    st.sampled_from(sorted(CALLS)),
+    st.sampled_from(FORMS),
+    st.lists(st.sampled_from(sorted(ELEMENTS)), min_size=0, max_size=3),
+    st.lists(st.integers(0, 3), min_size=3, max_size=3),
+)
+def test_int_list_arguments(call, form, kinds, ints):
+    """Which element kinds torch takes as ints, the first element checked when matching ('found element of type
+    float at pos 0'), a later one when unpacking ('failed to unpack the object at pos 2'), varargs only where the
+    list is the only positional parameter, and the errors of what follows (negative sizes, shapes)."""
+    assert _run(torchish, call, form, kinds, ints) == _run(torch, call, form, kinds, ints)
+
+
+# the random factories' overloads (with and without a generator): one that alone fits the count of arguments
+# gives its own error, else torch lists them all
+RANDOM_CALLS = [
+    "m.randn(2, generator=1)", "m.randperm(5, 3)", "m.randint(0, 5.5, (2,))", "m.rand(2, dtype='a')",
+    "m.randn(2, device=1.5)", "m.randperm(5, dtype='a')", "m.randperm(5, generator=1)", "m.randperm(5.0)",
+    "m.rand(2, generator=g, dtype=1)", "m.randperm(-1)", "m.rand(2.0)", "m.rand((2.0, 3))",
+    "m.randn(2, 3, requires_grad=1)", "m.randperm(5, requires_grad=1)", "m.randint(5, (2,), dtype=1)",
+    "m.randint(5.0, (2,))", "m.randint(5)", "m.randint(1, 2, 3, 4)", "m.rand()", "m.randperm()",
+    "m.randperm(n=5).shape", "m.rand(size=(2, 3)).shape", "m.randint(3, size=(2,)).shape",
+    "m.randint(low=1, high=3, size=(2,)).shape", "m.randperm(5.0, generator=g)", "m.rand(2, foo=1)",
+    "m.randint(0, 5, (2.0,))", "m.zeros(2, 3, dtype='float')", "m.ones(2, dtype=1)", "m.zeros(2, foo=1)",
+    "m.zeros(np.array([2, 3]))", "m.ones(2, size=(2,))", "x.view()", "x.view(2, 3, dtype=m.int32)",
+    "x.view(size=(6,), dtype=m.float32)", "x.reshape((3,), 2)", "x.expand(size=(2, 3), implicit=True).shape",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", RANDOM_CALLS)
+def test_overloads(expr):
+    def run(m):
+        try:
+            return ("ok", repr(eval(expr, {"m": m, "np": np, "g": m.Generator(), "x": m.ones(2, 3)})))
+        except Exception as e:  # noqa: BLE001 - the error is the observable
+            return (type(e).__name__, str(e))
+
+    assert run(torchish) == run(torch)

@@ -1,0 +1,201 @@
+"""torch's Python arg parser where its words reach the user: integer-list arguments (sizes, dims, repeats), given
+as a sequence or as varargs, and the TypeErrors it raises for them.
+
+torch checks only the first element of a list when it matches an argument to a signature ("must be tuple of ints,
+but found element of type float at pos 0"); a later bad element fails when the list is unpacked ("failed to unpack
+the object at pos 2"). A lone integer-list parameter also takes varargs when the first argument is an integer:
+view(2, 3) is view((2, 3)).
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from typing import Any
+
+import numpy as np
+
+MISSING: Any = object()  # an argument not given
+
+_C_TYPE_NAMES = {"Tensor": "Tensor", "Parameter": "Parameter", "Size": "torch.Size", "dtype": "torch.dtype"}
+_C_TYPE_NAMES.update(
+    {"device": "torch.device", "Generator": "torch._C.Generator", "memory_format": "torch.memory_format"}
+)
+
+
+def type_name(x: object) -> str:
+    """The type's tp_name, as torch prints it: `float`, `numpy.float32`, `Tensor`, `torch.dtype`."""
+    t = type(x)
+    if t.__module__ == "builtins":
+        return t.__name__
+    if t.__module__.startswith("torchish"):
+        return _C_TYPE_NAMES.get(t.__name__, t.__name__)
+    if t.__module__.split(".")[0] == "numpy":  # (a C type: its dotted name)
+        return f"numpy.{t.__name__}"
+    return t.__name__
+
+
+def _is_index(x: object) -> bool:
+    """torch's is_int_or_symint: an int but no bool, a numpy integer, a one-element integer tensor."""
+    if isinstance(x, bool):
+        return False
+    if hasattr(x, "_value") and hasattr(x, "is_floating_point"):  # (a Tensor)
+        return x._value.size == 1 and not (x.is_floating_point() or x.is_complex())
+    return isinstance(x, (int, np.integer))
+
+
+def _unpack(where: str, seq) -> tuple[int, ...]:
+    out = []
+    for i, v in enumerate(seq):
+        try:
+            out.append(operator.index(v))
+        except TypeError:
+            raise TypeError(
+                f'{where} failed to unpack the object at pos {i + 1} with error "type must be tuple of ints,but got '
+                f'{type_name(v)}"'
+            ) from None
+    return tuple(out)
+
+
+def int_list(fname: str, name: str, value: object, pos: int | None = 1) -> tuple[int, ...]:
+    """An int[] argument (pos: its position; None when passed by keyword)."""
+    where = f"{fname}(): argument '{name}'"
+    at = "" if pos is None else f" (position {pos})"
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{where}{at} must be tuple of ints, not {type_name(value)}")
+    if value and not _is_index(value[0]):
+        if pos is None:  # (by keyword, torch names the whole value's type)
+            raise TypeError(f"{where} must be tuple of ints, not {type_name(value)}")
+        raise TypeError(f"{where}{at} must be tuple of ints, but found element of type {type_name(value[0])} at pos 0")
+    return _unpack(where, value)
+
+
+def int_list_param(
+    fname: str, name: str, args: tuple, keyword: object = MISSING, taken: int = 1, varargs: bool = True
+) -> tuple[int, ...]:
+    """An int[] parameter that comes last of `taken` positional ones: `args` what was passed for it positionally,
+    `keyword` its value when passed by name. varargs: torch's parser takes view(2, 3) as view((2, 3)), which it
+    does where the int[] is the only positional parameter (methods: view, reshape, permute, expand, repeat)."""
+    if keyword is not MISSING:
+        if args:
+            raise TypeError(f"{fname}() got multiple values for argument '{name}'")
+        return int_list(fname, name, keyword, None)
+    if varargs and args and _is_index(args[0]):
+        return _unpack(f"{fname}(): argument '{name}'", args)
+    if not args:
+        raise TypeError(f'{fname}() missing 1 required positional arguments: "{name}"')
+    if len(args) > 1:
+        word = "argument" if taken == 1 else "arguments"
+        raise TypeError(f"{fname}() takes {taken} positional {word} but {len(args) + taken - 1} were given")
+    return int_list(fname, name, args[0], taken)
+
+
+def invalid_combination(fname: str, args: tuple, kwargs: dict, signatures: tuple[str, ...], why=False) -> str:
+    """The text of torch's TypeError when no overload takes the arguments. torch lists the keyword arguments in
+    the reverse of the call's order, which a Python signature does not keep: here they are sorted by name.
+    why: under each overload that takes as many positional arguments, the ones of the wrong type (view's)."""
+    kws = [f"{k}={type_name(v)}" for k, v in sorted(kwargs.items())]
+    given = [type_name(a) for a in args]
+    got = ", ".join(given + kws) if given else "".join(f"{k}, " for k in kws)
+    lines = [f"{fname}() received an invalid combination of arguments - got ({got}), but expected one of:"]
+    for sig, params in zip(signatures, _parsed(signatures)[0]):
+        lines.append(f" * ({sig})")
+        if why and not kwargs and len(args) == len(params):
+            marked = [
+                _described(a) if _fits(k, a, not r) else f"!{_described(a)}!" for a, (k, _, r) in zip(args, params)
+            ]
+            lines.append(f"      didn't match because some of the arguments have invalid types: ({', '.join(marked)})")
+    return "\n".join(lines) + "\n"
+
+
+def _described(x: object) -> str:
+    """An argument as torch's error shows it: a sequence with the types of its elements."""
+    if isinstance(x, tuple):
+        return f"tuple of ({', '.join(type_name(v) for v in x)}{',' if len(x) == 1 else ''})"
+    if isinstance(x, list):
+        return f"list of [{', '.join(type_name(v) for v in x)}]"
+    return type_name(x)
+
+
+def _param(text: str) -> tuple[str, str, bool]:
+    """'torch.dtype dtype = None' -> (type, name, required)."""
+    decl, _, default = text.partition(" = ")
+    kind, _, name = decl.rpartition(" ")
+    return kind, name, not default
+
+
+def _fits(kind: str, value: object, optional: bool = True) -> bool:
+    from .. import _dtype as D
+    from .._generator import Generator
+
+    if value is None:
+        return optional and kind in ("Tensor", "torch.dtype", "torch.layout", "torch.device", "torch.Generator")
+    if kind == "int":
+        return _is_index(value)
+    if kind == "tuple of ints":
+        return isinstance(value, (tuple, list)) and (not value or _is_index(value[0]))
+    if kind == "bool":
+        return isinstance(value, (bool, np.bool_))
+    if kind == "torch.dtype":
+        return isinstance(value, D.dtype)
+    if kind == "torch.Generator":
+        return isinstance(value, Generator)
+    if kind == "Tensor":
+        return hasattr(value, "_value")
+    if kind == "torch.device":
+        return isinstance(value, (str, int)) or type(value).__name__ == "device"
+    return True
+
+
+@functools.cache
+def _parsed(signatures: tuple[str, ...]) -> tuple[list, list]:
+    parsed = [[_param(p) for p in sig.split(", ") if p != "*"] for sig in signatures]
+    npos = [sig.split(", ").index("*") if "*" in sig.split(", ") else len(p) for sig, p in zip(signatures, parsed)]
+    return parsed, npos
+
+
+def check_overloads(fname: str, signatures: tuple[str, ...], args: tuple, kwargs: dict) -> None:
+    """torch's arg parser over a function's overloads (torch's own signature texts): nothing when one takes
+    the arguments; else, when the count of arguments fits one overload alone, that overload's error, else the
+    error listing them all. An int[] that is an overload's only positional parameter also takes varargs."""
+    parsed, npos = _parsed(signatures)
+    errors = []
+    for params, n in zip(parsed, npos):
+        positional = args
+        if n == 1 and params[0][0] == "tuple of ints" and args and _is_index(args[0]):
+            positional = (tuple(args),)  # (varargs)
+        error = _mismatch(fname, params, n, positional, kwargs)
+        if error is None:
+            return
+        errors.append(error)
+    count = len(args) + len(kwargs)
+    plausible = [e for params, e in zip(parsed, errors) if sum(req for _, _, req in params) <= count <= len(params)]
+    if len(plausible) == 1:
+        raise plausible[0]
+    raise TypeError(invalid_combination(fname, args, kwargs, signatures))
+
+
+def _mismatch(fname, params, npos, args, kwargs):
+    """The arg parser's error for one overload, or None when it takes the arguments."""
+    if len(args) > npos:
+        word = "argument" if npos == 1 else "arguments"
+        return TypeError(f"{fname}() takes {npos} positional {word} but {len(args)} were given")
+    for i, (kind, name, required) in enumerate(params):
+        if i < len(args):
+            value, at = args[i], f" (position {i + 1})"
+        elif name in kwargs:
+            value, at = kwargs[name], ""
+        elif required:
+            return TypeError(f'{fname}() missing 1 required positional arguments: "{name}"')
+        else:
+            continue
+        if not _fits(kind, value, not required):
+            if kind == "tuple of ints" and isinstance(value, (tuple, list)):
+                bad = f"but found element of type {type_name(value[0])} at pos 0"
+                return TypeError(f"{fname}(): argument '{name}'{at} must be {kind}, {bad}")
+            return TypeError(f"{fname}(): argument '{name}'{at} must be {kind}, not {type_name(value)}")
+    names = {name for _, name, _ in params}
+    for key in kwargs:
+        if key not in names:
+            return TypeError(f"{fname}() got an unexpected keyword argument '{key}'")
+    return None
