@@ -90,22 +90,38 @@ def int_list_param(
     return int_list(fname, name, args[0], taken)
 
 
-def invalid_combination(fname: str, args: tuple, kwargs: dict, signatures: tuple[str, ...], why=False) -> str:
-    """The text of torch's TypeError when no overload takes the arguments. torch lists the keyword arguments in
-    the reverse of the call's order, which a Python signature does not keep: here they are sorted by name.
-    why: under each overload that takes as many positional arguments, the ones of the wrong type (view's)."""
-    kws = [f"{k}={type_name(v)}" for k, v in sorted(kwargs.items())]
-    given = [type_name(a) for a in args]
-    got = ", ".join(given + kws) if given else "".join(f"{k}, " for k in kws)
+def invalid_combination(fname: str, args: tuple, kwargs: dict, signatures: tuple[str, ...]) -> str:
+    """The text of torch's TypeError when no overload takes the arguments (its format_invalid_args). torch lists
+    keyword arguments in its hash map's order, which no Python call keeps: here they are sorted by name. Under an
+    overload whose text has as many comma-separated entries as there are arguments (`()` has one, `*` counts),
+    torch says which did not match, comparing type names with each entry's words before its last space."""
+    kws = sorted(kwargs.items())
+    desc = [type_name(a) for a in args] + [f"{k}={type_name(v)}" for k, v in kws]
+    got = ", ".join(desc) if args else "".join(f"{d}, " for d in desc)
     lines = [f"{fname}() received an invalid combination of arguments - got ({got}), but expected one of:"]
-    for sig, params in zip(signatures, _parsed(signatures)[0]):
+    for sig in signatures:
         lines.append(f" * ({sig})")
-        if why and not kwargs and len(args) == len(params):
-            marked = [
-                _described(a) if _fits(k, a, not r) else f"!{_described(a)}!" for a, (k, _, r) in zip(args, params)
-            ]
-            lines.append(f"      didn't match because some of the arguments have invalid types: ({', '.join(marked)})")
+        entries = sig.split(", ")
+        if len(args) + len(kws) != len(entries):
+            continue
+        names = [e[e.rfind(" ") + 1 :] for e in entries]
+        unknown = [k for k, _ in kws if k not in names[len(entries) - len(kws) :]]
+        if unknown:
+            lines.append(f"      didn't match because some of the keywords were incorrect: {', '.join(unknown)}")
+            continue
+        marked = []
+        for i, entry in enumerate(entries):
+            value = args[i] if i < len(args) else kwargs[names[i]]
+            shown = ("" if i < len(args) else f"{names[i]}=") + _described(value)
+            marked.append(shown if _same_type(entry[: entry.rfind(" ")], value) else f"!{shown}!")
+        lines.append(f"      didn't match because some of the arguments have invalid types: ({', '.join(marked)})")
     return "\n".join(lines) + "\n"
+
+
+def _same_type(kind: str, value: object) -> bool:
+    """torch's is_matching: the argument's type name is the entry's type (int also taken for float)."""
+    name = type_name(value)
+    return name in {"int": ("int",), "float": ("float", "int")}.get(kind, (kind,))
 
 
 def _described(x: object) -> str:

@@ -15,7 +15,7 @@ from .._tensor import _wrap_dim
 from . import _formulas as F
 from . import _registry as R
 from . import views as _views
-from ._argparse import MISSING, _fits, _is_index, int_list, int_list_param, invalid_combination
+from ._argparse import MISSING, _fits, _is_index, check_overloads, int_list, int_list_param
 from ._registry import BINARY, SAME, op
 
 
@@ -46,20 +46,13 @@ def _view(input, shape):
 
 
 def view(input, *shape, dtype=None, size=MISSING):
-    if dtype is not None or (len(shape) == 1 and isinstance(shape[0], D.dtype)):
-        if dtype is not None and (shape or size is not MISSING):
-            raise TypeError(_view_overloads(shape, dtype, size))
-        return _view_dtype(input, dtype if dtype is not None else shape[0])
-    if (
-        not shape
-        and size is MISSING
-        or len(shape) == 1
-        and not _fits("tuple of ints", shape[0])
-        and not _is_index(shape[0])
-    ):
-        raise TypeError(_view_overloads(shape, dtype, size))
-    if len(shape) > 1 and not _is_index(shape[0]):
-        raise TypeError(_view_overloads(shape, dtype, size))
+    """Tensor.view(*size) or view(dtype): torch's two overloads."""
+    simple = dtype is None and size is MISSING and shape and (_is_index(shape[0]) or len(shape) == 1)
+    if not simple or not _fits("tuple of ints", shape[0]) and not _is_index(shape[0]):
+        kwargs = {k: v for k, v in (("dtype", dtype), ("size", size)) if v is not (None if k == "dtype" else MISSING)}
+        check_overloads("view", _VIEW_OVERLOADS, shape, kwargs)
+        if dtype is not None or shape and isinstance(shape[0], D.dtype):
+            return _view_dtype(input, dtype if dtype is not None else shape[0])
     shape = int_list_param("view", "size", shape, size)
     _views._history_first(input)
     size = _infer_shape(shape, input.numel())
@@ -67,9 +60,7 @@ def view(input, *shape, dtype=None, size=MISSING):
     return _view(input, size)
 
 
-def _view_overloads(args, dtype, size):
-    kwargs = {k: v for k, v in (("size", size), ("dtype", dtype)) if v is not None and v is not MISSING}
-    return invalid_combination("view", args, kwargs, ("torch.dtype dtype", "tuple of ints size"), why=True)
+_VIEW_OVERLOADS = ("torch.dtype dtype", "tuple of ints size")
 
 
 def _view_dtype(input, dtype):

@@ -115,7 +115,18 @@ def _parent(t):
     return src, t._alias_chain
 
 
-def _apply_chain(chain, value):
+def _apply_chain(chain, value, exact=False):
+    """The view chain's value of value. exact: a chain through view(dtype) moves a float storage as its bits
+    (XLA's CPU flushes subnormals and quiets bfloat16's signalling NaNs in what it moves: the bytes torch's
+    view shows would change)."""
+    if exact and any(isinstance(k, _BitcastKernel) for k in chain):
+        dtype, value = value.dtype, _bits(value)
+        for k in chain:
+            if isinstance(k, _BitcastKernel):
+                dtype, value = k.dst, _bits(value.view(k.dst))
+            else:
+                value = k.pure(value)
+        return value.view(dtype) if value.dtype != dtype else value
     for k in chain:
         value = k.pure(value)
     return value
@@ -183,7 +194,7 @@ def _scatter(base_value, chain, new_view_value, overlapping=False, exact=False):
     cut = next((i for i in reversed(range(len(chain))) if isinstance(chain[i], _BitcastKernel)), None)
     if cut is not None:  # scatter into the reinterpreted value, then read its bytes back as the base's dtype
         head, bitcast, tail = chain[:cut], chain[cut], chain[cut + 1 :]
-        mid = _apply_chain(chain[: cut + 1], base_value)
+        mid = _apply_chain(chain[: cut + 1], base_value, exact)
         mid = _scatter(mid, tail, new_view_value, overlapping, exact) if tail else new_view_value
         back = bitcast.inverse(mid)
         return _scatter(base_value, head, back, overlapping, exact) if head else back
@@ -318,7 +329,7 @@ def _rederive(top, written) -> None:
         owner = stack.pop()
         for v in list(owner._views or ()):
             if v is not written:
-                v._value = _apply_chain(v._view_fn if v._base is owner else v._alias_chain, owner._value)
+                v._value = _apply_chain(v._view_fn if v._base is owner else v._alias_chain, owner._value, exact=True)
             if v._views:
                 stack.append(v)
 
