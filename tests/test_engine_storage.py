@@ -189,6 +189,28 @@ def test_aliases_go_on_sharing_storage_after_their_source_dies():
     check(fn)
 
 
+@pytest.mark.parametrize("ops", ["t_", "transpose_ then t_", "unsqueeze_", "none"])
+@pytest.mark.parametrize("source", ["row-major", "transposed in no_grad"])
+def test_an_alias_keeps_its_layout_when_its_source_dies(ops, source):
+    """An alias that took in-place view ops has its geometry on the storage: it keeps it (strides, contiguity)
+    once it owns the storage (seed 336)."""
+
+    def fn(m):
+        x = m.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]])  # (its own storage: no view of another tensor)
+        if source != "row-major":
+            with m.no_grad():
+                x.t_()
+        a = x.data
+        for op in {"t_": ["t_"], "transpose_ then t_": ["transpose_", "t_"], "unsqueeze_": ["unsqueeze_"]}.get(ops, []):
+            getattr(a, op)(*((0, 1) if op == "transpose_" else (1,) if op == "unsqueeze_" else ()))
+        before = (a.stride(), a.is_contiguous())
+        del x
+        gc.collect()
+        return before, a.stride(), a.is_contiguous(), a.add_(1), a.t() + 0 if a.dim() == 2 else a
+
+    check(fn)
+
+
 @pytest.mark.parametrize("order", ["part first", "whole first", "parts only"])
 def test_aliases_of_parts_go_on_sharing_storage_after_their_source_dies(order):
     """A view's detach() shares the storage too: it keeps seeing writes through the other aliases (and they its

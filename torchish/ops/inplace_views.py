@@ -24,6 +24,7 @@ def _reshaped(self, view, name, inverse) -> Tensor:
     if self._base is not None:
         self._view_fn = view._view_fn
     if self._base is None and self._alias is not None:  # (an alias takes the op onto its chain from the owner)
+        self._alias_perm = _order(view)  # (its layout, should it outlive the owner and own the storage)
         self._alias_chain = tuple(self._alias_chain) + (view._view_fn[-1],)
     if self._base is None:
         for other in list(self._views or ()):

@@ -111,6 +111,8 @@ def _parent(t):
     if src is None:
         del t._alias  # its source is gone: t owns its storage now
         t.__dict__.pop("_alias_chain", None)
+        if "_alias_perm" in t.__dict__:  # (laid out as its in-place view ops left it on the storage)
+            t._perm = t.__dict__.pop("_alias_perm")
         return None, None
     return src, t._alias_chain
 
