@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import torchish
 from tests.engine_common import FEW
 
+# (each example compiles its writes for a new shape and dtype pair: 10 in CI, 100 under the thorough profile)
+CASES = settings(max_examples=max(10, settings().max_examples // 10))
 DTYPES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "float64")
 _BITS = {1: "uint8", 2: "int16", 4: "int32", 8: "int64"}  # (numpy has no bfloat16 for torch: read bits)
 
@@ -100,7 +102,7 @@ def _run(m, src, bits, first, dst, write):
         return [type(e).__name__, str(e)]
 
 
-@FEW
+@CASES
 @given(_cases())
 def test_view_dtype(case):
     assert _run(torchish, *case) == _run(torch, *case)

@@ -412,6 +412,9 @@ def _derived(node, j, src, dest_shape, grad_mode=False):
     if name == "SumBackward1":  # unsqueeze, then expand over the reduced dims
         dense = contiguous and math.prod(dest_shape) == math.prod(grad_shape)
         return _view(src, dest_contiguous if dense else None, node, dest_shape, _expanded(node, src, dest_shape))
+    genuine = getattr(getattr(node.kernel, "op", None), "name", None) in ("cat", "stack")  # (not an RNN layer's)
+    if name == "CatBackward0" and not genuine:
+        return _Buf(src.storage, _if_dense(src.strides, dest_shape))
     if name == "CatBackward0":  # a narrow view of the incoming gradient per input
         # (in grad mode the narrow has a history of torch's own: the gradient is a plain tensor here, README)
         recipe = None if grad_mode else _cat_narrow(node, j, tuple(dest_shape))
@@ -422,6 +425,8 @@ def _derived(node, j, src, dest_shape, grad_mode=False):
     if name == "StackBackward0":  # unbind: a select view of the incoming gradient per input
         d = dict(node.kernel.key[1]).get("dim", 0) % len(grad_shape)
         strides = None if src.strides is None else src.strides[:d] + src.strides[d + 1 :]
+        if not genuine:
+            return _Buf(src.storage, _if_dense(strides, dest_shape))
         grad = src.layout if src.layout is not None else src.strides
         layout = None if grad is None else grad[:d] + grad[d + 1 :]
         if grad_mode:
