@@ -395,7 +395,7 @@ def test_multi_dot_order_and_checks(shapes):
 
 # ------------------------------------------------------------------------------------------------ einsum
 
-EINSUM_EXAMPLES = settings(max_examples=max(20, settings().max_examples // 2))
+EINSUM_EXAMPLES = settings(max_examples=max(20, settings().max_examples // 4))
 
 _EINSUM_LABELS = "abcd"
 

@@ -344,7 +344,7 @@ def test_random_overloads(s, shape, dt, data):
 
 
 @given(seeds, small_shapes, st.sampled_from(DTYPES_F + DTYPES_I), st.floats(0, 1))
-@settings(max_examples=_examples(40), suppress_health_check=SUPPRESS)
+@settings(max_examples=_examples(20), suppress_health_check=SUPPRESS)
 def test_bernoulli(s, shape, dt, p):
     seed_both(s)
     both(lambda L: _fill(L, shape, dt).bernoulli_(p))
