@@ -79,9 +79,9 @@ def test_int_list_arguments(call, form, kinds, ints):
     assert _run(torchish, call, form, kinds, ints) == _run(torch, call, form, kinds, ints)
 
 
-# the random factories' overloads (with and without a generator): one that alone fits the count of arguments
-# gives its own error, else torch lists them all
-RANDOM_CALLS = [
+# functions with overloads (the random factories with and without a generator, arange's three): one that alone
+# fits the count of arguments gives its own error, else torch lists them all
+OVERLOAD_CALLS = [
     "m.randn(2, generator=1)", "m.randperm(5, 3)", "m.randint(0, 5.5, (2,))", "m.rand(2, dtype='a')",
     "m.randn(2, device=1.5)", "m.randperm(5, dtype='a')", "m.randperm(5, generator=1)", "m.randperm(5.0)",
     "m.rand(2, generator=g, dtype=1)", "m.randperm(-1)", "m.rand(2.0)", "m.rand((2.0, 3))",
@@ -92,10 +92,14 @@ RANDOM_CALLS = [
     "m.randint(0, 5, (2.0,))", "m.zeros(2, 3, dtype='float')", "m.ones(2, dtype=1)", "m.zeros(2, foo=1)",
     "m.zeros(np.array([2, 3]))", "m.ones(2, size=(2,))", "x.view()", "x.view(2, 3, dtype=m.int32)",
     "x.view(size=(6,), dtype=m.float32)", "x.reshape((3,), 2)", "x.expand(size=(2, 3), implicit=True).shape",
+    "m.arange(1, 2, 'a')", "m.arange('a')", "m.arange(1, None)", "m.arange(1, 2, 3, 4)", "m.arange(end='a')",
+    "m.arange()", "m.arange(1.5, dtype=1)", "m.arange(m.tensor([1, 2]))", "m.arange(1, 2, step=None)",
+    "m.arange(1, end=5)", "m.arange(start=1, end=5)", "m.arange(step=2, end=6)", "m.arange(5, step=2)",
+    "m.arange(m.tensor(3))", "m.arange(True)", "m.arange(1, 5, out=m.empty(0))", "m.arange(0, 1, 0.25)",
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("expr", RANDOM_CALLS)
+@pytest.mark.parametrize("expr", OVERLOAD_CALLS)
 def test_overloads(expr):
     def run(m):
         try:

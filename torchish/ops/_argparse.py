@@ -148,6 +148,10 @@ def _fits(kind: str, value: object, optional: bool = True) -> bool:
         return optional and kind in ("Tensor", "torch.dtype", "torch.layout", "torch.device", "torch.Generator")
     if kind == "int":
         return _is_index(value)
+    if kind == "Number":  # (a one-element tensor too)
+        if hasattr(value, "_value") and hasattr(value, "is_floating_point"):
+            return value._value.size == 1
+        return isinstance(value, (int, float, complex, np.number, np.bool_))
     if kind == "tuple of ints":
         return isinstance(value, (tuple, list)) and (not value or _is_index(value[0]))
     if kind == "bool":

@@ -12,9 +12,10 @@ import numpy as np
 
 from .. import _dtype as D
 from .._device import _jax_device
+from ..autograd import grad_mode as _gm
 from . import _registry as R
 from . import views as _views
-from ._argparse import MISSING, int_list, int_list_param, type_name
+from ._argparse import MISSING, check_overloads, int_list, int_list_param, type_name
 
 
 def _place(array: np.ndarray | jax.Array, device) -> jax.Array:
@@ -246,14 +247,29 @@ def _num(x):
     return x.item() if isinstance(x, R._Tensor) else x
 
 
-def arange(
-    start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False
-):
-    start, end, step = _num(start), _num(end), _num(step)
-    if end is None:
-        start, end = 0, start
+_FACTORY_OPTIONS = (
+    "torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False"
+)
+_ARANGE_OVERLOADS = (
+    f"Number end, *, Tensor out = None, {_FACTORY_OPTIONS}, bool requires_grad = False",
+    f"Number start, Number end, *, {_FACTORY_OPTIONS}, bool requires_grad = False",
+    f"Number start, Number end, Number step = 1, *, Tensor out = None, {_FACTORY_OPTIONS}, bool requires_grad = False",
+)
+
+
+def arange(*args, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, **numbers):
+    """arange(end) / arange(start, end, step=1): torch's three overloads."""
+    given = dict(numbers, out=out, dtype=dtype, layout=layout, device=device)
+    given = {k: v for k, v in given.items() if v is not None or k in numbers}
+    given.update({k: v for k, v in (("requires_grad", requires_grad), ("pin_memory", pin_memory)) if v is not False})
+    check_overloads("arange", _ARANGE_OVERLOADS, args, given)
+    lone_end = len(args) == 1 and "end" not in numbers and "start" not in numbers
+    named = dict(zip(("end",) if lone_end else ("start", "end", "step"), args), **numbers)
+    start, end, step = _num(named.get("start", 0)), _num(named["end"]), _num(named.get("step", 1))
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if dtype is None and out is not None:
+        dtype = out.dtype
     if dtype is None:
         floats = builtins.any(isinstance(v, float) for v in (start, end, step))
         dtype = D.get_default_dtype() if floats else D.int64
@@ -265,7 +281,12 @@ def arange(
         arr = (start + np.arange(n, dtype=np.float64) * step).astype(dtype._np)
     else:
         arr = (start + np.arange(n, dtype=np.int64) * int(step)).astype(dtype._np)
-    return _leaf(_place(arr, device), requires_grad)
+    result = _leaf(_place(arr, device), requires_grad)
+    if out is None:
+        return result
+    out.resize_(n)  # (torch resizes out= to the result's size)
+    with _gm.no_grad():
+        return out.copy_(result)
 
 
 def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):  # noqa: A001
