@@ -13,6 +13,7 @@ import numpy as np
 from . import _distributions as K
 from . import _dtype as D
 from ._generator import Generator, _is_tensor
+from .ops._argparse import MISSING, check_overloads, int_list, int_list_param, nonnegative_size
 
 _SCALAR_NAME = {
     "bool": "Bool",
@@ -82,12 +83,9 @@ def _as_float(x, fname: str, name: str) -> float:
 
 def _parse_size(fname: str, args: tuple, size, pos: int | None = None) -> tuple[int, ...]:
     """The size of a random factory: varargs or one sequence (or `size=`); pos: a sequence at that position."""
-    from .ops._argparse import MISSING, int_list, int_list_param
-    from .ops.creation import _nonnegative
-
     if pos is not None:
-        return _nonnegative(fname, int_list(fname, "size", size, pos))
-    return _nonnegative(fname, int_list_param(fname, "size", args, MISSING if size is None else size))
+        return nonnegative_size(fname, int_list(fname, "size", size, pos))
+    return nonnegative_size(fname, int_list_param(fname, "size", args, MISSING if size is None else size))
 
 
 _FACTORY_TAIL = (
@@ -107,8 +105,6 @@ def _signatures(*leads: str) -> tuple[str, ...]:
 
 def _check_args(fname: str, signatures: tuple[str, ...], args: tuple, **kwargs) -> None:
     """torch's arg parser over a random factory's overloads (kwargs: the options given, defaults dropped)."""
-    from .ops._argparse import check_overloads
-
     given = {
         k: v for k, v in kwargs.items() if v is not None and not (k in ("requires_grad", "pin_memory") and v is False)
     }

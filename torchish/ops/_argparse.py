@@ -37,6 +37,8 @@ def type_name(x: object) -> str:
 
 def _is_index(x: object) -> bool:
     """torch's is_int_or_symint: an int but no bool, a numpy integer, a one-element integer tensor."""
+    if type(x) is int:
+        return True
     if isinstance(x, bool):
         return False
     if hasattr(x, "_value") and hasattr(x, "is_floating_point"):  # (a Tensor)
@@ -68,6 +70,16 @@ def int_list(fname: str, name: str, value: object, pos: int | None = 1) -> tuple
             raise TypeError(f"{where} must be tuple of ints, not {type_name(value)}")
         raise TypeError(f"{where}{at} must be tuple of ints, but found element of type {type_name(value[0])} at pos 0")
     return _unpack(where, value)
+
+
+def nonnegative_size(fname: str, size: tuple[int, ...]) -> tuple[int, ...]:
+    """A new tensor's sizes, with torch's RuntimeError for a negative one."""
+    for s in size:
+        if s < 0:
+            if fname == "zeros":  # (zeros checks its sizes itself, the others in the allocator)
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    return size
 
 
 def int_list_param(
@@ -141,9 +153,6 @@ def _param(text: str) -> tuple[str, str, bool]:
 
 
 def _fits(kind: str, value: object, optional: bool = True) -> bool:
-    from .. import _dtype as D
-    from .._generator import Generator
-
     if value is None:
         return optional and kind in ("Tensor", "torch.dtype", "torch.layout", "torch.device", "torch.Generator")
     if kind == "int":
@@ -157,8 +166,12 @@ def _fits(kind: str, value: object, optional: bool = True) -> bool:
     if kind == "bool":
         return isinstance(value, (bool, np.bool_))
     if kind == "torch.dtype":
-        return isinstance(value, D.dtype)
+        from .._dtype import dtype
+
+        return isinstance(value, dtype)
     if kind == "torch.Generator":
+        from .._generator import Generator
+
         return isinstance(value, Generator)
     if kind == "Tensor":
         return hasattr(value, "_value")
@@ -178,21 +191,43 @@ def check_overloads(fname: str, signatures: tuple[str, ...], args: tuple, kwargs
     """torch's arg parser over a function's overloads (torch's own signature texts): nothing when one takes
     the arguments; else, when the count of arguments fits one overload alone, that overload's error, else the
     error listing them all. An int[] that is an overload's only positional parameter also takes varargs."""
+    key = _types_of(signatures, args, kwargs)
+    if key in _TAKEN:
+        return
     parsed, npos = _parsed(signatures)
-    errors = []
-    for params, n in zip(parsed, npos):
-        positional = args
-        if n == 1 and params[0][0] == "tuple of ints" and args and _is_index(args[0]):
-            positional = (tuple(args),)  # (varargs)
-        error = _mismatch(fname, params, n, positional, kwargs)
-        if error is None:
-            return
-        errors.append(error)
+    for params, n in zip(parsed, npos):  # (first the overloads whose keyword-only parameters were all given)
+        if all(name in kwargs for _, name, req in params[n:] if req):
+            if _mismatch(fname, params, n, _positional(params, n, args), kwargs) is None:
+                if key is not None:
+                    _TAKEN.add(key)
+                return
+    errors = [_mismatch(fname, params, n, _positional(params, n, args), kwargs) for params, n in zip(parsed, npos)]
     count = len(args) + len(kwargs)
     plausible = [e for params, e in zip(parsed, errors) if sum(req for _, _, req in params) <= count <= len(params)]
     if len(plausible) == 1:
         raise plausible[0]
     raise TypeError(invalid_combination(fname, args, kwargs, signatures))
+
+
+_TAKEN: set = set()  # calls whose argument types an overload took: the same types pass at once
+
+
+def _types_of(signatures, args, kwargs):
+    """The argument types a call's checks depend on (None where a tensor's value counts: its size, its dtype)."""
+    key = [signatures]
+    for v in (*args, *kwargs.values()):
+        if hasattr(v, "_value"):
+            return None
+        key.append((type(v), tuple(map(type, v))) if type(v) in (tuple, list) else type(v))
+    if any(hasattr(e, "_value") for v in args if type(v) in (tuple, list) for e in v):
+        return None
+    return (*key, *kwargs)
+
+
+def _positional(params, npos, args):
+    if npos == 1 and params[0][0] == "tuple of ints" and args and _is_index(args[0]):
+        return (tuple(args),)  # (varargs)
+    return args
 
 
 def _mismatch(fname, params, npos, args, kwargs):

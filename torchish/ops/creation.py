@@ -15,7 +15,7 @@ from .._device import _jax_device
 from ..autograd import grad_mode as _gm
 from . import _registry as R
 from . import views as _views
-from ._argparse import MISSING, check_overloads, int_list, int_list_param, type_name
+from ._argparse import MISSING, check_overloads, int_list, int_list_param, nonnegative_size, type_name
 
 
 def _place(array: np.ndarray | jax.Array, device) -> jax.Array:
@@ -168,16 +168,7 @@ asarray = as_tensor
 
 def _size(fname, args, keyword=MISSING):
     """A factory's size argument (torch's parser words its TypeErrors), with torch's check of negative sizes."""
-    return _nonnegative(fname, int_list_param(fname, "size", args, keyword))
-
-
-def _nonnegative(fname, size):
-    for s in size:
-        if s < 0:
-            if fname == "zeros":  # (zeros checks its sizes itself, the others in the allocator)
-                raise RuntimeError("zeros: Dimension size must be non-negative.")
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-    return size
+    return nonnegative_size(fname, int_list_param(fname, "size", args, keyword))
 
 
 def _factory(name, fill):
@@ -213,7 +204,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     if dtype is None:
         dtype = _infer_dtype(fill_value if not isinstance(fill_value, R._Tensor) else fill_value.item())
     value = _place(
-        np.full(_nonnegative("full", int_list("full", "size", size, 1)), fill_value, dtype=dtype._np), device
+        np.full(nonnegative_size("full", int_list("full", "size", size, 1)), fill_value, dtype=dtype._np), device
     )
     return _leaf(value, requires_grad)
 
@@ -368,7 +359,7 @@ def _new_factory(factory):
     name = f"new_{factory.__name__}"
 
     def new(self, *args, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False, size=MISSING):
-        size = _nonnegative(name, int_list_param(name, "size", args, size))
+        size = nonnegative_size(name, int_list_param(name, "size", args, size))
         return factory(size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
     return new

@@ -48,7 +48,7 @@ def _view(input, shape):
 def view(input, *shape, dtype=None, size=MISSING):
     """Tensor.view(*size) or view(dtype): torch's two overloads."""
     simple = dtype is None and size is MISSING and shape and (_is_index(shape[0]) or len(shape) == 1)
-    if not simple or not _fits("tuple of ints", shape[0]) and not _is_index(shape[0]):
+    if not simple or not _is_index(shape[0]) and not _fits("tuple of ints", shape[0]):
         kwargs = {k: v for k, v in (("dtype", dtype), ("size", size)) if v is not (None if k == "dtype" else MISSING)}
         check_overloads("view", _VIEW_OVERLOADS, shape, kwargs)
         if dtype is not None or shape and isinstance(shape[0], D.dtype):
