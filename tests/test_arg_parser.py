@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import torchish
@@ -104,6 +104,41 @@ def test_overloads(expr):
     def run(m):
         try:
             return ("ok", repr(eval(expr, {"m": m, "np": np, "g": m.Generator(), "x": m.ones(2, 3)})))
+        except Exception as e:  # noqa: BLE001 - the error is the observable
+            return (type(e).__name__, str(e))
+
+    assert run(torchish) == run(torch)
+
+
+# ops with dim arguments, as methods (args after self) or functions (self first); torch's parser words their errors
+DIM_OPS = {
+    "sum": "x.sum({})", "mean": "x.mean({})", "nansum": "x.nansum({})", "amax": "x.amax({})", "amin": "x.amin({})",
+    "logsumexp": "x.logsumexp({})", "std": "x.std({})", "var": "x.var({})", "count_nonzero": "x.count_nonzero({})",
+    "prod": "x.prod({})", "any": "x.any({})", "all": "x.all({})", "argmax": "x.argmax({})", "cumsum": "x.cumsum({})",
+    "softmax": "x.softmax({})", "squeeze": "x.squeeze({})", "unsqueeze": "x.unsqueeze({})",
+    "transpose": "x.transpose({}, 1)", "torch.sum": "m.sum(x, {})", "torch.cumsum": "m.cumsum(x, {})",
+    "torch.amax": "m.amax(x, {})", "torch.cat": "m.cat([x, x], {})", "sum(dim=)": "x.sum(dim={})",
+    "argmax(dim=)": "x.argmax(dim={})", "sum keepdim": "x.sum({}, True)", "std(unbiased)": "x.std({}, False)",
+    "torch.std": "m.std(x, {})", "torch.any": "m.any(x, {})", "torch.squeeze": "m.squeeze(x, {})",
+    "torch.count_nonzero": "m.count_nonzero(x, {})", "torch.prod": "m.prod(x, {})",
+}  # fmt: skip
+DIM_VALUES = ["1", "-1", "1.0", "(0, 1.0)", "(0.0, 1)", "(0, 1)", "[1]", "()", "'a'", "None", "True", "m.tensor(1)"]
+
+
+@pytest.mark.parametrize("op", sorted(DIM_OPS))
+@given(st.sampled_from(DIM_VALUES))
+@FEW
+def test_dim_arguments(op, value):
+    """An int where torch takes one, an int list where it takes one, None where its dim is optional; else the
+    method's overloads (std's `unbiased` takes a bool) or torch's words for that argument."""
+
+    # (torch's logsumexp kernel fails on its own output shape there: "output with shape [] doesn't match ...")
+    assume(not (op == "logsumexp" and value == "()"))
+
+    def run(m):
+        x = m.arange(6.0).reshape(2, 3)
+        try:
+            return ("ok", repr(eval(DIM_OPS[op].format(value), {"m": m, "x": x})))
         except Exception as e:  # noqa: BLE001 - the error is the observable
             return (type(e).__name__, str(e))
 

@@ -614,3 +614,17 @@ def test_division_by_a_broadcast_divisor_is_exact(expr, dtype):
         out = eval(expr, {"m": m, "a": a, "w": w, "v": v})
         results.append(out.detach().numpy().tolist())
     assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("x", "y"), [(1.0, 0.1), (-7.5, 0.3), (3.0, -0.7), (0.3, 0.1), (-1.0, 0.1)])
+def test_remainder_gradient_floors_as_torchs_div_floor(x, y, dtype):
+    """remainder's gradient for the divisor is -x.div(y, rounding_mode='floor'), torch's floor division from
+    fmod: 1.0 // 0.1 is 9 there, where floor(1.0 / 0.1) is 10 (fmod's reads trunc(x / y) itself)."""
+    results = []
+    for m in (torch, torchish):
+        a = m.tensor(x, dtype=getattr(m, dtype), requires_grad=True)
+        b = m.tensor(y, dtype=getattr(m, dtype), requires_grad=True)
+        grads = [m.autograd.grad(f(a, b), (a, b)) for f in (m.remainder, m.fmod)]
+        results.append([[g.item() for g in pair] for pair in grads])
+    assert results[1] == results[0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .. import _tensor
 from . import _registry
-from ._registry import OPS, inplace_method
+from ._registry import OPS, inplace_method, method_form
 
 _registry._Tensor = _tensor.Tensor
 
@@ -45,7 +45,7 @@ Tensor = _tensor.Tensor
 # Tensor methods straight from the table: the public function takes the tensor as its first argument
 for _d in list(OPS.values()):
     if _d.method:
-        setattr(Tensor, _d.name, _d.public)
+        setattr(Tensor, _d.name, method_form(_d.public))
     if _d.inplace:
         setattr(Tensor, _d.name + "_", inplace_method(_d.public))
 

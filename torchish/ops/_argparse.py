@@ -182,7 +182,7 @@ def _fits(kind: str, value: object, optional: bool = True) -> bool:
 
 @functools.cache
 def _parsed(signatures: tuple[str, ...]) -> tuple[list, list]:
-    parsed = [[_param(p) for p in sig.split(", ") if p != "*"] for sig in signatures]
+    parsed = [[_param(p) for p in sig.split(", ") if p != "*"] if sig else [] for sig in signatures]
     npos = [sig.split(", ").index("*") if "*" in sig.split(", ") else len(p) for sig, p in zip(signatures, parsed)]
     return parsed, npos
 
@@ -254,3 +254,98 @@ def _mismatch(fname, params, npos, args, kwargs):
         if key not in names:
             return TypeError(f"{fname}() got an unexpected keyword argument '{key}'")
     return None
+
+
+# the dims of ops that take an int list (elsewhere an int), and the method forms' overloads of those with several
+_DIM_NAMES = ("dim", "dim0", "dim1", "start_dim", "end_dim")
+_INT_LIST_DIMS = frozenset(
+    "amax amin any all count_nonzero logsumexp mean nansum sum std var std_mean var_mean squeeze".split()
+)
+_SUM = ("*, torch.dtype dtype = None", "tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None")
+_STD = (
+    "tuple of ints dim, bool unbiased = True, bool keepdim = False",
+    "tuple of ints dim = None, *, Number correction = None, bool keepdim = False",
+    "bool unbiased = True",
+)
+_OPTIONAL_DIMS = frozenset(
+    "sum mean amax amin std var std_mean var_mean count_nonzero any all nansum argmax argmin cross".split()
+)
+_ANY = ("", "tuple of ints dim = None, bool keepdim = False", "int dim, bool keepdim = False")
+METHOD_OVERLOADS = {
+    "sum": _SUM,
+    "mean": _SUM,
+    "prod": ("*, torch.dtype dtype = None", "int dim, bool keepdim = False, *, torch.dtype dtype = None"),
+    "std": _STD,
+    "var": _STD,
+    "count_nonzero": ("int dim = None", "tuple of ints dim"),
+    "any": _ANY,
+    "all": _ANY,
+    "squeeze": ("", "int dim", "tuple of ints dim"),
+}
+
+
+_T = "Tensor input"
+_OUT = "Tensor out = None"
+FUNCTION_OVERLOADS = {
+    "sum": (
+        f"{_T}, *, torch.dtype dtype = None",
+        f"{_T}, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None, {_OUT}",
+    ),
+    "mean": (
+        f"{_T}, *, torch.dtype dtype = None, {_OUT}",
+        f"{_T}, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None, {_OUT}",
+    ),
+    "prod": (
+        f"{_T}, *, torch.dtype dtype = None",
+        f"{_T}, int dim, bool keepdim = False, *, torch.dtype dtype = None, {_OUT}",
+    ),
+    "std": (
+        f"{_T}, tuple of ints dim, bool unbiased = True, bool keepdim = False, *, {_OUT}",
+        f"{_T}, tuple of ints dim = None, *, Number correction = None, bool keepdim = False, {_OUT}",
+        f"{_T}, bool unbiased = True",
+    ),
+    "count_nonzero": (f"{_T}, int dim = None", f"{_T}, tuple of ints dim"),
+    "any": (
+        f"{_T}, *, {_OUT}",
+        f"{_T}, tuple of ints dim = None, bool keepdim = False, *, {_OUT}",
+        f"{_T}, int dim, bool keepdim = False, *, {_OUT}",
+    ),
+    "squeeze": (_T, f"{_T}, int dim", f"{_T}, tuple of ints dim"),
+}
+FUNCTION_OVERLOADS["var"] = FUNCTION_OVERLOADS["std"]
+FUNCTION_OVERLOADS["all"] = FUNCTION_OVERLOADS["any"]
+
+
+def check_dim_args(fname: str, sig, args: tuple, kwargs: dict, method: bool) -> tuple[tuple, dict]:
+    """torch's arg parser on an op's dim arguments (args: self first). A dim that is no int (no int list where
+    torch takes one) gets the error of the method's overloads where it has several (one may take it: std's
+    `unbiased`), else torch's words for that argument. Nothing is said of ints, None where torch's dim is
+    optional, and int lists whose first element is an int (a later one fails to unpack). Returns the arguments,
+    with std's and var's lone bool moved to `unbiased` (their overload `(bool unbiased)`)."""
+    if fname in ("std", "var", "std_mean", "var_mean") and len(args) == 2 and isinstance(args[1], bool):
+        if "unbiased" not in kwargs and "dim" not in kwargs:
+            return args[:1], {**kwargs, "unbiased": args[1]}
+    listed = fname in _INT_LIST_DIMS
+    for i, name in enumerate(sig.parameters):
+        if name not in _DIM_NAMES:
+            continue
+        if i < len(args):
+            value, pos = args[i], i if method else i + 1
+        elif name in kwargs:
+            value, pos = kwargs[name], None
+        else:
+            continue
+        if _is_index(value) or value is None and fname in _OPTIONAL_DIMS:
+            continue
+        if listed and isinstance(value, (tuple, list)) and (not value or _is_index(value[0])):
+            int_list(fname, name, value, pos)  # (a later element: the unpack error)
+            continue
+        if fname in METHOD_OVERLOADS:
+            overloads = METHOD_OVERLOADS[fname] if method else FUNCTION_OVERLOADS[fname]
+            check_overloads(fname, overloads, args[1:] if method else args, kwargs)
+            continue  # (an overload took it)
+        if listed:
+            int_list(fname, name, value, pos)
+        at = "" if pos is None else f" (position {pos})"
+        raise TypeError(f"{fname}(): argument '{name}'{at} must be int, not {type_name(value)}")
+    return args, kwargs

@@ -670,6 +670,9 @@ def _make_public(d: OpDef) -> Callable:
     defaults = tuple((nm, sig.parameters[nm].default) for nm in statics)
     fast_params = tuple((nm, v) for nm, v in defaults if v is not inspect.Parameter.empty)
     all_defaulted = len(fast_params) == len(defaults)
+    from ._argparse import _DIM_NAMES, check_dim_args
+
+    dim_checked = not d.name.startswith("_") and builtins.any(nm in _DIM_NAMES for nm in statics)
 
     def bind(args, kwargs):
         if d.varargs:
@@ -686,10 +689,12 @@ def _make_public(d: OpDef) -> Callable:
         params = tuple((nm, _freeze(ba.arguments[nm])) for nm in statics)
         return tensors, params
 
-    def public(*args, out=None, _target=None, **kwargs):
+    def public(*args, out=None, _target=None, _method=False, **kwargs):
         if not kwargs and len(args) == n and all_defaulted and not d.varargs:
             tensors, params = args, fast_params
         else:
+            if dim_checked:
+                args, kwargs = check_dim_args(d.name, sig, args, kwargs, _method)
             if d.varargs:
                 _check_tensor_sequence(d.name, args[0] if args else kwargs.get("tensors"), bool(args))
             try:
@@ -715,7 +720,21 @@ def _make_public(d: OpDef) -> Callable:
     public.__qualname__ = d.name
     public.__doc__ = f"torch.{d.name}{sig}"
     public._op = d
+    public._dim_checked = dim_checked
     return public
+
+
+def method_form(public: Callable) -> Callable:
+    """The Tensor method of a public op whose dim arguments torch's parser words by the method's overloads and
+    positions (self not counted)."""
+    if not getattr(public, "_dim_checked", False):
+        return public
+
+    @functools.wraps(public)
+    def method(self, *args, **kwargs):
+        return public(self, *args, _method=True, **kwargs)
+
+    return method
 
 
 def _as_operand(x):

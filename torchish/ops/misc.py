@@ -630,6 +630,8 @@ def _count_check(args, params):
 
 @op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.int64, check=_count_check)
 def count_nonzero(input, dim=None):
+    if isinstance(dim, (tuple, list)):  # (no dims: all of them, as torch)
+        dim = tuple(d % input.ndim for d in dim) if dim and input.ndim else None
     return jnp.sum(input != 0, axis=dim, dtype=jnp.int64)
 
 

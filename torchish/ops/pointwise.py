@@ -175,14 +175,15 @@ def _rounded_remainder(rem, rounding):
         out = f(a, b)
         t = jnp.broadcast_to(ta, out.shape) if jnp.issubdtype(a.dtype, jnp.inexact) else jnp.zeros_like(out)
         if jnp.issubdtype(b.dtype, jnp.inexact):
-            t = t - tb * rounding(_true_divide(a, b))
+            t = t - tb * rounding(a, b)
         return out, t
 
     return f
 
 
-_fmod = _rounded_remainder(jnp.fmod, jnp.trunc)
-_remainder = _rounded_remainder(jnp.remainder, jnp.floor)
+# (torch's floor division is its div_floor, as JAX's: from fmod, so 1.0 // 0.1 is 9, where floor(1.0 / 0.1) is 10)
+_fmod = _rounded_remainder(jnp.fmod, lambda a, b: jnp.trunc(_true_divide(a, b)))
+_remainder = _rounded_remainder(jnp.remainder, jnp.floor_divide)
 
 
 @op(

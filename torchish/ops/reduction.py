@@ -441,11 +441,15 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 @op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.bool)
 def all(input, dim=None, keepdim=False):
+    if dim == ():  # (torch reduces over no dims: each element as a bool)
+        return input.astype(jnp.bool_)
     return jnp.all(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
 
 
 @op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.bool)
 def any(input, dim=None, keepdim=False):
+    if dim == ():  # (torch reduces over no dims: each element as a bool)
+        return input.astype(jnp.bool_)
     return jnp.any(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
 
 
