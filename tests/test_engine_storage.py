@@ -633,6 +633,31 @@ def test_views_keep_torch_geometry_after_an_inplace_view_op_on_their_base(view, 
     check(fn)
 
 
+@pytest.mark.parametrize("how", ["grad of the other input", "backward inputs=other", "backward", "inputs=[root]"])
+def test_a_gradient_headed_for_a_node_that_never_runs_is_not_checked(how):
+    """torch's engine checks a gradient's shape against the node it goes to only where that node runs: a tensor
+    that took a new shape in no_grad mode fails backward() but not autograd.grad of another input, nor
+    backward(inputs=[root]) (seed 340)."""
+
+    def fn(m):
+        x = m.zeros(2, 3, requires_grad=True)
+        z = m.zeros(3, 2, requires_grad=True)
+        a = x * 2
+        with m.no_grad():
+            a.t_()
+        if how == "inputs=[root]":
+            a.add_(2.0)
+            a.backward(m.ones_like(a), inputs=[a])
+            return a.grad, x.grad
+        y = (a + z).sum()
+        if how == "grad of the other input":
+            return m.autograd.grad(y, z)
+        y.backward(inputs=[z] if how == "backward inputs=other" else None)
+        return z.grad, x.grad
+
+    check(fn)
+
+
 @pytest.mark.parametrize("op", ["unsqueeze_(0)", "squeeze_(0)", "t_()"])
 def test_inplace_view_op_in_no_grad_mode_feeds_back_other_shapes(op):
     """Made in no_grad mode, an in-place view op keeps the tensor's node: the gradient of its new geometry is

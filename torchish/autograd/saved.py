@@ -100,17 +100,20 @@ def _failure(node, needed, targets):
         return None
     if _freed(node):
         return None if _only_runs_a_saveless_formula(node, needed, targets) else RuntimeError(_FREED_MSG)
-    return _version_error(node) or _invalid_gradient(node)
+    return _version_error(node) or _invalid_gradient(node, needed, targets)
 
 
-def _invalid_gradient(node):
+def _invalid_gradient(node, needed=None, targets=None):
     """torch's validate_outputs: the gradient node passes to an edge must expand to the shape its destination
-    recorded (a tensor that took a new shape in no_grad mode since); else its error, raised once node has run."""
+    recorded (a tensor that took a new shape in no_grad mode since); else its error, raised once node has run.
+    Not for a destination the backward never reaches (backward(inputs=[root]) runs the root's node only)."""
     saved = node.saved
     if saved is None or getattr(node, "_eager_vjp", None) is not None:  # (a custom Function checks its own)
         return None
     for j, e in enumerate(node.next_edges):
         if e is None or j >= len(saved) or not hasattr(saved[j], "shape"):
+            continue
+        if needed is not None and id(e[0]) not in needed and id(e[0]) not in targets:
             continue
         dest = e[0].shape if isinstance(e[0], AccumulateGrad) else tuple(e[0].out_meta[e[1]][0])
         got = tuple(saved[j].shape)
