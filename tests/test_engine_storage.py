@@ -729,6 +729,52 @@ def test_leaf_taking_a_new_shape_in_no_grad_mode(held, had_grad):
     check(fn)
 
 
+@pytest.mark.parametrize("via", ["backward", "autograd.grad"])
+@pytest.mark.parametrize("root", ["the leaf", "its sum", "a second root"])
+def test_a_root_gradient_is_checked_against_the_recorded_shape(via, root):
+    """torch's engine checks every root's gradient against the shape its node recorded before the graph runs
+    (index: the root's position), a leaf's AccumulateGrad included; a leaf that took a new shape in no_grad mode
+    while a graph held its accumulator fails there, not in a node below."""
+
+    def fn(m):
+        x = m.zeros(2, 3, requires_grad=True)
+        kept = x + x  # (holds x's accumulator, made with shape [2, 3])
+        with m.no_grad():
+            x.t_()
+        y = (x * 2).t()  # recorded as [2, 3]
+        with m.no_grad():
+            y.t_()
+        roots = {"the leaf": [x], "its sum": [y.sum(), y], "a second root": [kept.sum(), y]}[root]
+        grads = [m.ones_like(r) for r in roots]
+        if via == "backward":
+            m.autograd.backward(roots, grads)
+            return x.grad, kept.shape
+        return m.autograd.grad(roots, [x], grads, allow_unused=True)
+
+    check(fn)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+@pytest.mark.parametrize("formula", ["sum", "x * x", "t", "exp * 2"])
+def test_hooks_of_a_leaf_input_see_the_gradient_autograd_grad_returns(create_graph, layout, formula):
+    """autograd.grad captures a leaf input's gradient after its tensor hooks: the hooks see the very tensor it
+    then returns (sum's expand of the root's gradient, a buffer laid out as the leaf, at its version)."""
+    seen = []
+
+    def fn(m):
+        seen.clear()
+        x = m.zeros(2, 3).requires_grad_() if layout == "contiguous" else m.zeros(2, 3).t_().requires_grad_()
+        x.register_hook(lambda g: seen.append((g.stride(), g._version, g.requires_grad)))
+        out = {"sum": lambda: x.sum(), "x * x": lambda: (x * x).sum(), "t": lambda: x.t().sum()}.get(
+            formula, lambda: (x.exp() * 2).sum()
+        )()
+        (g,) = m.autograd.grad(out, x, create_graph=create_graph)
+        return g, g.stride(), g._version, tuple(seen)
+
+    check(fn)
+
+
 _VIEW_OPS = {
     "squeeze_()": lambda y: y.squeeze_(),
     "squeeze_(0)": lambda y: y.squeeze_(0),

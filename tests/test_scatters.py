@@ -5,8 +5,15 @@ op_specs_scatter.py (test_ops.py runs them)."""
 
 from __future__ import annotations
 
-import pytest
+import math
 
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from .engine_common import check
 from .test_ops_composites import _same_as_torch
 
 # x is a 3x4 float tensor that requires grad, s a 2x5 one, i the index [[0, 1, 0], [2, 2, 2]], d = x.detach()
@@ -159,3 +166,47 @@ def test_saved_index_tensors():
     import torchish
 
     assert _graph_calls(torchish) == _graph_calls(torch)
+
+
+@st.composite
+def _bad_index_cases(draw):
+    """A 3x4 tensor (or its transpose), an index tensor with some bad entries (2-D ones possibly transposed),
+    where it goes, and the value's layout."""
+    transposed = draw(st.booleans())
+    rows, cols = (4, 3) if transposed else (3, 4)
+    where = draw(st.sampled_from(["rows", "cols", "both"]))
+    size = rows if where != "cols" else cols
+    shape = draw(st.sampled_from([(2,), (3,), (2, 2), (2, 3)]))
+    entries = st.integers(-size, size - 1) | st.sampled_from([size, size + 5, -size - 1])
+    index = draw(hnp.arrays(np.int64, shape, elements=entries))
+    return transposed, where, index, draw(st.booleans()), draw(st.booleans())
+
+
+@settings(max_examples=max(15, settings().max_examples // 4))
+@given(case=_bad_index_cases())
+def test_an_out_of_bounds_index_fails_where_torch_visits_it(case):
+    """torch checks indices as its index kernels visit the elements, in the order their TensorIterator sorts the
+    dims by (self restrided, a put's value, the indices): the bad index it reports, and for a put the elements it
+    wrote before it."""
+    transposed, where, index, index_transposed, value_transposed = case
+
+    def fn(m):
+        x = m.arange(12.0).reshape(3, 4).t() if transposed else m.arange(12.0).reshape(3, 4)
+        i = m.tensor(index.T.copy()).t() if index_transposed and index.ndim == 2 else m.tensor(index)
+        key = {"rows": (i,), "cols": (slice(None), i), "both": (i, i.clamp(0, 2) if transposed else i.clamp(0, 3))}
+        out = []
+        try:
+            out.append(x[key[where]])
+        except IndexError as e:
+            out.append(str(e))
+        shape = x[tuple(k.clamp(0, 0) if isinstance(k, m.Tensor) else k for k in key[where])].shape
+        value = -m.arange(1.0, 1 + math.prod(shape)).reshape(shape)
+        if value_transposed and value.dim() >= 2:
+            value = value.transpose(0, -1).contiguous().transpose(0, -1)
+        try:
+            x[key[where]] = value
+        except IndexError as e:
+            out.append(str(e))
+        return out, x, x._version
+
+    check(fn)

@@ -331,18 +331,15 @@ def grad(
             _, results, error = run_backward(roots, root_vals, targets, create_graph, retain_graph, versions)
             if error is not None:
                 raise error
-            results, replaced = _leaf_input_hooks(ins, results)
         if "of" in versions:
             vs, owners, chains = versions["of"]
-            # a leaf input's hook that returned a new gradient: what is returned is that tensor, as it is
-            vs, owners, chains = (
-                [None if r else x for r, x in zip(replaced, column)] for column in (vs, owners, chains)
-            )
             heads = {**dict(enumerate(_root_tensors(grads, outs, create_graph))), **versions.get("hook_tensors", {})}
             views = views_of_roots(heads, chains, create_graph)
             fresh = views_of_fresh_bases(results, vs, create_graph, chains)
             views = [f if f is not None else view for f, view in zip(fresh, views)]
             results = _as_torch_returns(results, vs, owners, views)
+        with grad_mode.set_grad_enabled(create_graph):  # (the hooks see the tensors returned, as torch's capture)
+            results = _leaf_input_hooks(ins, results)
     out = []
     for i, (t, g) in enumerate(zip(ins, results)):
         if g is None:
@@ -385,16 +382,17 @@ def _as_torch_returns(results, versions, owners, views):
 
 
 def _leaf_input_hooks(ins, results):
-    """torch captures a leaf input's gradient after the leaf's tensor hooks (not its post-accumulate ones)."""
+    """torch captures a leaf input's gradient after the leaf's tensor hooks (not its post-accumulate ones): a hook
+    that returns a new gradient has that tensor returned, as it is."""
     done = {}
-    out, replaced = list(results), [False] * len(results)
+    out = list(results)
     for i, (t, g) in enumerate(zip(ins, results)):
         if g is None or t._grad_fn is not None or not t._hooks:
             continue
         if id(t) not in done:
-            done[id(t)] = _run_hooks(t._hooks, g)
-        out[i], replaced[i] = done[id(t)]
-    return out, replaced
+            done[id(t)] = _run_hooks(t._hooks, g)[0]
+        out[i] = done[id(t)]
+    return out
 
 
 def _batched(roots, grads, outs, targets, retain_graph):

@@ -335,6 +335,9 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
     plan = _Plan(root_edges, target_edges, versions is not None and versions["accumulate"])
     state = {}
     root_keys, root_pos = [], []  # (and the strides of each root's gradient tensor: versions["root_strides"])
+    # (torch validates every root's gradient against its node's record before the graph runs)
+    recorded = lambda e: e[0].shape if isinstance(e[0], AccumulateGrad) else tuple(e[0].out_meta[e[1]][0])  # noqa: E731
+    root_grads = [_root_fitted(g, recorded(e), r) for r, (e, g) in enumerate(zip(root_edges, root_grads))]
     for r, (e, g) in enumerate(zip(root_edges, root_grads)):
         k = plan.tindex.get((id(e[0]), e[1]))
         if isinstance(e[0], AccumulateGrad):
@@ -352,7 +355,6 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
         key = (0, i, e[1])
         root_keys.append(key)
         root_pos.append(r)
-        g = _root_fitted(g, tuple(e[0].out_meta[e[1]][0]), r)
         state[key] = g if key not in state else state[key] + g
     taken = {}
     # (an unpack hook of saved tensors is Python too: torch runs it as the engine reaches the node)

@@ -255,30 +255,81 @@ def _indexes_an_empty_dim(arrays, checks) -> bool:
     return builtins.any(n == 0 and arrays[k]._value.size for k, n, _ in checks)
 
 
-def _out_of_bounds(self, spec, arrays, checks):
-    """torch checks index bounds while it visits the result in C order, each element's indices in turn: the
-    first bad one as (how many result elements come before it, torch's error), or None. An empty result
-    visits nothing, so fails nothing."""
+def _out_of_bounds(self, spec, arrays, checks, value=None):
+    """torch checks index bounds as its kernel visits the result, each element's indices in turn, in the order
+    its TensorIterator gives the operands (self restrided, a put's value, the indices): the first bad one as (the
+    result's elements visited before it, numbered in C order; torch's error), or None. An empty result visits
+    nothing, so fails nothing."""
     if not checks:
         return None
     if _indexes_an_empty_dim(arrays, checks):  # torch's first check
-        return 0, _EMPTY_DIM
+        return np.zeros(0, np.int64), _EMPTY_DIM
     vals = [np.asarray(arrays[k]._value) for k, _, _ in checks]
     bad = [(v >= n) | (v < -n) for v, (_, n, _) in zip(vals, checks)]
     if not builtins.any(b.any() for b in bad):
         return None
     pre, bshape, post = _result_layout(tuple(self.shape), spec, arrays)
-    if not math.prod(pre + bshape + post):
+    target = pre + bshape + post
+    if not math.prod(target):
         return None
     hit = np.zeros(bshape, bool)
     for b in bad:
         hit |= b
-    p = int(np.argmax(hit.reshape(-1)))
+    hit = np.broadcast_to(hit.reshape((1,) * len(pre) + bshape + (1,) * len(post)), target).reshape(-1)
+    numbers = np.arange(math.prod(target)).reshape(target)
+    perm = _visiting_perm(self, spec, arrays, checks, target, len(pre), len(bshape), value)
+    order = (numbers if perm is None else numbers.transpose(perm)).reshape(-1)
+    j = int(np.argmax(hit[order]))
+    at = np.unravel_index(order[j], target)[len(pre) : len(pre) + len(bshape)]
     for v, b, (_, n, d) in zip(vals, bad, checks):
-        if np.broadcast_to(b, bshape).reshape(-1)[p]:
-            first = int(np.broadcast_to(v, bshape).reshape(-1)[p])
-            return p * math.prod(post), f"index {first} is out of bounds for dimension {d} with size {n}"
+        if np.broadcast_to(b, bshape)[at]:
+            first = int(np.broadcast_to(v, bshape)[at])
+            return order[:j], f"index {first} is out of bounds for dimension {d} with size {n}"
     raise AssertionError
+
+
+def _visiting_perm(self, spec, arrays, checks, target, lead, n_adv, value):
+    """The order of the result's dims (outermost first; None: row-major) in which torch's index kernels visit
+    its elements: their TensorIterator sorts the dims by the strides of self restrided (0 along the indexed
+    dims), then a put's value, then the indices (0 along the others)."""
+    strides, offset = _views._layout(self)
+    offs = offset + builtins.sum(
+        (np.arange(n) * st).reshape([-1 if i == d else 1 for i in range(self.ndim)])
+        for d, (n, st) in enumerate(zip(self.shape, strides))
+    )
+    fixed = [np.asarray(a._value) for a in arrays]
+    for k, size, _ in checks:
+        fixed[k] = np.where((fixed[k] >= size) | (fixed[k] < -size), 0, fixed[k])
+    seen = _take(np.broadcast_to(offs, tuple(self.shape)), fixed, spec)
+    adv = range(lead, lead + n_adv)
+    src = [0] * len(target)
+    for d in reversed(range(len(target))):
+        if d in adv:
+            continue
+        if target[d] > 1:
+            src[d] = int(seen[(0,) * d + (1,) + (0,) * (len(target) - d - 1)] - seen[(0,) * len(target)])
+        else:  # (a size-1 dim: torch's unsqueeze convention)
+            src[d] = src[d + 1] * builtins.max(target[d + 1], 1) if d + 1 < len(target) else 1
+    operands = [src]
+    if value is not None:
+        operands.append(_views._broadcast_strides(tuple(value.shape), _views._layout(value)[0], target))
+    for k, _, _ in checks:
+        own = _views._broadcast_strides(tuple(arrays[k].shape), _views._layout(arrays[k])[0], target[lead:][:n_adv])
+        operands.append([0] * lead + own + [0] * (len(target) - lead - n_adv))
+    return _views._iterator_order(operands, target)
+
+
+def _order_of_duplicate_writes(self, spec, arrays, checks, target, value):
+    """Where a put (not accumulating) writes some element twice, the order of the result's dims torch's kernel
+    visits them in (the last write stays), unless row-major: None elsewhere."""
+    if value._value.size == 1 or not math.prod(target):
+        return None
+    fixed = [np.asarray(a._value) for a in arrays]
+    positions = _take(np.arange(self._value.size).reshape(self._value.shape), fixed, spec)
+    if np.unique(positions).size == positions.size:
+        return None
+    pre, bshape, _ = _result_layout(tuple(self.shape), spec, arrays)
+    return _visiting_perm(self, spec, arrays, checks, target, len(pre), len(bshape), value)
 
 
 def _advanced(self, idx):
@@ -322,7 +373,11 @@ def _take(x, arrays, spec):
     return x[_jnp_index(arrays, rest)]
 
 
-def _put(x, arrays, spec, value, accumulate=False):
+def _put(x, arrays, spec, value, accumulate=False, order=None):
+    if order is not None:  # (duplicate writes: made one at a time in torch's order, the last staying)
+        at = _take(jnp.arange(x.size).reshape(x.shape), arrays, spec)
+        value = jnp.broadcast_to(value, at.shape).transpose(order).reshape(-1)
+        return x.reshape(-1).at[at.transpose(order).reshape(-1)].set(value).reshape(x.shape)
     first, rest = _split(spec)
 
     def write(at):
@@ -347,9 +402,9 @@ _INDEX_ARRAYS = tuple(range(2, 66))  # (the index tensors after self and the val
     "_index_put", promote=SAME, grad_name="IndexPutBackward0", varargs=True, method=False, promoted=(0,),
     saves=(_INDEX_ARRAYS, _INDEX_ARRAYS),
 )  # fmt: skip
-def _index_put(tensors, spec, accumulate=False):
+def _index_put(tensors, spec, accumulate=False, order=None):
     x, value, *arrays = tensors
-    return _put(x, arrays, spec, value.astype(x.dtype), accumulate)
+    return _put(x, arrays, spec, value.astype(x.dtype), accumulate, order)
 
 
 def _index_put_backward(grad, result, params, inputs):
@@ -417,7 +472,7 @@ def setitem(self, index, value, *, _index_put=None, _accumulate=False):
                 dest.copy_(value)
             return
         del sliced
-        spec, arrays, name = tuple(_basic_entry(i) for i in idx), [], "torch::autograd::CopySlices"
+        spec, arrays, name, order = tuple(_basic_entry(i) for i in idx), [], "torch::autograd::CopySlices", None
     else:
         if k and _index_put is None:  # torch's indexing views the value without its leading 1s
             value = value.reshape(vshape[k:])
@@ -458,14 +513,17 @@ def setitem(self, index, value, *, _index_put=None, _accumulate=False):
                 f"Index put requires the source and destination dtypes match, got {R._type_word(self.dtype)} for "
                 f"the destination and {R._type_word(value.dtype)} for the source."
             )
-        oob = _out_of_bounds(self, spec, arrays, checks)
+        oob = _out_of_bounds(self, spec, arrays, checks, value)
         if oob is not None:
             if _index_put != "out" and not _accumulate:  # (index_put writes into its own clone)
                 _write_first(self, spec, arrays, checks, value, target, oob[0])
             raise IndexError(oob[1])
+        order = None if _accumulate else _order_of_duplicate_writes(self, spec, arrays, checks, target, value)
         name = "IndexPutBackward0"
     d = R.OPS["_index_put"]
-    params = (("spec", spec),) + ((("accumulate", True),) if _accumulate else ())
+    params = (
+        (("spec", spec),) + ((("accumulate", True),) if _accumulate else ()) + ((("order", order),) if order else ())
+    )
     if _index_put == "out":
         return R.dispatch(d, (self, value, *arrays), params)
     # torch's rebase_history moves the base's hooks to CopySlices only when the written view required grad
@@ -492,16 +550,16 @@ def _expandable(shape, target) -> bool:
     return len(shape) <= len(target) and builtins.all(s in (1, t) for s, t in zip(reversed(shape), reversed(target)))
 
 
-def _write_first(self, spec, arrays, checks, value, target, n):
-    """The n writes torch's index_put_ kernel makes before it meets a bad index: data only, no new version
-    nor history, as torch raises inside the kernel."""
-    if not n:
+def _write_first(self, spec, arrays, checks, value, target, visited):
+    """The writes torch's index_put_ kernel makes before it meets a bad index (visited: the result's elements, in
+    C-order numbers): data only, no new version nor history, as torch raises inside the kernel."""
+    if not len(visited):
         return
     fixed = [np.asarray(a._value) for a in arrays]
     for k, size, _ in checks:
         fixed[k] = np.where((fixed[k] >= size) | (fixed[k] < -size), 0, fixed[k])
-    pos = _take(np.arange(self._value.size).reshape(self._value.shape), fixed, spec).reshape(-1)[:n]
-    vals = np.broadcast_to(np.asarray(value._value.astype(self._value.dtype)), target).reshape(-1)[:n]
+    pos = _take(np.arange(self._value.size).reshape(self._value.shape), fixed, spec).reshape(-1)[visited]
+    vals = np.broadcast_to(np.asarray(value._value.astype(self._value.dtype)), target).reshape(-1)[visited]
     flat = np.array(self._value).reshape(-1)
     flat[pos] = vals
     self._value = jnp.asarray(flat.reshape(self._value.shape))
