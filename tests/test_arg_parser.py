@@ -121,6 +121,21 @@ DIM_OPS = {
     "argmax(dim=)": "x.argmax(dim={})", "sum keepdim": "x.sum({}, True)", "std(unbiased)": "x.std({}, False)",
     "torch.std": "m.std(x, {})", "torch.any": "m.any(x, {})", "torch.squeeze": "m.squeeze(x, {})",
     "torch.count_nonzero": "m.count_nonzero(x, {})", "torch.prod": "m.prod(x, {})",
+    # composites behind torch's parser (ops/_argparse.parsed), and in-place methods (positions without self)
+    "flatten": "x.flatten({})", "flatten end": "x.flatten(0, {})", "torch.flatten": "m.flatten(x, {})",
+    "flatten(start_dim=)": "x.flatten(start_dim={})", "unflatten": "x.unflatten({}, (3,))",
+    "unflatten sizes": "x.unflatten(1, {})", "max": "x.max({})", "torch.max": "m.max(x, {})",
+    "max(dim=)": "x.max(dim={})", "max keepdim": "x.max(1, {})", "min": "x.min({})", "torch.min": "m.min(x, {})",
+    "median": "x.median({})", "torch.nanmedian": "m.nanmedian(x, {})", "narrow": "x.narrow({}, 0, 1)",
+    "narrow start": "x.narrow(1, {}, 1)", "torch.narrow length": "m.narrow(x, 1, 0, {})",
+    "movedim": "x.movedim({}, 0)", "torch.movedim": "m.movedim(x, 0, {})", "unbind": "x.unbind({})",
+    "chunk": "x.chunk(2, {})", "torch.chunk": "m.chunk(x, {})", "squeeze_": "x.squeeze_({})",
+    "unsqueeze_": "x.unsqueeze_({})", "transpose_": "x.transpose_(0, {})", "kthvalue": "x.kthvalue(1, {})",
+    "torch.kthvalue": "m.kthvalue(x, {})", "mode": "x.mode({})", "topk": "x.topk(1, {})", "topk k": "x.topk({})",
+    "sort": "x.sort({})", "torch.sort": "m.sort(x, {})", "sort stable": "x.sort(stable=True, dim={})",
+    "argsort": "x.argsort({})", "torch.argsort": "m.argsort(x, {})", "index_select": "x.index_select({}, x[0].long())",
+    "torch.gather": "m.gather(x, {}, x.long())", "diff": "x.diff(dim={})", "torch.diff": "m.diff(x, 1, {})",
+    "tril": "x.tril({})", "torch.triu": "m.triu(x, {})",
 }  # fmt: skip
 DIM_VALUES = ["1", "-1", "1.0", "(0, 1.0)", "(0.0, 1)", "(0, 1)", "[1]", "()", "'a'", "None", "True", "m.tensor(1)"]
 

@@ -71,17 +71,17 @@ def _cases(draw):
         # XLA choose differently (bfloat16 rounds every NaN to 0x7fc0), a platform matter, not view(dtype)'s
         bits = bits & ~np.array(1 << (bits.itemsize * 8 - 2), bits.dtype)
     if "bfloat16" in (src, dst) and write != "none":
-        bits = _quiet_bfloat16_signalling_nans(bits)
+        bits = _canonical_bfloat16_nans(bits)
     return src, bits, draw(st.sampled_from(sorted(FIRST_VIEWS))), dst, write
 
 
-def _quiet_bfloat16_signalling_nans(bits):
-    """XLA on CPU computes bfloat16 through float32, quieting a signalling NaN in any value it moves (README):
-    the storage read as bfloat16 gets its NaNs quiet."""
+def _canonical_bfloat16_nans(bits):
+    """XLA on CPU computes bfloat16 through float32, making every NaN in any value it moves the canonical quiet one,
+    its sign kept (README): the storage read as bfloat16 gets its NaNs so."""
     raw = bits.copy().view(np.uint8).reshape(-1)
     pairs = raw[: raw.size // 2 * 2].view("<u2")
-    signalling = (pairs & 0x7F80 == 0x7F80) & (pairs & 0x7F != 0) & (pairs & 0x40 == 0)
-    pairs[signalling] |= 0x40
+    nan = (pairs & 0x7F80 == 0x7F80) & (pairs & 0x7F != 0)
+    pairs[nan] = (pairs[nan] & 0x8000) | 0x7FC0
     return raw.view(bits.dtype).reshape(bits.shape)
 
 

@@ -698,7 +698,7 @@ def _accumulate_grad(t, g, create_graph, version=None, steal=False, stolen=False
             t._grad._version_counter[0] = g._version + 1
         else:  # (a gradient of another shape that obeys the layout contract dim by dim is stolen as it is)
             kept = stolen and tuple(g.shape) != tuple(t.shape) and _contiguous_obeys(tuple(g.shape), t)
-            t._grad = Tensor._make(g._value if kept else _fitted_to(g._value, tuple(t.shape)))
+            t._grad = Tensor._make(g._value if kept else _fitted_to(g._value, t))
             t._grad._version_counter[0] = version or 0
         if t._perm is not None or t._base is not None or t._alias is not None:
             from ..ops.views import _is_non_overlapping_and_dense, _iterator_perm
@@ -777,11 +777,26 @@ def _torch_positions(node, diff):
     return tuple(kept.index(j) if j in kept else j for j in diff)
 
 
-def _fitted_to(g, shape):
-    """A first gradient of another shape than its leaf's (the leaf took a new one in no_grad mode): torch copies it
-    into a buffer of the leaf's layout where it broadcasts to it, else keeps it as it is."""
-    if g.shape == shape or len(shape) < g.ndim or not all(a in (1, b) for a, b in zip(g.shape[::-1], shape[::-1])):
+def _fitted_to(g, t):
+    """A first gradient of another shape than its leaf t's (the leaf took a new one in no_grad mode): torch's
+    clone_obey_contract copies it into a buffer of a dense leaf's sizes (copy_'s broadcast, and its errors), else
+    clones it as it is."""
+    from ..ops.views import _is_non_overlapping_and_dense
+
+    shape = tuple(t.shape)
+    if g.shape == shape or not _is_non_overlapping_and_dense(t):
         return g
+    n = max(len(shape), g.ndim)
+    for i in range(n - 1, -1, -1):  # (TensorIterator's infer_size: the leaf's buffer is tensor a)
+        a = shape[i - n + len(shape)] if i - n + len(shape) >= 0 else 1
+        b = g.shape[i - n + g.ndim] if i - n + g.ndim >= 0 else 1
+        if a != b and a != 1 and b != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {i}"
+            )
+    broadcast = tuple(jnp.broadcast_shapes(shape, g.shape))
+    if broadcast != shape:
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(broadcast)}")
     return jnp.broadcast_to(g, shape)
 
 

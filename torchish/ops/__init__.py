@@ -69,7 +69,7 @@ _METHODS = {
     "tile": misc._tile_method,
     "flatten": shape.flatten,
     "svd": decomp.svd,
-    "unflatten": shape.unflatten,
+    "unflatten": shape._unflatten_method,
     "expand": shape.expand,
     "expand_as": shape.expand_as,
     "unbind": shape.unbind,
@@ -132,7 +132,7 @@ _METHODS = {
     "scatter_add_": lambda self, dim, index, src: scatters.scatter_add(self, dim, index, src, _target=self),
 }
 for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, _fn)
+    setattr(Tensor, _name, getattr(_fn, "method", _fn))  # (a composite behind torch's parser: its method form)
 Tensor.pow_ = inplace_method(pointwise.pow)
 for _name in ("clamp", "clamp_min", "clamp_max"):
     setattr(Tensor, _name, pointwise._clamp_method(_name, False))

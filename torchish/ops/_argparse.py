@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -146,15 +147,17 @@ def _described(x: object) -> str:
 
 
 def _param(text: str) -> tuple[str, str, bool]:
-    """'torch.dtype dtype = None' -> (type, name, required)."""
+    """'torch.dtype dtype = None' -> (type, name, required); a type whose default is None takes None: `int? dim`
+    is `int dim = None`."""
     decl, _, default = text.partition(" = ")
     kind, _, name = decl.rpartition(" ")
-    return kind, name, not default
+    return (kind + "?" if default == "None" else kind), name, not default
 
 
 def _fits(kind: str, value: object, optional: bool = True) -> bool:
     if value is None:
-        return optional and kind in ("Tensor", "torch.dtype", "torch.layout", "torch.device", "torch.Generator")
+        return kind.endswith("?") or optional and kind in ("Tensor", "torch.dtype", "torch.device")
+    kind = kind.rstrip("?")
     if kind == "int":
         return _is_index(value)
     if kind == "Number":  # (a one-element tensor too)
@@ -187,20 +190,21 @@ def _parsed(signatures: tuple[str, ...]) -> tuple[list, list]:
     return parsed, npos
 
 
-def check_overloads(fname: str, signatures: tuple[str, ...], args: tuple, kwargs: dict) -> None:
+def check_overloads(fname: str, signatures: tuple[str, ...], args: tuple, kwargs: dict) -> list:
     """torch's arg parser over a function's overloads (torch's own signature texts): nothing when one takes
     the arguments; else, when the count of arguments fits one overload alone, that overload's error, else the
     error listing them all. An int[] that is an overload's only positional parameter also takes varargs."""
     key = _types_of(signatures, args, kwargs)
     if key in _TAKEN:
-        return
+        return _TAKEN[key]
     parsed, npos = _parsed(signatures)
     for params, n in zip(parsed, npos):  # (first the overloads whose keyword-only parameters were all given)
         if all(name in kwargs for _, name, req in params[n:] if req):
             if _mismatch(fname, params, n, _positional(params, n, args), kwargs) is None:
+                _unpack_lists(fname, params, _positional(params, n, args), kwargs)
                 if key is not None:
-                    _TAKEN.add(key)
-                return
+                    _TAKEN[key] = params
+                return params
     errors = [_mismatch(fname, params, n, _positional(params, n, args), kwargs) for params, n in zip(parsed, npos)]
     count = len(args) + len(kwargs)
     plausible = [e for params, e in zip(parsed, errors) if sum(req for _, _, req in params) <= count <= len(params)]
@@ -209,15 +213,40 @@ def check_overloads(fname: str, signatures: tuple[str, ...], args: tuple, kwargs
     raise TypeError(invalid_combination(fname, args, kwargs, signatures))
 
 
-_TAKEN: set = set()  # calls whose argument types an overload took: the same types pass at once
+_TAKEN: dict = {}  # calls whose argument types an overload took -> its parameters: the same types pass at once
+
+
+def _unpack_lists(fname, params, args, kwargs) -> None:
+    """The overload's int lists unpacked, as torch's parser does once it took the call (a later element fails)."""
+    for i, (kind, name, _) in enumerate(params):
+        value = args[i] if i < len(args) else kwargs.get(name)
+        if kind.rstrip("?") == "tuple of ints" and isinstance(value, (tuple, list)):
+            _unpack(f"{fname}(): argument '{name}'", value)
+
+
+def as_ints(params, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """The arguments with those the overload takes as ints made Python ints (a numpy integer, a one-element integer
+    tensor), as torch's parser hands them on."""
+
+    def fixed(kind, value):
+        return (
+            int(operator.index(value) if not hasattr(value, "_value") else value.item())
+            if (kind.rstrip("?") == "int" and value is not None and type(value) is not int)
+            else value
+        )
+
+    kinds = {name: kind for kind, name, _ in params}
+    args = tuple(fixed(params[i][0], v) if i < len(params) else v for i, v in enumerate(args))
+    return args, {k: fixed(kinds[k], v) if k in kinds else v for k, v in kwargs.items()}
 
 
 def _types_of(signatures, args, kwargs):
     """The argument types a call's checks depend on (None where a tensor's value counts: its size, its dtype)."""
     key = [signatures]
     for v in (*args, *kwargs.values()):
-        if hasattr(v, "_value"):
-            return None
+        if hasattr(v, "_value"):  # (what makes a tensor an int or a Number)
+            key.append((type(v), v._value.size == 1, v._value.dtype.kind))
+            continue
         key.append((type(v), tuple(map(type, v))) if type(v) in (tuple, list) else type(v))
     if any(hasattr(e, "_value") for v in args if type(v) in (tuple, list) for e in v):
         return None
@@ -225,7 +254,7 @@ def _types_of(signatures, args, kwargs):
 
 
 def _positional(params, npos, args):
-    if npos == 1 and params[0][0] == "tuple of ints" and args and _is_index(args[0]):
+    if npos == 1 and params[0][0].rstrip("?") == "tuple of ints" and args and _is_index(args[0]):
         return (tuple(args),)  # (varargs)
     return args
 
@@ -233,8 +262,10 @@ def _positional(params, npos, args):
 def _mismatch(fname, params, npos, args, kwargs):
     """The arg parser's error for one overload, or None when it takes the arguments."""
     if len(args) > npos:
+        least = sum(req for _, _, req in params[:npos])
         word = "argument" if npos == 1 else "arguments"
-        return TypeError(f"{fname}() takes {npos} positional {word} but {len(args)} were given")
+        takes = f"{npos} positional {word}" if least == npos else f"from {least} to {npos} positional arguments"
+        return TypeError(f"{fname}() takes {takes} but {len(args)} were given")
     for i, (kind, name, required) in enumerate(params):
         if i < len(args):
             value, at = args[i], f" (position {i + 1})"
@@ -245,6 +276,7 @@ def _mismatch(fname, params, npos, args, kwargs):
         else:
             continue
         if not _fits(kind, value, not required):
+            kind = kind.rstrip("?")
             if kind == "tuple of ints" and isinstance(value, (tuple, list)):
                 bad = f"but found element of type {type_name(value[0])} at pos 0"
                 return TypeError(f"{fname}(): argument '{name}'{at} must be {kind}, {bad}")
@@ -281,7 +313,10 @@ METHOD_OVERLOADS = {
     "any": _ANY,
     "all": _ANY,
     "squeeze": ("", "int dim", "tuple of ints dim"),
+    "narrow": ("int dim, Tensor start, int length", "int dim, int start, int length"),
 }
+# the integer parameters, other than dims, whose words torch's parser says
+_INT_PARAMS = {"narrow": ("start", "length"), "tril": ("diagonal",), "triu": ("diagonal",)}
 
 
 _T = "Tensor input"
@@ -311,23 +346,26 @@ FUNCTION_OVERLOADS = {
         f"{_T}, int dim, bool keepdim = False, *, {_OUT}",
     ),
     "squeeze": (_T, f"{_T}, int dim", f"{_T}, tuple of ints dim"),
+    "narrow": (f"{_T}, int dim, Tensor start, int length", f"{_T}, int dim, int start, int length"),
 }
 FUNCTION_OVERLOADS["var"] = FUNCTION_OVERLOADS["std"]
 FUNCTION_OVERLOADS["all"] = FUNCTION_OVERLOADS["any"]
 
 
-def check_dim_args(fname: str, sig, args: tuple, kwargs: dict, method: bool) -> tuple[tuple, dict]:
+def check_dim_args(fname: str, sig, args: tuple, kwargs: dict, method: bool, shown: str = "") -> tuple[tuple, dict]:
     """torch's arg parser on an op's dim arguments (args: self first). A dim that is no int (no int list where
     torch takes one) gets the error of the method's overloads where it has several (one may take it: std's
     `unbiased`), else torch's words for that argument. Nothing is said of ints, None where torch's dim is
     optional, and int lists whose first element is an int (a later one fails to unpack). Returns the arguments,
-    with std's and var's lone bool moved to `unbiased` (their overload `(bool unbiased)`)."""
+    with std's and var's lone bool moved to `unbiased` (their overload `(bool unbiased)`). shown: the name in
+    torch's words where it is not fname (the in-place method `squeeze_`)."""
     if fname in ("std", "var", "std_mean", "var_mean") and len(args) == 2 and isinstance(args[1], bool):
         if "unbiased" not in kwargs and "dim" not in kwargs:
             return args[:1], {**kwargs, "unbiased": args[1]}
     listed = fname in _INT_LIST_DIMS
+    checked = _INT_PARAMS.get(fname, ())
     for i, name in enumerate(sig.parameters):
-        if name not in _DIM_NAMES:
+        if name not in _DIM_NAMES and name not in checked:
             continue
         if i < len(args):
             value, pos = args[i], i if method else i + 1
@@ -342,10 +380,42 @@ def check_dim_args(fname: str, sig, args: tuple, kwargs: dict, method: bool) -> 
             continue
         if fname in METHOD_OVERLOADS:
             overloads = METHOD_OVERLOADS[fname] if method else FUNCTION_OVERLOADS[fname]
-            check_overloads(fname, overloads, args[1:] if method else args, kwargs)
+            check_overloads(shown or fname, overloads, args[1:] if method else args, kwargs)
             continue  # (an overload took it)
         if listed:
-            int_list(fname, name, value, pos)
+            int_list(shown or fname, name, value, pos)
         at = "" if pos is None else f" (position {pos})"
-        raise TypeError(f"{fname}(): argument '{name}'{at} must be int, not {type_name(value)}")
+        raise TypeError(f"{shown or fname}(): argument '{name}'{at} must be int, not {type_name(value)}")
     return args, kwargs
+
+
+def parsed(*signatures: str, method: tuple[str, ...] | None = None) -> Callable:
+    """A composite op behind torch's arg parser: `signatures` are torch's texts of torch.<name>'s overloads, `method`
+    those of Tensor.<name> (by default the same without their leading `Tensor input`). The wrapped function is the
+    torch.<name> form; its `.method` attribute is the Tensor method (self not counted among the positions)."""
+    of_method = method if method is not None else tuple(_without_input(s) for s in signatures)
+
+    def wrap(fn: Callable) -> Callable:
+        name = fn.__name__
+
+        @functools.wraps(fn)
+        def function_form(*args, **kwargs):
+            if signatures:  # (a method alone, such as squeeze_: its function is called from within only)
+                args, kwargs = as_ints(check_overloads(name, signatures, args, kwargs), args, kwargs)
+            return fn(*args, **kwargs)
+
+        @functools.wraps(fn)
+        def method_form(self, *args, **kwargs):
+            args, kwargs = as_ints(check_overloads(name, of_method, args, kwargs), args, kwargs)
+            return fn(self, *args, **kwargs)
+
+        function_form.method = method_form
+        return function_form
+
+    return wrap
+
+
+def _without_input(signature: str) -> str:
+    """A function overload's text as the method's: no `Tensor input`, no `out` (nor a `*` left with nothing)."""
+    params = [p for p in signature.split(", ")[1:] if not p.endswith(" out = None")]
+    return ", ".join(params[:-1] if params[-1:] == ["*"] else params)

@@ -670,9 +670,10 @@ def _make_public(d: OpDef) -> Callable:
     defaults = tuple((nm, sig.parameters[nm].default) for nm in statics)
     fast_params = tuple((nm, v) for nm, v in defaults if v is not inspect.Parameter.empty)
     all_defaulted = len(fast_params) == len(defaults)
-    from ._argparse import _DIM_NAMES, check_dim_args
+    from ._argparse import _DIM_NAMES, _INT_PARAMS, check_dim_args
 
-    dim_checked = not d.name.startswith("_") and builtins.any(nm in _DIM_NAMES for nm in statics)
+    checked_names = _DIM_NAMES + _INT_PARAMS.get(d.name, ())
+    dim_checked = not d.name.startswith("_") and builtins.any(nm in checked_names for nm in statics)
 
     def bind(args, kwargs):
         if d.varargs:
@@ -694,7 +695,8 @@ def _make_public(d: OpDef) -> Callable:
             tensors, params = args, fast_params
         else:
             if dim_checked:
-                args, kwargs = check_dim_args(d.name, sig, args, kwargs, _method)
+                shown = d.name + "_" if _target is not None else ""
+                args, kwargs = check_dim_args(d.name, sig, args, kwargs, _method, shown)
             if d.varargs:
                 _check_tensor_sequence(d.name, args[0] if args else kwargs.get("tensors"), bool(args))
             try:
@@ -774,8 +776,15 @@ def _write_out(out, result):
 def inplace_method(public: Callable) -> Callable:
     """The `x.op_(...)` form of a public function: same computation, result rebound into x."""
 
-    def method(self, *args, **kwargs):
-        return public(self, *args, _target=self, **kwargs)
+    if getattr(public, "_dim_checked", False):  # (torch's words count a method's positions without self)
+
+        def method(self, *args, **kwargs):
+            return public(self, *args, _target=self, _method=True, **kwargs)
+
+    else:
+
+        def method(self, *args, **kwargs):
+            return public(self, *args, _target=self, **kwargs)
 
     method.__name__ = public.__name__ + "_"
     return method

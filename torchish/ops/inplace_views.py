@@ -14,6 +14,7 @@ import jax.numpy as jnp
 from .._tensor import Tensor, _wrap_dim
 from ..autograd import grad_mode as _gm
 from . import shape
+from ._argparse import parsed
 from .views import _ChainKernel, _dense_layout, _rebase_view, _storage_tensors
 
 
@@ -69,6 +70,7 @@ def _kernel(name, fn, *key, steps):
     return _ChainKernel(fn, (name, *key), steps=steps)
 
 
+@parsed(method=("int dim",))
 def unsqueeze_(self, dim) -> Tensor:
     _checked(self)
     d = _wrap_dim(dim, self.dim() + 1)
@@ -81,6 +83,7 @@ def unsqueeze_(self, dim) -> Tensor:
     )
 
 
+@parsed(method=("", "int dim", "tuple of ints dim"))
 def squeeze_(self, dim=None) -> Tensor:
     _checked(self)
     n = self.dim()
@@ -100,6 +103,7 @@ def squeeze_(self, dim=None) -> Tensor:
     return _reshaped(self, view, name, [back])
 
 
+@parsed(method=("int dim0, int dim1",))
 def transpose_(self, dim0, dim1) -> Tensor:
     _checked(self)
     n = self.dim()
@@ -131,4 +135,4 @@ for _name, _fn in {
     "swapaxes_": transpose_,
     "t_": t_,
 }.items():
-    setattr(Tensor, _name, _fn)
+    setattr(Tensor, _name, getattr(_fn, "method", _fn))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import warnings
 
 import jax
@@ -16,6 +17,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from . import _registry as R
 from . import special_ops as _special_ops
+from ._argparse import _is_index, parsed
 from ._registry import COMPARE, FLOAT, SAME, op
 from .pointwise import _broadcast_check, _true_divide
 
@@ -75,11 +77,12 @@ def equal(input, other):
 # ------------------------------------------------------------------------- moving, tiling, splitting
 
 
+@parsed("Tensor input, int source, int destination", "Tensor input, tuple of ints source, tuple of ints destination")
 def movedim(input, source, destination):
     from .shape import permute
 
-    src = [source] if isinstance(source, int) else list(source)
-    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [operator.index(source)] if _is_index(source) else [operator.index(d) for d in source]
+    dst = [operator.index(destination)] if _is_index(destination) else [operator.index(d) for d in destination]
     if len(src) != len(dst):
         raise RuntimeError(
             f"movedim: Invalid source or destination dims: source ({src} dims) should contain the same number "
@@ -199,7 +202,8 @@ def flipud(input):
     return flip(input, (0,))
 
 
-def diff(input, n=1, dim=-1, prepend=None, append=None):
+@parsed("Tensor input, int n = 1, int dim = -1, Tensor prepend = None, Tensor append = None, *, Tensor out = None")
+def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
     from .shape import cat, narrow
 
     if input.dim() == 0:
@@ -816,6 +820,6 @@ def corrcoef(input):
 for _name in ("movedim", "moveaxis", "repeat_interleave", "take_along_dim", "tensor_split", "fliplr",
               "flipud", "diff", "cummax", "cummin", "bincount", "unique", "histc", "index_add", "index_copy",
               "index_fill", "allclose", "equal", "cov", "corrcoef"):  # fmt: skip
-    setattr(Tensor, _name, globals()[_name])
+    setattr(Tensor, _name, getattr(globals()[_name], "method", globals()[_name]))
 for _name, _fn in (("index_add", index_add), ("index_copy", index_copy), ("index_fill", index_fill)):
     setattr(Tensor, _name + "_", lambda self, *a, _fn=_fn, **k: _fn(self, *a, _target=self, **k))

@@ -16,6 +16,7 @@ from .. import _dtype as D
 from .._tensor import _wrap_dim
 from .._tie_order import all_nan_median_index, kthvalue_index, mode_of
 from . import _registry as R
+from ._argparse import parsed
 from ._registry import SAME, op
 from .reduction import _named
 
@@ -137,11 +138,10 @@ def _median(fname, ignore_nan):
             if keepdim:
                 raise TypeError(f'{fname}() missing 1 required positional arguments: "dim"')
             return _median_all(input, ignore_nan=ignore_nan)
-        _int_dim(fname, dim)
         return _named(fname)(*_median_dim(input, dim=dim, keepdim=keepdim, ignore_nan=ignore_nan))
 
     reduce.__name__ = fname
-    return reduce
+    return parsed("Tensor input", "Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None")(reduce)
 
 
 median = _median("median", False)
@@ -181,9 +181,9 @@ def _select(fname, input, d, keepdim, pick):
     return _named(fname)(_selected(input, index, dim=d, keepdim=keepdim, kind=fname), index)
 
 
+@parsed("Tensor input, int k, int dim = -1, bool keepdim = False, *, tuple of Tensors out = None")
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """The k-th smallest along dim (NaN largest), ties resolved as torch's quickselect leaves them."""
-    _int_dim("kthvalue", dim)
     d = _wrap_dim(dim, input.dim())
     if input.dtype is D.bool:
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
@@ -195,10 +195,10 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     return _select("kthvalue", input, d, keepdim, lambda row: kthvalue_index(row, k))
 
 
+@parsed("Tensor input, int dim = -1, bool keepdim = False, *, tuple of Tensors out = None")
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """The most frequent value along dim (the smallest among equally frequent ones), its index as torch's
     std::sort leaves it."""
-    _int_dim("mode", dim)
     d = _wrap_dim(dim, input.dim())
     if input.dim() and input.shape[d] == 0:
         raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")

@@ -14,6 +14,7 @@ from .._return_types import return_type
 from .._tensor import _wrap_dim
 from . import _formulas as F
 from . import _registry as R
+from ._argparse import parsed
 from ._registry import FLOAT, SAME, SUM, op
 from .pointwise import _true_divide
 
@@ -243,21 +244,42 @@ def _aminmax_method(self, *args, dim=None, keepdim=False):
     return aminmax(self, dim=dim, keepdim=keepdim)
 
 
-def max(input, dim=None, keepdim=False, *, out=None):
-    if isinstance(dim, R._Tensor):
+_MAX_MIN = (
+    "Tensor input, *, Tensor out = None",
+    "Tensor input, Tensor other, *, Tensor out = None",
+    "Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None",
+)
+_MAX_MIN_METHOD = ("", "Tensor other", "int dim, bool keepdim = False")
+
+
+def _max_min_overload(args, kwargs):
+    """(other, dim, keepdim) of a call the parser took: a Tensor given by position is `other` (that overload comes
+    first), one given as dim= a dim."""
+    if args and isinstance(args[0], R._Tensor) or "other" in kwargs:
+        return (args[0] if args else kwargs["other"]), None, False
+    dim = args[0] if args else kwargs.get("dim")
+    return None, dim, args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+
+
+@parsed(*_MAX_MIN, method=_MAX_MIN_METHOD)
+def max(input, *args, out=None, **kwargs):
+    other, dim, keepdim = _max_min_overload(args, kwargs)
+    if other is not None:
         from .pointwise import maximum
 
-        return maximum(input, dim, out=out)
+        return maximum(input, other, out=out)
     if dim is None:
         return _max_all(input)
     return _MAX_T(*_max_dim(input, dim, keepdim))
 
 
-def min(input, dim=None, keepdim=False, *, out=None):
-    if isinstance(dim, R._Tensor):
+@parsed(*_MAX_MIN, method=_MAX_MIN_METHOD)
+def min(input, *args, out=None, **kwargs):
+    other, dim, keepdim = _max_min_overload(args, kwargs)
+    if other is not None:
         from .pointwise import minimum
 
-        return minimum(input, dim, out=out)
+        return minimum(input, other, out=out)
     if dim is None:
         return _min_all(input)
     return _MIN_T(*_min_dim(input, dim, keepdim))

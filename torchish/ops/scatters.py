@@ -17,6 +17,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import _wrap_dim
 from . import _registry as R
+from ._argparse import parsed
 from ._registry import SAME, op
 from .pointwise import _broadcast_shapes, _true_divide
 
@@ -128,6 +129,7 @@ def _gather(input, index, dim):
     return jnp.take_along_axis(input[corner], index, axis=dim)
 
 
+@parsed("Tensor input, int dim, Tensor index, *, bool sparse_grad = False, Tensor out = None")
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     d = _checked("gather", input, dim, index, gather=True)
     return _gather(input, index, dim=d, out=out)

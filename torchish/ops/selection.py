@@ -12,6 +12,7 @@ from .. import _dtype as D
 from .._tensor import _wrap_dim
 from . import _formulas as F
 from . import _registry as R
+from ._argparse import parsed
 from ._registry import SAME, op
 from .pointwise import _broadcast_check, _true_divide
 
@@ -39,6 +40,7 @@ def _index_select(input, index, dim):
     return jnp.take(input, index, axis=_wrap_dim(dim, input.ndim)) if input.ndim else input[index]
 
 
+@parsed("Tensor input, int dim, Tensor index, *, Tensor out = None")
 def index_select(input, dim, index, *, out=None):
     return _index_select(input, index, dim=dim, out=out)
 
@@ -86,6 +88,10 @@ def _replayed_order(input, d, descending):
     return np.moveaxis(order.reshape(rows.shape), -1, d).astype(np.int64)
 
 
+@parsed(
+    "Tensor input, *, bool stable, int dim = -1, bool descending = False, tuple of Tensors out = None",
+    "Tensor input, int dim = -1, bool descending = False, *, tuple of Tensors out = None",
+)
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     from .. import _tensor
     from .reduction import _named
@@ -99,8 +105,12 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     return _named("sort")(*_sort(input, dim=dim, descending=descending, stable=stable))
 
 
+@parsed(
+    "Tensor input, *, bool stable, int dim = -1, bool descending = False, Tensor out = None",
+    "Tensor input, int dim = -1, bool descending = False",
+)
 def argsort(input, dim=-1, descending=False, stable=False):
-    return sort(input, dim, descending, stable)[1]
+    return sort(input, dim=dim, descending=descending, stable=stable)[1]
 
 
 @op("_topk", n_tensors=2, promote=SAME, grad_name="TopkBackward0", method=False, promoted=(0,), saves=((1,), ()))
@@ -108,6 +118,7 @@ def _topk(input, indices, dim):
     return jnp.take_along_axis(input, indices, axis=dim) if input.ndim else input
 
 
+@parsed("Tensor input, int k, int dim = -1, bool largest = True, bool sorted = True, *, tuple of Tensors out = None")
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """Indices are chosen eagerly the way torch's CPU kernel orders ties (see _tie_order.py)."""
     from .._tie_order import topk_indices

@@ -15,7 +15,7 @@ from .._tensor import _wrap_dim
 from . import _formulas as F
 from . import _registry as R
 from . import views as _views
-from ._argparse import MISSING, _fits, _is_index, check_overloads, int_list, int_list_param
+from ._argparse import MISSING, _fits, _is_index, check_overloads, int_list, int_list_param, parsed
 from ._registry import BINARY, SAME, op
 
 
@@ -242,6 +242,7 @@ def squeeze(input, dim=None):
     return jnp.squeeze(input, axes) if axes else input
 
 
+@parsed("Tensor input, int start_dim = 0, int end_dim = -1")
 def flatten(input, start_dim=0, end_dim=-1):
     # torch's flatten checks its dims before any inner op reads the history (and start == end reads none)
     n = input.dim()
@@ -259,12 +260,30 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, shp[:s] + (mid,) + shp[e + 1 :])
 
 
+@parsed("Tensor input, int dim, tuple of ints sizes")
 def unflatten(input, dim, sizes):
     _views._history_first(input)
     shp = tuple(input.shape)
     d = _wrap_dim(dim, len(shp))
-    inner = _infer_shape(int_list("unflatten", "sizes", sizes, 2), shp[d])
+    sizes = int_list("unflatten", "sizes", sizes, 2)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    try:
+        inner = _infer_shape(sizes, shp[d])
+    except RuntimeError as e:  # (torch rewords infer_size's mismatch; its other errors come with a C++ backtrace)
+        if not str(e).startswith("shape '"):
+            raise RuntimeError(f"unflatten got an unexpected error:\n{e}") from None
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} ({shp[d]}) in the "
+            "input tensor"
+        ) from None
     return reshape(input, shp[:d] + inner + shp[d + 1 :])
+
+
+def _unflatten_method(self, dim, sizes):
+    if not sizes:  # (torch's Tensor.unflatten is Python: it says so before its parser sees the sizes)
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    return unflatten.method(self, dim, sizes)
 
 
 def _check_expand(args, params):
@@ -432,6 +451,8 @@ def _check_narrow(args, params):
     if not shp:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     s, n = params["start"], params["length"]
+    if not isinstance(s, (int, np.integer)) or isinstance(s, bool):  # (a tensor that was not 0-dim and integral)
+        raise RuntimeError("start must be an 0-dim integral Tensor.")
     if n < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
     size = shp[_wrap_dim(params["dim"], len(shp))]
@@ -513,6 +534,7 @@ def _split(input, dim, sections, with_sizes):
     return tuple(jax.lax.slice_in_dim(input, s, s + n, axis=dim) for s, n in zip(starts, sections))
 
 
+@parsed("Tensor input, int dim = 0")
 def unbind(input, dim=0):
     _views._history_first(input)
     if input.dim() == 0:  # torch wraps the dim as for a 1-d tensor first
@@ -560,6 +582,7 @@ def split(tensor, split_size_or_sections, dim=0):
     return outs
 
 
+@parsed("Tensor input, int chunks, int dim = 0")
 def chunk(input, chunks, dim=0):
     # (torch's chunk checks its arguments; the split it calls reads the history)
     if input.dim() == 0:
