@@ -927,3 +927,38 @@ def test_a_node_whose_gradient_no_longer_fits_fails_where_torch_reaches_it():
         return x.grad, y.grad
 
     check(fn)
+
+
+@pytest.mark.parametrize("base", ["contiguous", "t_", "transpose_ of 3-d", "permuted view"])
+@pytest.mark.parametrize("write", ["row add_", "setitem", "column mul_"])
+def test_copy_slices_writes_into_a_buffer_laid_out_as_the_base(base, write):
+    """CopySlices' backward copies the gradient into new_empty_strided of the base's sizes and strides (as the base
+    was when its view was written), then the slice: what a leaf steals from it, and the hooks and results see."""
+    seen = []
+
+    def fn(m):
+        seen.clear()
+        x = (
+            m.zeros(2, 3, 4, requires_grad=True)
+            if "3-d" in base or "permuted" in base
+            else m.zeros(2, 3, requires_grad=True)
+        )
+        a = x * 2
+        if base == "t_":
+            a.t_()
+        elif base == "transpose_ of 3-d":
+            a.transpose_(0, 2)
+        elif base == "permuted view":
+            a = a.permute(2, 0, 1)
+        if write == "row add_":
+            a[0].add_(1.0)
+        elif write == "setitem":
+            a[1] = 5.0
+        else:
+            a.select(-1, 0).mul_(3.0)
+        x.register_hook(lambda g: seen.append((g.stride(), g._version)))
+        (g,) = m.autograd.grad(a, x, m.ones_like(a), retain_graph=True)
+        a.backward(m.ones_like(a))
+        return x.grad, x.grad.stride(), x.grad._version, g.stride(), tuple(seen)
+
+    check(fn)

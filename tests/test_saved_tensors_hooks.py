@@ -166,3 +166,34 @@ def test_unpack_waits_for_the_leaves_torch_accumulates_first(second_root):
         return log, x.grad, y.grad
 
     check(fn)
+
+
+_SCALAR_FIRST = {
+    "2 ** v": lambda m, v: 2**v,
+    "2 - v": lambda m, v: 2 - v,
+    "2 / v": lambda m, v: 2 / v,
+    "v * 2": lambda m, v: v * 2,
+    "v ** 2": lambda m, v: v**2,
+    "remainder": lambda m, v: m.remainder(v, 2.0),
+    "v * v": lambda m, v: v * v,
+    "atan2": lambda m, v: m.atan2(v, m.ones(3, 2)),
+}
+
+
+@pytest.mark.parametrize("op", sorted(_SCALAR_FIRST))
+def test_what_a_view_requiring_grad_through_its_base_saves(op):
+    """A view made in no_grad mode of a tensor that requires grad requires grad itself but has no edge: torch saves
+    for it only what its op's codegen saves unguarded, every formula of a differentiable input reading it (a
+    Scalar overload's number has no formula)."""
+    log = []
+
+    def fn(m):
+        log.clear()
+        a = m.arange(1.0, 7.0, requires_grad=True) * 2
+        with m.no_grad():
+            v = a.view(3, 2)
+        with _logging_hooks(m, log):
+            y = _SCALAR_FIRST[op](m, v)
+        return y.requires_grad, y.grad_fn.name(), tuple(log)
+
+    check(fn)

@@ -436,6 +436,11 @@ def _derived(node, j, src, dest_shape, grad_mode=False):
     # (CopySlices: the copied whole gradient goes to the base; the other inputs get the wrapped op's gradients
     # of a clone of the slice, new tensors)
     fresh.version = _WRITTEN.get(name, 0) if j == 0 or name != "torch::autograd::CopySlices" else 0
+    if name == "torch::autograd::CopySlices" and j == 0 and node._operand_layouts:
+        # (new_empty_strided of the base's sizes and strides, as the base was when the view was written)
+        shape, strides = node._operand_layouts[0]
+        if tuple(shape) == tuple(dest_shape) and _if_dense(strides, dest_shape) is not None:
+            return _fresh(fresh, dest_shape, tuple(strides))
     if name == "AsStridedBackward0":
         fresh.tensors += 1  # the zeros the view is made of hold the storage too: never summed into in place
         return _Buf(fresh, dest_contiguous, _as_strided_chain(node, tuple(dest_shape)))

@@ -418,7 +418,8 @@ def _record(op_def, k, args, values, params, outputs, name=None, edges=None):
                 for a, e in zip(args, edges)
             ]
         )
-        wanted = _saved_indices(op_def, needs, args)
+        kept = op_def.edges(k.key[2]) if op_def.edges is not None and any(n == _VIEW_ONLY for n in needs) else None
+        wanted = _saved_indices(op_def, needs, args, kept)
         sv = []
         for i in wanted:
             t = outputs[-1 - i] if i < 0 else args[i] if i < len(args) else None
@@ -484,18 +485,18 @@ _ATEN_FIRST_ARG = {"batch_norm": "input"}  # (input < running_mean < self)
 _VIEW_ONLY = "view"  # (an input that requires grad without an edge)
 
 
-def _saved_indices(op_def, edges, args=None):
+def _saved_indices(op_def, edges, args=None, kept=None):
     """The inputs (-1 - j: output j) torch's backward saves, given which inputs need a gradient (an edge, or
-    _VIEW_ONLY)."""
+    _VIEW_ONLY). kept: the inputs torch's node differentiates, where not all (OpDef.edges)."""
     mask = tuple([None if e is None else e == _VIEW_ONLY for e in edges])
     # (what an edge-less input saves depends on which inputs have formulas)
-    key = mask + tuple([_has_formula(a) for a in args or ()]) if any(mask) else mask
+    key = mask + tuple([_has_formula(a) for a in args or ()]) + (kept,) if any(mask) else mask
     hit = op_def.saved_for.get(key)
     if hit is None:
         wanted = set()
         for i, needs in enumerate(mask):
             if needs is not None and i < len(op_def.saves):
-                wanted.update(v for v in op_def.saves[i] if not needs or _unguarded(op_def, v, args))
+                wanted.update(v for v in op_def.saves[i] if not needs or _unguarded(op_def, v, args, kept))
         # torch's generated backward unpacks (and so version-checks) saved values in name order
         names = [_ATEN_FIRST_ARG.get(op_def.name, "self"), *list(op_def.sig.parameters)[1:]]
         hit = op_def.saved_for[key] = tuple(
@@ -504,10 +505,12 @@ def _saved_indices(op_def, edges, args=None):
     return hit
 
 
-def _unguarded(op_def, v, args) -> bool:
+def _unguarded(op_def, v, args, kept=None) -> bool:
     """Whether every formula of the op reads saved value v (torch saves it then whichever edges are valid): the
-    formulas being those of its differentiable tensor inputs."""
-    formulas = [i for i, a in enumerate(args or ()) if i < len(op_def.saves) and _has_formula(a)]
+    formulas being those of its differentiable tensor inputs (a Scalar overload's number has none: kept)."""
+    formulas = [
+        i for i, a in enumerate(args or ()) if i < len(op_def.saves) and _has_formula(a) and (kept is None or i in kept)
+    ]
     return all(v in op_def.saves[i] for i in formulas)
 
 

@@ -534,6 +534,8 @@ def setitem(self, index, value, *, _index_put=None, _accumulate=False):
     if self._grad_fn is not None and self._grad_fn._name != name and self._grad_fn.kernel.op is d:
         self._grad_fn._rename(name)
         self._grad_fn._saves_tensors = True  # CopySlices drops its wrapped fn on release, as in torch
+        if basic and _views._strided(self):  # (its backward's buffer is laid out as self: autograd/buffers.py)
+            self._grad_fn._operand_layouts = ((self._value.shape, _views._layout(self)[0]),)
 
 
 def _basic_entry(i):

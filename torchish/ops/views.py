@@ -402,6 +402,8 @@ def _propagate_grad_fn(view, required_grad: bool = True) -> None:
         "torch::autograd::CopySlices",
     )
     node._saves_tensors = True  # torch's CopySlices drops its wrapped fn on release: a second backward fails
+    if _strided(base):  # (its backward writes into a buffer laid out as the base: buffers.py)
+        node._operand_layouts = ((base._value.shape, _layout(base)[0]),)
     if op_node._packed:  # saved_tensors_hooks: the view's old value is written into the base's (a result is
         # only unpacked: its value is recomputed)
         node._packed = tuple(
