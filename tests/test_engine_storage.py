@@ -962,3 +962,29 @@ def test_copy_slices_writes_into_a_buffer_laid_out_as_the_base(base, write):
         return x.grad, x.grad.stride(), x.grad._version, g.stride(), tuple(seen)
 
     check(fn)
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+@pytest.mark.parametrize("first", ["t_", "transpose_(0, 1) of 3-d", "none"])
+def test_strides_after_an_in_place_unsqueeze(first, dim):
+    """unsqueeze_ gives the new size-1 dim torch's stride (the size times the stride of the dim it goes before),
+    also on a tensor an in-place transpose laid out anew; a gradient the leaf then steals has its own layout."""
+
+    def fn(m):
+        x = m.zeros(2, 3, 4) if "3-d" in first else m.zeros(2, 3)
+        if first == "t_":
+            x.t_()
+        elif "3-d" in first:
+            x.transpose_(0, 1)
+        before = x.stride()
+        x.requires_grad_()
+        y = x.as_strided((2,), (1,))  # (its gradient, a view of zeros, is stolen where it obeys the layout)
+        with m.no_grad():
+            x.unsqueeze_(dim)
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            return before, x.stride(), str(e)
+        return before, x.stride(), x.grad.shape, x.grad.stride()
+
+    check(fn)

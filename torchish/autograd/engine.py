@@ -700,7 +700,8 @@ def _accumulate_grad(t, g, create_graph, version=None, steal=False, stolen=False
             kept = stolen and tuple(g.shape) != tuple(t.shape) and _contiguous_obeys(tuple(g.shape), t)
             t._grad = Tensor._make(g._value if kept else _fitted_to(g._value, t))
             t._grad._version_counter[0] = version or 0
-        if t._perm is not None or t._base is not None or t._alias is not None:
+        same_shape = tuple(t._grad.shape) == tuple(t.shape)  # (one of the recorded shape, kept, is as it came)
+        if same_shape and (t._perm is not None or t._base is not None or t._alias is not None):
             from ..ops.views import _is_non_overlapping_and_dense, _iterator_perm
 
             if _is_non_overlapping_and_dense(t):  # (the gradient is laid out as its dense leaf)

@@ -58,7 +58,8 @@ def _order(view):
     strides = view.stride()
     if not _dense_layout(tuple(view.shape), tuple(strides)):
         return None
-    order = tuple(sorted(range(len(strides)), key=lambda d: -strides[d]))
+    # (a size-1 dim goes inside a dim of the same stride: its own stride is then torch's, the product inside it)
+    order = tuple(sorted(range(len(strides)), key=lambda d: (-strides[d], view.shape[d] == 1)))
     return None if order == tuple(range(len(strides))) else order
 
 
