@@ -330,38 +330,13 @@ def randint(
     high=None,
 ) -> Tensor:
     """randint(high, size) / randint(low, high, size): ``empty(size, dtype=int64).random_(low, high)``."""
-    _check_args(
+    params = _check_args(
         "randint", _RANDINT_SIGNATURES, args, low=low, high=high, size=size, generator=generator, out=out,
         dtype=dtype, layout=layout, device=device, requires_grad=requires_grad, pin_memory=pin_memory,
     )  # fmt: skip
-    a = list(args)
-    if len(a) == 3:
-        low, high, size = a
-    elif len(a) == 2:
-        if size is None:
-            high, size = a
-        else:
-            low, high = a
-    elif len(a) == 1:
-        if size is None:
-            raise TypeError(
-                f"randint() received an invalid combination of arguments - got ({type(a[0]).__name__}), but "
-                "expected one of:"
-            )
-        if high is None:
-            high = a[0]
-        else:
-            low = a[0]
-    elif len(a) > 3:
-        raise TypeError("randint() received an invalid combination of arguments")
-    if high is None or size is None:
-        raise TypeError("randint() received an invalid combination of arguments - got (), but expected one of:")
+    given = {name: v for (_, name, _), v in zip(params, args)}  # (the overload's positional parameters)
+    low, high, size = given.get("low", low), given.get("high", high), given.get("size", size)
     has_low = low is not None
-    if not isinstance(size, (tuple, list)) and not hasattr(size, "__len__"):
-        raise TypeError(
-            f"randint(): argument 'size' (position {3 if has_low else 2}) must be tuple of ints, not "
-            f"{type(size).__name__}"
-        )
     low = 0 if low is None else low
     lo = _as_int(low, "randint", "low", 1)
     hi = _as_int(high, "randint", "high", 2 if has_low else 1)

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 from ._random_util import (
     _FLOATS,
-    _SCALAR_NAME,
     _TYPEMETA_NAME,
     _as_float,
     _as_int,
@@ -34,6 +33,7 @@ from ._random_util import (
     _parse_size,
     _resolve_dtype,
     _to_iteration,
+    _type_word,
 )
 
 # ------------------------------------------------------------------------------------ other in-place
@@ -116,7 +116,7 @@ def _check_exponential(d, lambd=1.0):
     if d._name not in _FLOATS:
         raise RuntimeError(
             "Exponential distribution is a continuous probability distribution. dtype must be a floating "
-            f"point but you specified {_SCALAR_NAME[d._name]}"
+            f"point but you specified {_type_word(d)}"
         )
     return (lambd,)
 
@@ -331,11 +331,9 @@ def multinomial(
     if not 0 < input.dim() <= 2:
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if not input.dtype.is_floating_point:
-        raise RuntimeError(
-            f"multinomial only supports floating-point dtypes for input, got: {_SCALAR_NAME[input.dtype._name]}"
-        )
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {_type_word(input.dtype)}")
     if out is not None and out.dtype is not D.int64:
-        raise RuntimeError(f"multinomial expects Long tensor out, got: {_SCALAR_NAME[out.dtype._name]}")
+        raise RuntimeError(f"multinomial expects Long tensor out, got: {_type_word(out.dtype)}")
     if n_sample <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     n_cat = input.shape[-1]

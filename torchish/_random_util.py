@@ -14,21 +14,8 @@ from . import _distributions as K
 from . import _dtype as D
 from ._generator import Generator, _is_tensor
 from .ops._argparse import MISSING, check_overloads, int_list, int_list_param, nonnegative_size
+from .ops._registry import _type_word
 
-_SCALAR_NAME = {
-    "bool": "Bool",
-    "uint8": "Byte",
-    "int8": "Char",
-    "int16": "Short",
-    "int32": "Int",
-    "int64": "Long",
-    "float16": "Half",
-    "bfloat16": "BFloat16",
-    "float32": "Float",
-    "float64": "Double",
-    "complex64": "ComplexFloat",
-    "complex128": "ComplexDouble",
-}
 _TYPEMETA_NAME = {
     "bool": "bool",
     "uint8": "unsigned char",
@@ -57,7 +44,7 @@ def _fmt(x: float) -> str:
 
 
 def _not_implemented(kernel: str, d: D.dtype):
-    return NotImplementedError(f"\"{kernel}\" not implemented for '{_SCALAR_NAME[d._name]}'")
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{_type_word(d)}'")
 
 
 # ------------------------------------------------------------------------------- argument parsing
@@ -103,20 +90,20 @@ def _signatures(*leads: str) -> tuple[str, ...]:
     )
 
 
-def _check_args(fname: str, signatures: tuple[str, ...], args: tuple, **kwargs) -> None:
-    """torch's arg parser over a random factory's overloads (kwargs: the options given, defaults dropped)."""
+def _check_args(fname: str, signatures: tuple[str, ...], args: tuple, **kwargs) -> list:
+    """torch's arg parser over a random factory's overloads (kwargs: the options given, defaults dropped): the
+    parameters (type, name, required) of the overload that took the call."""
     given = {
         k: v for k, v in kwargs.items() if v is not None and not (k in ("requires_grad", "pin_memory") and v is False)
     }
-    check_overloads(fname, signatures, args, given)
+    return check_overloads(fname, signatures, args, given)
 
 
 def _resolve_dtype(dtype, out, default: D.dtype) -> D.dtype:
     if out is not None:
         if dtype is not None and dtype is not out.dtype:
             raise RuntimeError(
-                f"dtype {_SCALAR_NAME[dtype._name]} does not match dtype of out parameter "
-                f"({_SCALAR_NAME[out.dtype._name]})"
+                f"dtype {_type_word(dtype)} does not match dtype of out parameter ({_type_word(out.dtype)})"
             )
         return out.dtype
     return default if dtype is None else dtype
@@ -276,7 +263,7 @@ def _check_uniform(d: D.dtype, lo: float, hi: float) -> None:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={_fmt(lo)} > to={_fmt(hi)}")
     if not hi - lo <= mx:
         raise RuntimeError(
-            f"uniform_ expects to-from <= std::numeric_limits<{_SCALAR_NAME[d._name]}>::max(), but found "
+            f"uniform_ expects to-from <= std::numeric_limits<{_type_word(d)}>::max(), but found "
             f"to={_fmt(hi)} and from={_fmt(lo)} which result in to-from to exceed the limit"
         )
 
