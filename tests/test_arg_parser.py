@@ -135,7 +135,8 @@ DIM_OPS = {
     "sort": "x.sort({})", "torch.sort": "m.sort(x, {})", "sort stable": "x.sort(stable=True, dim={})",
     "argsort": "x.argsort({})", "torch.argsort": "m.argsort(x, {})", "index_select": "x.index_select({}, x[0].long())",
     "torch.gather": "m.gather(x, {}, x.long())", "diff": "x.diff(dim={})", "torch.diff": "m.diff(x, 1, {})",
-    "tril": "x.tril({})", "torch.triu": "m.triu(x, {})",
+    "tril": "x.tril({})", "torch.triu": "m.triu(x, {})", "split": "x.split({})", "split dim": "x.split(1, {})",
+    "torch.split": "m.split(x, {})", "split sizes dim": "x.split([1, 2], dim={})",
 }  # fmt: skip
 DIM_VALUES = ["1", "-1", "1.0", "(0, 1.0)", "(0.0, 1)", "(0, 1)", "[1]", "()", "'a'", "None", "True", "m.tensor(1)"]
 

@@ -15,7 +15,7 @@ from .._tensor import _wrap_dim
 from . import _formulas as F
 from . import _registry as R
 from . import views as _views
-from ._argparse import MISSING, _fits, _is_index, check_overloads, int_list, int_list_param, parsed
+from ._argparse import MISSING, _fits, _is_index, as_ints, check_overloads, int_list, int_list_param, parsed
 from ._registry import BINARY, SAME, op
 
 
@@ -549,7 +549,24 @@ def unbind(input, dim=0):
     return outs
 
 
+_SPLIT = ("Tensor input, int split_size, int dim = 0", "Tensor input, tuple of ints split_size, int dim = 0")
+_SPLIT_WITH_SIZES = ("Tensor input, tuple of ints split_sizes, int dim = 0",)
+
+
 def split(tensor, split_size_or_sections, dim=0):
+    # (torch's Tensor.split is Python: it passes an int, or a tensor int() takes, to _VF.split, anything else to
+    # _VF.split_with_sizes)
+    if isinstance(split_size_or_sections, R._Tensor):
+        try:
+            split_size_or_sections = int(split_size_or_sections)
+        except ValueError:
+            pass
+    args = (tensor, split_size_or_sections, dim)
+    if isinstance(split_size_or_sections, int):
+        args, _ = as_ints(check_overloads("split", _SPLIT, args, {}), args, {})
+    else:
+        args, _ = as_ints(check_overloads("split_with_sizes", _SPLIT_WITH_SIZES, args, {}), args, {})
+    tensor, split_size_or_sections, dim = args
     _views._history_first(tensor)
     if tensor.dim() == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
