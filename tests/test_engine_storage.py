@@ -988,3 +988,32 @@ def test_strides_after_an_in_place_unsqueeze(first, dim):
         return before, x.stride(), x.grad.shape, x.grad.stride()
 
     check(fn)
+
+
+@pytest.mark.parametrize("hook", ["observe", "double", "contiguous double", "transposed double"])
+@pytest.mark.parametrize("root_grad", ["ones_like", "ones"])
+def test_a_hook_on_a_permuted_root_sees_and_returns_laid_out_gradients(hook, root_grad):
+    """A tensor hook sees the root's gradient tensor as laid out (ones_like keeps a permuted root's order), also
+    after a backward of the same graph without the hook; an elementwise result it returns keeps that layout, so
+    the transposing formula hands the leaf a gradient it steals (version 0) or copies (version 1)."""
+    seen = []
+    hooks = {
+        "observe": lambda g: seen.append((g.stride(), g._version)),
+        "double": lambda g: seen.append(g.stride()) or g * 2,
+        "contiguous double": lambda g: g.contiguous() * 2,
+        "transposed double": lambda g: (g.t().contiguous() * 2).t(),
+    }
+
+    def fn(m):
+        seen.clear()
+        out = []
+        for hooked in (False, True):
+            x = m.zeros(2, 3, requires_grad=True)
+            p = x.permute(1, 0)
+            if hooked:
+                p.register_hook(hooks[hook])
+            p.backward(m.ones_like(p) * 0.5 if root_grad == "ones_like" else m.ones(3, 2))
+            out.append((x.grad, x.grad.stride(), x.grad._version))
+        return out, tuple(seen)
+
+    check(fn)

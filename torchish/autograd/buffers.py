@@ -560,7 +560,10 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
             if b is not None and (i, o) in plan.fresh_in:  # (a hook's own tensor)
                 _release(b)
                 chain = (("hook", i, o),) if (i, o) in plan.hook_tensors else None
-                ins[o] = _held(_Buf(_Storage(), _contiguous_strides(n.out_meta[o][0]), chain))
+                strides = plan.fresh_strides.get((i, o))
+                shape = n.out_meta[o][0]
+                fresh = _fresh(_Storage(), shape, strides) if strides else _Buf(_Storage(), _contiguous_strides(shape))
+                ins[o] = _held(fresh if chain is None else _Buf(_Storage(), _contiguous_strides(shape), chain))
         for o, tkey in () if captures_first else plan._reads(i, n):
             if ins[o] is not None:
                 put(tkey, _held(ins[o]))

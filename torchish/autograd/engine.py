@@ -108,6 +108,7 @@ class _Plan:
         # (node, output) -> the plain tensor a hook returned there: a gradient that is it or a view of it is
         # returned as torch returns it (autograd.grad)
         self.hook_tensors = {}
+        self.fresh_strides = {}  # (node, output) -> a hook's own tensor's strides, where dense and not row-major
         self.followed = 0  # how many of the hooks' replacements those tensors (or an unchanged value) account for
         self.written_in = {}  # (node, output) -> (versions, value): a tensor hook's in-place writes
         self.hook_layouts = {}  # (node, output) -> how the gradient its tensor hooks see is laid out (buffers.py)
@@ -259,11 +260,12 @@ class _Plan:
             len(self.target_edges),
             tuple([tuple(ks) for ks in self.tindex.values() if len(ks) > 1]),  # inputs listed twice
             shapes,
-            tuple(sorted(self.fresh_in)),
+            tuple(sorted((k, self.fresh_strides.get(k)) for k in self.fresh_in)),
             tuple(sorted(self.fresh_out)),
             tuple(sorted(self.hook_tensors)),
             tuple(sorted((k, v[0]) for k, v in self.written_in.items())),
             tuple([m._operand_layouts for m in self.nodes]),  # (the layouts elementwise formulas follow)
+            tuple([i for i, m in enumerate(self.nodes) if m._tensor_hooks]),  # (whose hooks see hook_layouts)
         )
         hit = _VERSIONS.get(key)
         if hit is None:
@@ -451,8 +453,16 @@ def _replacements_followed(plan, replaced) -> bool:
 
 
 def _note_hook_tensor(plan, key, g, meta, create_graph) -> None:
-    """A hook's own tensor that torch's formulas then pass on or view: kept where it is a plain dense tensor."""
+    """A hook's own tensor that torch's formulas then pass on or view: kept where it is a plain dense tensor; its
+    layout, where it is dense but permuted (an elementwise op on the permuted gradient the hook saw)."""
+    from ..ops.views import _contiguous_strides, _dense_layout
+
     plain = g._base is None and g._alias is None and g._perm is None and not g._views
+    strides = tuple(g.stride())
+    if not plain and _dense_layout(tuple(g.shape), strides) and strides != _contiguous_strides(tuple(g.shape)):
+        plan.fresh_strides[key] = strides
+    else:
+        plan.fresh_strides.pop(key, None)
     if not create_graph and plain and (tuple(g.shape), g._value.dtype) == (tuple(meta[0]), meta[1]):
         plan.hook_tensors[key] = g
     else:
@@ -681,6 +691,8 @@ def _accumulate_grad(t, g, create_graph, version=None, steal=False, stolen=False
     """torch's AccumulateGrad: store the first gradient, add later ones (in place unless create_graph).
     version: the first gradient's `_version` as torch's engine leaves it (stolen buffer or copy); steal: .grad
     is an alias of g (a tensor hooks saw), sharing its storage."""
+    from ..ops.pointwise import _broadcast_shapes
+
     Tensor = _Tensor()
     if not isinstance(g, Tensor):
         g = Tensor._make(g)
@@ -708,10 +720,10 @@ def _accumulate_grad(t, g, create_graph, version=None, steal=False, stolen=False
                 t._grad._perm = _iterator_perm([t], t._value.shape)
     elif create_graph or _gm._state.grad_enabled and t._grad.requires_grad:
         t._grad = t._grad + g
-    elif tuple(t._grad.shape) != tuple(g.shape) and tuple(jnp.broadcast_shapes(t._grad.shape, g.shape)) != tuple(
+    elif tuple(t._grad.shape) != tuple(g.shape) and _broadcast_shapes([t._grad.shape, g.shape]) != tuple(
         t._grad.shape
     ):  # (the leaf took a new shape since its .grad was set: torch's in-place sum refuses to grow it)
-        shape = list(jnp.broadcast_shapes(t._grad.shape, g.shape))
+        shape = list(_broadcast_shapes([t._grad.shape, g.shape]))
         raise RuntimeError(f"output with shape {list(t._grad.shape)} doesn't match the broadcast shape {shape}")
     elif t._grad._base is not None or t._grad._views or t._grad._alias is not None:
         t._grad.add_(g)  # (its storage is shared: every alias sees the sum)
@@ -782,20 +794,13 @@ def _fitted_to(g, t):
     """A first gradient of another shape than its leaf t's (the leaf took a new one in no_grad mode): torch's
     clone_obey_contract copies it into a buffer of a dense leaf's sizes (copy_'s broadcast, and its errors), else
     clones it as it is."""
+    from ..ops.pointwise import _broadcast_shapes
     from ..ops.views import _is_non_overlapping_and_dense
 
     shape = tuple(t.shape)
     if g.shape == shape or not _is_non_overlapping_and_dense(t):
         return g
-    n = max(len(shape), g.ndim)
-    for i in range(n - 1, -1, -1):  # (TensorIterator's infer_size: the leaf's buffer is tensor a)
-        a = shape[i - n + len(shape)] if i - n + len(shape) >= 0 else 1
-        b = g.shape[i - n + g.ndim] if i - n + g.ndim >= 0 else 1
-        if a != b and a != 1 and b != 1:
-            raise RuntimeError(
-                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {i}"
-            )
-    broadcast = tuple(jnp.broadcast_shapes(shape, g.shape))
+    broadcast = _broadcast_shapes([shape, g.shape])  # (TensorIterator's: the leaf's buffer is tensor a)
     if broadcast != shape:
         raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(broadcast)}")
     return jnp.broadcast_to(g, shape)
