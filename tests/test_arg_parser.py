@@ -96,6 +96,8 @@ OVERLOAD_CALLS = [
     "m.arange()", "m.arange(1.5, dtype=1)", "m.arange(m.tensor([1, 2]))", "m.arange(1, 2, step=None)",
     "m.arange(1, end=5)", "m.arange(start=1, end=5)", "m.arange(step=2, end=6)", "m.arange(5, step=2)",
     "m.arange(m.tensor(3))", "m.arange(True)", "m.arange(1, 5, out=m.empty(0))", "m.arange(0, 1, 0.25)",
+    "x.cumsum_(1, dtype=m.float64)", "x.long().cumsum_(1, dtype=m.float32)", "x.cumprod_(1, dtype=m.float64)",
+    "x.cumsum_(1, dtype=m.float32).dtype",
 ]  # fmt: skip
 
 
@@ -136,7 +138,9 @@ DIM_OPS = {
     "argsort": "x.argsort({})", "torch.argsort": "m.argsort(x, {})", "index_select": "x.index_select({}, x[0].long())",
     "torch.gather": "m.gather(x, {}, x.long())", "diff": "x.diff(dim={})", "torch.diff": "m.diff(x, 1, {})",
     "tril": "x.tril({})", "torch.triu": "m.triu(x, {})", "split": "x.split({})", "split dim": "x.split(1, {})",
-    "torch.split": "m.split(x, {})", "split sizes dim": "x.split([1, 2], dim={})",
+    "torch.split": "m.split(x, {})", "split sizes dim": "x.split([1, 2], dim={})", "roll": "x.roll({})",
+    "roll dims": "x.roll(1, {})", "torch.roll": "m.roll(x, {})", "cumprod_(dim=)": "x.cumprod_(dim={})",
+    "swapdims_": "x.swapdims_(0, {})", "swapaxes_": "x.swapaxes_(0, {})",
 }  # fmt: skip
 DIM_VALUES = ["1", "-1", "1.0", "(0, 1.0)", "(0.0, 1)", "(0, 1)", "[1]", "()", "'a'", "None", "True", "m.tensor(1)"]
 

@@ -291,7 +291,7 @@ def _mismatch(fname, params, npos, args, kwargs):
 # the dims of ops that take an int list (elsewhere an int), and the method forms' overloads of those with several
 _DIM_NAMES = ("dim", "dim0", "dim1", "start_dim", "end_dim")
 _INT_LIST_DIMS = frozenset(
-    "amax amin any all count_nonzero logsumexp mean nansum sum std var std_mean var_mean squeeze".split()
+    "amax amin any all count_nonzero logsumexp mean nansum sum std var std_mean var_mean squeeze roll".split()
 )
 _SUM = ("*, torch.dtype dtype = None", "tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None")
 _STD = (
@@ -300,7 +300,7 @@ _STD = (
     "bool unbiased = True",
 )
 _OPTIONAL_DIMS = frozenset(
-    "sum mean amax amin std var std_mean var_mean count_nonzero any all nansum argmax argmin cross".split()
+    "sum mean amax amin std var std_mean var_mean count_nonzero any all nansum argmax argmin cross roll".split()
 )
 _ANY = ("", "tuple of ints dim = None, bool keepdim = False", "int dim, bool keepdim = False")
 METHOD_OVERLOADS = {
@@ -316,7 +316,7 @@ METHOD_OVERLOADS = {
     "narrow": ("int dim, Tensor start, int length", "int dim, int start, int length"),
 }
 # the integer parameters, other than dims, whose words torch's parser says
-_INT_PARAMS = {"narrow": ("start", "length"), "tril": ("diagonal",), "triu": ("diagonal",)}
+_INT_PARAMS = {"narrow": ("start", "length"), "tril": ("diagonal",), "triu": ("diagonal",), "roll": ("shifts", "dims")}
 
 
 _T = "Tensor input"
@@ -373,7 +373,7 @@ def check_dim_args(fname: str, sig, args: tuple, kwargs: dict, method: bool, sho
             value, pos = kwargs[name], None
         else:
             continue
-        if _is_index(value) or value is None and fname in _OPTIONAL_DIMS:
+        if _is_index(value) or value is None and fname in _OPTIONAL_DIMS and name != "shifts":
             continue
         if listed and isinstance(value, (tuple, list)) and (not value or _is_index(value[0])):
             int_list(fname, name, value, pos)  # (a later element: the unpack error)

@@ -712,6 +712,14 @@ def _make_public(d: OpDef) -> Callable:
                 break
         if _target is not None:
             _check_inplace_first(d, tensors, _target)
+            wanted = dict(params).get("dtype")
+            if wanted is not None and wanted is not _target.dtype:  # (cumsum_(dim, dtype=...): torch's in-place check)
+                from .._random_util import _TYPEMETA_NAME
+
+                raise RuntimeError(
+                    f"Bad in-place call: input tensor dtype {_TYPEMETA_NAME[_target.dtype._name]} and output tensor "
+                    f"dtype {_TYPEMETA_NAME[wanted._name]} should match"
+                )
             return dispatch(d, tensors, params, inplace_target=_target)
         if out is not None:
             _check_out_grad(d, tensors, out)

@@ -7,6 +7,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from . import _registry as R
 from . import pointwise, reduction, selection, shape, special_ops
+from ._registry import inplace_method
 
 __all__ = [
     "absolute", "true_divide", "ravel", "atleast_1d", "atleast_3d", "broadcast_tensors", "column_stack", "dstack",
@@ -260,7 +261,7 @@ _METHODS = {
     "frexp": special_ops.frexp,
     "polygamma_": _polygamma_,
     "square_": lambda self: self.pow_(2),
-    "cumprod_": lambda self, dim, *, dtype=None: reduction.cumprod(self, dim, dtype=dtype, _target=self),
+    "cumprod_": inplace_method(reduction.cumprod),
     "logical_not_": lambda self: pointwise.logical_not(self, _target=self),
     "__ifloordiv__": lambda self, other: special_ops.floor_divide(self, other, _target=self),
     "absolute": absolute,

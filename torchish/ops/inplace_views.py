@@ -120,6 +120,16 @@ def transpose_(self, dim0, dim1) -> Tensor:
     return _reshaped(self, view, "TransposeBackward1", [back])
 
 
+@parsed(method=("int dim0, int dim1",))
+def swapdims_(self, dim0, dim1) -> Tensor:
+    return transpose_(self, dim0, dim1)
+
+
+@parsed(method=("int axis0, int axis1",))
+def swapaxes_(self, axis0, axis1) -> Tensor:
+    return transpose_(self, axis0, axis1)
+
+
 def t_(self) -> Tensor:
     _checked(self)
     if self.dim() > 2:
@@ -132,8 +142,8 @@ for _name, _fn in {
     "unsqueeze_": unsqueeze_,
     "squeeze_": squeeze_,
     "transpose_": transpose_,
-    "swapdims_": transpose_,
-    "swapaxes_": transpose_,
+    "swapdims_": swapdims_,
+    "swapaxes_": swapaxes_,
     "t_": t_,
 }.items():
     setattr(Tensor, _name, getattr(_fn, "method", _fn))

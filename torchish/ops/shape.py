@@ -737,8 +737,22 @@ def repeat(input, *sizes, repeats=MISSING):
     return _repeat(input, int_list_param("repeat", "repeats", sizes, repeats))
 
 
-@op(promote=SAME, grad_name="RollBackward0")
+def _check_roll(args, params):
+    shifts, dims = params["shifts"], params["dims"]
+    shifts = shifts if isinstance(shifts, tuple) else (shifts,)
+    dims = () if dims is None else dims if isinstance(dims, tuple) else (dims,)
+    if not shifts:
+        raise RuntimeError("`shifts` required")
+    if not (not dims and len(shifts) == 1) and len(shifts) != len(dims):  # (one shift, no dims: the flattened roll)
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    for d in dims:
+        _wrap_dim(d, args[0]._value.ndim)
+
+
+@op(promote=SAME, grad_name="RollBackward0", check=_check_roll)
 def roll(input, shifts, dims=None):
+    if dims is None or dims == ():  # (one shift of the flattened tensor)
+        return jnp.roll(input, shifts[0] if isinstance(shifts, tuple) else shifts)
     return jnp.roll(input, shifts, dims)
 
 
