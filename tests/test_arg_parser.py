@@ -97,7 +97,8 @@ OVERLOAD_CALLS = [
     "m.arange(1, end=5)", "m.arange(start=1, end=5)", "m.arange(step=2, end=6)", "m.arange(5, step=2)",
     "m.arange(m.tensor(3))", "m.arange(True)", "m.arange(1, 5, out=m.empty(0))", "m.arange(0, 1, 0.25)",
     "x.cumsum_(1, dtype=m.float64)", "x.long().cumsum_(1, dtype=m.float32)", "x.cumprod_(1, dtype=m.float64)",
-    "x.cumsum_(1, dtype=m.float32).dtype",
+    "x.cumsum_(1, dtype=m.float32).dtype", "x.index_fill_(1, m.tensor([0]), x)", "x.index_fill(1, m.tensor([0]), x)",
+    "x.index_add(1, m.tensor([0]), x[:, :1], alpha=2.5)", "x.index_fill_(1, m.tensor([0]), m.tensor(2.))",
 ]  # fmt: skip
 
 
@@ -141,6 +142,8 @@ DIM_OPS = {
     "torch.split": "m.split(x, {})", "split sizes dim": "x.split([1, 2], dim={})", "roll": "x.roll({})",
     "roll dims": "x.roll(1, {})", "torch.roll": "m.roll(x, {})", "cumprod_(dim=)": "x.cumprod_(dim={})",
     "swapdims_": "x.swapdims_(0, {})", "swapaxes_": "x.swapaxes_(0, {})",
+    "index_fill_": "x.index_fill_({}, m.tensor([0]), 1)", "torch.index_fill": "m.index_fill(x, {}, m.tensor([0]), x)",
+    "index_add_": "x.index_add_({}, m.tensor([0]), x[:1])", "torch.index_copy": "m.index_copy(x, {}, m.tensor([0]), x)",
 }  # fmt: skip
 DIM_VALUES = ["1", "-1", "1.0", "(0, 1.0)", "(0.0, 1)", "(0, 1)", "[1]", "()", "'a'", "None", "True", "m.tensor(1)"]
 

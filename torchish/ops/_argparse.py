@@ -400,7 +400,8 @@ def parsed(*signatures: str, method: tuple[str, ...] | None = None) -> Callable:
 
         @functools.wraps(fn)
         def function_form(*args, **kwargs):
-            if signatures:  # (a method alone, such as squeeze_: its function is called from within only)
+            # (a method alone, such as squeeze_, is called from within only; _target: the in-place method, checked)
+            if signatures and "_target" not in kwargs:
                 args, kwargs = as_ints(check_overloads(name, signatures, args, kwargs), args, kwargs)
             return fn(*args, **kwargs)
 
@@ -410,9 +411,22 @@ def parsed(*signatures: str, method: tuple[str, ...] | None = None) -> Callable:
             return fn(self, *args, **kwargs)
 
         function_form.method = method_form
+        function_form.method_signatures = of_method
         return function_form
 
     return wrap
+
+
+def inplace_parsed(public: Callable, name: str) -> Callable:
+    """The in-place method (`index_add_`) of a parsed composite that writes into `_target`: its method's overloads,
+    in torch's words under its own name."""
+
+    def method(self, *args, **kwargs):
+        args, kwargs = as_ints(check_overloads(name, public.method_signatures, args, kwargs), args, kwargs)
+        return public(self, *args, _target=self, **kwargs)
+
+    method.__name__ = name
+    return method
 
 
 def _without_input(signature: str) -> str:

@@ -17,7 +17,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from . import _registry as R
 from . import special_ops as _special_ops
-from ._argparse import _is_index, parsed
+from ._argparse import _is_index, inplace_parsed, parsed
 from ._registry import COMPARE, FLOAT, SAME, op
 from .pointwise import _broadcast_check, _true_divide
 
@@ -378,16 +378,38 @@ def _index_fill(input, index, dim, value):
     return _index_at(input, index, dim).set(jnp.asarray(value, input.dtype))
 
 
+@parsed("Tensor input, int dim, Tensor index, Tensor source, *, Number alpha = 1, Tensor out = None")
 def index_add(input, dim, index, source, *, alpha=1, _target=None):
+    _index_count(input, dim, index, source, "index_add_(): Number of indices ({}) should be equal to "
+                 "source.size(dim): ({}), for dim: {}", RuntimeError)  # fmt: skip
     return _index_add(input, index, source, dim=dim, alpha=alpha, _target=_target)
 
 
+def _index_count(input, dim, index, source, words, error):
+    """torch's meta check that index_add_ / index_copy_ make before their kernels' (and overlap) checks."""
+    if not isinstance(index, R._Tensor) or not isinstance(source, R._Tensor) or index.dim() > 1:
+        return
+    d = _wrap_dim(dim, input.dim())
+    size = source.shape[d] if source.dim() > d else 1
+    if source.dim() and d < source.dim() and index.numel() != size:
+        raise error(words.format(index.numel(), size, d))
+
+
+@parsed("Tensor input, int dim, Tensor index, Tensor source, *, Tensor out = None")
 def index_copy(input, dim, index, source, *, _target=None):
+    _index_count(input, dim, index, source, "index_copy_(): Number of indices ({}) should be equal to "
+                 "source.size(dim) ({})", IndexError)  # fmt: skip
     return _index_copy(input, index, source, dim=dim, _target=_target)
 
 
+@parsed("Tensor input, int dim, Tensor index, Tensor value", "Tensor input, int dim, Tensor index, Number value")
 def index_fill(input, dim, index, value, *, _target=None):
     if isinstance(value, R._Tensor):
+        if value.dim():  # (torch's out-of-place form runs the in-place kernel: its name either way)
+            raise RuntimeError(
+                f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.dim()} "
+                "dimension(s)."
+            )
         value = value.item()
     return _index_fill(input, index, dim=dim, value=value, _target=_target)
 
@@ -822,4 +844,4 @@ for _name in ("movedim", "moveaxis", "repeat_interleave", "take_along_dim", "ten
               "index_fill", "allclose", "equal", "cov", "corrcoef"):  # fmt: skip
     setattr(Tensor, _name, getattr(globals()[_name], "method", globals()[_name]))
 for _name, _fn in (("index_add", index_add), ("index_copy", index_copy), ("index_fill", index_fill)):
-    setattr(Tensor, _name + "_", lambda self, *a, _fn=_fn, **k: _fn(self, *a, _target=self, **k))
+    setattr(Tensor, _name + "_", inplace_parsed(_fn, _name + "_"))
