@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from .. import _tensor
 from . import _registry
+from ._argparse import inplace_parsed
 from ._registry import OPS, inplace_method, method_form
 
 _registry._Tensor = _tensor.Tensor
@@ -128,8 +129,8 @@ _METHODS = {
     "mode": order_stats.mode,
     "quantile": order_stats.quantile,
     "nanquantile": order_stats.nanquantile,
-    "scatter_": lambda self, dim, index, src=None, **kw: scatters.scatter(self, dim, index, src, _target=self, **kw),
-    "scatter_add_": lambda self, dim, index, src: scatters.scatter_add(self, dim, index, src, _target=self),
+    "scatter_": inplace_parsed(scatters.scatter, "scatter_"),
+    "scatter_add_": inplace_parsed(scatters.scatter_add, "scatter_add_"),
 }
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, getattr(_fn, "method", _fn))  # (a composite behind torch's parser: its method form)

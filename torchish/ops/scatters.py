@@ -17,6 +17,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import _wrap_dim
 from . import _registry as R
+from . import views as _views
 from ._argparse import parsed
 from ._registry import SAME, op
 from .pointwise import _broadcast_shapes, _true_divide
@@ -196,10 +197,18 @@ def _as_src(input, index, value):
 _warned_reduce = False
 
 
+@parsed(
+    "Tensor input, int dim, Tensor index, Tensor src, *, Tensor out = None",
+    "Tensor input, int dim, Tensor index, Tensor src, *, str reduce, Tensor out = None",
+    "Tensor input, int dim, Tensor index, Number value, *, Tensor out = None",
+    "Tensor input, int dim, Tensor index, Number value, *, str reduce, Tensor out = None",
+)
 def scatter(input, dim, index, src=None, *, value=None, reduce=None, _target=None):
     """scatter(input, dim, index, src) / scatter(input, dim, index, value), with the legacy reduce."""
     tensor_src = isinstance(src, R._Tensor)
     d = _checked("scatter", input, dim, index, src if tensor_src else None)
+    if _target is not None:  # (scatter_'s assert_no_overlap, after its shape checks)
+        _views._check_overlap(_target, (index, src) if tensor_src else (index,), full=True)
     if reduce is not None:
         if reduce not in ("add", "multiply"):
             raise RuntimeError("reduce argument must be either add or multiply.")
@@ -222,10 +231,13 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, _target=Non
     return _scatter(input, index, src, dim=d, _target=_target)
 
 
+@parsed("Tensor input, int dim, Tensor index, Tensor src, *, Tensor out = None")
 def scatter_add(input, dim, index, src, *, _target=None):
     if not isinstance(src, R._Tensor):
         raise TypeError(f"scatter_add(): argument 'src' (position 4) must be Tensor, not {type(src).__name__}")
     d = _checked("scatter", input, dim, index, src)
+    if _target is not None:
+        _views._check_overlap(_target, (index, src), full=True)
     return _scatter_add(input, index, src, dim=d, _target=_target)
 
 
