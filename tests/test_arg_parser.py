@@ -145,7 +145,8 @@ DIM_OPS = {
     "index_fill_": "x.index_fill_({}, m.tensor([0]), 1)", "torch.index_fill": "m.index_fill(x, {}, m.tensor([0]), x)",
     "index_add_": "x.index_add_({}, m.tensor([0]), x[:1])", "torch.index_copy": "m.index_copy(x, {}, m.tensor([0]), x)",
     "scatter_": "x.scatter_({}, m.tensor([[0]]), 1.0)", "torch.scatter": "m.scatter(x, {}, m.tensor([[0]]), x)",
-    "scatter_add_": "x.scatter_add_({}, m.tensor([[0]]), x)",
+    "scatter_add_": "x.scatter_add_({}, m.tensor([[0]]), x)", "norm": "x.norm(dim={})", "norm p": "x.norm(2, dim={})",
+    "vector_norm": "m.linalg.vector_norm(x, dim={})",
     "scatter reduce": "x.scatter({}, m.tensor([[0]]), 2.0, reduce='add')",
 }  # fmt: skip
 DIM_VALUES = ["1", "-1", "1.0", "(0, 1.0)", "(0.0, 1)", "(0, 1)", "[1]", "()", "'a'", "None", "True", "m.tensor(1)"]

@@ -12,7 +12,7 @@ from .. import _dtype as D
 from .._tensor import _wrap_dim
 from . import _formulas as F
 from . import _registry as R
-from ._argparse import parsed
+from ._argparse import _is_index, int_list, parsed
 from ._registry import SAME, op
 from .pointwise import _broadcast_check, _true_divide
 
@@ -268,12 +268,24 @@ def _norm_sqrt_jvp(primals, tangents):
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    # (torch's norm is Python: an int dim becomes [dim]; it takes len() of a "fro" norm's dims, then passes them on
+    # positionally)
+    listed = [dim] if isinstance(dim, int) else dim
+    if p == "fro" and dim is not None and not isinstance(dim, int):
+        len(dim)
+    _vector_norm_dims(listed, 3)
     ord = 2 if p in ("fro", None) else p
     return _vector_norm(input, ord=ord, dim=dim, keepdim=keepdim)
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    _vector_norm_dims(dim, None)  # (an int, an int list or None: torch's int[1]? dim)
     return _vector_norm(x, ord=ord, dim=dim, keepdim=keepdim)
+
+
+def _vector_norm_dims(dim, pos) -> None:
+    if dim is not None and not _is_index(dim):
+        int_list("linalg_vector_norm", "dim", dim, pos)
 
 
 def _renorm_check(args, params):
