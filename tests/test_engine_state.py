@@ -997,3 +997,24 @@ def test_detach_lets_go_of_the_node_its_hooks_were_registered_on(function, hooke
         return log, x.grad, y.requires_grad, y.grad_fn
 
     check(fn)
+
+
+@pytest.mark.parametrize("op", ["cat", "stack"])
+@pytest.mark.parametrize("via", ["autograd.grad", "backward"])
+def test_cat_and_stack_hooks_see_every_inputs_gradient(op, via):
+    """torch's cat/stack formula slices the gradient for every input once one needs it: a post-hook of the node
+    sees a gradient for an input that does not require grad too."""
+    log = []
+
+    def fn(m):
+        log.clear()
+        x = m.zeros(3, requires_grad=True)
+        y = getattr(m, op)([x, m.ones(3), x * 2])
+        y.grad_fn.register_hook(lambda gi, go: log.append(tuple(None if g is None else g.shape for g in gi)))
+        loss = (y * y).sum()
+        if via == "backward":
+            loss.backward()
+            return x.grad, tuple(log)
+        return m.autograd.grad(loss, x), tuple(log)
+
+    check(fn)

@@ -654,6 +654,9 @@ def _run_hooked_node(plan, i, state, create_graph):
     # gradient it returned, needed or not (an op's backward computes only the needed ones)
     # (torch computes what goes to a node it never reaches, the backward failing first: hooks see it)
     wide = tuple(j for j, e in enumerate(n.next_edges) if j in diff or e is not None and id(e[0]) in plan.cut)
+    if wide and not create_graph and getattr(getattr(n.kernel, "op", None), "name", None) in ("cat", "stack"):
+        # (torch's cat/stack formula slices the gradient for every input once one is needed: its hooks see all)
+        wide = tuple(j for j, a in enumerate(L.saved_args(n)) if j in wide or jnp.issubdtype(a.dtype, jnp.inexact))
     if not skip and (wide or eager_vjp is not None) and any(c is not None for c in cts):
         if eager_vjp is not None:
             grad_inputs = list(eager_vjp(grad_outputs, create_graph))
