@@ -694,8 +694,6 @@ def _accumulate_grad(t, g, create_graph, version=None, steal=False, stolen=False
     """torch's AccumulateGrad: store the first gradient, add later ones (in place unless create_graph).
     version: the first gradient's `_version` as torch's engine leaves it (stolen buffer or copy); steal: .grad
     is an alias of g (a tensor hooks saw), sharing its storage."""
-    from ..ops.pointwise import _broadcast_shapes
-
     Tensor = _Tensor()
     if not isinstance(g, Tensor):
         g = Tensor._make(g)
@@ -723,10 +721,9 @@ def _accumulate_grad(t, g, create_graph, version=None, steal=False, stolen=False
                 t._grad._perm = _iterator_perm([t], t._value.shape)
     elif create_graph or _gm._state.grad_enabled and t._grad.requires_grad:
         t._grad = t._grad + g
-    elif tuple(t._grad.shape) != tuple(g.shape) and _broadcast_shapes([t._grad.shape, g.shape]) != tuple(
-        t._grad.shape
-    ):  # (the leaf took a new shape since its .grad was set: torch's in-place sum refuses to grow it)
-        shape = list(_broadcast_shapes([t._grad.shape, g.shape]))
+    elif tuple(t._grad.shape) != tuple(g.shape) and _grown(t._grad.shape, g.shape):
+        # (the leaf took a new shape since its .grad was set: torch's in-place sum refuses to grow it)
+        shape = _grown(t._grad.shape, g.shape)
         raise RuntimeError(f"output with shape {list(t._grad.shape)} doesn't match the broadcast shape {shape}")
     elif t._grad._base is not None or t._grad._views or t._grad._alias is not None:
         t._grad.add_(g)  # (its storage is shared: every alias sees the sum)
@@ -734,6 +731,14 @@ def _accumulate_grad(t, g, create_graph, version=None, steal=False, stolen=False
         t._grad._value = _add_into(t._grad._value, g._value)
         t._grad._version_counter[0] += 1
         _check_layout(t)
+
+
+def _grown(shape, other):
+    """The broadcast of shape and other where it is not shape (torch's broadcast error where there is none)."""
+    from ..ops.pointwise import _broadcast_shapes
+
+    out = _broadcast_shapes([shape, other])
+    return None if out == tuple(shape) else list(out)
 
 
 def _contiguous_obeys(grad_shape, t) -> bool:
@@ -797,11 +802,13 @@ def _fitted_to(g, t):
     """A first gradient of another shape than its leaf t's (the leaf took a new one in no_grad mode): torch's
     clone_obey_contract copies it into a buffer of a dense leaf's sizes (copy_'s broadcast, and its errors), else
     clones it as it is."""
+    shape = tuple(t._value.shape)
+    if g.shape == shape:
+        return g
     from ..ops.pointwise import _broadcast_shapes
     from ..ops.views import _is_non_overlapping_and_dense
 
-    shape = tuple(t.shape)
-    if g.shape == shape or not _is_non_overlapping_and_dense(t):
+    if not _is_non_overlapping_and_dense(t):
         return g
     broadcast = _broadcast_shapes([shape, g.shape])  # (TensorIterator's: the leaf's buffer is tensor a)
     if broadcast != shape:
