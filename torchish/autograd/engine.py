@@ -19,7 +19,7 @@ from . import anomaly as _anomaly
 from . import grad_mode as _gm
 from . import lowering as L
 from .buffers import _PERMUTE, _formula_of, _obeys_layout, is_fresh_base, is_hook_chain, leaf_layout, target_versions
-from .graph import AccumulateGrad, _checked_hook_tuple, _Tensor
+from .graph import AccumulateGrad, _checked_hook_tuple, _Tensor, recorded_shape
 from .recorded import recorded_segment
 from .saved import _FREED_MSG, _failure, _is_op_node, _reread_saved, _unpack_saved
 from .schedule import early_leaves, hooked_leaves, leaves_before, leaves_in_torch_order
@@ -212,8 +212,7 @@ class _Plan:
     def _recorded_shape(self, dest):
         if dest[0] == 0:
             return tuple(self.nodes[dest[1]].out_meta[dest[2]][0])
-        node, o = self.target_edges[dest[1]]
-        return node.shape if isinstance(node, AccumulateGrad) else tuple(node.out_meta[o][0])
+        return recorded_shape(self.target_edges[dest[1]])
 
     def key(self, lo, hi, state_meta):
         # (the leaves' recorded shapes: the gradients are summed to them where a leaf took a new shape since)
@@ -338,8 +337,7 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
     state = {}
     root_keys, root_pos = [], []  # (and the strides of each root's gradient tensor: versions["root_strides"])
     # (torch validates every root's gradient against its node's record before the graph runs)
-    recorded = lambda e: e[0].shape if isinstance(e[0], AccumulateGrad) else tuple(e[0].out_meta[e[1]][0])  # noqa: E731
-    root_grads = [_root_fitted(g, recorded(e), r) for r, (e, g) in enumerate(zip(root_edges, root_grads))]
+    root_grads = [_root_fitted(g, recorded_shape(e), r) for r, (e, g) in enumerate(zip(root_edges, root_grads))]
     for r, (e, g) in enumerate(zip(root_edges, root_grads)):
         k = plan.tindex.get((id(e[0]), e[1]))
         if isinstance(e[0], AccumulateGrad):

@@ -274,6 +274,13 @@ class AccumulateGrad(Node):
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
 
+def recorded_shape(edge) -> tuple:
+    """The shape an edge's destination recorded for the gradient it takes: a leaf's when its AccumulateGrad was
+    made, else the node's output's (torch's engine checks gradients against it, not the tensor's shape now)."""
+    node, o = edge
+    return node.shape if isinstance(node, AccumulateGrad) else tuple(node.out_meta[o][0])
+
+
 def _node_label(fn) -> str:
     """How torch's messages name a node: its class name without "Backward0" (`Unbind`) or, for a custom
     Function, "Backward" (`DoubleBackward` is `Double`), or with only the overload number after "Backward"

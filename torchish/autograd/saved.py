@@ -3,7 +3,7 @@ texts name the tensor and the node), `.data` writes re-read, saved_tensors_hooks
 
 from __future__ import annotations
 
-from .graph import AccumulateGrad, Node, _node_label
+from .graph import AccumulateGrad, Node, _node_label, recorded_shape
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
@@ -115,7 +115,7 @@ def _invalid_gradient(node, needed=None, targets=None):
             continue
         if needed is not None and id(e[0]) not in needed and id(e[0]) not in targets:
             continue
-        dest = e[0].shape if isinstance(e[0], AccumulateGrad) else tuple(e[0].out_meta[e[1]][0])
+        dest = recorded_shape(e)
         got = tuple(saved[j].shape)
         if got == dest:
             continue
