@@ -297,10 +297,7 @@ def _visiting_perm(self, spec, arrays, checks, target, lead, n_adv, value):
         (np.arange(n) * st).reshape([-1 if i == d else 1 for i in range(self.ndim)])
         for d, (n, st) in enumerate(zip(self.shape, strides))
     )
-    fixed = [np.asarray(a._value) for a in arrays]
-    for k, size, _ in checks:
-        fixed[k] = np.where((fixed[k] >= size) | (fixed[k] < -size), 0, fixed[k])
-    seen = _take(np.broadcast_to(offs, tuple(self.shape)), fixed, spec)
+    seen = _take(np.broadcast_to(offs, tuple(self.shape)), _in_bounds(arrays, checks), spec)
     adv = range(lead, lead + n_adv)
     src = [0] * len(target)
     for d in reversed(range(len(target))):
@@ -319,16 +316,24 @@ def _visiting_perm(self, spec, arrays, checks, target, lead, n_adv, value):
     return _views._iterator_order(operands, target)
 
 
+def _in_bounds(arrays, checks) -> list:
+    """The index tensors as numpy arrays, a bad index made 0 (what a kernel wrote before meeting it)."""
+    fixed = [np.asarray(a._value) for a in arrays]
+    for k, size, _ in checks:
+        fixed[k] = np.where((fixed[k] >= size) | (fixed[k] < -size), 0, fixed[k])
+    return fixed
+
+
 def _order_of_duplicate_writes(self, spec, arrays, checks, target, value):
     """Where a put (not accumulating) writes some element twice, the order of the result's dims torch's kernel
-    visits them in (the last write stays), unless row-major: None elsewhere."""
+    visits them in (the last write stays), unless row-major: None elsewhere. Two writes meet exactly where the
+    index tensors name the same element (the basic parts around them are one to one): read from those alone."""
     if value._value.size == 1 or not math.prod(target):
         return None
-    fixed = [np.asarray(a._value) for a in arrays]
-    positions = _take(np.arange(self._value.size).reshape(self._value.shape), fixed, spec)
-    if np.unique(positions).size == positions.size:
-        return None
     pre, bshape, _ = _result_layout(tuple(self.shape), spec, arrays)
+    rows = [np.broadcast_to(np.asarray(arrays[k]._value) % size, bshape).reshape(-1) for k, size, _ in checks]
+    if not rows or len(np.unique(np.stack(rows, axis=1), axis=0)) == math.prod(bshape):
+        return None
     return _visiting_perm(self, spec, arrays, checks, target, len(pre), len(bshape), value)
 
 
@@ -557,10 +562,8 @@ def _write_first(self, spec, arrays, checks, value, target, visited):
     C-order numbers): data only, no new version nor history, as torch raises inside the kernel."""
     if not len(visited):
         return
-    fixed = [np.asarray(a._value) for a in arrays]
-    for k, size, _ in checks:
-        fixed[k] = np.where((fixed[k] >= size) | (fixed[k] < -size), 0, fixed[k])
-    pos = _take(np.arange(self._value.size).reshape(self._value.shape), fixed, spec).reshape(-1)[visited]
+    pos = _take(np.arange(self._value.size).reshape(self._value.shape), _in_bounds(arrays, checks), spec)
+    pos = pos.reshape(-1)[visited]
     vals = np.broadcast_to(np.asarray(value._value.astype(self._value.dtype)), target).reshape(-1)[visited]
     flat = np.array(self._value).reshape(-1)
     flat[pos] = vals
