@@ -42,9 +42,9 @@ from ._random_dists import (
     poisson,
 )
 from ._random_util import (
+    _C_NAMES,
     _DIGITS,
     _FLOATS,
-    _TYPEMETA_NAME,
     _as_float,
     _as_int,
     _check_args,
@@ -180,7 +180,7 @@ def _cast_through(name: str, v: int) -> int:
 
 
 def _check_in_range(d: D.dtype, frm: int, to_inc: int) -> None:
-    tm = _TYPEMETA_NAME[d._name]
+    tm = _C_NAMES[d._name]
     if d._name in _FLOATS:
         info = ml_dtypes.finfo(_np_dtype(d))
         mn, mx = float(info.min), float(info.max)

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from ._tensor import Tensor
 
 from ._random_util import (
+    _C_NAMES,
     _FLOATS,
-    _TYPEMETA_NAME,
     _as_float,
     _as_int,
     _finish,
@@ -137,7 +137,7 @@ def _check_cauchy(d, median=0.0, sigma=1.0):
     if d._name not in _FLOATS:
         raise RuntimeError(
             "Cauchy distribution is a continuous probability distribution. dtype must be a floating point "
-            f"but you specified {_TYPEMETA_NAME[d._name]}"
+            f"but you specified {_C_NAMES[d._name]}"
         )
     return median, sigma
 

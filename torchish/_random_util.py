@@ -14,22 +14,8 @@ from . import _distributions as K
 from . import _dtype as D
 from ._generator import Generator, _is_tensor
 from .ops._argparse import MISSING, check_overloads, int_list, int_list_param, nonnegative_size
-from .ops._registry import _type_word
+from .ops._registry import _C_NAMES, _type_word
 
-_TYPEMETA_NAME = {
-    "bool": "bool",
-    "uint8": "unsigned char",
-    "int8": "signed char",
-    "int16": "short int",
-    "int32": "int",
-    "int64": "long int",
-    "float16": "c10::Half",
-    "bfloat16": "c10::BFloat16",
-    "float32": "float",
-    "float64": "double",
-    "complex64": "c10::complex<float>",
-    "complex128": "c10::complex<double>",
-}
 _FLOATS = ("float16", "bfloat16", "float32", "float64")
 _DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
 
@@ -254,7 +240,7 @@ def _check_uniform(d: D.dtype, lo: float, hi: float) -> None:
         raise _not_implemented("check_uniform_bounds", d)
     info = ml_dtypes.finfo(_np_dtype(d))
     mn, mx = float(info.min), float(info.max)
-    tm = _TYPEMETA_NAME[d._name]
+    tm = _C_NAMES[d._name]
     if not mn <= lo <= mx:
         raise RuntimeError(f"from is out of bounds for {tm}")
     if not mn <= hi <= mx:

@@ -14,6 +14,7 @@ from ._toplevel import _check_int, _check_tensor, _type_name
 from .autograd import grad_mode as _gm
 from .nn import functional as F
 from .nn.functional import _dropout_impl
+from .ops._registry import _C_NAMES
 from .ops.creation import arange as _arange
 from .ops.creation import empty as _empty
 from .ops.creation import ones as _ones
@@ -303,16 +304,6 @@ def adaptive_max_pool1d(input: Tensor, output_size: Any) -> tuple[Tensor, Tensor
 
 # ------------------------------------------------------------------------------------------ window functions
 
-# c10's names of the scalar types, as TensorOptions prints them
-_CTYPES = {
-    "bool": "bool",
-    "uint8": "unsigned char",
-    "int8": "signed char",
-    "int16": "short int",
-    "int32": "int",
-    "int64": "long int",
-}
-
 
 def _window(fname: str, length: Any, periodic: Any, dtype: Any, device: Any, requires_grad: bool, body: Callable):
     """ATen's window_function_checks and special cases around body(arange(n), n) (n one more when periodic:
@@ -325,7 +316,7 @@ def _window(fname: str, length: Any, periodic: Any, dtype: Any, device: Any, req
         raise TypeError(f"{fname}(): argument 'dtype' must be torch.dtype, not {_type_name(dtype)}")
     if not (dtype.is_floating_point or dtype.is_complex):
         raise RuntimeError(
-            f"{fname} expects floating point dtypes, got: TensorOptions(dtype={_CTYPES[dtype._name]}, device=cpu, "
+            f"{fname} expects floating point dtypes, got: TensorOptions(dtype={_C_NAMES[dtype._name]}, device=cpu, "
             "layout=Strided (default), requires_grad=false (default), pinned_memory=false, memory_format=(nullopt))"
         )
     if length < 0:

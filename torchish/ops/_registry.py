@@ -606,6 +606,23 @@ _TYPE_WORDS = {
 }
 
 
+# c10's names of the scalar types (TypeMeta, TensorOptions), as torch's C++ errors print them
+_C_NAMES = {
+    "float32": "float",
+    "float64": "double",
+    "int64": "long int",
+    "int32": "int",
+    "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+    "complex64": "c10::complex<float>",
+    "complex128": "c10::complex<double>",
+}
+
+
 def _check_cast(result, target) -> None:
     """TensorIterator's canCast: a result is written into another dtype only within its category or below."""
     if D._category(result) > D._category(target):
@@ -714,11 +731,9 @@ def _make_public(d: OpDef) -> Callable:
             _check_inplace_first(d, tensors, _target)
             wanted = dict(params).get("dtype")
             if wanted is not None and wanted is not _target.dtype:  # (cumsum_(dim, dtype=...): torch's in-place check)
-                from .._random_util import _TYPEMETA_NAME
-
                 raise RuntimeError(
-                    f"Bad in-place call: input tensor dtype {_TYPEMETA_NAME[_target.dtype._name]} and output tensor "
-                    f"dtype {_TYPEMETA_NAME[wanted._name]} should match"
+                    f"Bad in-place call: input tensor dtype {_C_NAMES[_target.dtype._name]} and output tensor "
+                    f"dtype {_C_NAMES[wanted._name]} should match"
                 )
             return dispatch(d, tensors, params, inplace_target=_target)
         if out is not None:

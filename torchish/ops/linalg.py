@@ -10,23 +10,8 @@ from ..autograd import grad_mode as _gm
 from ..autograd.lowering import unsigned_zeros
 from . import _formulas as F
 from . import _registry as R
-from ._registry import BINARY, op
+from ._registry import _C_NAMES, BINARY, op
 from .views import _history_first
-
-_C_NAMES = {
-    "float32": "float",
-    "float64": "double",
-    "int64": "long int",
-    "int32": "int",
-    "float16": "c10::Half",
-    "bfloat16": "c10::BFloat16",
-    "int16": "short int",
-    "int8": "signed char",
-    "uint8": "unsigned char",
-    "bool": "bool",
-    "complex64": "c10::complex<float>",
-    "complex128": "c10::complex<double>",
-}
 
 
 def _same_dtype(a, b, style):
