@@ -628,3 +628,20 @@ def test_remainder_gradient_floors_as_torchs_div_floor(x, y, dtype):
         grads = [m.autograd.grad(f(a, b), (a, b)) for f in (m.remainder, m.fmod)]
         results.append([[g.item() for g in pair] for pair in grads])
     assert results[1] == results[0]
+
+
+_DIFF_OUT_CALLS = [
+    "(m.diff(x, out=o4), o4)", "(m.diff(x, n=2, out=o4), o4)", "(m.diff(x, out=o2), o2)",
+    "m.diff(x.requires_grad_(), out=o4)",
+    "m.diff(x, out=m.zeros(4, dtype=m.int64))", "(m.diff(m.tensor([True, False, False]), out=ob), ob)",
+    "(m.diff(x[:3], n=5, out=o4), o4)", "(m.diff(x[:3], n=0, out=o4), o4)", "(m.diff(x[None], dim=0, out=o4), o4)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _DIFF_OUT_CALLS)
+def test_diff_out(expr):
+    """diff's out= is its last step's sub_out (logical_xor_out for bools), with their checks: it was ignored."""
+    _same_as_torch(
+        expr,
+        lambda m: {"m": m, "x": m.arange(5.0), "o4": m.zeros(4), "o2": m.zeros(2), "ob": m.zeros(2, dtype=m.bool)},
+    )

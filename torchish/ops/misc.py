@@ -211,15 +211,17 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
     d = _wrap_dim(dim, input.dim())
     if prepend is not None or append is not None:
         input = cat([t for t in (prepend, input, append) if t is not None], d)
-    for _ in range(n):
+    for step in range(n):
         m = input.shape[d]
         if m == 0:
             break
-        if input.dtype is D.bool:
-            input = narrow(input, d, 1, m - 1) ^ narrow(input, d, 0, m - 1)
-        else:
-            input = narrow(input, d, 1, m - 1) - narrow(input, d, 0, m - 1)
-    return input
+        # (torch's last step is sub_out / logical_xor_out into out=, with their checks)
+        last = {"out": out} if out is not None and (step == n - 1 or m == 1) else {}
+        difference = R.OPS["logical_xor" if input.dtype is D.bool else "sub"].public
+        input = difference(narrow(input, d, 1, m - 1), narrow(input, d, 0, m - 1), **last)
+        if last:
+            return input
+    return input if out is None else R._write_out(out, input)
 
 
 def _rot90_check(args, params):
