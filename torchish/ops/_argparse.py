@@ -229,11 +229,9 @@ def as_ints(params, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     tensor), as torch's parser hands them on."""
 
     def fixed(kind, value):
-        return (
-            int(operator.index(value) if not hasattr(value, "_value") else value.item())
-            if (kind.rstrip("?") == "int" and value is not None and type(value) is not int)
-            else value
-        )
+        if kind.rstrip("?") != "int" or value is None or type(value) is int:
+            return value
+        return int(value.item()) if hasattr(value, "_value") else operator.index(value)
 
     kinds = {name: kind for kind, name, _ in params}
     args = tuple(fixed(params[i][0], v) if i < len(params) else v for i, v in enumerate(args))

@@ -791,26 +791,18 @@ def _check_out_grad(d, tensors, out):
 
 def _write_out(out, result):
     with _gm.no_grad():
-        out._set_value(
-            result._value.astype(out._value.dtype)
-            if out._value.shape == result._value.shape
-            else result._value.astype(out._value.dtype)
-        )
+        out._set_value(result._value.astype(out._value.dtype))
     return out
 
 
 def inplace_method(public: Callable) -> Callable:
     """The `x.op_(...)` form of a public function: same computation, result rebound into x."""
 
-    if getattr(public, "_dim_checked", False):  # (torch's words count a method's positions without self)
+    # (torch's words count a method's positions without self)
+    form = {"_method": True} if getattr(public, "_dim_checked", False) else {}
 
-        def method(self, *args, **kwargs):
-            return public(self, *args, _target=self, _method=True, **kwargs)
-
-    else:
-
-        def method(self, *args, **kwargs):
-            return public(self, *args, _target=self, **kwargs)
+    def method(self, *args, **kwargs):
+        return public(self, *args, _target=self, **form, **kwargs)
 
     method.__name__ = public.__name__ + "_"
     return method
