@@ -124,11 +124,6 @@ def _median_dim(input, dim, keepdim=False, ignore_nan=False):
     return (values, idx) if keepdim else (jnp.squeeze(values, d), jnp.squeeze(idx, d))
 
 
-def _int_dim(fname, dim):
-    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
-        raise TypeError(f"{fname}(): argument 'dim' must be int, not {type(dim).__name__}")
-
-
 _NO_DIM = object()
 
 
