@@ -328,11 +328,14 @@ def _order_of_duplicate_writes(self, spec, arrays, checks, target, value):
     """Where a put (not accumulating) writes some element twice, the order of the result's dims torch's kernel
     visits them in (the last write stays), unless row-major: None elsewhere. Two writes meet exactly where the
     index tensors name the same element (the basic parts around them are one to one): read from those alone."""
-    if value._value.size == 1 or not math.prod(target):
+    if value._value.size == 1 or not math.prod(target) or not checks:
         return None
+    if not builtins.any(_views._strided(t) for t in (self, value, *arrays)):
+        return None  # (row-major operands: torch visits in C order, as the scatter applies its updates)
     pre, bshape, _ = _result_layout(tuple(self.shape), spec, arrays)
     rows = [np.broadcast_to(np.asarray(arrays[k]._value) % size, bshape).reshape(-1) for k, size, _ in checks]
-    if not rows or len(np.unique(np.stack(rows, axis=1), axis=0)) == math.prod(bshape):
+    named = np.sort(np.ravel_multi_index(rows, [size for _, size, _ in checks]))  # (a number per element named)
+    if not (named[1:] == named[:-1]).any():
         return None
     return _visiting_perm(self, spec, arrays, checks, target, len(pre), len(bshape), value)
 
