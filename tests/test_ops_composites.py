@@ -560,7 +560,9 @@ def test_float_power_overloads_and_checks(expr):
     the result's dtype."""
     results = []
     for m in (torch, torchish):
-        x, i = m.tensor([1.0, 2.0]), m.tensor([1, 2])
+        # (i: squares, whose roots every pow rounds alike; torch's vectorised double pow of 2 ** 0.5 is 1 ulp off
+        # the rounded root on some hosts, not others)
+        x, i = m.tensor([1.0, 2.0]), m.tensor([1, 4])
         try:
             out = eval(expr, {"m": m, "x": x, "i": i})
             results.append((str(out.dtype), out.tolist(), out._version))

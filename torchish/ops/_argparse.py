@@ -178,6 +178,8 @@ def _fits(kind: str, value: object, optional: bool = True) -> bool:
         return isinstance(value, Generator)
     if kind == "Tensor":
         return hasattr(value, "_value")
+    if kind == "tuple of Tensors":
+        return isinstance(value, (tuple, list)) and (not value or hasattr(value[0], "_value"))  # (the first only)
     if kind == "torch.device":
         return isinstance(value, (str, int)) or type(value).__name__ == "device"
     return True
@@ -222,6 +224,12 @@ def _unpack_lists(fname, params, args, kwargs) -> None:
         value = args[i] if i < len(args) else kwargs.get(name)
         if kind.rstrip("?") == "tuple of ints" and isinstance(value, (tuple, list)):
             _unpack(f"{fname}(): argument '{name}'", value)
+        if kind == "tuple of Tensors?" and value is not None:
+            if len(value) != 2:  # (the out pairs parsed here)
+                raise TypeError(f"expected tuple of 2 elements but got {len(value)}")
+            for k, v in enumerate(value):
+                if not hasattr(v, "_value"):
+                    raise TypeError(f"expected Tensor as element {k} in argument {i}, but got {type_name(v)}")
 
 
 def as_ints(params, args: tuple, kwargs: dict) -> tuple[tuple, dict]:

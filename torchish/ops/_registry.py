@@ -27,6 +27,7 @@ from ..autograd import forward_ad as _fwd
 from ..autograd import grad_mode as _gm
 from ..autograd.forward_ad import _LEVEL as _FWD_LEVEL
 from ..autograd.graph import _named_node_class
+from . import _out
 from . import views as _views
 
 OPS: dict[str, OpDef] = {}  # the op table: name -> definition
@@ -741,7 +742,7 @@ def _make_public(d: OpDef) -> Callable:
             result = dispatch(d, tensors, params)
             if d.pointwise and d.promote in (BINARY, FLOAT):
                 _check_cast(D._from_np(result._value.dtype), out.dtype)
-            return _write_out(out, result)
+            return _out.write_out(out, result, iterator=d.pointwise)
         return dispatch(d, tensors, params)
 
     public.__name__ = d.name
@@ -777,22 +778,10 @@ def _as_operand(x):
 
 def _check_out_grad(d, tensors, out):
     """torch refuses out= on a differentiable op while grad mode is on and any argument requires grad."""
-    if not (d.differentiable and _gm._state.grad_enabled):
-        return
-    outs = out if isinstance(out, (tuple, list)) else (out,)
-    if builtins.any(isinstance(t, _Tensor) and t.requires_grad for t in (*tensors, *outs)):
+    if d.differentiable:
         # torch names the public op: `_pow_tensor` is pow
         name = d.name[1:].split("_")[0] if d.name.startswith("_") else d.name
-        raise RuntimeError(
-            f"{name}(): functions with out=... arguments don't support automatic differentiation, but one of the "
-            "arguments requires grad."
-        )
-
-
-def _write_out(out, result):
-    with _gm.no_grad():
-        out._set_value(result._value.astype(out._value.dtype))
-    return out
+        _out.check_out_grad(name, tensors, out if isinstance(out, (tuple, list)) else (out,))
 
 
 def inplace_method(public: Callable) -> Callable:

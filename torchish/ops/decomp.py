@@ -17,6 +17,7 @@ import jax.scipy.linalg as jsl
 from .._return_types import return_type
 from .._tensor import _wrap_dim
 from ..autograd import grad_mode as _gm
+from . import _out
 from . import _registry as R
 from ._registry import BINARY, FLOAT, op
 from .linalg import _blas
@@ -420,7 +421,7 @@ def tensordot(a, b, dims=2, out=None):
                 f"tensor with dtype {R._type_word(out.dtype)}"
             )
         with _gm.no_grad():
-            return R._write_out(out, reshape(product, shape))
+            return _out.write_out(out, reshape(product, shape))
     return reshape(product, shape)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
+from . import _out
 from . import _registry as R
 from . import special_ops as _special_ops
 from ._argparse import _is_index, inplace_parsed, parsed
@@ -221,7 +222,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
         input = difference(narrow(input, d, 1, m - 1), narrow(input, d, 0, m - 1), **last)
         if last:
             return input
-    return input if out is None else R._write_out(out, input)
+    return input if out is None else _out.write_out(out, input)
 
 
 def _rot90_check(args, params):
@@ -277,12 +278,13 @@ def take(input, index):
     return flat[jnp.where(index < 0, index + flat.shape[0], index)]
 
 
-def take_along_dim(input, indices, dim=None):
+@parsed("Tensor input, Tensor indices, int dim = None, *, Tensor out = None")
+def take_along_dim(input, indices, dim=None, *, out=None):
     from .scatters import gather
     from .shape import broadcast_to
 
-    if dim is None:
-        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    if dim is None:  # (its out= is gather's)
+        return gather(input.reshape(-1), 0, indices.reshape(-1), out=out)
     d = _wrap_dim(dim, input.dim())
     si, sx = list(input.shape), list(indices.shape)
     si[d] = sx[d] = 1
@@ -290,7 +292,7 @@ def take_along_dim(input, indices, dim=None):
     bx, bi = list(b), list(b)
     bx[d], bi[d] = input.shape[d], indices.shape[d]
     # torch broadcasts both even when the shapes already agree: its gather reads views (ExpandBackward0)
-    return gather(broadcast_to(input, tuple(bx)), d, broadcast_to(indices, tuple(bi)))
+    return gather(broadcast_to(input, tuple(bx)), d, broadcast_to(indices, tuple(bi)), out=out)
 
 
 def _index_op_check(name, with_source):
@@ -381,7 +383,10 @@ def _index_fill(input, index, dim, value):
 
 
 @parsed("Tensor input, int dim, Tensor index, Tensor source, *, Number alpha = 1, Tensor out = None")
-def index_add(input, dim, index, source, *, alpha=1, _target=None):
+def index_add(input, dim, index, source, *, alpha=1, out=None, _target=None):
+    if out is not None:
+        _out.check_out_grad("index_add", (input, index, source), (out,))
+        return _out.exact_out("index_add", out, index_add.__wrapped__(input, dim, index, source, alpha=alpha))
     _index_count(input, dim, index, source, "index_add_(): Number of indices ({}) should be equal to "
                  "source.size(dim): ({}), for dim: {}", RuntimeError)  # fmt: skip
     return _index_add(input, index, source, dim=dim, alpha=alpha, _target=_target)
@@ -398,7 +403,10 @@ def _index_count(input, dim, index, source, words, error):
 
 
 @parsed("Tensor input, int dim, Tensor index, Tensor source, *, Tensor out = None")
-def index_copy(input, dim, index, source, *, _target=None):
+def index_copy(input, dim, index, source, *, out=None, _target=None):
+    if out is not None:
+        _out.check_out_grad("index_copy", (input, index, source), (out,))
+        return _out.exact_out("index_copy", out, index_copy.__wrapped__(input, dim, index, source))
     _index_count(input, dim, index, source, "index_copy_(): Number of indices ({}) should be equal to "
                  "source.size(dim) ({})", IndexError)  # fmt: skip
     return _index_copy(input, index, source, dim=dim, _target=_target)
@@ -613,16 +621,21 @@ _cummax = _cumext("cummax", jnp.greater_equal)
 _cummin = _cumext("cummin", jnp.less_equal)
 
 
-def cummax(input, dim):
-    from .reduction import _named
+def _cumulative_extreme(name, pure):
+    def public(input, dim, *, out=None):
+        from .reduction import _named
 
-    return _named("cummax")(*_cummax(input, dim=dim))
+        if out is None:
+            return _named(name)(*pure(input, dim=dim))
+        _out.check_out_grad(name, (input,), out)
+        return _out.write_outs(name, out, pure(input, dim=dim), "cumulative")
+
+    public.__name__ = public.__qualname__ = name
+    return parsed("Tensor input, int dim, *, tuple of Tensors out = None")(public)
 
 
-def cummin(input, dim):
-    from .reduction import _named
-
-    return _named("cummin")(*_cummin(input, dim=dim))
+cummax = _cumulative_extreme("cummax", _cummax)
+cummin = _cumulative_extreme("cummin", _cummin)
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1,))

@@ -17,6 +17,7 @@ from .._tensor import _wrap_dim
 from .._tie_order import all_nan_median_index, kthvalue_index, mode_of
 from . import _registry as R
 from ._argparse import parsed
+from ._out import check_out_grad, write_outs
 from ._registry import SAME, op
 from .reduction import _named
 
@@ -133,7 +134,10 @@ def _median(fname, ignore_nan):
             if keepdim:
                 raise TypeError(f'{fname}() missing 1 required positional arguments: "dim"')
             return _median_all(input, ignore_nan=ignore_nan)
-        return _named(fname)(*_median_dim(input, dim=dim, keepdim=keepdim, ignore_nan=ignore_nan))
+        if out is None:
+            return _named(fname)(*_median_dim(input, dim=dim, keepdim=keepdim, ignore_nan=ignore_nan))
+        check_out_grad(fname, (input,), out)
+        return write_outs(fname, out, _median_dim(input, dim=dim, keepdim=keepdim, ignore_nan=ignore_nan), "median")
 
     reduce.__name__ = fname
     return parsed("Tensor input", "Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None")(reduce)
@@ -179,6 +183,8 @@ def _select(fname, input, d, keepdim, pick):
 @parsed("Tensor input, int k, int dim = -1, bool keepdim = False, *, tuple of Tensors out = None")
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """The k-th smallest along dim (NaN largest), ties resolved as torch's quickselect leaves them."""
+    if out is not None:
+        check_out_grad("kthvalue", (input,), out)
     d = _wrap_dim(dim, input.dim())
     if input.dtype is D.bool:
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
@@ -187,17 +193,25 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
         raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 0 < k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    return _select("kthvalue", input, d, keepdim, lambda row: kthvalue_index(row, k))
+    result = _select("kthvalue", input, d, keepdim, lambda row: kthvalue_index(row, k))
+    if out is None:
+        return result
+    return write_outs("kthvalue", out, result, "kthvalue", dim=d, ndim=input.dim(), keepdim=keepdim)
 
 
 @parsed("Tensor input, int dim = -1, bool keepdim = False, *, tuple of Tensors out = None")
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """The most frequent value along dim (the smallest among equally frequent ones), its index as torch's
     std::sort leaves it."""
+    if out is not None:
+        check_out_grad("mode", (input,), out)
     d = _wrap_dim(dim, input.dim())
     if input.dim() and input.shape[d] == 0:
         raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
-    return _select("mode", input, d, keepdim, lambda row: mode_of(row)[1])
+    result = _select("mode", input, d, keepdim, lambda row: mode_of(row)[1])
+    if out is None:
+        return result
+    return write_outs("mode", out, result, "mode", dim=d, ndim=input.dim(), keepdim=keepdim)
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")

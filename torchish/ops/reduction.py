@@ -15,6 +15,7 @@ from .._tensor import _wrap_dim
 from . import _formulas as F
 from . import _registry as R
 from ._argparse import parsed
+from ._out import check_out_grad, write_outs
 from ._registry import FLOAT, SAME, SUM, op
 from .pointwise import _true_divide
 
@@ -229,10 +230,12 @@ def _aminmax(input, dim=None, keepdim=False):
     return jnp.min(input, axis=axis, keepdims=keep), jnp.max(input, axis=axis, keepdims=keep)
 
 
-def aminmax(input, *, dim=None, keepdim=False):
+@parsed("Tensor input, *, int? dim = None, bool keepdim = False, tuple of Tensors out = None")
+def aminmax(input, *, dim=None, keepdim=False, out=None):
     """torch.aminmax: (min, max) in one op; the gradient of each is shared among its ties, as amin/amax's."""
-    if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool)):
-        raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
+    if out is not None:
+        check_out_grad("aminmax", (input,), out)
+        return write_outs("aminmax", out, _MinMax(*_aminmax(input, dim=dim, keepdim=keepdim)))
     return _MinMax(*_aminmax(input, dim=dim, keepdim=keepdim))
 
 
@@ -270,6 +273,9 @@ def max(input, *args, out=None, **kwargs):
         return maximum(input, other, out=out)
     if dim is None:
         return _max_all(input)
+    if out is not None:
+        check_out_grad("max", (input,), out)
+        return write_outs("max", out, _MAX_T(*_max_dim(input, dim, keepdim)))
     return _MAX_T(*_max_dim(input, dim, keepdim))
 
 
@@ -282,6 +288,9 @@ def min(input, *args, out=None, **kwargs):
         return minimum(input, other, out=out)
     if dim is None:
         return _min_all(input)
+    if out is not None:
+        check_out_grad("min", (input,), out)
+        return write_outs("min", out, _MIN_T(*_min_dim(input, dim, keepdim)))
     return _MIN_T(*_min_dim(input, dim, keepdim))
 
 

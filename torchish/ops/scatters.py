@@ -19,6 +19,7 @@ from .._tensor import _wrap_dim
 from . import _registry as R
 from . import views as _views
 from ._argparse import parsed
+from ._out import check_out_grad, exact_out
 from ._registry import SAME, op
 from .pointwise import _broadcast_shapes, _true_divide
 
@@ -132,8 +133,11 @@ def _gather(input, index, dim):
 
 @parsed("Tensor input, int dim, Tensor index, *, bool sparse_grad = False, Tensor out = None")
 def gather(input, dim, index, *, sparse_grad=False, out=None):
+    if out is not None:
+        check_out_grad("gather", (input, index), (out,))
     d = _checked("gather", input, dim, index, gather=True)
-    return _gather(input, index, dim=d, out=out)
+    result = _gather(input, index, dim=d)
+    return result if out is None else exact_out("gather", out, result)
 
 
 def _scatter_pure(how):
@@ -203,9 +207,11 @@ _warned_reduce = False
     "Tensor input, int dim, Tensor index, Number value, *, Tensor out = None",
     "Tensor input, int dim, Tensor index, Number value, *, str reduce, Tensor out = None",
 )
-def scatter(input, dim, index, src=None, *, value=None, reduce=None, _target=None):
+def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None, _target=None):
     """scatter(input, dim, index, src) / scatter(input, dim, index, value), with the legacy reduce."""
     tensor_src = isinstance(src, R._Tensor)
+    if out is not None:
+        check_out_grad("scatter", (input, index, src), (out,))
     d = _checked("scatter", input, dim, index, src if tensor_src else None)
     if _target is not None:  # (scatter_'s assert_no_overlap, after its shape checks)
         _views._check_overlap(_target, (index, src) if tensor_src else (index,), full=True)
@@ -225,20 +231,25 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, _target=Non
     if not tensor_src:
         src = _as_src(input, index, value if src is None else src)
     if reduce is not None:
-        return _scatter_legacy(input, index, src, dim=d, reduce=reduce, _target=_target)
-    if not tensor_src:
-        return _scatter_value(input, index, src, dim=d, _target=_target)
-    return _scatter(input, index, src, dim=d, _target=_target)
+        result = _scatter_legacy(input, index, src, dim=d, reduce=reduce, _target=_target)
+    elif not tensor_src:
+        result = _scatter_value(input, index, src, dim=d, _target=_target)
+    else:
+        result = _scatter(input, index, src, dim=d, _target=_target)
+    return result if out is None else exact_out("scatter", out, result)
 
 
 @parsed("Tensor input, int dim, Tensor index, Tensor src, *, Tensor out = None")
-def scatter_add(input, dim, index, src, *, _target=None):
+def scatter_add(input, dim, index, src, *, out=None, _target=None):
     if not isinstance(src, R._Tensor):
         raise TypeError(f"scatter_add(): argument 'src' (position 4) must be Tensor, not {type(src).__name__}")
+    if out is not None:
+        check_out_grad("scatter_add", (input, index, src), (out,))
     d = _checked("scatter", input, dim, index, src)
     if _target is not None:
         _views._check_overlap(_target, (index, src), full=True)
-    return _scatter_add(input, index, src, dim=d, _target=_target)
+    result = _scatter_add(input, index, src, dim=d, _target=_target)
+    return result if out is None else exact_out("scatter_add", out, result)
 
 
 # --------------------------------------------------------------------------------- scatter_reduce
@@ -378,8 +389,11 @@ R.OPS["_scatter_reduce"].edges = lambda sig: (0, 2)
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None, _target=None):
     if reduce not in _REDUCES:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if out is not None:
+        check_out_grad("scatter_reduce", (input, index, src), (out,))
     d = _checked("scatter", input, dim, index, src)
-    return _scatter_reduce(input, index, src, dim=d, reduce=reduce, include_self=include_self, out=out, _target=_target)
+    result = _scatter_reduce(input, index, src, dim=d, reduce=reduce, include_self=include_self, _target=_target)
+    return result if out is None else exact_out("scatter_reduce", out, result)
 
 
 def _scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):

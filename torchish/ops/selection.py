@@ -13,6 +13,7 @@ from .._tensor import _wrap_dim
 from . import _formulas as F
 from . import _registry as R
 from ._argparse import _is_index, int_list, parsed
+from ._out import check_out_grad, exact_out, write_outs
 from ._registry import SAME, op
 from .pointwise import _broadcast_check, _true_divide
 
@@ -42,7 +43,11 @@ def _index_select(input, index, dim):
 
 @parsed("Tensor input, int dim, Tensor index, *, Tensor out = None")
 def index_select(input, dim, index, *, out=None):
-    return _index_select(input, index, dim=dim, out=out)
+    if out is None:
+        return _index_select(input, index, dim=dim)
+    check_out_grad("index_select", (input, index), (out,))
+    words = "index_select(): self and result must have the same scalar type"
+    return exact_out("index_select", out, _index_select(input, index, dim=dim), words)
 
 
 @op(n_tensors=3, promote=SAME, grad_name="MaskedFillBackward0", promoted=(0,), inplace=True, saves=((1,), (), ()))
@@ -96,13 +101,18 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     from .. import _tensor
     from .reduction import _named
 
+    if out is not None:
+        check_out_grad("sort", (input,), out)
+    result = None
     if not stable and input.dim():
         d = _wrap_dim(dim, input.dim())
         order = _replayed_order(input, d, descending)
         if order is not None:
             index = _tensor.Tensor._make(jnp.asarray(order))
-            return _named("sort")(_sorted_by(input, index, dim=d), index)
-    return _named("sort")(*_sort(input, dim=dim, descending=descending, stable=stable))
+            result = _named("sort")(_sorted_by(input, index, dim=d), index)
+    if result is None:
+        result = _named("sort")(*_sort(input, dim=dim, descending=descending, stable=stable))
+    return result if out is None else write_outs("sort", out, result)
 
 
 @parsed(
@@ -124,6 +134,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     from .._tie_order import topk_indices
     from .reduction import _named
 
+    if out is not None:
+        check_out_grad("topk", (input,), out)
     d = _wrap_dim(dim, input.dim())
     size = input.shape[d] if input.dim() else 1
     if not 0 <= k <= size:
@@ -137,7 +149,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
         idx = np.stack([topk_indices(row, k) for row in flat]) if flat.shape[0] else np.zeros((0, k), np.int64)
         idx = np.moveaxis(idx.reshape(a.shape[:-1] + (k,)).astype(np.int64), -1, d)
     index = R._Tensor._make(jnp.asarray(idx))
-    return _named("topk")(_topk(input, index, dim=d), index)
+    result = _named("topk")(_topk(input, index, dim=d), index)
+    return result if out is None else write_outs("topk", out, result)
 
 
 def masked_select(input, mask):

@@ -1,0 +1,110 @@
+"""out= against torch: the out tensors' dtype checks (each kernel family's words and order), their resizing (the
+deprecation warning for one that held elements, the shape a failed check leaves), what is written and returned
+(torch.return_types.<op>_out of the out tensors themselves), and the refusal while an argument requires grad."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+import torchish
+
+# op -> (a call given the module, the input and the out argument; how many out tensors; what the input is)
+_PAIR_OPS = {
+    "sort": lambda m, x, o: m.sort(x, 1, out=o),
+    "sort descending": lambda m, x, o: m.sort(x, dim=0, descending=True, out=o),
+    "topk": lambda m, x, o: m.topk(x, 2, out=o),
+    "max": lambda m, x, o: m.max(x, 1, out=o),
+    "min keepdim": lambda m, x, o: m.min(x, 0, True, out=o),
+    "median": lambda m, x, o: m.median(x, 1, out=o),
+    "nanmedian keepdim": lambda m, x, o: m.nanmedian(x, 1, keepdim=True, out=o),
+    "kthvalue": lambda m, x, o: m.kthvalue(x, 2, 1, out=o),
+    "kthvalue keepdim": lambda m, x, o: m.kthvalue(x, 1, 0, True, out=o),
+    "mode": lambda m, x, o: m.mode(x, 1, out=o),
+    "mode dim 0": lambda m, x, o: m.mode(x, 0, out=o),
+    "cummax": lambda m, x, o: m.cummax(x, 1, out=o),
+    "cummin": lambda m, x, o: m.cummin(x, 0, out=o),
+    "aminmax": lambda m, x, o: m.aminmax(x, dim=1, out=o),
+    "aminmax all": lambda m, x, o: m.aminmax(x, out=o),
+}
+_SINGLE_OPS = {
+    "gather": lambda m, x, o: m.gather(x, 1, m.tensor([[2, 0], [1, 1]]), out=o),
+    "index_select": lambda m, x, o: m.index_select(x, 0, m.tensor([1, 0, 1]), out=o),
+    "take_along_dim": lambda m, x, o: m.take_along_dim(x, m.tensor([[0], [2]]), 1, out=o),
+    "take_along_dim flat": lambda m, x, o: m.take_along_dim(x, m.tensor([5, 0]), out=o),
+    "index_add": lambda m, x, o: m.index_add(x, 0, m.tensor([1, 0]), m.ones(2, 3), alpha=2, out=o),
+    "index_copy": lambda m, x, o: m.index_copy(x, 1, m.tensor([2]), m.zeros(2, 1), out=o),
+    "scatter": lambda m, x, o: m.scatter(x, 0, m.tensor([[1, 0]]), m.full((1, 2), 9.0), out=o),
+    "scatter value": lambda m, x, o: m.scatter(x, 1, m.tensor([[1], [0]]), 7.0, out=o),
+    "scatter_add": lambda m, x, o: m.scatter_add(x, 0, m.tensor([[1, 1, 0]]), m.ones(1, 3), out=o),
+    "scatter_reduce": lambda m, x, o: m.scatter_reduce(x, 1, m.tensor([[0, 0]]), m.ones(1, 2), "amax", out=o),
+    "add": lambda m, x, o: m.add(x, 1, out=o),
+    "cumsum": lambda m, x, o: m.cumsum(x, 1, out=o),
+    "sum": lambda m, x, o: m.sum(x, 1, out=o),
+}
+_DTYPES = ("float32", "float64", "int64", "int32")
+_SHAPES = ((0,), (2, 3), (5,), (2, 2), (2, 1), (3, 1), ())
+
+
+def _run(m, call, outs, requires_grad):
+    """(what the call returned or raised, the warnings' texts, each out tensor's state after)."""
+    x = m.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 3.0]], requires_grad=requires_grad)
+    made = [m.full(shape, 4, dtype=getattr(m, dtype)) for dtype, shape in outs]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = call(m, x, made[0] if len(made) == 1 else tuple(made))
+            if isinstance(result, tuple):
+                returned = (type(result).__name__, [r is o for r, o in zip(result, made)], repr(result))
+            else:
+                returned = ("Tensor", result is made[0], repr(result))
+        except Exception as e:
+            returned = (type(e).__name__, str(e))
+    failed = not isinstance(returned[1], (list, bool))
+    # (an out a failed call resized holds what was in memory: its shape is torch's, its values are not)
+    states = [(tuple(o.shape), str(o.dtype), o._version, None if failed else o.tolist()) for o in made]
+    return returned, [str(w.message) for w in caught], states
+
+
+_out_specs = st.tuples(st.sampled_from(_DTYPES), st.sampled_from(_SHAPES))
+
+
+@given(
+    op=st.sampled_from(sorted(_PAIR_OPS)),
+    outs=st.lists(_out_specs, min_size=2, max_size=2),
+    requires_grad=st.booleans(),
+)
+def test_tuple_outs(op, outs, requires_grad):
+    if op.startswith("aminmax"):  # (min and max: both of the input's dtype; indices elsewhere)
+        outs = [(dtype.replace("int64", "float32"), shape) for dtype, shape in outs]
+    expected = _run(torch, _PAIR_OPS[op], outs, requires_grad)
+    assert _run(torchish, _PAIR_OPS[op], outs, requires_grad) == expected
+
+
+@given(op=st.sampled_from(sorted(_SINGLE_OPS)), out=_out_specs, requires_grad=st.booleans())
+def test_single_outs(op, out, requires_grad):
+    expected = _run(torch, _SINGLE_OPS[op], [out], requires_grad)
+    assert _run(torchish, _SINGLE_OPS[op], [out], requires_grad) == expected
+
+
+_PARSER_CALLS = [
+    "m.sort(x, out=(v,))", "m.sort(x, out=(v, i, i))", "m.sort(x, out=v)", "m.topk(x, 1, out=v)",
+    "m.max(x, 0, out=v)", "m.median(x, 0, out=[v])", "m.kthvalue(x, 1, out=v)", "m.cummax(x, 0, out=v)",
+    "m.aminmax(x, out=(v,))", "m.mode(x, out=(v, 1))", "type(m.sort(x, out=[v, i])).__name__",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _PARSER_CALLS)
+def test_out_pairs_through_the_parser(expr):
+    results = []
+    for m in (torch, torchish):
+        scope = {"m": m, "x": m.tensor([[3.0, 1.0], [0.0, 5.0]]), "v": m.empty(0), "i": m.empty(0, dtype=m.long)}
+        try:
+            results.append(repr(eval(expr, scope)))
+        except Exception as e:
+            results.append((type(e).__name__, str(e)))
+    assert results[1] == results[0]

@@ -1,0 +1,147 @@
+"""out= tensors: how torch's kernels check them, resize them and write into them.
+
+Every out tensor of another shape is resized (torch's resize_output: a deprecation warning when it held elements;
+no version bump, the write that follows makes that). What a kernel checks of an out tensor's dtype, in what order,
+and whether it resizes one out before checking the next, belongs to the kernel's family; the families' words are
+in _CHECKS. A failed check can leave an earlier out resized: so does torch.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import jax.numpy as jnp
+
+from . import _registry as R
+from .._return_types import return_type
+
+_RESIZE_WARNING = (
+    "An output with one or more elements was resized since it had shape {had}, which does not match the required "
+    "output shape {shape}. This behavior is deprecated, and in a future PyTorch release outputs will not be resized "
+    "unless they have zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
+    "elements with t.resize_(0). (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/Resize.cpp:30.)"
+)
+
+
+def resize_out(out, shape: tuple, warnings_given: int = 1) -> None:
+    """torch's resize_output."""
+    shape = tuple(shape)
+    if tuple(out._value.shape) == shape:
+        return
+    if out._base is not None or getattr(out, "_alias", None) is not None:
+        raise NotImplementedError("torchish: resizing an out= tensor that shares storage with another tensor")
+    for _ in range(warnings_given if out._value.size else 0):
+        warnings.warn(
+            _RESIZE_WARNING.format(had=list(out._value.shape), shape=list(shape)),
+            UserWarning,
+            stacklevel=R._user_stacklevel(),
+        )
+    out._value = jnp.zeros(shape, out._value.dtype)
+
+
+def write_out(out, result, iterator: bool = False):
+    """One out tensor takes the result (cast to its dtype: the caller checked the cast). An elementwise op
+    (`iterator`: TensorIterator's) writing into another dtype warns twice of a resize: it resizes the out tensor
+    both for its temporary and when copying that back."""
+    resize_out(out, result._value.shape, 2 if iterator and out.dtype is not result.dtype else 1)
+    with R._gm.no_grad():
+        out._set_value(result._value.astype(out._value.dtype))
+    return out
+
+
+def exact_out(fname: str, out, result, error: str | None = None):
+    """An out tensor that must have the result's dtype (a structured kernel's check, or the legacy kernel's
+    `error`), resized and written."""
+    if out.dtype is not result.dtype:
+        raise RuntimeError(error or _structured(fname, 0, result.dtype, out.dtype))
+    return write_out(out, result)
+
+
+def _word(d) -> str:
+    return R._TYPE_WORDS[d._name]
+
+
+def _structured(fname, i, want, got):
+    return f"Expected out tensor to have dtype {R._C_NAMES[want._name]}, but got {R._C_NAMES[got._name]} instead"
+
+
+def _median(fname, i, want, got):
+    if i == 1:
+        return (
+            f"Expected tensor for argument #1 'indices' to have scalar type Long; but got torch.{_word(got)}Tensor "
+            "instead (while checking arguments for median)"
+        )
+    return (
+        "Expected tensor for 'values' to have the same type as tensor for argument #2 'self'; but type "
+        f"torch.{_word(got)}Tensor does not equal torch.{_word(want)}Tensor (while checking arguments for median)"
+    )
+
+
+def _kthvalue(fname, i, want, got):
+    return "output indices must be of scalar type Long" if i else "output values must be of same type as input"
+
+
+def _mode(fname, i, want, got):
+    return f"expected scalar type '{_word(want)}' but got '{_word(got)}' for {('values', 'indices')[i]} output"
+
+
+def _cumulative(fname, i, want, got):
+    return f"expected scalar_type {_word(want)} but found {_word(got)}"
+
+
+# family: (its dtype error, the order it checks the outs in, whether each out is resized before the next is checked,
+# whether an out with the reduced dim dropped gets it back (unsqueeze_) before the resize: "one fewer" only when the
+# out has one dim fewer than the input, "always" whatever its dims)
+_CHECKS = {
+    "structured": (_structured, (0, 1), True, None),
+    "median": (_median, (1, 0), False, None),
+    "kthvalue": (_kthvalue, (0, 1), True, "one fewer"),
+    "mode": (_mode, (0, 1), False, "always"),
+    "cumulative": (_cumulative, (0, 1), False, None),
+}
+
+
+def write_outs(fname: str, outs, results, family: str = "structured", *, dim=None, ndim=None, keepdim=True):
+    """Several out tensors (sort's values and indices, ...) take the results: torch.return_types.<fname>_out of the
+    out tensors themselves. `dim`, `ndim`, `keepdim`: the reduced dim, the input's dims and keepdim, for the
+    families that re-insert a dropped dim before resizing."""
+    error, order, one_by_one, regrow = _CHECKS[family]
+    regrown = regrow is not None and not keepdim and ndim
+
+    def checked(i):
+        want, got = results[i].dtype, outs[i].dtype
+        if got is not want:
+            raise RuntimeError(error(fname, i, want, got))
+
+    def resized(i):
+        out, shape = outs[i], tuple(results[i]._value.shape)
+        if regrown:
+            shape = shape[:dim] + (1,) + shape[dim:]
+            if regrow == "always" or out._value.ndim == ndim - 1:
+                out._value = jnp.expand_dims(out._value, min(dim, out._value.ndim))
+        resize_out(out, shape)
+
+    if not one_by_one:
+        for i in order:
+            checked(i)
+    for i in range(len(outs)):
+        if one_by_one:
+            checked(i)
+        resized(i)
+    for out, result in zip(outs, results):  # (a regrown out loses its dim again)
+        with R._gm.no_grad():
+            out._set_value(result._value)
+    return return_type(f"{fname}_out", _fields(results))(*outs)
+
+
+def _fields(results) -> tuple:
+    return getattr(results, "_fields", ("values", "indices"))
+
+
+def check_out_grad(fname: str, tensors, outs) -> None:
+    """torch refuses out= while grad mode is on and any argument requires grad."""
+    if R._gm._state.grad_enabled and any(getattr(t, "requires_grad", False) for t in (*tensors, *outs)):
+        raise RuntimeError(
+            f"{fname}(): functions with out=... arguments don't support automatic differentiation, but one of the "
+            "arguments requires grad."
+        )
