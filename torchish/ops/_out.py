@@ -12,8 +12,8 @@ import warnings
 
 import jax.numpy as jnp
 
-from . import _registry as R
 from .._return_types import return_type
+from . import _registry as R
 
 _RESIZE_WARNING = (
     "An output with one or more elements was resized since it had shape {had}, which does not match the required "
