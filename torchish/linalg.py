@@ -10,8 +10,10 @@ from . import _dtype as D
 from ._return_types import return_type
 from ._tensor import Tensor, _wrap_dim
 from .autograd import grad_mode as _gm
+from .ops import _out
 from .ops import decomp as _d
 from .ops import linalg_extra as _x
+from .ops._argparse import parsed
 from .ops._registry import _type_word
 from .ops.linalg import matmul
 from .ops.linalg_extra import (  # noqa: F401
@@ -29,7 +31,7 @@ from .ops.linalg_extra import (  # noqa: F401
     solve_triangular,
     vecdot,
 )
-from .ops.selection import vector_norm
+from .ops.selection import check_norm_dtype, vector_norm
 
 __all__ = [
     "inv",
@@ -147,13 +149,30 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return A.diagonal(offset, dim1, dim2)
 
 
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    """torch composes the matrix norms from vector norms, sums and extrema; so its grad_fn names."""
+_NORM_TAIL = "bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None"
+
+
+@parsed(
+    f"Tensor input, Number ord, tuple of ints dim = {{-2,-1}}, {_NORM_TAIL}",
+    f'Tensor input, str ord = "fro", tuple of ints dim = {{-2,-1}}, {_NORM_TAIL}',
+    name="linalg_matrix_norm",
+)
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    if out is None:
+        return _matrix_norm(A, ord, dim, keepdim, dtype)
+    _out.check_out_grad("linalg_matrix_norm", (A,), (out,))
+    return _out.exact_out("linalg_matrix_norm", out, _matrix_norm(A, ord, dim, keepdim, dtype))
+
+
+def _matrix_norm(A, ord, dim, keepdim, dtype):
+    """torch composes the matrix norms from vector norms, sums and extrema; so its grad_fn names. dtype: the
+    vector norms take it, the SVD's input is cast to it."""
     d0, d1 = _matrix_norm_checks(A, ord, dim)
+    check_norm_dtype("linalg.matrix_norm", A.dtype, dtype)
     if ord == "fro":
-        return vector_norm(A, 2, (d0, d1), keepdim)
+        return vector_norm(A, 2, (d0, d1), keepdim, dtype=dtype)
     if ord in ("nuc", 2, -2):
-        s = svdvals(A.movedim((d0, d1), (-2, -1)))
+        s = svdvals((A if dtype is None else A.to(dtype)).movedim((d0, d1), (-2, -1)))
         k = keepdim
         r = s.sum(-1, keepdim=k) if ord == "nuc" else s.amax(-1, keepdim=k) if ord == 2 else s.amin(-1, keepdim=k)
         if keepdim:  # torch: one more unsqueeze, then permute the two dims back into place
@@ -169,7 +188,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
             d0, d1 = d1, d0
         if not keepdim and d1 > d0:
             d1 -= 1
-        s = vector_norm(A, 1, (d0,), keepdim)  # (torch 2.13: a 1-norm of the columns, then their extremum)
+        s = vector_norm(A, 1, (d0,), keepdim, dtype=dtype)  # (torch 2.13: a 1-norm of the columns, then their extremum)
         return s.amax(d1, keepdim=keepdim) if ord > 0 else s.amin(d1, keepdim=keepdim)
 
 
@@ -196,22 +215,24 @@ def _matrix_norm_checks(A, ord, dim) -> tuple[int, int]:
     return d0, d1
 
 
-def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
-    if isinstance(dim, int):
-        dim = (dim,)
+@parsed(
+    f"Tensor input, Number ord = None, tuple of ints[1] dim = None, {_NORM_TAIL}",
+    f"Tensor input, str ord, tuple of ints[1] dim = None, {_NORM_TAIL}",
+    name="linalg_norm",
+)
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+    """ATen's linalg_norm: a str ord is a matrix norm; a number one a matrix norm over two dims (of a matrix, by
+    default), else a vector norm; no ord, the 2-norm of the flattened input (a matrix's Frobenius norm)."""
+    dim = (dim,) if isinstance(dim, int) else dim
+    if dim is not None and len(dim) not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dim)}")
     if dim is None and ord is not None and A.dim() not in (1, 2):
         raise RuntimeError(
             f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A.dim()}D."
         )
-    if dim is not None and len(dim) == 2 or dim is None and ord is not None and A.dim() == 2:
-        if ord is None:
-            ord = "fro"
-        return matrix_norm(A, ord, dim if dim is not None else (-2, -1), keepdim)
-    if isinstance(ord, str):
-        raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 2. Got {list(dim or [])}")
-    if ord is None:
-        ord = 2
-    return vector_norm(A, ord, dim, keepdim)
+    if isinstance(ord, str) or ord is not None and (dim is not None and len(dim) == 2 or dim is None and A.dim() == 2):
+        return matrix_norm(A, ord, (0, 1) if dim is None else dim, keepdim, dtype=dtype, out=out)
+    return vector_norm(A, 2.0 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
 
 
 # torch's compositions of the table ops (torchish/ops/linalg_extra.py)

@@ -122,7 +122,7 @@ _METHODS = {
     "argsort": selection.argsort,
     "topk": selection.topk,
     "masked_select": selection.masked_select,
-    "norm": selection.norm,
+    "norm": selection._norm_method,
     "median": order_stats.median,
     "nanmedian": order_stats.nanmedian,
     "kthvalue": order_stats.kthvalue,

@@ -112,7 +112,7 @@ def invalid_combination(fname: str, args: tuple, kwargs: dict, signatures: tuple
     desc = [type_name(a) for a in args] + [f"{k}={type_name(v)}" for k, v in kws]
     got = ", ".join(desc) if args else "".join(f"{d}, " for d in desc)
     lines = [f"{fname}() received an invalid combination of arguments - got ({got}), but expected one of:"]
-    for sig in signatures:
+    for sig in (s.replace("ints[1]", "ints") for s in signatures):
         lines.append(f" * ({sig})")
         entries = sig.split(", ")
         if len(args) + len(kws) != len(entries):
@@ -164,7 +164,9 @@ def _fits(kind: str, value: object, optional: bool = True) -> bool:
         if hasattr(value, "_value") and hasattr(value, "is_floating_point"):
             return value._value.size == 1
         return isinstance(value, (int, float, complex, np.number, np.bool_))
-    if kind == "tuple of ints":
+    if kind == "tuple of ints[1]" and _is_index(value):  # (a one-element int list takes an int: torch's int[1])
+        return True
+    if kind in ("tuple of ints", "tuple of ints[1]"):
         return isinstance(value, (tuple, list)) and (not value or _is_index(value[0]))
     if kind == "bool":
         return isinstance(value, (bool, np.bool_))
@@ -178,6 +180,8 @@ def _fits(kind: str, value: object, optional: bool = True) -> bool:
         return isinstance(value, Generator)
     if kind == "Tensor":
         return hasattr(value, "_value")
+    if kind == "str":
+        return isinstance(value, str)
     if kind == "tuple of Tensors":
         return isinstance(value, (tuple, list)) and (not value or hasattr(value[0], "_value"))  # (the first only)
     if kind == "torch.device":
@@ -210,6 +214,8 @@ def check_overloads(fname: str, signatures: tuple[str, ...], args: tuple, kwargs
     errors = [_mismatch(fname, params, n, _positional(params, n, args), kwargs) for params, n in zip(parsed, npos)]
     count = len(args) + len(kwargs)
     plausible = [e for params, e in zip(parsed, errors) if sum(req for _, _, req in params) <= count <= len(params)]
+    if len(errors) == 1:  # (a function of one signature: its own error)
+        raise errors[0]
     if len(plausible) == 1:
         raise plausible[0]
     raise TypeError(invalid_combination(fname, args, kwargs, signatures))
@@ -222,7 +228,7 @@ def _unpack_lists(fname, params, args, kwargs) -> None:
     """The overload's int lists unpacked, as torch's parser does once it took the call (a later element fails)."""
     for i, (kind, name, _) in enumerate(params):
         value = args[i] if i < len(args) else kwargs.get(name)
-        if kind.rstrip("?") == "tuple of ints" and isinstance(value, (tuple, list)):
+        if kind.rstrip("?") in ("tuple of ints", "tuple of ints[1]") and isinstance(value, (tuple, list)):
             _unpack(f"{fname}(): argument '{name}'", value)
         if kind == "tuple of Tensors?" and value is not None:
             if len(value) != 2:  # (the out pairs parsed here)
@@ -237,7 +243,9 @@ def as_ints(params, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     tensor), as torch's parser hands them on."""
 
     def fixed(kind, value):
-        if kind.rstrip("?") != "int" or value is None or type(value) is int:
+        if kind.rstrip("?") not in ("int", "tuple of ints[1]") or value is None or type(value) is int:
+            return value
+        if isinstance(value, (tuple, list)):
             return value
         return int(value.item()) if hasattr(value, "_value") else operator.index(value)
 
@@ -282,8 +290,8 @@ def _mismatch(fname, params, npos, args, kwargs):
         else:
             continue
         if not _fits(kind, value, not required):
-            kind = kind.rstrip("?")
-            if kind == "tuple of ints" and isinstance(value, (tuple, list)):
+            kind = kind.rstrip("?").replace("[1]", "")
+            if kind == "tuple of ints" and isinstance(value, (tuple, list)) and at:  # (by keyword: the whole type)
                 bad = f"but found element of type {type_name(value[0])} at pos 0"
                 return TypeError(f"{fname}(): argument '{name}'{at} must be {kind}, {bad}")
             return TypeError(f"{fname}(): argument '{name}'{at} must be {kind}, not {type_name(value)}")
@@ -395,14 +403,16 @@ def check_dim_args(fname: str, sig, args: tuple, kwargs: dict, method: bool, sho
     return args, kwargs
 
 
-def parsed(*signatures: str, method: tuple[str, ...] | None = None) -> Callable:
+def parsed(*signatures: str, method: tuple[str, ...] | None = None, name: str | None = None) -> Callable:
     """A composite op behind torch's arg parser: `signatures` are torch's texts of torch.<name>'s overloads, `method`
-    those of Tensor.<name> (by default the same without their leading `Tensor input`). The wrapped function is the
-    torch.<name> form; its `.method` attribute is the Tensor method (self not counted among the positions)."""
+    those of Tensor.<name> (by default the same without their leading `Tensor input`), `name` the parser's name
+    when it is not the function's (linalg_vector_norm). The wrapped function is the torch.<name> form; its
+    `.method` attribute is the Tensor method (self not counted among the positions)."""
     of_method = method if method is not None else tuple(_without_input(s) for s in signatures)
+    parser_name = name
 
     def wrap(fn: Callable) -> Callable:
-        name = fn.__name__
+        name = parser_name or fn.__name__
 
         @functools.wraps(fn)
         def function_form(*args, **kwargs):

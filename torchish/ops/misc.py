@@ -117,26 +117,64 @@ def _tile_method(self, *dims, **kwargs):
     return tile(self, *dims, **kwargs) if not dims else tile(self, int_list_param("tile", "dims", dims))
 
 
-def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+@parsed(
+    "Tensor input, Tensor repeats, int dim = None, *, int output_size = None",
+    "Tensor repeats, *, int output_size = None",
+    "Tensor input, int repeats, int dim = None, *, int output_size = None",
+    method=(
+        "Tensor repeats, int dim = None, *, int output_size = None",
+        "int repeats, int dim = None, *, int output_size = None",
+    ),
+)
+def repeat_interleave(input=None, repeats=None, dim=None, *, output_size=None):
     from .selection import index_select
     from .shape import flatten, reshape
 
-    if repeats is None:  # repeat_interleave(repeats): indices repeated by their own counts
-        r = _np(input)
-        return _wrap(np.repeat(np.arange(len(r), dtype=np.int64), r))
+    if input is None:  # (repeat_interleave(repeats=t))
+        input, repeats = repeats, None
+    if repeats is None:
+        return _wrap(_repeated_indices(input, output_size))
     if dim is None:
         input, dim = flatten(input), 0
     d = _wrap_dim(dim, input.dim())
-    if isinstance(repeats, R._Tensor) and repeats.dim() > 0:
-        r = _np(repeats)
-        idx = np.repeat(np.arange(input.shape[d], dtype=np.int64), r)
-        return index_select(input, d, _wrap(idx))
+    if isinstance(repeats, R._Tensor):  # (the positions, each repeated, read by index_select)
+        size = input.shape[d]
+        if repeats.dim() == 0 or repeats.dim() == 1 and repeats.shape[0] == 1:
+            repeats = _wrap(np.broadcast_to(_np(repeats).reshape(1), (size,)))
+        elif repeats.dim() > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        elif repeats.shape[0] != size:
+            raise RuntimeError(
+                "repeats must have the same size as input along dim, but got repeats.size(0) = "
+                f"{repeats.shape[0]} and input.size({d}) = {size}"
+            )
+        return index_select(input, d, _wrap(_repeated_indices(repeats, output_size)))
     k = int(repeats)
+    if k < 0:
+        raise RuntimeError("Repeats must be non-negative")
+    if output_size is not None and output_size != input.shape[d] * k:
+        raise RuntimeError(
+            f"repeat_interleave: Invalid output_size, expected {input.shape[d] * k} but got {output_size}"
+        )
     # torch: unsqueeze, expand, clone, then flatten the pair of dims (a view of the contiguous copy)
     x = input.unsqueeze(d + 1).expand(*input.shape[: d + 1], k, *input.shape[d + 1 :]).clone()
     shape = list(input.shape)
     shape[d] *= k
     return reshape(x, tuple(shape))
+
+
+def _repeated_indices(repeats, output_size) -> np.ndarray:
+    """repeat_interleave(repeats): each position repeated by its count, with the checks of torch's kernel."""
+    if repeats.dim() != 1:
+        raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+    if repeats.dtype not in (D.int64, D.int32):
+        raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{R._type_word(repeats.dtype)}'")
+    r = _np(repeats).astype(np.int64)
+    if (r < 0).any():
+        raise RuntimeError("repeats can not be negative")
+    if output_size is not None and output_size != r.sum():
+        raise RuntimeError("allocated size does not match required size")
+    return np.repeat(np.arange(len(r), dtype=np.int64), r)
 
 
 def meshgrid(*tensors, indexing=None):
@@ -168,12 +206,30 @@ def meshgrid(*tensors, indexing=None):
     return tuple(out)
 
 
-def tensor_split(input, indices_or_sections, dim=0):
+@parsed(
+    "Tensor input, tuple of ints indices, int dim = 0",
+    "Tensor input, Tensor tensor_indices_or_sections, int dim = 0",
+    "Tensor input, int sections, int dim = 0",
+)
+def tensor_split(
+    input, indices_or_sections=None, dim=0, *, indices=None, tensor_indices_or_sections=None, sections=None
+):
+    ios = next(v for v in (indices_or_sections, indices, tensor_indices_or_sections, sections) if v is not None)
+    if input.dim() == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
+    if isinstance(ios, R._Tensor):
+        if ios.dtype is not D.int64:
+            raise RuntimeError(
+                f"tensor_split expected tensor_indices_or_sections to have dtype of long, but got {R._type_word(ios.dtype)}"
+            )
+        if ios.dim() > 1:
+            raise RuntimeError(
+                "tensor_split expected tensor_indices_or_sections to be a zero-dimensional or one-dimensional tensor, "
+                f"but got a tensor with {ios.dim()} dims"
+            )
+        ios = ios.tolist()
     d = _wrap_dim(dim, input.dim())
     n = input.shape[d]
-    ios = indices_or_sections
-    if isinstance(ios, R._Tensor):
-        ios = ios.tolist()
     if isinstance(ios, int):
         if ios <= 0:
             raise RuntimeError(f"number of sections must be larger than 0, got {ios}")

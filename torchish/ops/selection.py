@@ -12,7 +12,7 @@ from .. import _dtype as D
 from .._tensor import _wrap_dim
 from . import _formulas as F
 from . import _registry as R
-from ._argparse import _is_index, int_list, parsed
+from ._argparse import parsed
 from ._out import check_out_grad, exact_out, write_outs
 from ._registry import SAME, op
 from .pointwise import _broadcast_check, _true_divide
@@ -208,10 +208,52 @@ def atan2(input, other):
     return jnp.arctan2(input, other)
 
 
-@op(promote=R.FLOAT, grad_name="LinalgVectorNormBackward0", saves=((0, -1),), method=False)
-def _vector_norm(input, ord=2, dim=None, keepdim=False):
+def check_norm_dtype(fname, input_dtype, dtype) -> None:
+    """linalg's check of a norm's dtype= against its input's."""
+    if dtype is None:
+        return
+    word = R._type_word(dtype)
+    if not (dtype.is_floating_point or dtype.is_complex):
+        raise RuntimeError(f"{fname}: dtype should be floating point or complex, but got {word}")
+    if input_dtype.is_complex != dtype.is_complex:
+        kind = "complex" if input_dtype.is_complex else "real"
+        raise RuntimeError(f"{fname}: dtype should be {kind} for {kind} inputs, but got {word}")
+    if D.promote_types(input_dtype, dtype) is not dtype:
+        raise RuntimeError(
+            f"{fname}: the dtype of the input ({R._type_word(input_dtype)}) should be convertible without narrowing "
+            f"to the specified dtype ({word})"
+        )
+
+
+def _vector_norm_check(args, params) -> None:
+    x = args[0]
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {R._type_word(x.dtype)}"
+        )
+    check_norm_dtype("linalg.vector_norm", x.dtype, params.get("dtype"))
+
+
+def _real_of(d):
+    return {D.complex64: D.float32, D.complex128: D.float64}.get(d, d)
+
+
+@op(
+    promote=R.FLOAT,
+    grad_name="LinalgVectorNormBackward0",
+    saves=((0, -1),),
+    method=False,
+    check=_vector_norm_check,
+    out_dtype=lambda compute, p: _real_of(p.get("dtype") or compute),
+)
+def _vector_norm(input, ord=2, dim=None, keepdim=False, dtype=None):
+    """dtype: the input is cast to it first (its gradient cast back), a complex one's norm of its real dtype."""
     from .pointwise import _abs
 
+    if dtype is not None:
+        input = input.astype(D._jnp_dtype(dtype))
+    if jnp.iscomplexobj(input):  # (a complex vector's norm is its moduli's)
+        input = jnp.abs(input)
     axes = _norm_axes(dim, input.ndim)
     reduced = math.prod(input.shape if axes is None else [input.shape[a] for a in axes])
     if reduced == 1 and ord != 0:  # (torch reduces nothing there: |x| itself, never underflowing through x ** ord)
@@ -238,6 +280,9 @@ def _vector_norm_backward(grad, norm, params, inputs):
     p, dim, keepdim = params.get("ord", 2), params.get("dim"), params.get("keepdim", False)
     if p == 0:
         return None  # (a count: torch's gradient is undefined, so the input gets none)
+    if params.get("dtype") is not None:  # (computed in dtype, then cast back to the input's, as torch's .to())
+        wide = _vector_norm_backward(grad, norm, {**params, "dtype": None}, (x.astype(D._jnp_dtype(params["dtype"])),))
+        return wide.astype(x.dtype)
     axes = _norm_axes(dim, x.ndim)
     if not keepdim and axes is not None:  # (a norm over every dim is 0-dim: it broadcasts as it is)
         grad, norm = F.unsqueeze_multiple(grad, axes), F.unsqueeze_multiple(norm, axes)
@@ -280,25 +325,36 @@ def _norm_sqrt_jvp(primals, tangents):
     return y, jnp.where(y == 0, jnp.zeros_like(y), tangents[0] / (2 * safe))
 
 
-def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    # (torch's norm is Python: an int dim becomes [dim]; it takes len() of a "fro" norm's dims, then passes them on
-    # positionally)
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """torch.norm, which is Python: an int dim becomes [dim]; a "fro" norm over at most two dims (it takes their
+    len()) is a 2-norm, another str a matrix norm over the dims given (all by default), a number a vector norm;
+    all given their arguments by position."""
+    from ..linalg import matrix_norm
+
     listed = [dim] if isinstance(dim, int) else dim
-    if p == "fro" and dim is not None and not isinstance(dim, int):
-        len(dim)
-    _vector_norm_dims(listed, 3)
-    ord = 2 if p in ("fro", None) else p
-    return _vector_norm(input, ord=ord, dim=dim, keepdim=keepdim)
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
+            return vector_norm(input, 2, listed, keepdim, dtype=dtype, out=out)
+        return matrix_norm(
+            input, p, list(range(input.dim())) if listed is None else listed, keepdim, dtype=dtype, out=out
+        )
+    return vector_norm(input, 2.0 if p is None else p, listed, keepdim, dtype=dtype, out=out)
 
 
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
-    _vector_norm_dims(dim, None)  # (an int, an int list or None: torch's int[1]? dim)
-    return _vector_norm(x, ord=ord, dim=dim, keepdim=keepdim)
+def _norm_method(self, p="fro", dim=None, keepdim=False, dtype=None):
+    return norm(self, p, dim, keepdim, dtype=dtype)
 
 
-def _vector_norm_dims(dim, pos) -> None:
-    if dim is not None and not _is_index(dim):
-        int_list("linalg_vector_norm", "dim", dim, pos)
+@parsed(
+    "Tensor input, Number ord = 2, tuple of ints[1] dim = None, bool keepdim = False, *, torch.dtype dtype = None, "
+    "Tensor out = None",
+    name="linalg_vector_norm",
+)
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+    if out is None:
+        return _vector_norm(x, ord=ord, dim=dim, keepdim=keepdim, dtype=dtype)
+    check_out_grad("linalg_vector_norm", (x,), (out,))
+    return exact_out("linalg_vector_norm", out, _vector_norm(x, ord=ord, dim=dim, keepdim=keepdim, dtype=dtype))
 
 
 def _renorm_check(args, params):
