@@ -220,7 +220,8 @@ def tensor_split(
     if isinstance(ios, R._Tensor):
         if ios.dtype is not D.int64:
             raise RuntimeError(
-                f"tensor_split expected tensor_indices_or_sections to have dtype of long, but got {R._type_word(ios.dtype)}"
+                "tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
+                + R._type_word(ios.dtype)
             )
         if ios.dim() > 1:
             raise RuntimeError(
