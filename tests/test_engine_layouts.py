@@ -1,10 +1,14 @@
 """Layouts and checks at the engine's edges against torch: root gradients validated against their nodes' records,
 the tensors tensor hooks see and return (laid out as torch's buffers), CopySlices' buffer laid out as its base, and
-the strides in-place view ops leave."""
+the strides in-place view ops leave, and the layout of an advanced index's result."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from tests.engine_common import check
 
@@ -141,5 +145,56 @@ def test_a_hook_on_a_permuted_root_sees_and_returns_laid_out_gradients(hook, roo
             p.backward(m.ones_like(p) * 0.5 if root_grad == "ones_like" else m.ones(3, 2))
             out.append((x.grad, x.grad.stride(), x.grad._version))
         return out, tuple(seen)
+
+    check(fn)
+
+
+@st.composite
+def _advanced_indexing_cases(draw):
+    """A 2x3x4 tensor seen through a permutation, and a key of one entry per dim (slices, ints, None between
+    them, long index tensors of a few shapes, possibly transposed, or a bool mask) with at least one tensor."""
+    perm = draw(st.permutations(range(3)))
+    sizes = [(2, 3, 4)[p] for p in perm]
+    entries = []
+    for size in sizes:
+        kind = draw(st.sampled_from(["all", "step", "int", "index", "index", "mask"]))
+        shape = draw(st.sampled_from([(2,), (2, 2), (1, 2), (2, 1)]))
+        values = draw(hnp.arrays(np.int64, shape, elements=st.integers(-size, size - 1)))
+        entries.append((kind, values, draw(st.booleans()), draw(st.booleans())))
+    if not any(kind in ("index", "mask") for kind, *_ in entries):
+        entries[draw(st.integers(0, 2))] = ("index",) + entries[0][1:]
+    return perm, entries, draw(st.sampled_from([None, 0, 1, 2, 3]))
+
+
+@settings(max_examples=max(25, settings().max_examples // 2))
+@given(case=_advanced_indexing_cases())
+def test_an_advanced_index_result_is_laid_out_as_torch_visits_it(case):
+    """torch's index kernel allocates its result in the order its TensorIterator visits the elements: the dims
+    sorted by the strides of self restrided (the basic indexing applied: a None's stride the unsqueeze's, 0 along
+    the indexed dims), then by each index tensor's, expanded to their common shape and reshaped with 1s around."""
+    perm, entries, none_at = case
+
+    def fn(m):
+        x = m.arange(24.0).reshape(2, 3, 4).permute(*perm)
+        key = []
+        for size, (kind, values, transposed, masked_true) in zip(x.shape, entries):
+            if kind == "all":
+                key.append(slice(None))
+            elif kind == "step":
+                key.append(slice(None, None, 2))
+            elif kind == "int":
+                key.append(int(values.flat[0]))
+            elif kind == "mask":
+                key.append(m.arange(size) % 2 == (0 if masked_true else 1))
+            else:
+                i = m.tensor(values.T.copy()).t() if transposed and values.ndim == 2 else m.tensor(values)
+                key.append(i)
+        if none_at is not None:
+            key.insert(none_at, None)
+        try:
+            y = x[tuple(key)]
+        except IndexError as e:  # (index tensors that do not broadcast together)
+            return str(e)
+        return y, y.shape, y.stride(), y.contiguous().view(-1)
 
     check(fn)

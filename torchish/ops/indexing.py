@@ -277,7 +277,7 @@ def _out_of_bounds(self, spec, arrays, checks, value=None):
         hit |= b
     hit = np.broadcast_to(hit.reshape((1,) * len(pre) + bshape + (1,) * len(post)), target).reshape(-1)
     numbers = np.arange(math.prod(target)).reshape(target)
-    perm = _visiting_perm(self, spec, arrays, checks, target, len(pre), len(bshape), value)
+    perm = _visiting_perm(self, spec, arrays, target, len(pre), len(bshape), value)
     order = (numbers if perm is None else numbers.transpose(perm)).reshape(-1)
     j = int(np.argmax(hit[order]))
     at = np.unravel_index(order[j], target)[len(pre) : len(pre) + len(bshape)]
@@ -288,32 +288,40 @@ def _out_of_bounds(self, spec, arrays, checks, value=None):
     raise AssertionError
 
 
-def _visiting_perm(self, spec, arrays, checks, target, lead, n_adv, value):
+def _visiting_perm(self, spec, arrays, target, lead, n_adv, value):
     """The order of the result's dims (outermost first; None: row-major) in which torch's index kernels visit
-    its elements: their TensorIterator sorts the dims by the strides of self restrided (0 along the indexed
-    dims), then a put's value, then the indices (0 along the others)."""
-    strides, offset = _views._layout(self)
-    offs = offset + builtins.sum(
-        (np.arange(n) * st).reshape([-1 if i == d else 1 for i in range(self.ndim)])
-        for d, (n, st) in enumerate(zip(self.shape, strides))
-    )
-    seen = _take(np.broadcast_to(offs, tuple(self.shape)), _in_bounds(arrays, checks), spec)
-    adv = range(lead, lead + n_adv)
-    src = [0] * len(target)
-    for d in reversed(range(len(target))):
-        if d in adv:
-            continue
-        if target[d] > 1:
-            src[d] = int(seen[(0,) * d + (1,) + (0,) * (len(target) - d - 1)] - seen[(0,) * len(target)])
-        else:  # (a size-1 dim: torch's unsqueeze convention)
-            src[d] = src[d + 1] * builtins.max(target[d + 1], 1) if d + 1 < len(target) else 1
-    operands = [src]
+    its elements, which is also how index lays its result out: their TensorIterator sorts the dims by the strides
+    of self restrided (0 along the indexed dims), then a put's value, then the index tensors (0 along the
+    others)."""
+    operands = [_restrided(self, spec, len(target), lead, n_adv)]
     if value is not None:
         operands.append(_views._broadcast_strides(tuple(value.shape), _views._layout(value)[0], target))
-    for k, _, _ in checks:
-        own = _views._broadcast_strides(tuple(arrays[k].shape), _views._layout(arrays[k])[0], target[lead:][:n_adv])
-        operands.append([0] * lead + own + [0] * (len(target) - lead - n_adv))
+    bshape = target[lead:][:n_adv]
+    padded = (1,) * lead + bshape + (1,) * (len(target) - lead - n_adv)
+    for s in spec:
+        if s[0] == "t":  # (each index expanded to the common shape, then reshaped with 1s around it)
+            a = arrays[s[1]]
+            expanded = _views._broadcast_strides(tuple(a.shape), _views._layout(a)[0], bshape)
+            reshaped = _views._view_strides(bshape, expanded, padded) or _views._contiguous_strides(padded)
+            operands.append(_views._broadcast_strides(padded, reshaped, target))
     return _views._iterator_order(operands, target)
+
+
+def _restrided(self, spec, ndim, lead, n_adv) -> list:
+    """self's strides over the result's dims, as torch's applySlicing then restride_src leave them: an int
+    selects, a slice steps, None unsqueezes (its stride: the size times the stride of the dim it stands before,
+    1 at the end), and the indexed dims are 0."""
+    sizes, strides = list(self.shape), list(_views._layout(self)[0])
+    basic, k = [], 0
+    for s in spec:
+        if s[0] == "n":
+            basic.append(sizes[k] * strides[k] if k < len(sizes) else 1)
+        elif s[0] == "s":
+            basic.append(strides[k] * (1 if s[3] is None else s[3]))
+        if s[0] in "ist":
+            k += 1
+    basic += strides[k:]  # (the dims the index left whole)
+    return basic[:lead] + [0] * n_adv + basic[lead:][: ndim - lead - n_adv]
 
 
 def _in_bounds(arrays, checks) -> list:
@@ -337,7 +345,7 @@ def _order_of_duplicate_writes(self, spec, arrays, checks, target, value):
     named = np.sort(np.ravel_multi_index(rows, [size for _, size, _ in checks]))  # (a number per element named)
     if not (named[1:] == named[:-1]).any():
         return None
-    return _visiting_perm(self, spec, arrays, checks, target, len(pre), len(bshape), value)
+    return _visiting_perm(self, spec, arrays, target, len(pre), len(bshape), value)
 
 
 def _advanced(self, idx):
@@ -347,7 +355,12 @@ def _advanced(self, idx):
     oob = _out_of_bounds(self, spec, arrays, checks)
     if oob is not None:
         raise IndexError(oob[1])
-    return _index((self, *arrays), spec)
+    result = _index((self, *arrays), spec)
+    if result._value.ndim > 1 and result._value.size:  # (laid out in the order torch's kernel visits it)
+        pre, bshape, _ = _result_layout(tuple(self.shape), spec, arrays)
+        target = tuple(result._value.shape)
+        result._perm = _visiting_perm(self, spec, arrays, target, len(pre), len(bshape), None)
+    return result
 
 
 def _jnp_index(arrays, spec):
