@@ -443,7 +443,21 @@ _CREATE_GRAPH_HISTORIES = {
     "mm of a column-major mat2": lambda x: x.view(1, 3) @ x.view(1, 3).t(),
     "mm of a column-major mat1": lambda x: x.view(3, 1).t() @ x.view(3, 1),
     "addmm": lambda x: x.view(1, 1).addmm(x.view(1, 3), x.view(3, 1), beta=2, alpha=0.5),
+    # the selecting ops' gradients written into zeros by the inverse op, as torch's formulas do
+    "gather": lambda x: x.view(1, 3).gather(1, x.new_tensor([[2, 0]]).long()) ** 2,
+    "index_select": lambda x: x.index_select(0, x.new_tensor([1, 1]).long()) ** 2,
+    "take": lambda x: x.take(x.new_tensor([0, 2]).long()) ** 2,
+    "topk": lambda x: x.topk(2)[0] ** 2,
+    "sort with ties": lambda x: (x * 0 + 1).sort()[0] * x,
+    "cat": lambda x: _module_of(x).cat([x, x * 2]) ** 2,
+    "stack": lambda x: _module_of(x).stack([x, x]) ** 2,
+    "flip": lambda x: x.flip(0) ** 2,
 }
+
+
+def _module_of(x):
+    """torch or torchish, whichever x belongs to."""
+    return __import__(type(x).__module__.split(".")[0])
 
 
 @pytest.mark.parametrize("op", list(_CREATE_GRAPH_HISTORIES))

@@ -467,6 +467,10 @@ _TORCH_CALLS = {
     "bmm": "BmmBackward0",
     "mv": "MvBackward0",
     "broadcast_mul": "MulBackward0",
+    "index_add": "IndexAddBackward0",
+    "scatter_add": "ScatterAddBackward0",
+    "scatter": "ScatterBackward0",
+    "put": "PutBackward0",
 }
 
 
@@ -547,6 +551,9 @@ _PRIM_NAMES = {
     "scatter-add": "IndexPutBackward0",
     "scatter_add": "IndexPutBackward0",
     "gather": "IndexBackward0",
+    "rev": "FlipBackward0",
+    "split": "SliceBackward0",  # (cat's gradient: torch narrows it once per input)
+    "unstack": "SelectBackward0",  # (stack's: torch selects it once per input)
 }
 
 

@@ -51,3 +51,42 @@ def unsqueeze_multiple(t, dims):
     for d in sorted(dims):
         t = _unsqueeze_call(t, d)
     return t
+
+
+# torch's gradients of the ops that select elements: the incoming gradient written into zeros by the inverse op
+def _positions(index, dim):
+    """The full index of the elements index addresses along dim (the other dims by their own position)."""
+    at = list(jnp.indices(index.shape, sparse=True))
+    at[dim] = index
+    return tuple(at)
+
+
+def _index_add(self, index, source, dim):
+    if not self.ndim:
+        return self + jnp.sum(source)
+    return self.at[(slice(None),) * dim + (index,)].add(source)
+
+
+def _scatter(accumulate):
+    def scatter(self, index, src, dim):
+        if not self.ndim:
+            return self + jnp.sum(src) if accumulate else jnp.reshape(src, (-1,))[-1] if src.size else self
+        at = self.at[_positions(index, dim)]
+        return at.add(src) if accumulate else at.set(src)
+
+    return scatter
+
+
+def _put(self, index, source):
+    flat = self.reshape(-1)
+    return (
+        flat.at[jnp.where(index < 0, index + flat.shape[0], index).reshape(-1)]
+        .add(source.reshape(-1))
+        .reshape(self.shape)
+    )
+
+
+index_add = named_call("index_add", _index_add, static_argnums=3)
+scatter_add = named_call("scatter_add", _scatter(True), static_argnums=3)
+scatter = named_call("scatter", _scatter(False), static_argnums=3)
+put = named_call("put", _put)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
-from . import _out
+from . import _formulas, _out
 from . import _registry as R
 from . import special_ops as _special_ops
 from ._argparse import _is_index, inplace_parsed, parsed
@@ -333,6 +333,9 @@ def _take_check(args, params):
 def take(input, index):
     flat = input.reshape(-1)
     return flat[jnp.where(index < 0, index + flat.shape[0], index)]
+
+
+R.OPS["take"].result_grad = lambda g, y, p, x: (_formulas.put(jnp.zeros(x[0].shape, g.dtype), x[1], g), None)
 
 
 @parsed("Tensor input, Tensor indices, int dim = None, *, Tensor out = None")

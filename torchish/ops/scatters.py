@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import _wrap_dim
+from . import _formulas as F
 from . import _registry as R
 from . import views as _views
 from ._argparse import parsed
@@ -129,6 +130,15 @@ def _gather(input, index, dim):
     # (an index smaller than input in the other dims reads their first elements)
     corner = tuple(slice(None) if k == dim else slice(0, n) for k, n in enumerate(index.shape))
     return jnp.take_along_axis(input[corner], index, axis=dim)
+
+
+def _gather_backward(grad, result, params, inputs):
+    input, index = inputs
+    zeros = jnp.zeros(input.shape, grad.dtype)
+    return (zeros if index.size == 0 else F.scatter_add(zeros, index, grad, params["dim"] if input.ndim else 0)), None
+
+
+R.OPS["_gather"].result_grad = _gather_backward
 
 
 @parsed("Tensor input, int dim, Tensor index, *, bool sparse_grad = False, Tensor out = None")

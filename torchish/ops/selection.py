@@ -41,6 +41,20 @@ def _index_select(input, index, dim):
     return jnp.take(input, index, axis=_wrap_dim(dim, input.ndim)) if input.ndim else input[index]
 
 
+def _selected_into_zeros(formula, dim_of=lambda p, x: _wrap_dim(p["dim"], x.ndim) if x.ndim else 0):
+    """torch's gradient of an op that selects input's elements by an index tensor (its second input): the gradient
+    written into zeros by formula (index_add, scatter), a node of torch's name in a create_graph history."""
+
+    def backward(grad, result, params, inputs):
+        input, index = inputs
+        return formula(jnp.zeros(input.shape, grad.dtype), index, grad, dim_of(params, input)), None
+
+    return backward
+
+
+R.OPS["_index_select"].result_grad = _selected_into_zeros(F.index_add)
+
+
 @parsed("Tensor input, int dim, Tensor index, *, Tensor out = None")
 def index_select(input, dim, index, *, out=None):
     if out is None:
@@ -66,6 +80,18 @@ def _sort_pure(input, dim=-1, descending=False, stable=False):
 
 
 _sort = op("_sort", promote=SAME, grad_name="SortBackward0", n_out=2, method=False, saves=((-2,),))(_sort_pure)
+
+
+def _sort_backward(grad, values, params, inputs):
+    # (the formula sees the values alone: the indices, which torch's reads, are the stable sort's again)
+    (input,) = inputs
+    if not input.ndim:
+        return grad
+    indices = _sort_pure(input, **params)[1]
+    return F.scatter(jnp.zeros(input.shape, grad.dtype), indices, grad, _wrap_dim(params.get("dim", -1), input.ndim))
+
+
+R.OPS["_sort"].result_grad = _sort_backward
 
 
 @op("_sorted_by", n_tensors=2, promote=SAME, grad_name="SortBackward0", method=False, promoted=(0,), saves=((1,), ()))
@@ -126,6 +152,9 @@ def argsort(input, dim=-1, descending=False, stable=False):
 @op("_topk", n_tensors=2, promote=SAME, grad_name="TopkBackward0", method=False, promoted=(0,), saves=((1,), ()))
 def _topk(input, indices, dim):
     return jnp.take_along_axis(input, indices, axis=dim) if input.ndim else input
+
+
+R.OPS["_topk"].result_grad = R.OPS["_sorted_by"].result_grad = _selected_into_zeros(F.scatter)
 
 
 @parsed("Tensor input, int k, int dim = -1, bool largest = True, bool sorted = True, *, tuple of Tensors out = None")
