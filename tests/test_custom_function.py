@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import torchish
-from tests.engine_common import floats
+from tests.engine_common import check, floats
 from torchish.autograd import stats
 from torchish.autograd.function import Function as IshFunction
 from torchish.autograd.function import FunctionCtx as IshFunctionCtx
@@ -818,3 +818,45 @@ def test_instantiating_warns():
             cls()
         msgs.append([(x.category, str(x.message).replace("torchish", "torch")) for x in w])
     assert msgs[0] == msgs[1]
+
+
+@pytest.mark.parametrize("traceable", [True, False])
+@pytest.mark.parametrize("kind", ["double", "square"])
+@pytest.mark.parametrize("root", ["ones_like", "sum", "square sum", "row-major ones"])
+@pytest.mark.parametrize("via", ["autograd.grad", "backward"])
+def test_a_backward_is_given_and_returns_gradients_laid_out_as_torch(traceable, kind, root, via):
+    """torch's engine hands a custom Function's backward the buffer it holds (a root's ones_like keeps the root's
+    layout, sum's gradient is an expand) and moves what it returns on as it is: autograd.grad returns it, .grad
+    steals it. Whether or not the backward could be lowered into the jitted function (one given a gradient laid out
+    otherwise than row-major runs eagerly)."""
+
+    def fn(m):
+        seen = []
+
+        class F(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * 2 if kind == "double" else x * x
+
+            @staticmethod
+            def backward(ctx, g):
+                if not traceable:  # (a host read: this backward runs eagerly, once; a lowered one is traced)
+                    g.tolist()
+                    seen.append(g.stride())
+                (x,) = ctx.saved_tensors
+                return g * 2 if kind == "double" else 2 * x * g
+
+        with m.no_grad():
+            x = m.arange(6.0).reshape(2, 3).t().square()  # (3, 2), laid out (1, 3)
+        x.requires_grad_(True)
+        y = F.apply(x)
+        out = {"ones_like": y, "sum": y.sum(), "square sum": (y * y).sum(), "row-major ones": y}[root]
+        grad = {"ones_like": m.ones_like(y), "row-major ones": m.ones(3, 2)}.get(root)
+        if via == "backward":
+            out.backward(grad)
+            return seen, x.grad, x.grad.stride(), x.grad._version
+        (g,) = m.autograd.grad(out, [x], grad)
+        return seen, g, g.stride(), g._version
+
+    check(fn)

@@ -544,7 +544,8 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
             finish(key)
     for i, n in enumerate(plan.nodes):
         ins = [bufs.pop((0, i, o), None) for o in range(len(n.out_meta))]
-        for o in n._tensor_hooks or ():  # (what the tensor's hooks see)
+        watched = range(len(n.out_meta)) if getattr(n, "_eager_vjp", None) is not None else n._tensor_hooks or ()
+        for o in watched:  # (what the tensor's hooks, or a custom Function's backward, see)
             seen = None if ins[o] is None else _hook_layout(ins[o], n.out_meta[o][0])
             if seen is not None:
                 hooked[(i, o)] = seen
@@ -577,7 +578,10 @@ def target_versions(plan, root_keys, root_strides, accumulate, grad_mode=False):
                     made = _produced_shape(n, j, shape_of(d))
                     fresh = (i, j) in plan.fresh_out
                     b = _derived(n, j, src, made, grad_mode) if src is not None and not fresh else None
-                    b = b or _Buf(_Storage(), _contiguous_strides(made))
+                    strides = plan.fresh_out_strides.get((i, j)) if fresh else None
+                    b = b or (
+                        _fresh(_Storage(), made, strides) if strides else _Buf(_Storage(), _contiguous_strides(made))
+                    )
                     if plan._recorded_shape(d) != made:
                         b = _summed_to_recorded(b, plan._recorded_shape(d), made)
                     outs.append((d, _held(b)))

@@ -109,9 +109,11 @@ class _Plan:
         # returned as torch returns it (autograd.grad)
         self.hook_tensors = {}
         self.fresh_strides = {}  # (node, output) -> a hook's own tensor's strides, where dense and not row-major
+        self.fresh_out_strides = {}  # (node, input) -> the same of a tensor a custom Function's backward returned
         self.followed = 0  # how many of the hooks' replacements those tensors (or an unchanged value) account for
         self.written_in = {}  # (node, output) -> (versions, value): a tensor hook's in-place writes
         self.hook_layouts = {}  # (node, output) -> how the gradient its tensor hooks see is laid out (buffers.py)
+        self.eager_ids = set()  # the custom Function nodes run eagerly in this backward (their gradients laid out)
         for n in nodes:
             if _failure(n, needed, targets) is not None:
                 nodes = self._until_failure(root_edges, nodes, needed, targets)
@@ -261,10 +263,11 @@ class _Plan:
             shapes,
             tuple(sorted((k, self.fresh_strides.get(k)) for k in self.fresh_in)),
             tuple(sorted(self.fresh_out)),
+            tuple(sorted(self.fresh_out_strides.items())),
             tuple(sorted(self.hook_tensors)),
             tuple(sorted((k, v[0]) for k, v in self.written_in.items())),
             tuple([m._operand_layouts for m in self.nodes]),  # (the layouts elementwise formulas follow)
-            tuple([i for i, m in enumerate(self.nodes) if m._tensor_hooks]),  # (whose hooks see hook_layouts)
+            tuple([i for i, m in enumerate(self.nodes) if _sees_layouts(m)]),  # (whose hooks see hook_layouts)
         )
         hit = _VERSIONS.get(key)
         if hit is None:
@@ -283,10 +286,11 @@ def _has_pre_python(n) -> bool:
     return bool(n._prehooks) or bool(n._tensor_hooks) or bool(n._retained)
 
 
-def _is_eager(n, create_graph) -> bool:
-    """Nodes that run alone, eagerly: post-hooks, anomaly mode, and nodes that say their backward can't
-    live in the jitted function (a custom Function whose backward prints, calls .item(), ...)."""
-    if n._hooks or _anomaly._STATE.enabled:
+def _is_eager(n, create_graph, plan=None) -> bool:
+    """Nodes that run alone, eagerly: post-hooks, anomaly mode, nodes that say their backward can't live in the
+    jitted function (a custom Function whose backward prints, calls .item(), ...), and a custom Function given a
+    gradient laid out other than row-major (what its backward returns is then laid out as its own ops make it)."""
+    if n._hooks or _anomaly._STATE.enabled or plan is not None and id(n) in plan.eager_ids:
         return True
     runs_eagerly = getattr(n, "_runs_eagerly", None)
     return runs_eagerly is not None and runs_eagerly(create_graph)
@@ -297,7 +301,7 @@ def _segments(plan, create_graph=False, extra_cuts=()):
     hooked leaf is accumulated (extra_cuts)."""
     cuts = [0]
     for i, n in enumerate(plan.nodes):
-        eager = _is_eager(n, create_graph)
+        eager = _is_eager(n, create_graph, plan)
         # create_graph: a non-leaf input's gradient is the very tensor its node's backward then reads
         # (torch's capture), so later gradients depend on it: the input's node starts a segment
         takes = create_graph and plan.has_node_targets and plan._reads(i, n)
@@ -380,6 +384,18 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
             on_leaf(k, plan.target_edges[k], state.get((1, k, 0)), vs[k], owners[k], chains[k])
 
     accumulate_ready(0)
+    plan.eager_ids = set()
+    if versions is not None and not create_graph and any(getattr(n, "_eager_vjp", None) for n in plan.nodes):
+        for n in plan.nodes:  # (a custom Function's key is its ctx as it is now: the versions' key reads it)
+            if hasattr(n, "_snapshot") and not n._freed and n.saved is not None:
+                n._snapshot()
+        plan.target_versions(root_keys, strides_of_roots(), versions["accumulate"], False)  # (hook_layouts)
+        permuted = {k[0] for k, layout in plan.hook_layouts.items() if layout[0] == "order"}
+        plan.eager_ids = {
+            id(n)
+            for i, n in enumerate(plan.nodes)
+            if getattr(n, "_eager_vjp", None) and (i in permuted or _saves_permuted(n))
+        }
     at = None  # the node whose hooks or backward run now: where torch's engine stops if Python raises
     try:
         for lo, hi in _segments(plan, create_graph, early):
@@ -387,7 +403,7 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
                 continue
             at = lo
             raw = _captured_before_hooks(plan, lo, state)
-            if plan.nodes[lo]._tensor_hooks and versions is not None and not create_graph:
+            if _sees_layouts(plan.nodes[lo]) and versions is not None and not create_graph:
                 plan.target_versions(root_keys, strides_of_roots(), versions["accumulate"], False)  # (hook_layouts)
             state = _before_node_hooks(plan, lo, state, create_graph)
             for o, tkey in list(raw):
@@ -398,7 +414,7 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
                     _unpack_saved(n)  # (a custom Function unpacks in ctx.saved_tensors)
             if create_graph:
                 _take_targets(plan, lo, {**state, **{(0, lo, o): v for (o, _), v in raw.items()}}, taken)
-            if _is_eager(plan.nodes[lo], create_graph):
+            if _is_eager(plan.nodes[lo], create_graph, plan):
                 state = _anomaly._run_node(_run_hooked_node, plan, lo, state, create_graph)
             else:
                 state = _run_segment(plan, lo, hi, state, create_graph)
@@ -448,6 +464,40 @@ def _replacements_followed(plan, replaced) -> bool:
     """Whether the buffers followed every gradient hooks replaced: each was a plain tensor of the hook's own
     (plan.hook_tensors) or the value it was given, and no hook wrote into what it was given."""
     return replaced == plan.followed and not plan.written_in
+
+
+def _sees_layouts(n) -> bool:
+    """Whether Python sees the gradients coming into n as torch lays them out: its tensor hooks, or its backward
+    (a custom Function's)."""
+    return bool(n._tensor_hooks) or getattr(n, "_eager_vjp", None) is not None
+
+
+def _saves_permuted(n) -> bool:
+    """Whether a custom Function saved a tensor laid out other than row-major (its backward's elementwise results
+    would follow it)."""
+    from ..ops.views import _contiguous_strides, _strided
+
+    Tensor = _Tensor()
+    for e in getattr(n, "_entries", None) or ():
+        t = None if e is None else e[0]
+        if isinstance(t, Tensor) and _strided(t) and tuple(t.stride()) != _contiguous_strides(tuple(t.shape)):
+            return True
+    return False
+
+
+def _note_returned_layouts(plan, i, grads, given) -> None:
+    """The new tensors a custom Function's backward returned, where dense but not row-major: the buffers they
+    go into are laid out as they are."""
+    from ..ops.views import _contiguous_strides, _dense_layout
+
+    for p, g in enumerate(grads):
+        if isinstance(g, _Tensor()) and not any(g is t for t in given):
+            strides = tuple(g.stride())
+            if _dense_layout(tuple(g.shape), strides) and strides != _contiguous_strides(tuple(g.shape)):
+                plan.fresh_out.add((i, p))
+                plan.fresh_out_strides[(i, p)] = strides
+                continue
+        plan.fresh_out_strides.pop((i, p), None)
 
 
 def _note_hook_tensor(plan, key, g, meta, create_graph) -> None:
@@ -645,9 +695,14 @@ def _run_hooked_node(plan, i, state, create_graph):
         if c is not None:
             state[tkey] = c if tkey not in state else state[tkey] + c
     cts = [state.pop((0, i, o), None) for o in range(n_out)]
-    grad_outputs = tuple(_wrap_or_none(c) for c in cts)
-    grad_inputs = [None] * len(n.next_edges)
     eager_vjp = getattr(n, "_eager_vjp", None)
+    # (a custom Function's backward is given the buffers as torch's engine holds them: a root's ones_like, an
+    # expand of sum's gradient, a permuted one)
+    seen = {} if create_graph or eager_vjp is None else plan.hook_layouts
+    grad_outputs = tuple(
+        _laid_out(c, seen[(i, o)]) if c is not None and (i, o) in seen else _wrap_or_none(c) for o, c in enumerate(cts)
+    )
+    grad_inputs = [None] * len(n.next_edges)
     # a custom Function's backward runs whole whenever its node runs, as torch's PyNode: its hooks see every
     # gradient it returned, needed or not (an op's backward computes only the needed ones)
     # (torch computes what goes to a node it never reaches, the backward failing first: hooks see it)
@@ -658,6 +713,8 @@ def _run_hooked_node(plan, i, state, create_graph):
     if not skip and (wide or eager_vjp is not None) and any(c is not None for c in cts):
         if eager_vjp is not None:
             grad_inputs = list(eager_vjp(grad_outputs, create_graph))
+            if not create_graph:
+                _note_returned_layouts(plan, i, grad_inputs, grad_outputs)
         elif create_graph:
             cotangents = {(0, i, o): c for o, c in enumerate(cts) if c is not None}
             sub = _run_segment(plan, i, i + 1, cotangents, True, per_input=True)
