@@ -68,6 +68,14 @@ SPECS_SCATTER = [
         covers=("masked_scatter", "gt"),
     ),
     Spec("masked_scatter_", lambda m, x, y: (x * 1).masked_scatter_(x > 0, y), n=2, covers=("masked_scatter", "mul")),
+    Spec("masked_select", lambda m, x: m.masked_select(x, x > 0), covers=("_masked_select", "gt")),
+    Spec(
+        "masked_select_broadcast",
+        lambda m, x, y: x[..., :1].masked_select(y > 0),
+        n=2,
+        shapes="min1d",
+        covers=("_masked_select", "gt"),
+    ),
     Spec(
         "masked_scatter_broadcast",
         lambda m, x, y: m.masked_scatter(x[..., :1], y > 0, y),

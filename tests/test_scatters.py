@@ -123,6 +123,14 @@ _CALLS = [
     "m.ones(7, 3).fill_diagonal_(2.)", "m.ones(2, 3, 4).fill_diagonal_(2.)", "m.ones(3, 3, 3).fill_diagonal_(2.)",
     "m.ones(3).fill_diagonal_(2.)", "m.ones(3, 5).t().fill_diagonal_(0, wrap=True)", "x.fill_diagonal_(0)",
     "(x * 1).fill_diagonal_(0).grad_fn.name()", "m.autograd.grad((x * 1).fill_diagonal_(0, True).sum(), x)",
+    # masked_select (its own node, broadcasting inside)
+    "m.masked_select(x, x > 1.5)", "x.masked_select(m.tensor([True, False, True, False]))",
+    "m.masked_select(x, m.tensor([1, 0, 1, 0]))", "m.masked_select(x, m.ones(3, dtype=m.bool))",
+    "m.masked_select(x[0], m.ones(2, 4, dtype=m.bool))", "m.masked_select(d, m.tensor(True))",
+    "m.masked_select(m.tensor(2.), m.tensor([True, True]))", "m.masked_select(x, x > 1.5, out=m.empty(0))",
+    "m.masked_select(d, d > 1.5, out=m.empty(2))", "m.masked_select(d, d > 1.5, out=m.empty(0, dtype=m.float64))",
+    "m.masked_select(x.t(), m.tensor([True, False, True]))",
+    "m.autograd.grad((m.masked_select(x[:1], s[:, :4] > 1) ** 2).sum(), x)",
 ]  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from . import _registry as R
 from ._argparse import parsed
 from ._out import check_out_grad, exact_out, write_outs
 from ._registry import SAME, op
-from .pointwise import _broadcast_check, _true_divide
+from .pointwise import _broadcast_check, _broadcast_shapes, _true_divide
 
 
 def _index_check(name):
@@ -182,12 +182,33 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     return result if out is None else write_outs("topk", out, result)
 
 
-def masked_select(input, mask):
-    from .indexing import getitem
-    from .shape import expand
+@op(
+    "_masked_select",
+    n_tensors=2,
+    promote=SAME,
+    grad_name="MaskedSelectBackward0",
+    method=False,
+    promoted=(0,),
+    saves=((0, 1), ()),
+)
+def _masked_select(input, mask, shape, count):
+    """The elements of input (broadcast with mask) where mask is set, in C order; count: how many (a static size)."""
+    (at,) = jnp.nonzero(jnp.broadcast_to(mask, shape).reshape(-1), size=count)
+    return jnp.broadcast_to(input, shape).reshape(-1)[at]
 
-    shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
-    return getitem(expand(input, shape), expand(mask, shape))
+
+@parsed("Tensor input, Tensor mask, *, Tensor out = None")
+def masked_select(input, mask, *, out=None):
+    if out is not None:
+        check_out_grad("masked_select", (input, mask), (out,))
+    if mask.dtype is not D.bool:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = _broadcast_shapes([tuple(mask.shape), tuple(input.shape)])  # (torch expands the mask first)
+    count = int(np.broadcast_to(np.asarray(mask._value), shape).sum())
+    result = _masked_select(input, mask, shape=tuple(shape), count=count)
+    if out is None:
+        return result
+    return exact_out("masked_select", out, result, "masked_select(): self and result must have the same scalar type")
 
 
 @op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.bool)
