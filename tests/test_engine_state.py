@@ -452,6 +452,12 @@ _CREATE_GRAPH_HISTORIES = {
     "cat": lambda x: _module_of(x).cat([x, x * 2]) ** 2,
     "stack": lambda x: _module_of(x).stack([x, x]) ** 2,
     "flip": lambda x: x.flip(0) ** 2,
+    # the ops that move elements: the same op undoing the move
+    "roll": lambda x: x.view(1, 3).roll((1, -1), (0, 1)) ** 2,
+    "roll flattened": lambda x: x.roll(1) ** 2,
+    "triu": lambda x: x.view(1, 3).expand(3, 3).triu(1) ** 2,
+    "cumsum": lambda x: x.view(3, 1).expand(3, 2).cumsum(0) ** 2,
+    "pad": lambda x: _module_of(x).nn.functional.pad(x.view(1, 3), (-1, 2, 1, 0)) ** 2,
 }
 
 

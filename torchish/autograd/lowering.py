@@ -471,6 +471,10 @@ _TORCH_CALLS = {
     "scatter_add": "ScatterAddBackward0",
     "scatter": "ScatterBackward0",
     "put": "PutBackward0",
+    "roll": "RollBackward0",
+    "tril": "TrilBackward0",
+    "triu": "TriuBackward0",
+    "constant_pad_nd": "ConstantPadNdBackward0",
 }
 
 

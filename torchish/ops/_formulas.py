@@ -90,3 +90,17 @@ index_add = named_call("index_add", _index_add, static_argnums=3)
 scatter_add = named_call("scatter_add", _scatter(True), static_argnums=3)
 scatter = named_call("scatter", _scatter(False), static_argnums=3)
 put = named_call("put", _put)
+
+
+# torch's gradients of the ops that move elements: the same op, undoing the move
+roll = named_call("roll", lambda g, shifts, dims: jnp.roll(g, shifts, dims), static_argnums=(1, 2))
+tril = named_call("tril", jnp.tril, static_argnums=1)
+triu = named_call("triu", jnp.triu, static_argnums=1)
+constant_pad_nd = named_call(
+    "constant_pad_nd", lambda g, cfg: jax.lax.pad(g, jnp.zeros((), g.dtype), cfg), static_argnums=1
+)
+
+
+def cumsum_backward(g, dim):
+    """torch's cumsum_backward: grad.flip(dim).cumsum(dim).flip(dim) (FlipBackward0, CumsumBackward0, FlipBackward0)."""
+    return jnp.flip(jnp.cumsum(jnp.flip(g, dim), axis=dim), dim)

@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import _formulas
 from . import _registry as R
 from ._registry import SAME
 
@@ -230,6 +231,12 @@ def _pairs(pad, ndim):
 def constant_pad_nd(input, pad, value=0):
     cfg = [(lo, hi, 0) for lo, hi in _pairs(pad, input.ndim)]
     return jax.lax.pad(input, jnp.asarray(value, input.dtype), cfg)
+
+
+# torch's: constant_pad_nd of the gradient by the negated pad
+R.OPS["constant_pad_nd"].result_grad = lambda g, y, p, x: _formulas.constant_pad_nd(
+    g, tuple((-lo, -hi, 0) for lo, hi in _pairs(p["pad"], g.ndim))
+)
 
 
 @op(

@@ -508,6 +508,9 @@ def cumsum(input, dim, *, dtype=None):
     return jnp.cumsum(input, axis=_wrap_dim(dim, input.ndim)) if input.ndim else input
 
 
+R.OPS["cumsum"].result_grad = lambda g, y, p, x: F.cumsum_backward(g, _wrap_dim(p["dim"], g.ndim)) if g.ndim else g
+
+
 @op(promote=SAME, grad_name="CumprodBackward0", saves=((0, -1),))
 def cumprod(input, dim, *, dtype=None):
     return jnp.cumprod(input, axis=_wrap_dim(dim, input.ndim)) if input.ndim else input

@@ -756,6 +756,18 @@ def roll(input, shifts, dims=None):
     return jnp.roll(input, shifts, dims)
 
 
+def _roll_backward(grad, result, params, inputs):
+    shifts, dims = params["shifts"], params.get("dims")
+    shifts = shifts if isinstance(shifts, tuple) else (shifts,)
+    if dims is None or dims == ():  # (the flattened roll)
+        return F.roll(grad.reshape(-1), -shifts[0], 0).reshape(grad.shape)
+    dims = dims if isinstance(dims, tuple) else (dims,)
+    return F.roll(grad, tuple(-s for s in shifts), dims)
+
+
+R.OPS["roll"].result_grad = _roll_backward
+
+
 @op(promote=SAME, grad_name="TrilBackward0", inplace=True)
 def tril(input, diagonal=0):
     return jnp.tril(input, diagonal)
@@ -764,6 +776,10 @@ def tril(input, diagonal=0):
 @op(promote=SAME, grad_name="TriuBackward0", inplace=True)
 def triu(input, diagonal=0):
     return jnp.triu(input, diagonal)
+
+
+R.OPS["tril"].result_grad = lambda g, y, p, x: F.tril(g, p.get("diagonal", 0))
+R.OPS["triu"].result_grad = lambda g, y, p, x: F.triu(g, p.get("diagonal", 0))
 
 
 _VIEW_OPS = (
