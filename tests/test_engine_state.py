@@ -447,6 +447,8 @@ _CREATE_GRAPH_HISTORIES = {
     "gather": lambda x: x.view(1, 3).gather(1, x.new_tensor([[2, 0]]).long()) ** 2,
     "index_select": lambda x: x.index_select(0, x.new_tensor([1, 1]).long()) ** 2,
     "take": lambda x: x.take(x.new_tensor([0, 2]).long()) ** 2,
+    "masked_select": lambda x: x.masked_select(x > 0.7) ** 2,
+    "masked_select broadcast": lambda x: x.view(1, 3).masked_select(x.view(3, 1) > 0.7) ** 2,
     "topk": lambda x: x.topk(2)[0] ** 2,
     "sort with ties": lambda x: (x * 0 + 1).sort()[0] * x,
     "cat": lambda x: _module_of(x).cat([x, x * 2]) ** 2,

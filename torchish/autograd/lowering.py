@@ -471,6 +471,7 @@ _TORCH_CALLS = {
     "scatter_add": "ScatterAddBackward0",
     "scatter": "ScatterBackward0",
     "put": "PutBackward0",
+    "masked_scatter": "MaskedScatterBackward0",
     "roll": "RollBackward0",
     "tril": "TrilBackward0",
     "triu": "TriuBackward0",

@@ -104,3 +104,11 @@ constant_pad_nd = named_call(
 def cumsum_backward(g, dim):
     """torch's cumsum_backward: grad.flip(dim).cumsum(dim).flip(dim) (FlipBackward0, CumsumBackward0, FlipBackward0)."""
     return jnp.flip(jnp.cumsum(jnp.flip(g, dim), axis=dim), dim)
+
+
+def _masked_scatter(self, mask, source):
+    (at,) = jnp.nonzero(jnp.broadcast_to(mask, self.shape).reshape(-1), size=source.size)
+    return self.reshape(-1).at[at].set(source.reshape(-1)).reshape(self.shape)
+
+
+masked_scatter = named_call("masked_scatter", _masked_scatter)

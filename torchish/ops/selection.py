@@ -197,6 +197,16 @@ def _masked_select(input, mask, shape, count):
     return jnp.broadcast_to(input, shape).reshape(-1)[at]
 
 
+def _masked_select_backward(grad, result, params, inputs):
+    # torch's: zeros of the broadcast shape, masked_scatter of the gradient, summed to the input's shape
+    input, mask = inputs
+    zeros = jnp.zeros(params["shape"], grad.dtype)
+    return F.sum_to(F.masked_scatter(zeros, mask, grad), input.shape), None
+
+
+R.OPS["_masked_select"].result_grad = _masked_select_backward
+
+
 @parsed("Tensor input, Tensor mask, *, Tensor out = None")
 def masked_select(input, mask, *, out=None):
     if out is not None:
