@@ -448,6 +448,8 @@ _CREATE_GRAPH_HISTORIES = {
     "index_select": lambda x: x.index_select(0, x.new_tensor([1, 1]).long()) ** 2,
     "take": lambda x: x.take(x.new_tensor([0, 2]).long()) ** 2,
     "masked_select": lambda x: x.masked_select(x > 0.7) ** 2,
+    "kthvalue": lambda x: x.kthvalue(2)[0] * x,
+    "mode": lambda x: x.mode()[0] * x,
     "masked_select broadcast": lambda x: x.view(1, 3).masked_select(x.view(3, 1) > 0.7) ** 2,
     "topk": lambda x: x.topk(2)[0] ** 2,
     "sort with ties": lambda x: (x * 0 + 1).sort()[0] * x,
@@ -1038,5 +1040,30 @@ def test_cat_and_stack_hooks_see_every_inputs_gradient(op, via):
             loss.backward()
             return x.grad, tuple(log)
         return m.autograd.grad(loss, x), tuple(log)
+
+    check(fn)
+
+
+@pytest.mark.parametrize(
+    "op", ["topk", "kthvalue", "mode", "sort", "sort with ties", "take", "masked_select", "gather", "index_select"]
+)
+def test_the_selecting_ops_have_an_edge_for_their_input_alone(op):
+    """torch's nodes of the ops that select by an index or a mask have no edge for it (next_functions: the input's)."""
+
+    def fn(m):
+        x = m.tensor([3.0, 1.0, 2.0], requires_grad=True)
+        i = m.tensor([0, 2])
+        y = {
+            "topk": lambda: x.topk(2)[0],
+            "kthvalue": lambda: x.kthvalue(2)[0],
+            "mode": lambda: x.mode()[0],
+            "sort": lambda: x.sort()[0],
+            "sort with ties": lambda: (x * 0).sort()[0],
+            "take": lambda: x.take(i),
+            "masked_select": lambda: x.masked_select(x > 1.5),
+            "gather": lambda: x.gather(0, i),
+            "index_select": lambda: x.index_select(0, i),
+        }[op]()
+        return graph_names(y.grad_fn, 2)
 
     check(fn)

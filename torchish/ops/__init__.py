@@ -376,6 +376,7 @@ for _name in ("rsub", "_pow_base_scalar", "remainder", "fmod"):
 for _name in ("clamp", "clamp_min", "clamp_max"):  # (the Number overload has one edge, the Tensor one all three)
     OPS[_name].edges = lambda sig: range(len(sig)) if any(isinstance(s, tuple) for s in sig[1:]) else (0,)
 _EDGES = {"_where": (1, 2), "_index": (0,), "_index_put": (0, 1), "_gather": (0,), "_index_select": (0,)}
+_EDGES.update({"_topk": (0,), "_selected": (0,), "_sorted_by": (0,), "_masked_select": (0,), "take": (0,)})
 for _name, _pos in _EDGES.items():
     OPS[_name].edges = lambda sig, _pos=_pos: _pos
 OPS["masked_fill"].edges = lambda sig: (0, 2) if isinstance(sig[2], tuple) else (0,)  # a Tensor value has one

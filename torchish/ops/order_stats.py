@@ -15,6 +15,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import _wrap_dim
 from .._tie_order import all_nan_median_index, kthvalue_index, mode_of
+from . import _formulas as F
 from . import _registry as R
 from ._argparse import parsed
 from ._out import check_out_grad, write_outs
@@ -157,6 +158,21 @@ def _selected(input, indices, dim, keepdim, kind):
         return input
     values = jnp.take_along_axis(input, jnp.expand_dims(indices, dim) if not keepdim else indices, axis=dim)
     return values if keepdim else jnp.squeeze(values, dim)
+
+
+def _selected_backward(grad, result, params, inputs):
+    # torch's value_selecting_reduction_backward: the gradient (unsqueezed where keepdim dropped the dim) scattered
+    # into zeros at the indices
+    input, indices = inputs
+    if not input.ndim:
+        return grad, None
+    d = params["dim"]
+    if not params["keepdim"]:
+        grad, indices = F.unsqueeze_multiple(grad, (d,)), jnp.expand_dims(indices, d)
+    return F.scatter(jnp.zeros(input.shape, grad.dtype), indices, grad, d), None
+
+
+R.OPS["_selected"].result_grad = _selected_backward
 
 
 def _rows(input, d, pick):
