@@ -403,7 +403,10 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
                 continue
             at = lo
             raw = _captured_before_hooks(plan, lo, state)
-            if _sees_layouts(plan.nodes[lo]) and versions is not None and not create_graph:
+            eager = _is_eager(plan.nodes[lo], create_graph, plan)
+            # (what tensor hooks see, and a custom Function's backward run eagerly)
+            sees = plan.nodes[lo]._tensor_hooks or eager and getattr(plan.nodes[lo], "_eager_vjp", None) is not None
+            if sees and versions is not None and not create_graph:
                 plan.target_versions(root_keys, strides_of_roots(), versions["accumulate"], False)  # (hook_layouts)
             state = _before_node_hooks(plan, lo, state, create_graph)
             for o, tkey in list(raw):
@@ -414,7 +417,7 @@ def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_gra
                     _unpack_saved(n)  # (a custom Function unpacks in ctx.saved_tensors)
             if create_graph:
                 _take_targets(plan, lo, {**state, **{(0, lo, o): v for (o, _), v in raw.items()}}, taken)
-            if _is_eager(plan.nodes[lo], create_graph, plan):
+            if eager:
                 state = _anomaly._run_node(_run_hooked_node, plan, lo, state, create_graph)
             else:
                 state = _run_segment(plan, lo, hi, state, create_graph)
@@ -485,29 +488,34 @@ def _saves_permuted(n) -> bool:
     return False
 
 
+def _permuted_strides(g):
+    """g's strides where they are dense but not row-major (a tensor laid out as a permuted gradient), else None."""
+    from ..ops.views import _contiguous_strides, _dense_layout
+
+    strides = tuple(g.stride())
+    dense = _dense_layout(tuple(g.shape), strides) and strides != _contiguous_strides(tuple(g.shape))
+    return strides if dense else None
+
+
 def _note_returned_layouts(plan, i, grads, given) -> None:
     """The new tensors a custom Function's backward returned, where dense but not row-major: the buffers they
     go into are laid out as they are."""
-    from ..ops.views import _contiguous_strides, _dense_layout
-
     for p, g in enumerate(grads):
-        if isinstance(g, _Tensor()) and not any(g is t for t in given):
-            strides = tuple(g.stride())
-            if _dense_layout(tuple(g.shape), strides) and strides != _contiguous_strides(tuple(g.shape)):
-                plan.fresh_out.add((i, p))
-                plan.fresh_out_strides[(i, p)] = strides
-                continue
-        plan.fresh_out_strides.pop((i, p), None)
+        new = isinstance(g, _Tensor()) and not any(g is t for t in given)
+        strides = _permuted_strides(g) if new else None
+        if strides is not None:
+            plan.fresh_out.add((i, p))
+            plan.fresh_out_strides[(i, p)] = strides
+        else:
+            plan.fresh_out_strides.pop((i, p), None)
 
 
 def _note_hook_tensor(plan, key, g, meta, create_graph) -> None:
     """A hook's own tensor that torch's formulas then pass on or view: kept where it is a plain dense tensor; its
     layout, where it is dense but permuted (an elementwise op on the permuted gradient the hook saw)."""
-    from ..ops.views import _contiguous_strides, _dense_layout
-
     plain = g._base is None and g._alias is None and g._perm is None and not g._views
-    strides = tuple(g.stride())
-    if not plain and _dense_layout(tuple(g.shape), strides) and strides != _contiguous_strides(tuple(g.shape)):
+    strides = None if plain else _permuted_strides(g)
+    if strides is not None:
         plan.fresh_strides[key] = strides
     else:
         plan.fresh_strides.pop(key, None)

@@ -54,11 +54,18 @@ def unsqueeze_multiple(t, dims):
 
 
 # torch's gradients of the ops that select elements: the incoming gradient written into zeros by the inverse op
-def _positions(index, dim):
-    """The full index of the elements index addresses along dim (the other dims by their own position)."""
+def positions(index, dim):
+    """The full index of the elements index addresses along dim (the other dims by their own position): what
+    gather reads and scatter writes."""
     at = list(jnp.indices(index.shape, sparse=True))
     at[dim] = index
     return tuple(at)
+
+
+def flat_positions(index, n):
+    """take / put's index into the flattened tensor of n elements, negative ones counted from the end."""
+    flat = index.reshape(-1)
+    return jnp.where(flat < 0, flat + n, flat)
 
 
 def _index_add(self, index, source, dim):
@@ -71,19 +78,14 @@ def _scatter(accumulate):
     def scatter(self, index, src, dim):
         if not self.ndim:
             return self + jnp.sum(src) if accumulate else jnp.reshape(src, (-1,))[-1] if src.size else self
-        at = self.at[_positions(index, dim)]
+        at = self.at[positions(index, dim)]
         return at.add(src) if accumulate else at.set(src)
 
     return scatter
 
 
 def _put(self, index, source):
-    flat = self.reshape(-1)
-    return (
-        flat.at[jnp.where(index < 0, index + flat.shape[0], index).reshape(-1)]
-        .add(source.reshape(-1))
-        .reshape(self.shape)
-    )
+    return self.reshape(-1).at[flat_positions(index, self.size)].add(source.reshape(-1)).reshape(self.shape)
 
 
 index_add = named_call("index_add", _index_add, static_argnums=3)

@@ -331,8 +331,7 @@ def _take_check(args, params):
 
 @op(n_tensors=2, promote=SAME, grad_name="TakeBackward0", promoted=(0,), saves=((0, 1), ()), check=_take_check)
 def take(input, index):
-    flat = input.reshape(-1)
-    return flat[jnp.where(index < 0, index + flat.shape[0], index)]
+    return input.reshape(-1)[_formulas.flat_positions(index, input.size).reshape(index.shape)]
 
 
 R.OPS["take"].result_grad = lambda g, y, p, x: (_formulas.put(jnp.zeros(x[0].shape, g.dtype), x[1], g), None)
@@ -446,10 +445,10 @@ def _index_fill(input, index, dim, value):
 def index_add(input, dim, index, source, *, alpha=1, out=None, _target=None):
     if out is not None:
         _out.check_out_grad("index_add", (input, index, source), (out,))
-        return _out.exact_out("index_add", out, index_add.__wrapped__(input, dim, index, source, alpha=alpha))
     _index_count(input, dim, index, source, "index_add_(): Number of indices ({}) should be equal to "
                  "source.size(dim): ({}), for dim: {}", RuntimeError)  # fmt: skip
-    return _index_add(input, index, source, dim=dim, alpha=alpha, _target=_target)
+    result = _index_add(input, index, source, dim=dim, alpha=alpha, _target=_target)
+    return result if out is None else _out.exact_out("index_add", out, result)
 
 
 def _index_count(input, dim, index, source, words, error):
@@ -466,10 +465,10 @@ def _index_count(input, dim, index, source, words, error):
 def index_copy(input, dim, index, source, *, out=None, _target=None):
     if out is not None:
         _out.check_out_grad("index_copy", (input, index, source), (out,))
-        return _out.exact_out("index_copy", out, index_copy.__wrapped__(input, dim, index, source))
     _index_count(input, dim, index, source, "index_copy_(): Number of indices ({}) should be equal to "
                  "source.size(dim) ({})", IndexError)  # fmt: skip
-    return _index_copy(input, index, source, dim=dim, _target=_target)
+    result = _index_copy(input, index, source, dim=dim, _target=_target)
+    return result if out is None else _out.exact_out("index_copy", out, result)
 
 
 @parsed("Tensor input, int dim, Tensor index, Tensor value", "Tensor input, int dim, Tensor index, Number value")

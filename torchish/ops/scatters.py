@@ -107,13 +107,6 @@ def _checked(name, self, dim, index, src=None, gather=False) -> int:
     return d
 
 
-def _positions(index, d):
-    """The full index tuple of the elements index addresses along dim d (the others by their own position)."""
-    idx = list(jnp.indices(index.shape, sparse=True))
-    idx[d] = index
-    return tuple(idx)
-
-
 def _fit(src, index):
     return src[tuple(slice(0, s) for s in index.shape)]
 
@@ -156,7 +149,7 @@ def _scatter_pure(how):
             return input
         if input.ndim == 0:  # (a 0-dim self is one element along a dim of size 1)
             return _scatter_pure(how)(input.reshape(1), index.reshape(-1), src.reshape(-1), 0).reshape(())
-        at = input.at[_positions(index, dim)]
+        at = input.at[F.positions(index, dim)]
         values = _fit(src, index)
         return at.add(values) if how == "add" else at.multiply(values) if how == "multiply" else at.set(values)
 
@@ -188,7 +181,7 @@ def _scatter_backward(grad, result, params, inputs):
     self, index, src = inputs
     if self.ndim == 0:
         return grad, None, grad.reshape(index.shape)
-    pos = _positions(index, params["dim"])
+    pos = F.positions(index, params["dim"])
     return grad.at[pos].set(0), None, grad[pos]
 
 
@@ -281,7 +274,7 @@ def _identity(reduce, dtype):
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(3,))
 def _multiply_into(start, index, values, dim):
-    return start.at[_positions(index, dim)].multiply(values)
+    return start.at[F.positions(index, dim)].multiply(values)
 
 
 @_multiply_into.defjvp
@@ -292,7 +285,7 @@ def _multiply_into_jvp(dim, primals, tangents):
     start, index, values = primals
     t_start, _, t_values = tangents
     out = _multiply_into(start, index, values, dim)
-    pos = _positions(index, dim)
+    pos = F.positions(index, dim)
     one = jnp.ones((), values.dtype)
     zero = values == 0
     single_zero = zero & (jnp.zeros_like(start).at[pos].add(zero.astype(start.dtype))[pos] == 1)
@@ -306,7 +299,7 @@ def _multiply_into_jvp(dim, primals, tangents):
 
 
 def _scatter_reduce_value(input, index, src, dim, reduce, include_self):
-    pos = _positions(index, dim)
+    pos = F.positions(index, dim)
     values = _fit(src, index)
     start = input if include_self else input.at[pos].set(_identity(reduce, input.dtype))
     at = start.at[pos]
@@ -345,7 +338,7 @@ def _scatter_reduce_backward(grad, result, params, inputs):
     if self.ndim == 0:
         grad, result, self, index, src = (a.reshape(-1) for a in (grad, result, self, index, src))
         dim = 0
-    pos = _positions(index, dim)
+    pos = F.positions(index, dim)
 
     def gather(t):
         return t[pos]
@@ -603,15 +596,10 @@ def _put_check(args, params):
             raise IndexError(f"out of range: tried to access index {bad[0]} on a tensor of {n} elements.")
 
 
-def _flat_positions(index, n):
-    flat = index.reshape(-1)
-    return jnp.where(flat < 0, flat + n, flat)
-
-
 @op(n_tensors=3, promote=SAME, grad_name="PutBackward0", promoted=(0, 2), inplace=True, saves=((1,), (), (1,)),
     check=_put_check)  # fmt: skip
 def put(input, index, source, accumulate=False):
-    at = input.reshape(-1).at[_flat_positions(index, input.size)]
+    at = input.reshape(-1).at[F.flat_positions(index, input.size)]
     values = source.reshape(-1)
     return (at.add(values) if accumulate else at.set(values)).reshape(input.shape)
 
@@ -620,7 +608,7 @@ def _put_backward(grad, result, params, inputs):
     # torch's: self's gradient is grad with the written elements zeroed (all of grad when accumulating), source's
     # grad taken at every index, duplicates included
     self, index, source = inputs
-    pos = _flat_positions(index, grad.size)
+    pos = F.flat_positions(index, grad.size)
     flat = grad.reshape(-1)
     g_self = grad if params.get("accumulate", False) else flat.at[pos].set(0).reshape(grad.shape)
     return g_self, None, flat[pos].reshape(source.shape)
