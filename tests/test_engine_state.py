@@ -462,6 +462,35 @@ _CREATE_GRAPH_HISTORIES = {
     "triu": lambda x: x.view(1, 3).expand(3, 3).triu(1) ** 2,
     "cumsum": lambda x: x.view(3, 1).expand(3, 2).cumsum(0) ** 2,
     "pad": lambda x: _module_of(x).nn.functional.pad(x.view(1, 3), (-1, 2, 1, 0)) ** 2,
+    # an ATen *_backward op per formula (a node that requires grad where the value does not vary, leaky_relu's)
+    **{
+        name: (lambda f: lambda x: f(_module_of(x).nn.functional)(x))(f)
+        for name, f in {
+            "leaky_relu": lambda F: F.leaky_relu,
+            "elu": lambda F: F.elu,
+            "selu": lambda F: F.selu,
+            "celu": lambda F: lambda x: F.celu(x, 0.5),
+            "softplus": lambda F: F.softplus,
+            "gelu": lambda F: F.gelu,
+            "gelu tanh": lambda F: lambda x: F.gelu(x, approximate="tanh"),
+            "hardtanh": lambda F: F.hardtanh,
+            "relu6": lambda F: F.relu6,
+            "hardswish": lambda F: F.hardswish,
+            "logsigmoid": lambda F: F.logsigmoid,
+            "threshold": lambda F: lambda x: F.threshold(x, 0.7, 2.0),
+            "hardshrink": lambda F: F.hardshrink,
+            "softshrink": lambda F: F.softshrink,
+            "glu": lambda F: lambda x: F.glu(x[:2]),
+            "mse_loss": lambda F: lambda x: F.mse_loss(x, x.flip(0)),
+            "smooth_l1_loss": lambda F: lambda x: F.smooth_l1_loss(x, x.flip(0) * 2),
+            "huber_loss": lambda F: lambda x: F.huber_loss(x, x.detach() * 3, delta=0.5),
+        }.items()
+    },
+    # a formula's `1 - t` / an op's division by a Python number: a tensor torch fills, an edge of None
+    "atanh": lambda x: (x / 2).atanh(),
+    "pow -2": lambda x: x**-2,
+    "pow -0.5": lambda x: x**-0.5,
+    "dist 3": lambda x: _module_of(x).dist(x, x.flip(0), 3),
 }
 
 

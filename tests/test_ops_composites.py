@@ -122,8 +122,32 @@ _NORM_CALLS = [
 ]
 
 
+# dist likewise: |x - y| over one element, and its gradient torch's norm_backward of the saved result (nan in float32
+# where that norm's p-th powers underflow; values whose products stay clear of float32's subnormals, which XLA on CPU
+# flushes to zero)
+_DIST_CALLS = [
+    f"m.autograd.grad(m.dist(x := m.full({shape}, {v}, dtype=m.{dt}, requires_grad=True), m.tensor(-0.), {o}), x){tail}"
+    for v in ("1e-30", "1.1754943508222875e-38", "-2.0")
+    for shape in ("()", "(1, 1)", "(2,)")
+    for o in (3, 0.5, 2, 0, "float('inf')")
+    for dt in ("float32", "float64")
+    for tail in ("", "[0].tolist()")
+] + [
+    # p = 0: no gradient for input, and torch's formula for other negates that undefined tensor
+    f"m.autograd.grad(m.dist(x := m.ones(2, requires_grad=True), y := m.zeros(2, requires_grad={r}), 0), {ins}, "
+    "allow_unused=True)"
+    for r in (True, False)
+    for ins in ("(x, y)", "(x,)", "(y,)")
+]
+
+
 @pytest.mark.parametrize("expr", _NORM_CALLS)
 def test_vector_norm_of_single_elements(expr):
+    _same_as_torch(expr, lambda m: {"m": m})
+
+
+@pytest.mark.parametrize("expr", _DIST_CALLS)
+def test_dist_of_single_elements(expr):
     _same_as_torch(expr, lambda m: {"m": m})
 
 

@@ -79,12 +79,15 @@ def _node_vjp(pure, args, diff, cts, metas):
 def _result_vjp(formula, args, diff, cts, metas):
     """The gradients of the differentiable inputs by torch's formula in terms of the saved result (the last of
     args, after the inputs): the formula gives one gradient, or a tuple of one per input. None where torch's
-    formula is undefined."""
+    formula is undefined; an exception where torch's formula raises once that input's gradient is needed."""
     c = cts[0]
     ct = _zeros_like_meta(metas[0]) if c is None else c.astype(metas[0][1])
     with jax.named_scope(_FORMULA_SCOPE):  # (written in torch's operand order: _grad_first leaves it)
         g = formula(ct, args[-1], args[:-1])
     per_input = g if isinstance(g, tuple) else {diff[0]: g}
+    for j in diff:
+        if isinstance(per_input[j], Exception):  # (torch's formula fails on this input's undefined gradient)
+            raise per_input[j]
     return tuple(None if per_input[j] is None else per_input[j].astype(args[j].dtype) for j in diff)
 
 
@@ -241,16 +244,20 @@ def _equation_graph(pure, args, live_inputs, n_saved, key):
     # values computed from Python numbers alone, such as log(base) of base ** x, are the Scalars of torch's
     # formulas (C++ arithmetic, no tensor); a Python number an op saved, converted or not, is a wrapped 0-dim
     # tensor there
-    number = {r: "wrapped" for r in ins if not hasattr(args[r[1]], "shape")}
+    # ("saved": a Python number the op saved, or one only converted or broadcast from it)
+    number = {r: "saved" for r in ins if not hasattr(args[r[1]], "shape")}
     for eqn, refs, ids in flat:
         on = eqn.primitive.name != "stop_gradient" and any(is_live(r) for r in refs)
         for v, i in zip(eqn.outvars, ids):
             live[i] = on and getattr(v.aval.dtype, "kind", "f") in "fcV"
         if all(r[0] == "lit" or r in number for r in refs):
-            wrapped = eqn.primitive.name in _WRAPPING_PRIMS and all(
-                r[0] == "lit" or number[r] == "wrapped" for r in refs
-            )
-            number.update({("v", i): "wrapped" if wrapped else "scalar" for i in ids})
+            kinds = {number[r] for r in refs if r[0] != "lit"}
+            prim = eqn.primitive.name
+            if prim in _WRAPPING_PRIMS and kinds <= {"wrapped", "saved"}:
+                kind = "saved" if "saved" in kinds else "wrapped"
+            else:  # (a division's barrier keeps a saved number a saved number: torch divides by that tensor)
+                kind = "saved" if prim == "optimization_barrier" and kinds == {"saved"} else "scalar"
+            number.update({("v", i): kind for i in ids})
 
     def is_scalar(r):
         return r[0] == "v" and number.get(r) == "scalar"
@@ -263,16 +270,18 @@ def _equation_graph(pure, args, live_inputs, n_saved, key):
             kept.append((eqn, refs, ids))
             wanted.update(r[1] for r in refs if r[0] == "v" and live[r[1]])
     kept.reverse()
-    steps = [
-        (
-            eqn,
-            _binder(eqn, refs),
-            refs,
-            ids,
-            _equation_name(eqn, [("lit", None) if is_scalar(r) else r for r in refs]),
+    steps = []
+    for eqn, refs, ids in kept:
+        refs = _filled_numbers(eqn, refs)
+        steps.append(
+            (
+                eqn,
+                _binder(eqn, refs),
+                refs,
+                ids,
+                _equation_name(eqn, [("lit", None) if is_scalar(r) else r for r in refs]),
+            )
         )
-        for eqn, refs, ids in kept
-    ]
     steps, alias = _see_through(_keepdim_sums(steps))
     steps = _grad_first(steps, flat, n_saved)
     outputs = [alias.get(r[1], r) if r[0] == "v" else r for r in outputs]
@@ -301,6 +310,20 @@ def _equation_graph(pure, args, live_inputs, n_saved, key):
         return tuple(env[i] for i in needed)
 
     return EquationGraph(key, tuple(eqns), tuple(outputs), position, jax.jit(values))
+
+
+def _filled_numbers(eqn, refs):
+    """A torch formula's `1 - t` and `1 / t` are C++ `empty_like(t).fill_(1).sub_(t)`: a SubBackward0 (DivBackward0)
+    with an edge, None, for the filled tensor. Its literal becomes a ("num", array) input of the node."""
+    if (
+        eqn.primitive.name in ("sub", "div")
+        and len(refs) == 2
+        and refs[0][0] == "lit"
+        and refs[1][0] != "lit"
+        and _FORMULA_SCOPE in str(eqn.source_info.name_stack)
+    ):
+        return (("num", np.asarray(refs[0][1], eqn.invars[0].aval.dtype)),) + tuple(refs[1:])
+    return refs
 
 
 # what leaves a wrapped number a wrapped number
@@ -451,7 +474,16 @@ def _is_formula(eqn) -> bool:
     """A jitted `*_backward` / `*_backward_data`: a formula torch has a node of its own for (OpDef.result_grad);
     or a named call of an op torch's formulas use (_TORCH_CALLS)."""
     name = str(eqn.params.get("name", ""))
+    if name in _RULED_CALLS:
+        # (JAX's derivative of such a call splits it into calls of the same name, one computing what the rule
+        # reads, one applying it: those are the rule's own ops, torch's nodes; the call itself is its one rule)
+        body = eqn.params["jaxpr"].jaxpr.eqns
+        return len(body) == 1 and body[0].primitive.name == "custom_jvp_call"
     return name.endswith(("_backward", "_backward_data")) or name in _TORCH_CALLS
+
+
+# named calls of a function with a derivative rule of its own (ops/_formulas.py's torch_pow, torch_rsqrt)
+_RULED_CALLS = {"pow", "rsqrt"}
 
 
 _TORCH_CALLS = {
@@ -476,6 +508,8 @@ _TORCH_CALLS = {
     "tril": "TrilBackward0",
     "triu": "TriuBackward0",
     "constant_pad_nd": "ConstantPadNdBackward0",
+    "pow": "PowBackward0",
+    "rsqrt": "RsqrtBackward0",
 }
 
 

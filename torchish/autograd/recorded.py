@@ -119,6 +119,9 @@ def _equation_nodes(graph, flat, edges):
             elif r[0] == "v":
                 saved.append(values[graph.needed[r[1]]])
                 node_edges.append(made.get(r[1]) if r[2] else None)
+            elif r[0] == "num":  # (a tensor torch's formula filled with a number)
+                saved.append(r[1])
+                node_edges.append(None)
         kern = _ChainKernel(
             bind, ("equation", graph.key, idx), None if len(edge_positions) == len(saved) else edge_positions
         )

@@ -4,6 +4,8 @@ autograd/lowering.py's _TORCH_CALLS names them."""
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 
@@ -27,6 +29,46 @@ def _unsqueeze(input, dim):
 
 
 masked_fill = named_call("masked_fill", _masked_fill, static_argnums=2)
+
+
+@jax.custom_jvp
+def torch_rsqrt(x):
+    """torch's CPU rsqrt: 1 divided by the correctly rounded sqrt. (XLA rounds its rsqrt once, otherwise, and
+    rewrites 1 / sqrt(x) into it: the barrier keeps the two steps.)"""
+    return 1 / jax.lax.optimization_barrier(jnp.sqrt(x))
+
+
+@torch_rsqrt.defjvp
+def _torch_rsqrt_jvp(primals, tangents):
+    y = torch_rsqrt(primals[0])
+    return y, -0.5 * tangents[0] * y**3  # (torch's rsqrt derivative, and no barrier for JAX to differentiate)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def torch_pow(x, e):
+    """x ** e for a Python number e as torch's pow_tensor_scalar kernel computes it on floats: sqrt, 1/sqrt,
+    reciprocal, products for 2, 3 and -2 (JAX's -2 is (1/x) ** 2), pow otherwise."""
+    if not jnp.issubdtype(x.dtype, jnp.inexact) or isinstance(e, complex):
+        return jnp.power(x, e)
+    special = {0.5: jnp.sqrt, -0.5: torch_rsqrt, -1.0: lambda v: 1 / v, 2.0: lambda v: v * v}
+    if e in special:
+        return special[e](x)
+    if jnp.issubdtype(x.dtype, jnp.floating) and e in (3.0, -2.0):
+        return x * x * x if e == 3.0 else 1 / (x * x)
+    return jnp.power(x, e)
+
+
+@torch_pow.defjvp
+def _torch_pow_jvp(e, primals, tangents):
+    # torch's pow_backward: 0 for a 0 exponent, else grad * (e * x.pow(e - 1)), each pow a PowBackward0 node
+    (x,), (t,) = primals, tangents
+    y = torch_pow(x, e)
+    return y, jnp.zeros_like(y) if e == 0 else t * (e * power(x, e - 1))
+
+
+# the same in a formula: one PowBackward0 / RsqrtBackward0 node in a create_graph history
+power = named_call("pow", torch_pow, static_argnums=1)
+rsqrt = named_call("rsqrt", torch_rsqrt)
 # torch's grad.t() / grad.transpose(d0, d1) in a formula (TBackward0 / TransposeBackward0 nodes)
 t = named_call("t", lambda m: m.T)
 transpose = named_call("transpose", lambda m, d0, d1: jnp.swapaxes(m, d0, d1) if m.ndim else m, static_argnums=(1, 2))

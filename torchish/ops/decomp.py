@@ -17,12 +17,13 @@ import jax.scipy.linalg as jsl
 from .._return_types import return_type
 from .._tensor import _wrap_dim
 from ..autograd import grad_mode as _gm
+from . import _formulas as F
 from . import _out
 from . import _registry as R
 from ._registry import BINARY, FLOAT, op
 from .linalg import _blas
 from .pointwise import _abs, _broadcast_check
-from .selection import _norm_sqrt
+from .selection import _norm_sqrt, _vector_norm_backward
 
 __all__: list[str] = [
     "inverse",
@@ -464,7 +465,25 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
     check=_broadcast_check,
 )
 def dist(input, other, p=2):
-    return _pnorm((input - other).reshape(-1), p, None)
+    d = (input - other).reshape(-1)
+    if d.size == 1 and p != 0:  # (torch's norm reduces nothing there: |d| itself, never underflowing through d ** p)
+        return _abs(d[0])
+    return _pnorm(d, p, None)
+
+
+def _dist_backward(grad, result, params, inputs):
+    # torch's dist_backward: norm_backward of the difference in terms of the saved result, so its double
+    # backward cancels where torch's does and a norm underflowing in p-th powers gives torch's nan
+    input, other = inputs
+    g = _vector_norm_backward(grad, result, {"ord": params.get("p", 2)}, (input - other,))
+    if g is None:  # (p = 0 counts: torch's gradient is undefined, and negating it for other fails)
+        return None, RuntimeError(
+            "Expected a proper Tensor but got None (or an undefined Tensor in C++) for argument #0 'self'"
+        )
+    return F.sum_to(g, jnp.shape(input)), F.sum_to(-g, jnp.shape(other))
+
+
+R.OPS["dist"].result_grad = _dist_backward
 
 
 @op("_block_diag", promote=BINARY, grad_name="BlockDiagBackward0", varargs=True, method=False)

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._tensor import _wrap_dim
+from . import _formulas as F
 from . import _registry as R
 from ._registry import BINARY, SAME
 
@@ -361,7 +362,7 @@ def layer_norm(input, weight=None, bias=None, normalized_shape=(), eps=1e-5):
     axes = tuple(range(input.ndim - len(normalized_shape), input.ndim))
     mean = jnp.mean(input, axis=axes, keepdims=True)
     var = jnp.mean(jnp.square(input - mean), axis=axes, keepdims=True)
-    out = (input - mean) * jax.lax.rsqrt(var + _c(input, eps))
+    out = (input - mean) * F.torch_rsqrt(var + _c(input, eps))
     if weight is not None:
         out = out * weight
     if bias is not None:
@@ -373,7 +374,7 @@ def layer_norm(input, weight=None, bias=None, normalized_shape=(), eps=1e-5):
 def _rms_norm(input, weight=None, normalized_shape=(), eps=None):
     axes = tuple(range(input.ndim - len(normalized_shape), input.ndim))
     e = jnp.finfo(input.dtype).eps if eps is None else eps
-    out = input * jax.lax.rsqrt(jnp.mean(jnp.square(input), axis=axes, keepdims=True) + _c(input, e))
+    out = input * F.torch_rsqrt(jnp.mean(jnp.square(input), axis=axes, keepdims=True) + _c(input, e))
     return out * weight if weight is not None else out
 
 
@@ -393,7 +394,7 @@ def group_norm(input, weight=None, bias=None, num_groups=1, eps=1e-5):
     xg = input.reshape((n, num_groups, -1))
     mean = jnp.mean(xg, axis=2, keepdims=True)
     var = jnp.mean(jnp.square(xg - mean), axis=2, keepdims=True)
-    out = ((xg - mean) * jax.lax.rsqrt(var + _c(input, eps))).reshape(input.shape)
+    out = ((xg - mean) * F.torch_rsqrt(var + _c(input, eps))).reshape(input.shape)
     bshape = (1, c) + (1,) * (input.ndim - 2)
     if weight is not None:
         out = out * weight.reshape(bshape)
@@ -421,7 +422,7 @@ def batch_norm(input, weight=None, bias=None, running_mean=None, running_var=Non
     else:
         mean = running_mean.astype(input.dtype).reshape(bshape)
         var = running_var.astype(input.dtype).reshape(bshape)
-    out = (input - mean) * jax.lax.rsqrt(var + _c(input, eps))
+    out = (input - mean) * F.torch_rsqrt(var + _c(input, eps))
     if weight is not None:
         out = out * weight.reshape(bshape)
     if bias is not None:
@@ -563,3 +564,39 @@ for _name in (
     "leaky_relu_inplace", "mish", "silu", "softplus", "softshrink", "threshold", "prelu",
 ):  # fmt: skip
     R.OPS[_name].pointwise = True
+
+
+def _aten_backward(op_name: str, call_name: str, n_inputs: int = 1) -> None:
+    """Give op_name torch's formula: one ATen `<call_name>` op per input (grad, that input, the other one), so a
+    create_graph gradient has torch's node (GeluBackwardBackward0, MseLossBackwardBackward0) and requires grad
+    where torch's does (leaky_relu's, whose value does not vary with the input); its values JAX's derivative."""
+    fn = R.OPS[op_name].fn
+
+    def body(grad, own, other, params, swapped):
+        def forward(a):
+            args = (a,) if n_inputs == 1 else (other, a) if swapped else (a, other)
+            return fn(*args, **dict(params))
+
+        return jax.vjp(forward, own)[1](grad)[0]
+
+    call = F.named_call(call_name, body, static_argnums=(3, 4))
+
+    def formula(grad, result, params, inputs):
+        xs = [x.astype(result.dtype) if jnp.issubdtype(x.dtype, jnp.inexact) else x for x in inputs]
+        key = tuple(sorted(params.items()))
+        if n_inputs == 1:
+            return call(grad, xs[0], None, key, False)
+        return call(grad, xs[0], xs[1], key, False), call(grad, xs[1], xs[0], key, True)
+
+    R.OPS[op_name].result_grad = formula
+
+
+for _name, _call in (
+    ("leaky_relu", "leaky_relu_backward"), ("elu", "elu_backward"), ("celu", "elu_backward"),
+    ("softplus", "softplus_backward"), ("gelu", "gelu_backward"), ("hardtanh", "hardtanh_backward"),
+    ("hardswish", "hardswish_backward"), ("logsigmoid", "log_sigmoid_backward"), ("threshold", "threshold_backward"),
+    ("hardshrink", "hardshrink_backward"), ("softshrink", "softshrink_backward"), ("glu", "glu_backward"),
+):  # fmt: skip
+    _aten_backward(_name, _call)
+for _name in ("mse_loss", "smooth_l1_loss", "huber_loss"):
+    _aten_backward(_name, _name + "_backward", n_inputs=2)

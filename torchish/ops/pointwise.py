@@ -208,7 +208,7 @@ R.OPS["_pow_tensor"].result_grad = _pow_tensor_backward
 
 @op(n_tensors=1, promote=SAME, grad_name="PowBackward0", saves=((0,),), method=False)
 def _pow_scalar(input, exponent):
-    return jnp.power(input, exponent)
+    return F.torch_pow(input, exponent)
 
 
 def _pow_scalar_backward(grad, result, params, inputs):
@@ -216,7 +216,7 @@ def _pow_scalar_backward(grad, result, params, inputs):
     e = params["exponent"]
     if e == 0:
         return jnp.zeros_like(grad)
-    return grad * (e * jnp.power(inputs[0], e - 1))
+    return grad * (e * F.power(inputs[0], e - 1))
 
 
 R.OPS["_pow_scalar"].result_grad = _pow_scalar_backward
@@ -332,7 +332,7 @@ def _sigmoid_jvp(primals, tangents):
 tanh = _unary("tanh", _tanh, "TanhBackward0", saves=((-1,),))
 sigmoid = _unary("sigmoid", _sigmoid, "SigmoidBackward0", saves=((-1,),))
 sqrt = _unary("sqrt", jnp.sqrt, "SqrtBackward0", saves=((-1,),))
-rsqrt = _unary("rsqrt", jax.lax.rsqrt, "RsqrtBackward0", saves=((-1,),))
+rsqrt = _unary("rsqrt", F.torch_rsqrt, "RsqrtBackward0", saves=((-1,),))
 
 
 @jax.custom_jvp
@@ -390,8 +390,8 @@ R.OPS["rsqrt"].result_grad = lambda g, y, p, x: -0.5 * g * y**3
 # (those of ops that save their input, where JAX's derivative rule is another composition: a create_graph history
 # then has torch's nodes, and the first derivative torch's rounding)
 R.OPS["cos"].result_grad = lambda g, y, p, x: g * -jnp.sin(x[0])
-R.OPS["asin"].result_grad = lambda g, y, p, x: g * jax.lax.rsqrt(-x[0] * x[0] + 1)
-R.OPS["acos"].result_grad = lambda g, y, p, x: g * -jax.lax.rsqrt(-x[0] * x[0] + 1)
+R.OPS["asin"].result_grad = lambda g, y, p, x: g * F.rsqrt(-x[0] * x[0] + 1)
+R.OPS["acos"].result_grad = lambda g, y, p, x: g * -F.rsqrt(-x[0] * x[0] + 1)
 R.OPS["atan"].result_grad = lambda g, y, p, x: g / (x[0] * x[0] + 1)
 R.OPS["log2"].result_grad = lambda g, y, p, x: g / (x[0] * _LN2)
 R.OPS["log10"].result_grad = lambda g, y, p, x: g / (x[0] * _LN10)

@@ -356,10 +356,10 @@ def _vector_norm_backward(grad, norm, params, inputs):
         hit = (magnitude == norm) | jnp.isnan(magnitude)
         return jnp.sign(x) * (_true_divide(grad, jnp.sum(hit, axis=axes, keepdims=True).astype(x.dtype)) * hit)
     if p < 1:
-        scaled = jnp.sign(x) * F.masked_fill(magnitude ** (p - 1), x == 0, 0)
-        return scaled * grad * norm ** (1 - p)
-    scaled = jnp.sign(x) * magnitude ** (p - 1) if p < 2 else x * magnitude ** (p - 2)
-    return scaled * F.masked_fill(_true_divide(grad, norm ** (p - 1)), norm == 0, 0)
+        scaled = jnp.sign(x) * F.masked_fill(F.power(magnitude, p - 1), x == 0, 0)
+        return scaled * grad * F.power(norm, 1 - p)
+    scaled = jnp.sign(x) * F.power(magnitude, p - 1) if p < 2 else x * F.power(magnitude, p - 2)
+    return scaled * F.masked_fill(_true_divide(grad, F.power(norm, p - 1)), norm == 0, 0)
 
 
 R.OPS["_vector_norm"].result_grad = _vector_norm_backward

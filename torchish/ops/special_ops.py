@@ -148,8 +148,8 @@ def _with_inplace(name, fn, grad):
     return public
 
 
-acosh = _with_inplace("acosh", _unary_formula(jnp.arccosh, lambda x, y: jax.lax.rsqrt(x * x - 1)), "AcoshBackward")
-asinh = _with_inplace("asinh", _unary_formula(jnp.arcsinh, lambda x, y: jax.lax.rsqrt(x**2 + 1)), "AsinhBackward")
+acosh = _with_inplace("acosh", _unary_formula(jnp.arccosh, lambda x, y: F.rsqrt(x * x - 1)), "AcoshBackward")
+asinh = _with_inplace("asinh", _unary_formula(jnp.arcsinh, lambda x, y: F.rsqrt(x**2 + 1)), "AsinhBackward")
 atanh = _with_inplace("atanh", _unary_formula(jnp.arctanh, lambda x, y: 1 / (1 - x * x)), "AtanhBackward")
 _M_2_SQRTPI = 2.0 / math.sqrt(math.pi)
 erfc = _unary("erfc", _unary_formula(jss.erfc, lambda x, y: _c(-_M_2_SQRTPI, x) * jnp.exp(-(x * x))), "ErfcBackward0")
