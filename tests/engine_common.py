@@ -17,7 +17,7 @@ import torchish
 RTOL, ATOL = 1e-5, 1e-6
 
 # a scenario builds a graph per example: keep the per-test budget a fraction of the profile's
-FEW = settings(max_examples=max(10, settings().max_examples // 4))
+FEW = settings(max_examples=max(10, settings().max_examples // 10))
 
 
 def floats(lo=-2.0, hi=2.0):

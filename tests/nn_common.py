@@ -94,7 +94,7 @@ def check(scenario, *args, rtol=1e-5, atol=1e-6, exact=False, warns=True, **kwar
     return got
 
 
-FEW = settings(max_examples=max(3, settings().max_examples // 20))
+FEW = settings(max_examples=max(2, settings().max_examples // 50))
 
 
 def floats(lo=-3.0, hi=3.0):

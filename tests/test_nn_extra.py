@@ -154,6 +154,20 @@ def test_interpolate_nearest_shortcuts():
             check(lambda m, x=x, fac=fac: fwd_bwd(m, lambda m, F, t: F.interpolate(t, scale_factor=fac), x), exact=True)
 
 
+def test_bicubic_backward_copies_where_sizes_match():
+    """ATen's bicubic backward copies the gradient where the output has the input's size, though its forward
+    interpolated with the scale factor given."""
+    x = np.arange(12.0, dtype=np.float32).reshape(1, 2, 2, 3)
+    for fac, ac in [((1.0, 1.25), False), ((1.0, 1.25), True), ((1.5, 1.25), False)]:
+        check(
+            lambda m, fac=fac, ac=ac: fwd_bwd(
+                m, lambda m, F, t: F.interpolate(t, scale_factor=fac, mode="bicubic", align_corners=ac), x
+            ),
+            rtol=1e-5,
+            atol=1e-5,
+        )
+
+
 @pytest.mark.parametrize(
     "case",
     [

@@ -482,8 +482,8 @@ def _is_formula(eqn) -> bool:
     return name.endswith(("_backward", "_backward_data")) or name in _TORCH_CALLS
 
 
-# named calls of a function with a derivative rule of its own (ops/_formulas.py's torch_pow, torch_rsqrt)
-_RULED_CALLS = {"pow", "rsqrt"}
+# named calls of a function with a derivative rule of its own (ops/_formulas.py's torch_pow, torch_rsqrt, ...)
+_RULED_CALLS = {"pow", "rsqrt", "reciprocal", "xlogy"}
 
 
 _TORCH_CALLS = {
@@ -510,6 +510,8 @@ _TORCH_CALLS = {
     "constant_pad_nd": "ConstantPadNdBackward0",
     "pow": "PowBackward0",
     "rsqrt": "RsqrtBackward0",
+    "reciprocal": "ReciprocalBackward0",
+    "xlogy": "XlogyBackward0",
 }
 
 

@@ -66,9 +66,37 @@ def _torch_pow_jvp(e, primals, tangents):
     return y, jnp.zeros_like(y) if e == 0 else t * (e * power(x, e - 1))
 
 
-# the same in a formula: one PowBackward0 / RsqrtBackward0 node in a create_graph history
+@jax.custom_jvp
+def torch_reciprocal(x):
+    return 1 / x
+
+
+@torch_reciprocal.defjvp
+def _torch_reciprocal_jvp(primals, tangents):
+    y = torch_reciprocal(primals[0])
+    return y, -tangents[0] * (y * y)  # (torch's: -grad * (result * result))
+
+
+@jax.custom_jvp
+def torch_xlogy(x, y):
+    """torch's xlogy: x * log(y), 0 where x is 0 unless y is nan."""
+    return jnp.where(jnp.isnan(y), jnp.nan, jax.scipy.special.xlogy(x, y))
+
+
+@torch_xlogy.defjvp
+def _torch_xlogy_jvp(primals, tangents):
+    # torch's formulas: xlogy(grad, other) masked to 0 where self == 0 and other <= 0, and grad * self / other
+    (x, y), (tx, ty) = primals, tangents
+    out = torch_xlogy(x, y)
+    t_self = jnp.where((x == 0) & (y <= 0), jnp.zeros_like(out), xlogy(tx, y))
+    return out, t_self + ty * x / y
+
+
+# the same in a formula: one PowBackward0 / RsqrtBackward0 / ... node in a create_graph history
 power = named_call("pow", torch_pow, static_argnums=1)
 rsqrt = named_call("rsqrt", torch_rsqrt)
+reciprocal = named_call("reciprocal", torch_reciprocal)
+xlogy = named_call("xlogy", torch_xlogy)
 # torch's grad.t() / grad.transpose(d0, d1) in a formula (TBackward0 / TransposeBackward0 nodes)
 t = named_call("t", lambda m: m.T)
 transpose = named_call("transpose", lambda m, d0, d1: jnp.swapaxes(m, d0, d1) if m.ndim else m, static_argnums=(1, 2))

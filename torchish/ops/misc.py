@@ -548,6 +548,49 @@ def copysign(input, other):
     return _copysign(input, other)
 
 
+def _float_pair(result, inputs):
+    return tuple(jnp.asarray(x, result.dtype) for x in inputs)
+
+
+def _hypot_backward(grad, result, params, inputs):
+    x, y = _float_pair(result, inputs)
+    return tuple(_formulas.sum_to(grad * v / result, jnp.shape(v)) for v in (x, y))
+
+
+def _logaddexp_backward(grad, result, params, inputs):
+    x, y = _float_pair(result, inputs)
+    return _formulas.sum_to(grad / (jnp.exp(y - x) + 1), x.shape), _formulas.sum_to(
+        grad / (jnp.exp(x - y) + 1), y.shape
+    )
+
+
+def _copysign_backward(grad, result, params, inputs):
+    x, y = _float_pair(result, inputs)
+    ratio = _formulas.masked_fill(result / x, x == 0, 0)  # (torch's copysign_tensor_self_backward)
+    return _formulas.sum_to(grad * ratio, x.shape), jnp.zeros(jnp.shape(inputs[1]), result.dtype)
+
+
+def _xlogy_backward(grad, result, params, inputs):
+    x, y = _float_pair(result, inputs)
+    g_self = _formulas.masked_fill(_formulas.xlogy(grad, y), (x == 0) & (y <= 0), 0)
+    return _formulas.sum_to(g_self, x.shape), _formulas.sum_to(grad * x / y, y.shape)
+
+
+def _atan2_backward(grad, result, params, inputs):
+    x, y = _float_pair(result, inputs)
+    denom = x * x + y * y
+    recip = _formulas.masked_fill(_formulas.reciprocal(denom), denom == 0, 0)
+    return _formulas.sum_to(grad * y * recip, x.shape), _formulas.sum_to(grad * -x * recip, y.shape)
+
+
+# torch's formulas in its terms: a create_graph history has their nodes, a first derivative their rounding
+R.OPS["hypot"].result_grad = _hypot_backward
+R.OPS["logaddexp"].result_grad = _logaddexp_backward
+R.OPS["copysign"].result_grad = _copysign_backward
+R.OPS["xlogy"].result_grad = _xlogy_backward
+R.OPS["atan2"].result_grad = _atan2_backward
+
+
 def _heaviside_check(args, params):
     if not isinstance(args[1], R._Tensor):
         raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not {type(args[1]).__name__}")
@@ -644,6 +687,17 @@ def _logit_jvp(eps, primals, tangents):
 @op(promote=FLOAT, grad_name="LogitBackward0", saves=((0,),), inplace=True)
 def logit(input, eps=None):
     return _logit(input, eps)
+
+
+def _logit_backward(grad, result, params, inputs):
+    # torch's infinitely_differentiable_logit_backward in its own terms: a create_graph history has its nodes
+    (x,), eps = inputs, params.get("eps")
+    lo, hi, off = (0, 1, jnp.nan) if eps is None else (eps, 1 - eps, 0)
+    inside = (x >= jnp.asarray(lo, x.dtype)) & (x <= jnp.asarray(hi, x.dtype))
+    return jnp.where(inside, _true_divide(grad, x * (1 - x)), jnp.asarray(off, x.dtype))
+
+
+R.OPS["logit"].result_grad = _logit_backward
 
 
 # ------------------------------------------------------------------------- scans

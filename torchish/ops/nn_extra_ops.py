@@ -212,6 +212,19 @@ def _check_upsample(args, params):
 )
 def upsample_nd(input, output_size, mode, align_corners=False, scales=None):
     nd = len(output_size)
+    if mode == "bicubic" and tuple(input.shape[-nd:]) == tuple(output_size):
+        # ATen's bicubic backward copies the gradient where the sizes match, though its forward interpolated
+        @jax.custom_vjp
+        def same_size(v):
+            return _interpolated(v, output_size, mode, align_corners, scales)
+
+        same_size.defvjp(lambda v: (same_size(v), None), lambda _, g: (g,))
+        return same_size(input)
+    return _interpolated(input, output_size, mode, align_corners, scales)
+
+
+def _interpolated(input, output_size, mode, align_corners, scales):
+    nd = len(output_size)
     dt = np.dtype(input.dtype)
     scales = scales or (None,) * nd
     x = input

@@ -256,6 +256,18 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     return input + value * tensor1 / tensor2
 
 
+def _addc_backward(grad, result, params, inputs, divides):
+    # torch's formulas in its terms: grad * (tensor2 * value), grad * (value / tensor2), and
+    # -grad * (value * tensor1 / (tensor2 * tensor2)) for addcdiv's divisor
+    input, t1, t2 = (x.astype(result.dtype) for x in inputs)
+    v = params.get("value", 1)
+    if divides:
+        g1, g2 = grad * (v / t2), -grad * (v * t1 / (t2 * t2))
+    else:
+        g1, g2 = grad * (t2 * v), grad * (t1 * v)
+    return tuple(F.sum_to(g, jnp.shape(x)) for g, x in zip((grad, g1, g2), inputs))
+
+
 @op(
     n_tensors=2,
     promote=R.FLOAT,
@@ -266,6 +278,10 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 )
 def atan2(input, other):
     return jnp.arctan2(input, other)
+
+
+R.OPS["addcmul"].result_grad = lambda g, y, p, x: _addc_backward(g, y, p, x, False)
+R.OPS["addcdiv"].result_grad = lambda g, y, p, x: _addc_backward(g, y, p, x, True)
 
 
 def check_norm_dtype(fname, input_dtype, dtype) -> None:
