@@ -108,3 +108,41 @@ def test_out_pairs_through_the_parser(expr):
         except Exception as e:
             results.append((type(e).__name__, str(e)))
     assert results[1] == results[0]
+
+
+# factories with out=: made in the out tensor's dtype (another dtype= refused), resized without a warning, written,
+# returned; an out that requires grad refused
+_FACTORY_CALLS = [
+    "m.zeros(2, 3, out=o{kw})", "m.ones(4, out=o{kw})", "m.full((2, 2), 2.5, out=o{kw})", "m.full((3,), 7, out=o{kw})",
+    "m.linspace(0, 10, 5, out=o{kw})", "m.logspace(0, 2, 3, out=o{kw})", "m.eye(2, 3, out=o{kw})",
+    "m.eye(3, out=o{kw})", "m.empty(0, out=o{kw})",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kw", ["", ", dtype=m.float32", ", dtype=m.int64", ", requires_grad=True"])
+@pytest.mark.parametrize("out", [("float32", (2, 3)), ("float64", (5,)), ("int64", (0,)), ("int32", ())])
+@pytest.mark.parametrize("call", _FACTORY_CALLS)
+def test_factory_outs(call, out, kw):
+    results = []
+    for m in (torch, torchish):
+        o = m.full(out[1], 4, dtype=getattr(m, out[0]), requires_grad=False)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                r = eval(call.format(kw=kw), {"m": m, "o": o})
+                returned = (r is o, repr(r), o._version, r.requires_grad)
+            except Exception as e:
+                returned = (type(e).__name__, str(e))
+        results.append((returned, [str(w.message) for w in caught]))
+    assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("call", _FACTORY_CALLS)
+def test_factory_out_that_requires_grad(call):
+    results = []
+    for m in (torch, torchish):
+        try:
+            results.append(repr(eval(call.format(kw=""), {"m": m, "o": m.ones(3, requires_grad=True)})))
+        except Exception as e:
+            results.append((type(e).__name__, str(e)))
+    assert results[1] == results[0]

@@ -205,7 +205,8 @@ def resize_(self, *sizes, memory_format=None):
         new = jnp.concatenate([flat, jnp.zeros((n - flat.size,), flat.dtype)])
     if self.requires_grad and self._grad_fn is None and self._requires_grad:
         raise RuntimeError("cannot resize variables that require grad")
-    self._set_value(new.reshape(shape))
+    if tuple(shape) != tuple(self._value.shape):  # (torch's resize_ to the same shape changes nothing)
+        self._set_value(new.reshape(shape))
     return self
 
 

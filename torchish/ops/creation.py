@@ -13,6 +13,7 @@ import numpy as np
 from .. import _dtype as D
 from .._device import _jax_device
 from ..autograd import grad_mode as _gm
+from . import _out
 from . import _registry as R
 from . import views as _views
 from ._argparse import MISSING, check_overloads, int_list, int_list_param, nonnegative_size, type_name
@@ -171,6 +172,33 @@ def _size(fname, args, keyword=MISSING):
     return nonnegative_size(fname, int_list_param(fname, "size", args, keyword))
 
 
+def _into_out(name, out, dtype, requires_grad, make):
+    """torch's factory with out=: made in the out tensor's dtype (another dtype= refused), the out tensor resized
+    without a warning and written (empty's only resized), then given requires_grad as asked."""
+    if dtype is not None and dtype is not out.dtype:
+        raise RuntimeError(
+            f"dtype {R._type_word(dtype)} does not match dtype of out parameter ({R._type_word(out.dtype)})"
+        )
+    if out.requires_grad:
+        if name == "empty":
+            raise RuntimeError("cannot resize variables that require grad")
+        raise RuntimeError(
+            f"aten::{name}(): functions with out=... arguments don't support automatic differentiation, but one of "
+            "the arguments requires grad."
+        )
+    result = make(out.dtype)
+    if name == "empty":  # (only resized: torch's resize_, a new version where the shape changes)
+        if tuple(out.shape) != tuple(result.shape):
+            out._set_value(result._value)
+    else:
+        _out.resize_out(out, tuple(result.shape), warnings_given=0)
+        with _gm.no_grad():
+            out.copy_(result)
+    if requires_grad and not (out.dtype.is_floating_point or out.dtype.is_complex):  # (after the write, as torch)
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    return out.requires_grad_(True) if requires_grad else out
+
+
 def _factory(name, fill):
     def factory(
         *size,
@@ -188,6 +216,8 @@ def _factory(name, fill):
             raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
         if dtype is not None and not isinstance(dtype, D.dtype):
             raise TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not {type_name(dtype)}")
+        if out is not None:
+            return _into_out(name, out, dtype, requires_grad, lambda d: factory(*shape, dtype=d, device=device))
         d = dtype or D.get_default_dtype()
         return _leaf(_place(np.full(shape, fill, dtype=d._np), device), requires_grad)
 
@@ -201,6 +231,8 @@ empty = _factory("empty", 0)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if out is not None:
+        return _into_out("full", out, dtype, requires_grad, lambda d: full(size, fill_value, dtype=d, device=device))
     if dtype is None:
         dtype = _infer_dtype(fill_value if not isinstance(fill_value, R._Tensor) else fill_value.item())
     value = _place(
@@ -296,6 +328,10 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if out is not None:
+        return _into_out(
+            "linspace", out, dtype, requires_grad, lambda d: linspace(start, end, steps, dtype=d, device=device)
+        )
     start, end = _num(start), _num(end)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
@@ -312,13 +348,19 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _leaf(_place(arr.astype(d._np), device), requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, device=None, requires_grad=False):
+    if out is not None:
+        return _into_out(
+            "logspace", out, dtype, requires_grad, lambda d: logspace(start, end, steps, base, dtype=d, device=device)
+        )
     lin = linspace(start, end, steps, dtype=D.float64)
     d = dtype or D.get_default_dtype()
     return _leaf(_place(np.power(base, np.asarray(lin._value)).astype(d._np), device), requires_grad)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if out is not None:
+        return _into_out("eye", out, dtype, requires_grad, lambda d: eye(n, m, dtype=d, device=device))
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     d = dtype or D.get_default_dtype()
