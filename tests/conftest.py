@@ -16,6 +16,7 @@ rather than hard-coding their own, so ``thorough`` makes every test more thoroug
 
 from __future__ import annotations
 
+import gc
 import os
 
 from hypothesis import HealthCheck, Phase, settings
@@ -68,6 +69,12 @@ def _known_divergences():
                 test_id, _, reason = line.partition("  # ")
                 out[test_id.strip()] = reason.strip() or "known divergence from torch"
     return out
+
+
+def pytest_collection_finish(session):
+    # the objects of the imports and the collection live as long as the session: a full collection (the engine's
+    # tests call gc.collect()) need not traverse them
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -13,6 +13,15 @@ from hypothesis import strategies as st
 from tests.engine_common import FEW, arrays, check, graph_names, leaf, node_names
 
 
+@pytest.fixture(autouse=True)
+def _young_heap():
+    """The tests' gc.collect() traverses what the test made only: the worker's older objects are frozen for it (a
+    full collection of a worker's heap, JAX's caches included, takes seconds)."""
+    gc.freeze()
+    yield
+    gc.unfreeze()
+
+
 @FEW
 @given(arrays((3,)))
 def test_detach_shares_storage(a):

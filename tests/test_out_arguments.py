@@ -146,3 +146,37 @@ def test_factory_out_that_requires_grad(call):
         except Exception as e:
             results.append((type(e).__name__, str(e)))
     assert results[1] == results[0]
+
+
+# an out tensor of another dtype, as each kernel family takes it: TensorIterator's unary ops want the result's
+# dtype, structured kernels theirs in their words, amax/amin the input's, any/all bool, sum/prod/cumsum compute in
+# it, mean/std/var compute in a floating one, the rest cast the result where it casts safely
+_OUT_DTYPE_CALLS = [
+    "m.abs(x, out=o)", "m.neg(x, out=o)", "m.sign(x, out=o)", "m.floor(x, out=o)", "m.round(x, out=o)",
+    "m.clamp(x, 0, 3, out=o)", "m.clamp_min(x, 1, out=o)", "m.frac(x, out=o)", "m.mm(x, x, out=o)",
+    "m.matmul(x, x, out=o)", "m.mv(x, x[0], out=o)", "m.diag(x, out=o)", "m.tril(x, out=o)", "m.argmax(x, 0, out=o)",
+    "m.addmm(x, x, x, out=o)", "m.amax(x, 0, out=o)", "m.any(x, 0, out=o)", "m.all(x, out=o)",
+    "m.logcumsumexp(x, 0, out=o)", "m.take(x, m.tensor([0, 3]), out=o)", "m.nan_to_num(x, out=o)",
+    "m.signbit(x, out=o)", "m.sum(x, 0, out=o)", "m.prod(x, 1, out=o)", "m.cumsum(x, 0, out=o)",
+    "m.mean(x, 0, out=o)", "m.std(x, 1, out=o)", "m.var(x, 0, out=o)", "m.logsumexp(x, 1, out=o)",
+    "m.cat([x, x], out=o)", "m.square(x, out=o)", "m.pow(x, 2, out=o)", "m.add(x, 1, out=o)", "m.exp(x, out=o)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("int64", "float32"), ("float32", "int64"),
+                                    ("float64", "float32"), ("float32", "bool"), ("int64", "int32")])  # fmt: skip
+@pytest.mark.parametrize("call", _OUT_DTYPE_CALLS)
+def test_out_dtype_rules(call, dtypes):
+    results = []
+    for m in (torch, torchish):
+        x = m.tensor([[1.25, 2.0], [3.0, 0.5]]).to(getattr(m, dtypes[0]))
+        o = m.empty(0, dtype=getattr(m, dtypes[1]))
+        try:
+            r = eval(call, {"m": m, "x": x, "o": o})
+            results.append((r is o, str(r.dtype), r.tolist() if "exp" not in call else r.shape))
+        except Exception as e:
+            results.append((type(e).__name__, str(e)))
+    if results[0][0] is True and results[1][0] is True and "float" in results[0][1]:
+        torch.testing.assert_close(torch.tensor(results[1][2]), torch.tensor(results[0][2]))
+        results = [r[:2] for r in results]
+    assert results[1] == results[0]

@@ -12,6 +12,7 @@ import warnings
 
 import jax.numpy as jnp
 
+from .. import _dtype as D
 from .._return_types import return_type
 from . import _registry as R
 
@@ -55,6 +56,82 @@ def exact_out(fname: str, out, result, error: str | None = None):
     if out.dtype is not result.dtype:
         raise RuntimeError(error or _structured(fname, 0, result.dtype, out.dtype))
     return write_out(out, result)
+
+
+def check_out_dtype(fname: str, out, result, tensors) -> None:
+    """The out tensor's dtype as the op's kernel checks it, before anything is written (an op not listed: the
+    TensorIterator rule, a result that does not cast safely to the out's dtype refused)."""
+    rule = OUT_DTYPE_RULES.get(fname)
+    want, got = result.dtype, out.dtype
+    first = tensors[0].dtype if tensors and isinstance(tensors[0], R._Tensor) else want
+    if rule is not None:
+        error = rule(fname, want, got, first)
+        if error:
+            raise error if isinstance(error, Exception) else RuntimeError(error)
+    elif not _can_cast(want, got):
+        raise RuntimeError(f"result type {_word(want)} can't be cast to the desired output type {_word(got)}")
+
+
+def _can_cast(want, got) -> bool:
+    """TensorIterator's canCast: within the result's category (bool, integer, floating, complex) or above."""
+    return D._category(want) <= D._category(got)
+
+
+# reductions whose dtype= the out tensor's dtype stands in for: they compute in it
+COMPUTED_IN_OUT_DTYPE = ("sum", "nansum", "prod", "cumsum", "cumprod")
+# and those that compute in a floating out tensor's dtype, their input cast to it
+COMPUTED_IN_FLOAT_OUT = ("mean", "std", "var", "logsumexp")
+
+
+def _same(fname, want, got, first):  # (TensorIterator's check_all_same_dtype)
+    return got is not want and f"Found dtype {_word(got)} but expected {_word(want)}"
+
+
+def _exact(fname, want, got, first):  # (a structured kernel's set_output)
+    return got is not want and _structured(fname, 0, want, got)
+
+
+def _as_input(fname, want, got, first):
+    return got is not first and (
+        f"Expected the dtype for input and out to match, but got {_word(first)} for input's dtype and "
+        f"{_word(got)} for out's dtype."
+    )
+
+
+def _bool_result(fname, want, got, first):
+    return got._name != "bool" and f"{fname} only supports bool tensor for result, got: {_word(got)}"
+
+
+OUT_DTYPE_RULES = {
+    **dict.fromkeys(
+        ("abs", "absolute", "neg", "negative", "sign", "sgn", "ceil", "floor", "round", "trunc", "fix", "frac",
+         "clamp", "clip", "clamp_min", "clamp_max", "bitwise_not", "conj_physical"),
+        _same,
+    ),
+    **dict.fromkeys(
+        ("mm", "bmm", "mv", "_matmul", "addmm", "addmv", "baddbmm", "diag", "tril", "triu", "inverse", "argmax",
+         "argmin"),
+        _exact,
+    ),
+    **dict.fromkeys(("amax", "amin"), _as_input),
+    **dict.fromkeys(("all", "any"), _bool_result),
+    "logcumsumexp": lambda fname, want, got, first: got is not first and _cumulative(fname, 0, first, got),
+    "logsumexp": lambda fname, want, got, first: not (got.is_floating_point or got.is_complex) and (
+        f"logsumexp(): Expected floating point type for result tensor, but got: {_word(got)}"
+    ),
+    **dict.fromkeys(COMPUTED_IN_OUT_DTYPE, lambda fname, want, got, first: None),
+    "take": lambda fname, want, got, first: got is not first and (
+        f"take(): self and out expected to have the same dtype, but got self.dtype = {_word(first)} and "
+        f"out.dtype = {_word(got)}"
+    ),
+    "nan_to_num": lambda fname, want, got, first: got is not first and (
+        f"nan_to_num: dtype of out: {_word(got)} should be same as input: {_word(first)}"
+    ),
+    "cat": lambda fname, want, got, first: _can_cast(want, got) is False and TypeError(
+        f"torch.cat(): input types can't be cast to the desired output type {_word(got)}"
+    ),
+    "signbit": lambda fname, want, got, first: got._name != "bool" and "signbit does not support non-boolean outputs.",
+}  # fmt: skip
 
 
 def _word(d) -> str:

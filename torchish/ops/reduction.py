@@ -57,7 +57,20 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return jnp.sum(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
 
 
-@op(promote=SUM, grad_name=_reduce_name("NansumBackward0", "NansumBackward0"), saves=((0,),), check=_check_dims)
+def _bool_kernel_check(kernel):
+    def check(args, params):
+        if params.get("dtype") is D.bool:  # (there is no bool kernel to compute in)
+            raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+    return check
+
+
+def _nansum_check(args, params):
+    _bool_kernel_check("nansum_cpu")(args, params)
+    _check_dims(args, params)
+
+
+@op(promote=SUM, grad_name=_reduce_name("NansumBackward0", "NansumBackward0"), saves=((0,),), check=_nansum_check)
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     return jnp.nansum(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
 
@@ -400,6 +413,9 @@ def _kept_size(shape, axes):
 
 def _dof_check(fname):
     def check(args, params):
+        if not (args[0].dtype.is_floating_point or args[0].dtype.is_complex):
+            kind = "std and var" if fname in ("std", "var") else fname
+            raise RuntimeError(f"{kind} only support floating point and complex dtypes")
         _check_dims(args, params)
         shape = args[0].shape
         axes = _dims(params.get("dim"), len(shape))
@@ -503,7 +519,7 @@ def _logsumexp_backward(grad, result, params, inputs):
 R.OPS["logsumexp"].result_grad = _logsumexp_backward
 
 
-@op(promote=SUM, grad_name="CumsumBackward0", inplace=True)
+@op(promote=SUM, grad_name="CumsumBackward0", inplace=True, check=_bool_kernel_check("cumsum_out_cpu"))
 def cumsum(input, dim, *, dtype=None):
     return jnp.cumsum(input, axis=_wrap_dim(dim, input.ndim)) if input.ndim else input
 
@@ -511,7 +527,7 @@ def cumsum(input, dim, *, dtype=None):
 R.OPS["cumsum"].result_grad = lambda g, y, p, x: F.cumsum_backward(g, _wrap_dim(p["dim"], g.ndim)) if g.ndim else g
 
 
-@op(promote=SAME, grad_name="CumprodBackward0", saves=((0, -1),))
+@op(promote=SAME, grad_name="CumprodBackward0", saves=((0, -1),), check=_bool_kernel_check("cumprod_out_cpu"))
 def cumprod(input, dim, *, dtype=None):
     return jnp.cumprod(input, axis=_wrap_dim(dim, input.ndim)) if input.ndim else input
 
