@@ -484,6 +484,9 @@ _CREATE_GRAPH_HISTORIES = {
             "mse_loss": lambda F: lambda x: F.mse_loss(x, x.flip(0)),
             "smooth_l1_loss": lambda F: lambda x: F.smooth_l1_loss(x, x.flip(0) * 2),
             "huber_loss": lambda F: lambda x: F.huber_loss(x, x.detach() * 3, delta=0.5),
+            # (torch's infinitely differentiable formulas, op by op)
+            "silu": lambda F: F.silu,
+            "mish": lambda F: F.mish,
         }.items()
     },
     # a formula's `1 - t` / an op's division by a Python number: a tensor torch fills, an edge of None

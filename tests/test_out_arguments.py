@@ -153,7 +153,8 @@ def test_factory_out_that_requires_grad(call):
 # it, mean/std/var compute in a floating one, the rest cast the result where it casts safely
 _OUT_DTYPE_CALLS = [
     "m.abs(x, out=o)", "m.neg(x, out=o)", "m.sign(x, out=o)", "m.floor(x, out=o)", "m.round(x, out=o)",
-    "m.clamp(x, 0, 3, out=o)", "m.clamp_min(x, 1, out=o)", "m.frac(x, out=o)", "m.mm(x, x, out=o)",
+    "m.clamp(x, 0, 3, out=o)", "m.clamp_min(x, 1, out=o)", "m.clamp(x, m.tensor(0.5), out=o)",
+    "m.clamp_max(x, m.tensor([1, 2]), out=o)", "m.frac(x, out=o)", "m.mm(x, x, out=o)",
     "m.matmul(x, x, out=o)", "m.mv(x, x[0], out=o)", "m.diag(x, out=o)", "m.tril(x, out=o)", "m.argmax(x, 0, out=o)",
     "m.addmm(x, x, x, out=o)", "m.amax(x, 0, out=o)", "m.any(x, 0, out=o)", "m.all(x, out=o)",
     "m.logcumsumexp(x, 0, out=o)", "m.take(x, m.tensor([0, 3]), out=o)", "m.nan_to_num(x, out=o)",

@@ -584,6 +584,9 @@ _PRIM_NAMES = {
     "abs": "AbsBackward0",
     "sign": "SgnBackward0",  # (the derivative formulas' sgn)
     "logistic": "SigmoidBackward0",
+    "log1p": "Log1PBackward0",
+    "erf_inv": "ErfinvBackward0",
+    "square": "PowBackward0",  # (torch's square is pow(x, 2))
     "copy": "CloneBackward0",
     "copy_p": "CloneBackward0",
     "dynamic_slice": "SliceBackward0",

@@ -62,6 +62,8 @@ def check_out_dtype(fname: str, out, result, tensors) -> None:
     """The out tensor's dtype as the op's kernel checks it, before anything is written (an op not listed: the
     TensorIterator rule, a result that does not cast safely to the out's dtype refused)."""
     rule = OUT_DTYPE_RULES.get(fname)
+    if fname in _BOUNDED and any(isinstance(t, R._Tensor) for t in tensors[1:]):
+        rule = None  # (clamp's Tensor overload is TensorIterator's promoting one: the cast rule)
     want, got = result.dtype, out.dtype
     first = tensors[0].dtype if tensors and isinstance(tensors[0], R._Tensor) else want
     if rule is not None:
@@ -77,6 +79,7 @@ def _can_cast(want, got) -> bool:
     return D._category(want) <= D._category(got)
 
 
+_BOUNDED = ("clamp", "clip", "clamp_min", "clamp_max")
 # reductions whose dtype= the out tensor's dtype stands in for: they compute in it
 COMPUTED_IN_OUT_DTYPE = ("sum", "nansum", "prod", "cumsum", "cumprod")
 # and those that compute in a floating out tensor's dtype, their input cast to it

@@ -566,6 +566,24 @@ for _name in (
     R.OPS[_name].pointwise = True
 
 
+def _silu_backward(grad, result, params, inputs):
+    # torch's infinitely_differentiable_silu_backward, in its terms
+    (x,) = inputs
+    s = jax.nn.sigmoid(x)
+    return grad * s * (1 + x * (1 - s))
+
+
+def _mish_backward(grad, result, params, inputs):
+    # torch's infinitely_differentiable_mish_backward, in its terms
+    (x,) = inputs
+    s, t = jax.nn.sigmoid(x), jnp.tanh(jnp.log1p(jnp.exp(x)))
+    return grad * (t + x * s * (1 - t * t))
+
+
+R.OPS["silu"].result_grad = _silu_backward
+R.OPS["mish"].result_grad = _mish_backward
+
+
 def _aten_backward(op_name: str, call_name: str, n_inputs: int = 1) -> None:
     """Give op_name torch's formula: one ATen `<call_name>` op per input (grad, that input, the other one), so a
     create_graph gradient has torch's node (GeluBackwardBackward0, MseLossBackwardBackward0) and requires grad
