@@ -671,3 +671,20 @@ def test_diff_out(expr):
         expr,
         lambda m: {"m": m, "x": m.arange(5.0), "o4": m.zeros(4), "o2": m.zeros(2), "ob": m.zeros(2, dtype=m.bool)},
     )
+
+
+_WARNING_CALLS = ["x.var(dim=0)", "m.var(x, dim=0)", "x.std(dim=0)", "m.std(x, 0)", "m.var_mean(x, 0)",
+                  "m.cholesky(m.eye(2))"]  # fmt: skip
+
+
+@pytest.mark.parametrize("call", _WARNING_CALLS)
+def test_warnings_point_at_the_callers_line(call):
+    """A warning an op gives names the user's line, through a method form as through the function."""
+    seen = []
+    for m in (torch, torchish):
+        code = compile(f"\n\n{call}\n", "user_code.py", "exec")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            exec(code, {"m": m, "x": m.ones(1, 3)})
+        seen.append([(w.filename, w.lineno, w.category.__name__) for w in caught])
+    assert seen[1] == seen[0] and seen[0]

@@ -210,7 +210,7 @@ _warned_cholesky = []
 def _cholesky_check(args, params):
     if not _warned_cholesky:  # a TORCH_WARN_ONCE: once per process, before any check
         _warned_cholesky.append(True)
-        warnings.warn(_CHOLESKY_DEPRECATED, UserWarning, stacklevel=4)
+        warnings.warn(_CHOLESKY_DEPRECATED, UserWarning, stacklevel=R._user_stacklevel())
     _square("cholesky")(args, params)
 
 

@@ -426,7 +426,7 @@ def _dof_check(fname):
                 "factor (input numel divided by output numel). (Triggered internally at "
                 "/__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=R._user_stacklevel(),
             )
 
     return check
@@ -478,6 +478,18 @@ def _std_backward(grad, result, params, inputs):
 
 
 R.OPS["std"].result_grad = _std_backward
+
+
+def _var_result_grad(grad, result, params, inputs):
+    # torch's var_backward, in its terms (a create_graph history has its nodes)
+    (x,) = inputs
+    axes = _dims(params.get("dim"), x.ndim)
+    if axes is not None and not params.get("keepdim", False):
+        grad = F.unsqueeze_multiple(grad, axes)
+    return _var_backward(grad, x, axes, _var_correction(params), params.get("dim") is not None)
+
+
+R.OPS["var"].result_grad = _var_result_grad
 
 
 @op(promote=FLOAT, grad_name="StdMeanBackward0", saves=((0, -1),), check=_dof_check("std_mean"), n_out=2, method=False)
