@@ -487,6 +487,19 @@ _CREATE_GRAPH_HISTORIES = {
             # (torch's infinitely differentiable formulas, op by op)
             "silu": lambda F: F.silu,
             "mish": lambda F: F.mish,
+            "nll_loss": lambda F: lambda x: F.nll_loss(x.view(1, 3).log_softmax(1), x.new_tensor([2]).long()),
+            "nll_loss weight": lambda F: (
+                lambda x: F.nll_loss(x.view(1, 3).log_softmax(1), x.new_tensor([0]).long(), weight=x.detach() + 1)
+            ),
+            "nll_loss 2d": lambda F: (
+                lambda x: F.nll_loss(x.view(1, 3, 1, 1).log_softmax(1), x.new_zeros(1, 1, 1).long())
+            ),
+            "cross_entropy smoothing": lambda F: (
+                lambda x: F.cross_entropy(x.view(1, 3), x.new_tensor([1]).long(), label_smoothing=0.2)
+            ),
+            "bce": lambda F: lambda x: F.binary_cross_entropy(x.sigmoid(), x.detach() / 2),
+            "bce weight": lambda F: lambda x: F.binary_cross_entropy(x.sigmoid(), x.detach() / 2, weight=x.detach()),
+            "linear": lambda F: lambda x: F.linear(x.view(1, 3), x.view(1, 3) * 2),
         }.items()
     },
     # a formula's `1 - t` / an op's division by a Python number: a tensor torch fills, an edge of None
@@ -494,6 +507,8 @@ _CREATE_GRAPH_HISTORIES = {
     "pow -2": lambda x: x**-2,
     "pow -0.5": lambda x: x**-0.5,
     "dist 3": lambda x: _module_of(x).dist(x, x.flip(0), 3),
+    "var": lambda x: x.var(),
+    "var dim": lambda x: x.view(1, 3).var(1, correction=0),
 }
 
 

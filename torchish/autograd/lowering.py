@@ -297,7 +297,7 @@ def _equation_graph(pure, args, live_inputs, n_saved, key):
             operands = [(r, v) for r, v in zip(refs, eqn.invars) if r[0] != "lit"]
             edge_positions = tuple(
                 k for k, (r, v) in enumerate(operands) if not is_scalar(r) and np.dtype(v.aval.dtype).kind in "fc"
-            )
+            )[: _FORMULA_EDGES.get(str(eqn.params["name"]))]
         else:
             edge_positions = tuple(k for k, r in enumerate(r for r in refs if r[0] != "lit") if not is_scalar(r))
         eqns.append((bind, ins, tuple(ids), metas, name, edge_positions))
@@ -482,6 +482,9 @@ def _is_formula(eqn) -> bool:
     return name.endswith(("_backward", "_backward_data")) or name in _TORCH_CALLS
 
 
+# ATen backward ops whose later inputs torch does not differentiate (a loss's weight): edges for the first ones only
+_FORMULA_EDGES = {"nll_loss_backward": 2, "nll_loss2d_backward": 2, "binary_cross_entropy_backward": 3}
+
 # named calls of a function with a derivative rule of its own (ops/_formulas.py's torch_pow, torch_rsqrt, ...)
 _RULED_CALLS = {"pow", "rsqrt", "reciprocal", "xlogy"}
 
@@ -512,6 +515,7 @@ _TORCH_CALLS = {
     "rsqrt": "RsqrtBackward0",
     "reciprocal": "ReciprocalBackward0",
     "xlogy": "XlogyBackward0",
+    "nll_loss2d_backward": "NllLoss2DBackwardBackward0",
 }
 
 

@@ -558,6 +558,9 @@ def _linear_t(input):
     return input.T
 
 
+R.OPS["_linear_t"].result_grad = lambda g, y, p, x: F.t(g)  # (torch's t backward: grad.t(), a TBackward0)
+
+
 # the elementwise activations: TensorIterator lays their results out as their strided inputs
 for _name in (
     "celu", "elu", "elu_inplace", "gelu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu",
@@ -584,27 +587,41 @@ R.OPS["silu"].result_grad = _silu_backward
 R.OPS["mish"].result_grad = _mish_backward
 
 
-def _aten_backward(op_name: str, call_name: str, n_inputs: int = 1) -> None:
-    """Give op_name torch's formula: one ATen `<call_name>` op per input (grad, that input, the other one), so a
-    create_graph gradient has torch's node (GeluBackwardBackward0, MseLossBackwardBackward0) and requires grad
-    where torch's does (leaky_relu's, whose value does not vary with the input); its values JAX's derivative."""
+def _aten_backward(op_name: str, call_name, named=(0,)) -> None:
+    """Give op_name torch's formula: for each input in `named`, one ATen `<call_name>` op (grad, that input, the
+    others; nll_loss names two, its 1-D and 2-D kernels), so a create_graph gradient has torch's node
+    (GeluBackwardBackward0, MseLossBackwardBackward0) and requires grad where torch's does (leaky_relu's, whose value
+    does not vary with the input). Another input's formula is a composite in torch: JAX's derivative. The values
+    are JAX's derivative of the forward either way."""
     fn = R.OPS[op_name].fn
 
-    def body(grad, own, other, params, swapped):
+    def derivative(j, grad, xs, params):
         def forward(a):
-            args = (a,) if n_inputs == 1 else (other, a) if swapped else (a, other)
-            return fn(*args, **dict(params))
+            return fn(*xs[:j], a, *xs[j + 1 :], **dict(params))
 
-        return jax.vjp(forward, own)[1](grad)[0]
+        return jax.vjp(forward, xs[j])[1](grad)[0]
 
-    call = F.named_call(call_name, body, static_argnums=(3, 4))
+    def body(grad, own, others, params, j):
+        return derivative(j, grad, (*others[:j], own, *others[j:]), params)
+
+    names = (call_name,) if isinstance(call_name, str) else call_name
+    calls = {n: F.named_call(n, body, static_argnums=(3, 4)) for n in names}
 
     def formula(grad, result, params, inputs):
-        xs = [x.astype(result.dtype) if jnp.issubdtype(x.dtype, jnp.inexact) else x for x in inputs]
+        xs = tuple(
+            x.astype(result.dtype) if x is not None and jnp.issubdtype(x.dtype, jnp.floating) else x for x in inputs
+        )
         key = tuple(sorted(params.items()))
-        if n_inputs == 1:
-            return call(grad, xs[0], None, key, False)
-        return call(grad, xs[0], xs[1], key, False), call(grad, xs[1], xs[0], key, True)
+        grads = []
+        for j, x in enumerate(xs):
+            if x is None or not jnp.issubdtype(x.dtype, jnp.floating):
+                grads.append(None)
+            elif j in named:
+                call = calls[names[0] if len(names) == 1 else names[xs[0].ndim == 4]]  # (nll_loss's 2-D kernel)
+                grads.append(call(grad, x, xs[:j] + xs[j + 1 :], key, j))
+            else:
+                grads.append(derivative(j, grad, xs, key))
+        return grads[0] if len(xs) == 1 else tuple(grads)
 
     R.OPS[op_name].result_grad = formula
 
@@ -617,4 +634,6 @@ for _name, _call in (
 ):  # fmt: skip
     _aten_backward(_name, _call)
 for _name in ("mse_loss", "smooth_l1_loss", "huber_loss"):
-    _aten_backward(_name, _name + "_backward", n_inputs=2)
+    _aten_backward(_name, _name + "_backward", named=(0, 1))
+_aten_backward("nll_loss", ("nll_loss_backward", "nll_loss2d_backward"))
+_aten_backward("binary_cross_entropy", "binary_cross_entropy_backward")
