@@ -151,6 +151,18 @@ def test_dist_of_single_elements(expr):
     _same_as_torch(expr, lambda m: {"m": m})
 
 
+def test_second_derivative_that_cancels_is_zero():
+    """Two gradient contributions of ~1e38 that cancel exactly in torch (each rounded, then summed) cancel here too:
+    XLA does not contract the product ending one of them into the sum (an FMA would keep ~1e22)."""
+    expr = (
+        "(lambda x, y: m.autograd.grad((lambda g: g[0] * 2.47344518 + g[1] * -2.47288847)(m.autograd.grad("
+        "m.dist(x, y, p=3) * 1.51607239, (x, y), create_graph=True)), (x, y)))("
+        "m.tensor(1.17549435e-38, dtype=m.float64, requires_grad=True), "
+        "m.tensor(-0.0, dtype=m.float64, requires_grad=True))"
+    )
+    _same_as_torch(expr, lambda m: {"m": m})
+
+
 # addmv / addr / addbmm and their in-place forms: beta == 0 ignores input, torch's shape and dtype errors; m is a
 # 2x3 matrix of ones, v a 3-vector, i2 a 2-vector
 _BLAS_SUM_CALLS = [

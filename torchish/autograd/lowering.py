@@ -147,10 +147,27 @@ def segment_function(steps):
                     continue
                 g = _fitted(g, passes_on, n, diff)
                 prev = state.get(key)
-                state[key] = g if prev is None else prev + g
+                state[key] = g if prev is None else _rounded_sum(prev, g)
         return state
 
     return run
+
+
+@jax.custom_jvp
+def _rounded_sum(a, b):
+    """Two gradient contributions summed as torch's engine sums them, each rounded first: XLA's CPU backend would
+    contract the product that ends one contribution and this add into an FMA (a sum that cancels to 0 in torch
+    then keeps the product's unrounded part)."""
+    from ..ops.misc import _unfused
+
+    if not jnp.issubdtype(a.dtype, jnp.floating) or a.dtype != b.dtype:
+        return a + b
+    return _unfused(a) + _unfused(b)
+
+
+@_rounded_sum.defjvp
+def _rounded_sum_jvp(primals, tangents):
+    return _rounded_sum(*primals), tangents[0] + tangents[1]  # (a plain add: JAX transposes it)
 
 
 def _fitted(g, passes_on, n, diff):
