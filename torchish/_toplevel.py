@@ -653,13 +653,12 @@ def nuclear_norm(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tenso
     linalg.matrix_norm(input, 'nuc', dim, keepdim)."""
     if isinstance(dim, bool):
         dim, keepdim = None, dim
-    if dim is not None:
-        R.warn_once(
-            "nuclear_norm",
-            "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be removed in a future "
-            "PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead (Triggered internally "
-            "at /__w/pytorch/pytorch/aten/src/ATen/native/LinearAlgebra.cpp:3229.)",
-        )
+    R.warn_once(  # (both overloads: once per process)
+        "nuclear_norm",
+        "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be removed in a future "
+        "PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead (Triggered internally "
+        "at /__w/pytorch/pytorch/aten/src/ATen/native/LinearAlgebra.cpp:3229.)",
+    )
     # (an int dim is torch's IntArrayRef[2] of it: (d, d))
     dims = (-2, -1) if dim is None else (dim, dim) if isinstance(dim, builtins.int) else tuple(dim)
     n = input.dim()

@@ -79,8 +79,14 @@ _QR = return_type("linalg_qr", ("Q", "R"))
 _SVD = return_type("linalg_svd", ("U", "S", "Vh"))
 _Eigh = return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
 
-det = _d.det
 matrix_power = _d.matrix_power
+
+
+def det(A: Tensor, *, out: Tensor | None = None) -> Tensor:
+    if out is None:
+        return _d.det(A)
+    _out.check_out_grad("_linalg_det", (A,), (out,))
+    return _out.exact_out("linalg_det", out, _d.det(A))
 
 
 def slogdet(A):

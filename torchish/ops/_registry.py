@@ -738,6 +738,8 @@ def _make_public(d: OpDef) -> Callable:
                 )
             return dispatch(d, tensors, params, inplace_target=_target)
         if out is not None:
+            if d.name in _WITHOUT_OUT:
+                raise TypeError(f"{d.name}() got an unexpected keyword argument 'out'")
             _check_out_grad(d, tensors, out)
             if d.name in _out.COMPUTED_IN_OUT_DTYPE and dict(params).get("dtype") is None:
                 params = tuple((k, out.dtype if k == "dtype" else v) for k, v in params)
@@ -779,6 +781,13 @@ def _as_operand(x):
     if isinstance(x, (list, tuple)):
         return x
     raise TypeError(f"expected Tensor as element 0 in argument 0, but got {type(x).__name__}")
+
+
+# the ops whose torch signatures have no out= (their parser refuses it)
+_WITHOUT_OUT = frozenset(
+    ("cdist", "celu", "clone", "det", "diag_embed", "diagonal", "isfinite", "isinf", "isnan", "logdet", "matrix_exp",
+     "pinverse", "relu", "rot90", "t", "trace")
+)  # fmt: skip
 
 
 def _check_out_grad(d, tensors, out):
