@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import torchish
+from tests.test_ops_composites import _same_as_torch
 
 # op -> (a call given the module, the input and the out argument; how many out tensors; what the input is)
 _PAIR_OPS = {
@@ -195,10 +196,4 @@ _NO_OUT_CALLS = [
 @pytest.mark.parametrize("call", _NO_OUT_CALLS)
 def test_ops_without_out(call):
     """torch's signatures of these have no out=: its parser refuses the keyword."""
-    results = []
-    for m in (torch, torchish):
-        try:
-            results.append(repr(eval(call, {"m": m, "x": m.ones(2, 2), "o": m.empty(0)})))
-        except Exception as e:
-            results.append((type(e).__name__, str(e)))
-    assert results[1] == results[0]
+    _same_as_torch(call, lambda m: {"m": m, "x": m.ones(2, 2), "o": m.empty(0)})
