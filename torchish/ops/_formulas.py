@@ -50,7 +50,7 @@ def torch_pow(x, e):
     reciprocal, products for 2, 3 and -2 (JAX's -2 is (1/x) ** 2), pow otherwise."""
     if not jnp.issubdtype(x.dtype, jnp.inexact) or isinstance(e, complex):
         return jnp.power(x, e)
-    special = {0.5: jnp.sqrt, -0.5: torch_rsqrt, -1.0: lambda v: 1 / v, 2.0: lambda v: v * v}
+    special = {0.5: jnp.sqrt, -0.5: torch_rsqrt, -1.0: torch_reciprocal, 2.0: lambda v: v * v}
     if e in special:
         return special[e](x)
     if jnp.issubdtype(x.dtype, jnp.floating) and e in (3.0, -2.0):

@@ -61,7 +61,7 @@ def exact_out(fname: str, out, result, error: str | None = None):
 def check_out_dtype(fname: str, out, result, tensors) -> None:
     """The out tensor's dtype as the op's kernel checks it, before anything is written (an op not listed: the
     TensorIterator rule, a result that does not cast safely to the out's dtype refused)."""
-    rule = OUT_DTYPE_RULES.get(fname)
+    rule = _OUT_DTYPE_RULES.get(fname)
     if fname in _BOUNDED and any(isinstance(t, R._Tensor) for t in tensors[1:]):
         rule = None  # (clamp's Tensor overload is TensorIterator's promoting one: the cast rule)
     want, got = result.dtype, out.dtype
@@ -70,13 +70,8 @@ def check_out_dtype(fname: str, out, result, tensors) -> None:
         error = rule(fname, want, got, first)
         if error:
             raise error if isinstance(error, Exception) else RuntimeError(error)
-    elif not _can_cast(want, got):
-        raise RuntimeError(f"result type {_word(want)} can't be cast to the desired output type {_word(got)}")
-
-
-def _can_cast(want, got) -> bool:
-    """TensorIterator's canCast: within the result's category (bool, integer, floating, complex) or above."""
-    return D._category(want) <= D._category(got)
+    else:
+        R._check_cast(want, got)
 
 
 _BOUNDED = ("clamp", "clip", "clamp_min", "clamp_max")
@@ -105,7 +100,7 @@ def _bool_result(fname, want, got, first):
     return got._name != "bool" and f"{fname} only supports bool tensor for result, got: {_word(got)}"
 
 
-OUT_DTYPE_RULES = {
+_OUT_DTYPE_RULES = {
     **dict.fromkeys(
         ("abs", "absolute", "neg", "negative", "sign", "sgn", "ceil", "floor", "round", "trunc", "fix", "frac",
          "clamp", "clip", "clamp_min", "clamp_max", "bitwise_not", "conj_physical"),
@@ -130,7 +125,7 @@ OUT_DTYPE_RULES = {
     "nan_to_num": lambda fname, want, got, first: got is not first and (
         f"nan_to_num: dtype of out: {_word(got)} should be same as input: {_word(first)}"
     ),
-    "cat": lambda fname, want, got, first: _can_cast(want, got) is False and TypeError(
+    "cat": lambda fname, want, got, first: D._category(want) > D._category(got) and TypeError(
         f"torch.cat(): input types can't be cast to the desired output type {_word(got)}"
     ),
     "signbit": lambda fname, want, got, first: got._name != "bool" and "signbit does not support non-boolean outputs.",

@@ -746,8 +746,6 @@ def _make_public(d: OpDef) -> Callable:
             elif d.name in _out.COMPUTED_IN_FLOAT_OUT and out.dtype.is_floating_point:
                 tensors = tuple(t.to(out.dtype) if t.dtype.is_floating_point else t for t in tensors)
             result = dispatch(d, tensors, params)
-            if d.pointwise and d.promote in (BINARY, FLOAT) and d.name not in _out.OUT_DTYPE_RULES:
-                _check_cast(D._from_np(result._value.dtype), out.dtype)
             _out.check_out_dtype(d.name, out, result, tensors)
             return _out.write_out(out, result, iterator=d.pointwise)
         return dispatch(d, tensors, params)

@@ -524,8 +524,7 @@ def _xlogy_name(params, args):
 
 @op(grad_name=_xlogy_name, **_FLOAT_KW)
 def xlogy(input, other):
-    # torch: 0 where x == 0 (unless y is NaN); JAX's xlogy agrees
-    return jnp.where(jnp.isnan(other), jnp.nan, jss.xlogy(input, other))
+    return _formulas.torch_xlogy(input, other)
 
 
 @jax.custom_jvp

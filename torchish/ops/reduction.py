@@ -65,8 +65,11 @@ def _bool_kernel_check(kernel):
     return check
 
 
+_nansum_bool_check = _bool_kernel_check("nansum_cpu")
+
+
 def _nansum_check(args, params):
-    _bool_kernel_check("nansum_cpu")(args, params)
+    _nansum_bool_check(args, params)
     _check_dims(args, params)
 
 
