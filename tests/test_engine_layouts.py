@@ -94,6 +94,32 @@ def test_copy_slices_writes_into_a_buffer_laid_out_as_the_base(base, write):
     check(fn)
 
 
+@pytest.mark.parametrize("base", ["t_", "permuted sum", "contiguous"])
+@pytest.mark.parametrize("source", ["written view", "as_strided of a transpose", "as_strided of a slice"])
+def test_as_strided_backward_lays_its_gradient_out_as_its_input(base, source):
+    """as_strided_backward returns a view of its zeros with the input's geometry: a view regenerated after a
+    write (AsStridedBackward0 of its base) gives the base's strides, an explicit as_strided its input's."""
+
+    def fn(m):
+        x = m.tensor([[-1.5, 0.0, 2.0], [0.25, 0.0, 1.0]], requires_grad=True)
+        with m.no_grad():
+            if base == "t_":
+                x.t_()
+        a = x + 2 if base != "permuted sum" else (x * 1).t() + 1
+        if source == "written view":
+            v = a[0]
+            v.add_(2.0)
+        else:
+            src = a.t() if source == "as_strided of a transpose" else a[:, 1:]
+            v = src.as_strided((2,), (1,) if source == "as_strided of a transpose" else (3,), src.storage_offset())
+            a = src
+        (g,) = m.autograd.grad((v * v).sum(), [a], retain_graph=True)
+        (v * v).sum().backward()
+        return g, g.stride(), g._version, x.grad, x.grad.stride(), x.grad._version
+
+    check(fn)
+
+
 @pytest.mark.parametrize("dim", [0, 1, 2, -1])
 @pytest.mark.parametrize("first", ["t_", "transpose_(0, 1) of 3-d", "none"])
 def test_strides_after_an_in_place_unsqueeze(first, dim):

@@ -211,13 +211,17 @@ def _view_recipe(node, dest_shape):
     return None  # a view we do not rebuild (cat's narrow): the result is then a plain tensor
 
 
+def _source_strides(node, shape) -> tuple:
+    """The strides of an as_strided node's input (a regenerated view's input is its base)."""
+    k = node.kernel
+    strides = dict(k.key[1]).get("source_strides") if getattr(k, "op", None) is not None else k.source_strides
+    return tuple(math.prod(shape[d + 1 :]) for d in range(len(shape))) if strides is None else tuple(strides)
+
+
 def _as_strided_chain(node, shape):
     """torch's as_strided_backward: zeros spanning the input's storage extent, viewed with the input's
-    geometry (a regenerated view's input is its contiguous base)."""
-    p = dict(node.kernel.key[1]) if getattr(node.kernel, "op", None) is not None else {}
-    strides = p.get("source_strides")
-    if strides is None:
-        strides = [math.prod(shape[d + 1 :]) for d in range(len(shape))]
+    geometry."""
+    strides = _source_strides(node, shape)
     extent = 1 + sum((n - 1) * st for n, st in zip(shape, strides)) if math.prod(shape) else 0
     return ("fresh_base", (extent,), ("as_strided", shape, tuple(strides), 0))
 
@@ -443,7 +447,8 @@ def _derived(node, j, src, dest_shape, grad_mode=False):
             return _fresh(fresh, dest_shape, tuple(strides))
     if name == "AsStridedBackward0":
         fresh.tensors += 1  # the zeros the view is made of hold the storage too: never summed into in place
-        return _Buf(fresh, dest_contiguous, _as_strided_chain(node, tuple(dest_shape)))
+        strides = _if_dense(_source_strides(node, tuple(dest_shape)), dest_shape)
+        return _Buf(fresh, strides, _as_strided_chain(node, tuple(dest_shape)))
     lead = len(grad_shape) - len(dest_shape)
     elementwise = getattr(getattr(node.kernel, "op", None), "pointwise", False)
     if elementwise and tuple(dest_shape) == tuple(grad_shape) and name is not None:

@@ -352,15 +352,17 @@ def _storage_tensors(t) -> list:
 class _ChainKernel:
     """A kernel-like object for nodes the lowering differentiates: `pure` plus a structural `key`."""
 
-    __slots__ = ("pure", "key", "op", "names", "kept", "steps")
+    __slots__ = ("pure", "key", "op", "names", "kept", "steps", "source_strides")
 
-    def __init__(self, pure, key, kept=None, steps=None):
+    def __init__(self, pure, key, kept=None, steps=None, source_strides=None):
         self.pure = pure
         self.key = key
         self.op = None
         self.names = None
         self.kept = kept  # the positions of the inputs torch has edges for (None: all; see OpDef.edges)
         self.steps = steps  # as view ops, for its geometry: ((op name, params), ...) (None: not a view)
+        # a regenerated view's: its base's strides, the input geometry torch's as_strided_backward lays out by
+        self.source_strides = source_strides
 
 
 def _view_node(base, view):
@@ -369,7 +371,7 @@ def _view_node(base, view):
     def pure(b):
         return _apply_chain(chain, b)
 
-    k = _ChainKernel(pure, ("as_strided", tuple(c.key for c in chain)))
+    k = _ChainKernel(pure, ("as_strided", tuple(c.key for c in chain)), source_strides=tuple(_layout(base)[0]))
     edge = R._edge(base)
     node = Node(k, (base._value,), (edge,), (), ((view._value.shape, view._value.dtype),), "AsStridedBackward0")
     node.fragment = (k.key, (base._value.shape,), (edge is not None,))
