@@ -42,6 +42,45 @@ def test_tangents_through_ops(case):
     check(fn)
 
 
+# Where torch's forward formula multiplies a primal by a tangent it knows is zero (a product with a tensor that has
+# no tangent, an in-place write), its tangent requires grad through that primal, whose gradient is then an efficient
+# zero tensor; ours follows where JAX's jvp reads the primal (README, Known differences). torch's softmax tangent
+# fails its own version check when differentiated (its formula writes into a tensor it saved).
+_READS_A_PRIMAL_TIMES_ZERO = {"times an int tensor", "in place", "setitem"}
+
+
+@pytest.mark.parametrize(
+    "case, needs_grad",
+    [
+        (case, needs_grad)
+        for case in sorted(set(_THROUGH) - {"softmax"})
+        for needs_grad in ("primal", "tangent", "both")
+        if needs_grad == "tangent" or case not in _READS_A_PRIMAL_TIMES_ZERO
+    ],
+)
+def test_tangents_have_a_history_where_their_inputs_require_grad(case, needs_grad):
+    """A tangent computed from a primal or a tangent that requires grad is differentiable in both (torch records
+    its forward formulas): backward through it reaches the primal only where the formula reads it (sum's does
+    not: None, as torch's graph has no edge there). The primal unpack_dual returns is torch's Identity view."""
+
+    def fn(m):
+        fwAD = m.autograd.forward_ad
+        x = m.tensor([1.0, 2.0], requires_grad=needs_grad != "tangent")
+        t = m.tensor([0.5, -1.0], requires_grad=needs_grad != "primal")
+        with fwAD.dual_level():
+            y = _THROUGH[case](m, fwAD.make_dual(x, t))
+            primal, tangent = fwAD.unpack_dual(y)
+            if tangent is None or not tangent.requires_grad:
+                return primal, tangent
+            leaves = [v for v in (x, t) if v.requires_grad]
+            grads = m.autograd.grad((tangent * tangent).sum(), leaves, allow_unused=True, create_graph=True)
+            # (the tangent's nodes are not compared: torch records its formula op by op, here one node per op)
+            grads = [None if g is None else (g.detach(), g.requires_grad) for g in grads]
+            return primal, tangent.detach(), grads
+
+    check(fn)
+
+
 def test_dual_tensors_and_levels():
     def fn(m):
         fwAD = m.autograd.forward_ad

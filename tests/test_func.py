@@ -490,7 +490,16 @@ FIXED_CASES = {
     "vmap out_dims (0,)": lambda m: m.func.vmap(lambda x: x, out_dims=(0,))(_t(m, 2, 3)),
     "vmap matmul": lambda m: m.func.vmap(lambda a, b: a @ b)(_t(m, 2, 2, 3), _t(m, 2, 3, 3)),
     "grad writes a tensor it created": lambda m: m.func.grad(_fill_and_sum(m))(_t(m, 3)),
+    "vjp result differentiated through a view input": lambda m: _through_a_view_input(m),
 }
+
+
+def _through_a_view_input(m):
+    """A transform's result is differentiable in its inputs by the tape; one input a view of a leaf, the other a
+    leaf, the result reading the view only through a sum (its graph node is named after that sum)."""
+    x, t = _t(m, 2).requires_grad_(), _t(m, 2).requires_grad_()
+    out = m.func.vjp(lambda a, b: (a * 2 + b).sum(), x.view(2), t)[0]
+    return m.autograd.grad(out, [x, t])
 
 
 def _fill_and_sum(m):

@@ -236,6 +236,7 @@ def apply(
     *,
     sources: Sequence[Any] | None = None,
     names: Any = None,
+    exact: bool = False,
 ) -> list:
     """build(fn)(*arrays) as a flat list of Tensors, compiled and cached when fn was traced.
 
@@ -243,7 +244,9 @@ def apply(
     function into the transformed one, also returning a flat tuple. `tag` holds every static
     parameter build depends on. `sources` are the Tensors behind `arrays`: when one requires grad
     (and grad mode is on) the results are recorded for the tape; `names` is a grad_fn name for all
-    results or a list of names (None: after the primitive computing that result)."""
+    results or a list of names (None: after the primitive computing that result). `exact`: a result is wired to
+    the sources it depends on differentiably (forward AD's tangents, as torch's formulas read them), not to every
+    source of the computation that makes it (a torch.func result, as torch's transforms lift every op)."""
     from .autograd import grad_mode as _gm
 
     Tensor = _Tensor()
@@ -261,30 +264,25 @@ def apply(
     results = [Tensor._make(o) for o in outs]
     if sources is not None and _gm._state.grad_enabled:
         if any(isinstance(s, Tensor) and s.requires_grad for s in sources):
-            _record(entry, build, fn, consts, arrays, sources, results, names)
+            _record(entry, build, fn, consts, arrays, sources, results, names, exact)
     return results
 
 
 # ------------------------------------------------------------------------------------------ the tape
 
 
-def _out_info(closed, skip: int, n: int):
+def _out_info(closed, skip: int, n: int, exact: bool):
     """Per output of a jaxpr: the argument positions (after `skip` leading ones) it depends on, and a
     torch-like grad_fn name after the primitive that computes it."""
     from .autograd import lowering as L
 
     names = getattr(L, "_PRIM_NAMES", {})
     jaxpr = closed.jaxpr
-    deps: dict = {v: {k - skip} for k, v in enumerate(jaxpr.invars) if k >= skip}
+    deps = _dependencies(jaxpr, [{k - skip} if k >= skip else set() for k in range(len(jaxpr.invars))], exact)
     last: dict = {}
     for e in jaxpr.eqns:
-        d: set = set()
-        for v in e.invars:
-            if not isinstance(v, jcore.Literal):
-                d |= deps.get(v, set())
         prim = _innermost(e)
         for o in e.outvars:
-            deps[o] = d
             last[o] = prim
     out = []
     for v in jaxpr.outvars[:n]:
@@ -294,6 +292,26 @@ def _out_info(closed, skip: int, n: int):
         prim = last.get(v)
         out.append((deps.get(v, set()), names.get(prim) if prim else None))
     return out
+
+
+def _dependencies(jaxpr, of_inputs: list, exact: bool) -> dict:
+    """var -> the set of input positions it depends on. exact: differentiably, looking inside jit calls (a jvp of a
+    jitted kernel is one call taking primals and tangents; its tangent outputs may depend on the tangents alone)."""
+    deps: dict = dict(zip(jaxpr.invars, of_inputs))
+    for e in jaxpr.eqns:
+        ins = [set() if isinstance(v, jcore.Literal) else deps.get(v, set()) for v in e.invars]
+        calls = exact and e.primitive.name in ("pjit", "jit", "closed_call", "core_call")
+        inner = e.params.get("jaxpr") if calls else None
+        inner = inner.jaxpr if isinstance(inner, jcore.ClosedJaxpr) else inner
+        if inner is not None and len(inner.invars) == len(ins):
+            sub = _dependencies(inner, ins, exact)
+            outs = [set() if isinstance(v, jcore.Literal) else sub.get(v, set()) for v in inner.outvars]
+        else:
+            outs = [set().union(*ins)] * len(e.outvars)
+        for o, d in zip(e.outvars, outs):
+            # (no derivative flows through ints)
+            deps[o] = d if not exact or np.issubdtype(o.aval.dtype, np.inexact) else set()
+    return deps
 
 
 def _innermost(eqn) -> str:
@@ -309,7 +327,7 @@ def _innermost(eqn) -> str:
     return eqn.primitive.name
 
 
-def _record(entry, build, fn, consts, arrays, sources, results, names):
+def _record(entry, build, fn, consts, arrays, sources, results, names, exact):
     from .autograd.graph import Node
     from .ops._registry import _edge
     from .ops.views import _ChainKernel
@@ -327,7 +345,7 @@ def _record(entry, build, fn, consts, arrays, sources, results, names):
         key = ("torchish.func", entry.id)
         if entry.info is None:
             try:
-                entry.info = _out_info(jax.make_jaxpr(run)(consts, *arrays), nc, len(results))
+                entry.info = _out_info(jax.make_jaxpr(run)(consts, *arrays), nc, len(results), exact)
             except Exception:  # pruning and naming are refinements: never let them break a result
                 entry.info = [(set(range(len(arrays))), None)] * len(results)
         info = entry.info
@@ -347,6 +365,9 @@ def _record(entry, build, fn, consts, arrays, sources, results, names):
     ]
     if not wired:
         return
+    # (an input no wired result depends on gets no edge: torch's graph of the same ops never reaches it)
+    used = set().union(*(info[k][0] for k in wired))
+    edges = tuple(e if d in used else None for d, e in enumerate(edges))
     if names is None or isinstance(names, str):
         names = [names] * len(results)
     labels = [names[k] or info[k][1] or "AliasBackward0" for k in range(len(results))]
@@ -354,6 +375,7 @@ def _record(entry, build, fn, consts, arrays, sources, results, names):
     full_edges = (None,) * nc + edges
     meta = tuple((r._value.shape, r._value.dtype) for r in results)
     node = Node(_ChainKernel(pure, key), saved, full_edges, (), meta, labels[wired[0]])
+    node._of_backward = True  # (named after a JAX primitive: not a torch formula that passes its gradient on)
     node.fragment = (key, tuple(getattr(s, "shape", None) for s in saved), tuple(e is not None for e in full_edges))
     for k in wired:
         r = results[k]
@@ -363,6 +385,7 @@ def _record(entry, build, fn, consts, arrays, sources, results, names):
         # torch names each result after its own last op: give it a pass-through node of that name
         alias = _ChainKernel(_identity, ("alias",))
         a = Node(alias, (r._value,), ((node, k),), (), (meta[k],), labels[k])
+        a._of_backward = True
         a.fragment = (alias.key, (r._value.shape,), (True,))
         r._grad_fn, r._output_nr = a, 0
 

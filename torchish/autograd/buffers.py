@@ -27,6 +27,7 @@ _PASS = {
     "RemainderBackward0": (0,),
     "RemainderBackward1": (0,),
     "AliasBackward0": (0,),
+    "torch::autograd::Identity": (0,),
     "torch::autograd::CopyBackwards": (1,),  # (grad.to(src's options): the gradient itself where src has its dtype)
 }
 # a view of the incoming gradient that keeps its layout (reshape-like), permutes it, or expands it

@@ -1,7 +1,7 @@
 """torch.autograd.forward_ad: dual tensors, whose tangents every op carries forward by JAX's jvp of its kernel.
 
-A tangent is a plain tensor here (torch would record a graph for it when the primal requires grad), and custom
-Functions do not carry tangents.
+A tangent has a history where its primals or tangents require grad (one node per op; torch records its forward
+formula op by op), and custom Functions do not carry tangents.
 """
 
 from __future__ import annotations
@@ -96,17 +96,25 @@ def unpack_dual(tensor, *, level: int | None = None) -> UnpackedDualTensor:
 
     primal = _view(tensor, tuple(tensor.shape))
     primal._fw_tangent = None  # (the view op carried the tangent along)
+    if primal._grad_fn is not None:  # (torch's _fw_primal view is recorded as an Identity node)
+        primal._grad_fn._name = "torch::autograd::Identity"
     return UnpackedDualTensor(primal, tangent)
 
 
 def _carry(k, args: tuple, values: tuple, outputs: tuple) -> None:
-    """Give an op's floating outputs the tangents JAX's jvp of its kernel computes from the inputs' tangents."""
+    """Give an op's floating outputs the tangents JAX's jvp of its kernel computes from the inputs' tangents.
+    Where a primal or a tangent requires grad (in grad mode) the tangents get a history, as torch's do: one
+    node for the op's tangent computation, differentiable in its primals and tangents."""
     from .._tensor import Tensor
+    from . import grad_mode as _gm
 
     pos = [i for i, a in enumerate(args) if isinstance(a, Tensor) and jnp.issubdtype(a._value.dtype, jnp.inexact)]
     tangents = [args[i]._fw_tangent for i in pos]
     if all(t is None for t in tangents):
         return
+    given = [j for j, t in enumerate(tangents) if t is not None]
+    primals = tuple(values[i] for i in pos)
+    wanted = [n for n, o in enumerate(outputs) if jnp.issubdtype(o._value.dtype, jnp.inexact)]
 
     def f(*xs: Any):
         vs = list(values)
@@ -114,9 +122,21 @@ def _carry(k, args: tuple, values: tuple, outputs: tuple) -> None:
             vs[i] = x
         return k.pure(*vs)
 
-    primals = tuple(values[i] for i in pos)
-    tans = tuple(jnp.zeros_like(p) if t is None else t._value.astype(p.dtype) for p, t in zip(primals, tangents))
-    _, out = jax.jvp(f, primals, tans)
-    for o, t in zip(outputs, out if isinstance(out, tuple) else (out,)):
-        if jnp.issubdtype(o._value.dtype, jnp.inexact):
-            _set_tangent(o, Tensor._make(t))
+    def tangent_of(*xs_and_ts: Any) -> tuple:
+        xs, ts = xs_and_ts[: len(pos)], iter(xs_and_ts[len(pos) :])
+        tans = [next(ts).astype(p.dtype) if j in given else jnp.zeros_like(p) for j, p in enumerate(xs)]
+        _, out = jax.jvp(f, tuple(xs), tuple(tans))
+        out = out if isinstance(out, tuple) else (out,)
+        return tuple(out[n] for n in wanted)
+
+    sources = [args[i] for i in pos] + [tangents[j] for j in given]
+    arrays = list(primals) + [tangents[j]._value for j in given]
+    if _gm._state.grad_enabled and any(s.requires_grad for s in sources):
+        from .. import _jaxfn
+
+        closed = _jaxfn.trace(tangent_of, arrays)
+        results = _jaxfn.apply("forward_ad", closed, tangent_of, arrays, lambda fn: fn, sources=sources, exact=True)
+    else:
+        results = [Tensor._make(t) for t in tangent_of(*arrays)]
+    for n, t in zip(wanted, results):
+        _set_tangent(outputs[n], t)
