@@ -121,7 +121,6 @@ SPECS = [
         shapes="broadcast",
         domain=POS,
         covers=("div",),
-        gradgrad=False,
     ),
     Spec("rsub", lambda m, x, y: m.rsub(x, y), n=2, shapes="broadcast"),
     Spec("pow_tensor", lambda m, x, y: m.pow(x, y), n=2, shapes="broadcast", domain=POS, covers=("_pow_tensor",)),
@@ -218,8 +217,8 @@ SPECS = [
         for c in ("bitwise_and", "bitwise_or", "bitwise_xor", "logical_and", "logical_or", "logical_xor")
     ],
     Spec("bitwise_not", lambda m, x: ~x, dtypes=("int64", "int32"), grad=False),
-    Spec("remainder", lambda m, x, y: m.remainder(x, y), n=2, shapes="broadcast", domain=POS, gradgrad=False),
-    Spec("fmod", lambda m, x, y: m.fmod(x, y), n=2, shapes="broadcast", domain=POS, gradgrad=False),
+    Spec("remainder", lambda m, x, y: m.remainder(x, y), n=2, shapes="broadcast", domain=POS),
+    Spec("fmod", lambda m, x, y: m.fmod(x, y), n=2, shapes="broadcast", domain=POS),
     # reductions
     Spec("sum", lambda m, x, **k: m.sum(x, **k), kwargs=_opt_dim_kw, dtypes=NUMERIC),
     Spec("nansum", lambda m, x, **k: m.nansum(x, **k), kwargs=_opt_dim_kw),
@@ -353,7 +352,7 @@ SPECS = [
         covers=("_scatter_add",),
     ),
     Spec("masked_fill", lambda m, x: m.masked_fill(x, x > 0, 0.5), covers=("masked_fill", "gt"), inplace=None),
-    Spec("sort", lambda m, x: m.sort(x, descending=True), covers=("_sort",), shapes="min1d", gradgrad=False),
+    Spec("sort", lambda m, x: m.sort(x, descending=True), covers=("_sort",), shapes="min1d"),
     Spec("argsort", lambda m, x: m.argsort(x), covers=("_sort",), shapes="min1d", grad=False),
     Spec("topk", lambda m, x: m.topk(x.reshape(-1), 1), covers=("_topk", "_view"), shapes="min1d"),
     Spec(

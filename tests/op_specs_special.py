@@ -101,10 +101,10 @@ SPECS_SPECIAL = [
             covers=("floor_divide",)),
     *(
         _binary(name + "_", lambda m, x, y, _n=name: getattr(x * 1, _n + "_")(y), dtypes=FLOATS, int_domain=(0, 3),
-                covers=("_" + name + "_", "mul"), gradgrad=False)
+                covers=("_" + name + "_", "mul"))
         for name in ("eq", "ne", "lt", "le", "gt", "ge")
     ),
-    _unary("lt_scalar_", lambda m, x: (x * 1).less_(0.5), covers=("_lt_", "mul"), gradgrad=False),
+    _unary("lt_scalar_", lambda m, x: (x * 1).less_(0.5), covers=("_lt_", "mul")),
     _binary("ge_int_", lambda m, x, y: (x * 1).greater_equal_(y), dtypes=INTS, grad=False, int_domain=(0, 3),
             covers=("_ge_", "mul")),
     # torch.special's Bessel, Airy and polynomial kernels (torchish/ops/special_bessel.py): no derivative in torch

@@ -500,6 +500,9 @@ _CREATE_GRAPH_HISTORIES = {
             "bce": lambda F: lambda x: F.binary_cross_entropy(x.sigmoid(), x.detach() / 2),
             "bce weight": lambda F: lambda x: F.binary_cross_entropy(x.sigmoid(), x.detach() / 2, weight=x.detach()),
             "linear": lambda F: lambda x: F.linear(x.view(1, 3), x.view(1, 3) * 2),
+            # (one node for all three gradients, no edge for mean and rstd)
+            "layer_norm": lambda F: lambda x: F.layer_norm(x.view(1, 3), (3,), x * 2, x.flip(0)) * x.view(1, 3),
+            "layer_norm bare": lambda F: lambda x: F.layer_norm(x.view(1, 3), (3,)) * x.view(1, 3),
         }.items()
     },
     # a formula's `1 - t` / an op's division by a Python number: a tensor torch fills, an edge of None
@@ -509,6 +512,11 @@ _CREATE_GRAPH_HISTORIES = {
     "dist 3": lambda x: _module_of(x).dist(x, x.flip(0), 3),
     "var": lambda x: x.var(),
     "var dim": lambda x: x.view(1, 3).var(1, correction=0),
+    # (a mask outside the product; torch's division's own derivative formulas)
+    "sinc": lambda x: x.sinc(),
+    "copysign": lambda x: _module_of(x).copysign(x, x.detach() - 1),
+    # (one _cdist_backward node per input, reading the transposed result for x2)
+    "cdist": lambda x: _module_of(x).cdist(x.view(3, 1), x.view(3, 1).flip(0) * 2, 1.5),
 }
 
 

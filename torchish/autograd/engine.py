@@ -11,6 +11,7 @@ differentiated again and their history reads like torch's formula nodes.
 from __future__ import annotations
 
 import heapq
+import itertools
 
 import jax
 import jax.numpy as jnp
@@ -188,7 +189,8 @@ class _Plan:
             n = self.nodes[i]
             skip = id(n) not in self.needed
             dests = self.dests[i]
-            diff = tuple(j for j, d in enumerate(dests) if d is not None) if not skip else ()
+            undefined = getattr(n.kernel, "undefined", ())
+            diff = tuple(j for j, d in enumerate(dests) if d is not None and j not in undefined) if not skip else ()
             op = getattr(n.kernel, "op", None)
             tie = create_graph and op is not None and op.grad_keeps_input
             if callable(tie):
@@ -322,12 +324,23 @@ def _is_checkpoint_valid() -> bool:
     return not _RUNS_ALL or _RUNS_ALL[-1]
 
 
+_GRAPH_TASKS: list = []  # the ids of the (nested) backward calls running (torch's graph task ids)
+_graph_task_ids = itertools.count()
+
+
+def current_graph_task_id() -> int:
+    """The running backward call's id, -1 outside one (torch._C._current_graph_task_id)."""
+    return _GRAPH_TASKS[-1] if _GRAPH_TASKS else -1
+
+
 def run_backward(root_edges, root_grads, target_edges, create_graph, retain_graph, versions=None, on_leaf=None):
     _RUNS_ALL.append(target_edges is None)
+    _GRAPH_TASKS.append(next(_graph_task_ids))
     try:
         return _run_backward(root_edges, root_grads, target_edges, create_graph, retain_graph, versions, on_leaf)
     finally:
         _RUNS_ALL.pop()
+        _GRAPH_TASKS.pop()
 
 
 def _run_backward(root_edges, root_grads, target_edges, create_graph, retain_graph, versions=None, on_leaf=None):

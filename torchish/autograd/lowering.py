@@ -222,9 +222,9 @@ def cached(key, build):
 
 class EquationGraph:
     """The live equations of a lowered backward. eqns: (bind(*inputs), input refs, output ids, output metas,
-    name, the positions of the inputs torch has edges for) where a ref is ("in", argument position),
-    ("lit", value) or ("v", value id, live); outputs: a ref per output; needed: the value ids `values`
-    returns, in order."""
+    name, the positions of the inputs torch has edges for, those whose gradient torch's formula leaves
+    undefined) where a ref is ("in", argument position), ("lit", value) or ("v", value id, live); outputs: a ref
+    per output; needed: the value ids `values` returns, in order."""
 
     __slots__ = ("key", "eqns", "outputs", "needed", "values")
 
@@ -300,14 +300,17 @@ def _equation_graph(pure, args, live_inputs, n_saved, key):
             )
         )
     steps, alias = _see_through(_keepdim_sums(steps))
-    steps = _grad_first(steps, flat, n_saved)
     outputs = [alias.get(r[1], r) if r[0] == "v" else r for r in outputs]
+    from_grad = _from_grad(flat, n_saved)
+    steps = _implicit_broadcasts(steps, from_grad, {r[1] for r in outputs if r[0] == "v"})
+    steps = _grad_first(steps, from_grad)
     needed = sorted({r[1] for s in steps for r in s[2] if r[0] == "v"} | {r[1] for r in outputs if r[0] == "v"})
     position = {i: k for k, i in enumerate(needed)}
     eqns = []
     for eqn, bind, refs, ids, name in steps:
         metas = tuple((tuple(v.aval.shape), np.dtype(v.aval.dtype)) for v, _ in zip(eqn.outvars, ids))
         ins = tuple(("v", i, live[i]) if kind == "v" else (kind, i) for kind, i in refs)
+        undefined = ()
         if eqn.primitive.name == "select_n" and len(refs) == 3 and all(r[0] != "lit" for r in refs):
             edge_positions = (2, 1)  # (torch's where(condition, self, other) has edges for self, then other)
         elif _is_formula(eqn):  # (a named call has edges for its floating inputs: not masked_fill's mask)
@@ -315,9 +318,10 @@ def _equation_graph(pure, args, live_inputs, n_saved, key):
             edge_positions = tuple(
                 k for k, (r, v) in enumerate(operands) if not is_scalar(r) and np.dtype(v.aval.dtype).kind in "fc"
             )[: _FORMULA_EDGES.get(str(eqn.params["name"]))]
+            undefined = _UNDEFINED_GRADS.get(str(eqn.params["name"]), ())
         else:
             edge_positions = tuple(k for k, r in enumerate(r for r in refs if r[0] != "lit") if not is_scalar(r))
-        eqns.append((bind, ins, tuple(ids), metas, name, edge_positions))
+        eqns.append((bind, ins, tuple(ids), metas, name, edge_positions, undefined))
 
     def values(*xs):
         env = {}
@@ -398,7 +402,7 @@ def _is_transparent(eqn) -> bool:
         return True
     inner = eqn.params.get("call_jaxpr") if eqn.primitive.name == "custom_jvp_call" else None
     inner = getattr(inner, "jaxpr", inner)
-    return inner is not None and any(e.params.get("name") == "_unsigned_zeros" for e in inner.eqns)
+    return inner is not None and any(e.params.get("name") in ("_unsigned_zeros", "_unfused_bits") for e in inner.eqns)
 
 
 def _folded(bind, made, n):
@@ -409,17 +413,72 @@ def _folded(bind, made, n):
     return lambda *xs: bind(made(*xs[:n]))
 
 
-def _grad_first(steps, flat, n_saved):
-    """torch's formulas multiply grad by what they read (grad * other): a product's operand made from the
-    incoming gradient goes first."""
-    from_grad = {}
+def _from_grad(flat, n_saved):
+    """ref -> whether that value is made from the incoming gradient (the arguments from n_saved on)."""
+    made = {}
     for _, refs, ids in flat:
-        on = any((r[0] == "in" and r[1] >= n_saved) or (r[0] == "v" and from_grad.get(r[1])) for r in refs)
-        from_grad.update(dict.fromkeys(ids, on))
+        on = any((r[0] == "in" and r[1] >= n_saved) or (r[0] == "v" and made.get(r[1])) for r in refs)
+        made.update(dict.fromkeys(ids, on))
 
     def graded(r):
-        return (r[0] == "in" and r[1] >= n_saved) or (r[0] == "v" and from_grad.get(r[1], False))
+        return (r[0] == "in" and r[1] >= n_saved) or (r[0] == "v" and made.get(r[1], False))
 
+    return graded
+
+
+# JAX's elementwise primitives, which torch's TensorIterator ops broadcast their operands within
+_ELEMENTWISE = {
+    "mul", "add", "sub", "div", "max", "min", "pow", "atan2", "select_n", "rem", "and", "or", "eq", "ne", "lt", "le",
+    "gt", "ge", "nextafter",
+}  # fmt: skip
+
+
+def _implicit_broadcasts(steps, graded, outputs):
+    """torch's formulas broadcast a saved operand inside each elementwise op that reads it: JAX's broadcast_in_dim
+    of one is part of the equations reading it, not an ExpandBackward0 of its own. (A broadcast of a value made
+    from the incoming gradient is torch's explicit expand: sum's formula.)"""
+    readers = collections.defaultdict(list)
+    for eqn, _, refs, _, _ in steps:
+        for r in refs:
+            if r[0] == "v":
+                readers[r[1]].append(eqn.primitive.name)
+    folded = {}
+    for eqn, bind, refs, ids, _ in steps:
+        if (
+            eqn.primitive.name == "broadcast_in_dim"
+            and len(refs) == 1
+            and refs[0][0] in ("v", "in")
+            and not graded(refs[0])
+            and ids[0] not in outputs
+            and readers[ids[0]]
+            and all(p in _ELEMENTWISE for p in readers[ids[0]])
+        ):
+            folded[ids[0]] = (bind, refs[0])
+    if not folded:
+        return steps
+    out = []
+    for eqn, bind, refs, ids, name in steps:
+        if ids and ids[0] in folded:
+            continue
+        if any(r[0] == "v" and r[1] in folded for r in refs):
+            inner = [folded[r[1]][0] if r[0] == "v" and r[1] in folded else None for r in refs if r[0] != "lit"]
+            bind = _broadcasting(bind, inner)
+            refs = [folded[r[1]][1] if r[0] == "v" and r[1] in folded else r for r in refs]
+        out.append((eqn, bind, refs, ids, name))
+    return out
+
+
+def _broadcasting(bind, inner):
+    def broadcast_then_bind(*xs):
+        return bind(*(x if f is None else f(x) for f, x in zip(inner, xs)))
+
+    broadcast_then_bind.multiple = getattr(bind, "multiple", False)
+    return broadcast_then_bind
+
+
+def _grad_first(steps, graded):
+    """torch's formulas multiply grad by what they read (grad * other): a product's operand made from the
+    incoming gradient goes first."""
     out = []
     for eqn, bind, refs, ids, name in steps:
         ours = _FORMULA_SCOPE not in str(eqn.source_info.name_stack)
@@ -502,8 +561,12 @@ def _is_formula(eqn) -> bool:
 # ATen backward ops whose later inputs torch does not differentiate (a loss's weight): edges for the first ones only
 _FORMULA_EDGES = {"nll_loss_backward": 2, "nll_loss2d_backward": 2, "binary_cross_entropy_backward": 3}
 
+# ATen backward ops whose own derivative torch leaves undefined for some inputs (positions among the call's array
+# inputs): no gradient, not zeros (layer_norm's double backward for the bias, which its gradients do not read)
+_UNDEFINED_GRADS = {"native_layer_norm_backward": (5,)}
+
 # named calls of a function with a derivative rule of its own (ops/_formulas.py's torch_pow, torch_rsqrt, ...)
-_RULED_CALLS = {"pow", "rsqrt", "reciprocal", "xlogy"}
+_RULED_CALLS = {"pow", "rsqrt", "reciprocal", "xlogy", "div"}
 
 
 _TORCH_CALLS = {
@@ -515,6 +578,7 @@ _TORCH_CALLS = {
     "polygamma": "PolygammaBackward0",
     "special_i1": "SpecialI1Backward0",
     "t": "TBackward0",
+    "clone": "CloneBackward0",
     "transpose": "TransposeBackward0",
     "bmm": "BmmBackward0",
     "mv": "MvBackward0",
@@ -532,6 +596,7 @@ _TORCH_CALLS = {
     "rsqrt": "RsqrtBackward0",
     "reciprocal": "ReciprocalBackward0",
     "xlogy": "XlogyBackward0",
+    "div": "DivBackward0",
     "nll_loss2d_backward": "NllLoss2DBackwardBackward0",
 }
 

@@ -110,7 +110,7 @@ def _equation_nodes(graph, flat, edges):
 
     values = graph.values(*flat)
     made = {}
-    for idx, (bind, ins, ids, metas, name, edge_positions) in enumerate(graph.eqns):
+    for idx, (bind, ins, ids, metas, name, edge_positions, undefined) in enumerate(graph.eqns):
         saved, node_edges = [], []
         for r in ins:
             if r[0] == "in":
@@ -125,6 +125,7 @@ def _equation_nodes(graph, flat, edges):
         kern = _ChainKernel(
             bind, ("equation", graph.key, idx), None if len(edge_positions) == len(saved) else edge_positions
         )
+        kern.undefined = undefined
         node = Node(kern, tuple(saved), tuple(node_edges), (), metas, name)
         node._saves_tensors = name not in _SAVELESS_FORMULAS  # (torch's formula nodes save what they read)
         node._of_backward = True

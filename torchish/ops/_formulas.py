@@ -92,13 +92,43 @@ def _torch_xlogy_jvp(primals, tangents):
     return out, t_self + ty * x / y
 
 
+@jax.custom_jvp
+def torch_div(a, b):
+    """torch's true division, with its derivative formulas."""
+    # the barrier, after the broadcast, stops XLA from turning `x / broadcast(s)` into `x * broadcast(1 / s)`,
+    # which rounds differently from torch's division (0.73046875 / 0.73046875 would not be 1 in float64)
+    shape = jnp.broadcast_shapes(jnp.shape(a), jnp.shape(b))
+    if jnp.shape(b) != shape:
+        b = jnp.broadcast_to(jnp.asarray(b, jnp.result_type(a, b)), shape)
+    return a / jax.lax.optimization_barrier(b)
+
+
+@torch_div.defjvp
+def _torch_div_jvp(primals, tangents):
+    # torch's formulas: grad / other, and -grad * ((self / other) / other), which stays finite where
+    # other**2 would underflow (JAX's quotient rule divides by other**2)
+    (a, b), (ta, tb) = primals, tangents
+    out = torch_div(a, b)
+    # (an integer operand's tangent is float0: it has no term)
+    t_self = torch_div(ta, b) if jnp.issubdtype(a.dtype, jnp.inexact) else None
+    t_other = None
+    if jnp.issubdtype(b.dtype, jnp.inexact):
+        # (a barrier, or XLA folds (self / other) / other back into self / (other * other))
+        t_other = tb * torch_div(jax.lax.optimization_barrier(out), b)
+    if t_other is None:
+        return out, jnp.broadcast_to(t_self, out.shape)
+    return out, jnp.broadcast_to(-t_other if t_self is None else t_self - t_other, out.shape)
+
+
 # the same in a formula: one PowBackward0 / RsqrtBackward0 / ... node in a create_graph history
 power = named_call("pow", torch_pow, static_argnums=1)
 rsqrt = named_call("rsqrt", torch_rsqrt)
 reciprocal = named_call("reciprocal", torch_reciprocal)
 xlogy = named_call("xlogy", torch_xlogy)
+div = named_call("div", torch_div)
 # torch's grad.t() / grad.transpose(d0, d1) in a formula (TBackward0 / TransposeBackward0 nodes)
 t = named_call("t", lambda m: m.T)
+clone = named_call("clone", lambda m: m)
 transpose = named_call("transpose", lambda m, d0, d1: jnp.swapaxes(m, d0, d1) if m.ndim else m, static_argnums=(1, 2))
 _unsqueeze_call = named_call("unsqueeze", _unsqueeze, static_argnums=1)
 

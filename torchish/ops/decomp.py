@@ -457,6 +457,53 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
     return _pnorm(x1[..., :, None, :] - x2[..., None, :, :], p, -1)
 
 
+@functools.partial(jax.custom_jvp, nondiff_argnums=(4,))
+def _cdist_gradient(grad, x1, x2, result, p):
+    """torch's CPU _cdist_backward: per pair of rows, the p-norm's derivative by the difference (0 where the
+    distance is 0, and where a difference is 0 for p < 1), summed over x2's rows."""
+    diff = x1[..., :, None, :] - x2[..., None, :, :]
+    g, dist = grad[..., None], result[..., None]
+    zero = jnp.zeros_like(diff)
+    if p == 0:
+        return jnp.zeros_like(x1)
+    if p == 1:
+        per_pair = g * jnp.sign(diff)
+    elif p == float("inf"):
+        per_pair = g * jnp.sign(diff) * (jnp.abs(diff) == dist)
+    else:
+        safe = jnp.where(dist == 0, jnp.ones_like(dist), dist)
+        if p == 2:
+            per_pair = g * diff / safe
+        elif p < 2:
+            per_pair = jnp.abs(diff) ** (p - 1) * jnp.sign(diff) * g / safe ** (p - 1)
+            per_pair = jnp.where((diff == 0) & (p < 1), zero, per_pair)
+        else:
+            per_pair = diff * jnp.abs(diff) ** (p - 2) * g / safe ** (p - 1)
+        per_pair = jnp.where(dist == 0, zero, per_pair)
+    return per_pair.sum(-2)
+
+
+@_cdist_gradient.defjvp
+def _cdist_gradient_jvp(p, primals, tangents):
+    raise NotImplementedError("the derivative for '_cdist_backward' is not implemented.")
+
+
+_cdist_backward = F.named_call("_cdist_backward", _cdist_gradient, static_argnums=4)
+
+
+def _cdist_formula(grad, result, params, inputs):
+    # torch's: one _cdist_backward node per input (which has no derivative of its own), x2's reading the
+    # transposed gradient and result, each cloned contiguous
+    x1, x2 = inputs
+    p = params.get("p", 2.0)
+    g1 = _cdist_backward(grad, x1, x2, result, p)
+    g2 = _cdist_backward(F.clone(F.transpose(grad, -1, -2)), x2, x1, F.clone(F.transpose(result, -1, -2)), p)
+    return g1, g2
+
+
+R.OPS["cdist"].result_grad = _cdist_formula
+
+
 @op(
     n_tensors=2,
     promote=FLOAT,

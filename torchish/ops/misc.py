@@ -565,7 +565,7 @@ def _logaddexp_backward(grad, result, params, inputs):
 
 def _copysign_backward(grad, result, params, inputs):
     x, y = _float_pair(result, inputs)
-    ratio = _formulas.masked_fill(result / x, x == 0, 0)  # (torch's copysign_tensor_self_backward)
+    ratio = _formulas.masked_fill(_formulas.div(result, x), x == 0, 0)  # (torch's copysign_tensor_self_backward)
     return _formulas.sum_to(grad * ratio, x.shape), jnp.zeros(jnp.shape(inputs[1]), result.dtype)
 
 
@@ -627,7 +627,14 @@ def _rounded(fn, x):
     return fn(x.astype(jnp.float64)).astype(x.dtype) if x.dtype == jnp.float32 else fn(x)
 
 
+@jax.custom_jvp
 def _unfused(product):
+    """product, kept from being contracted into an FMA with what it feeds; its derivative is the identity's."""
+    return _unfused_bits(product)
+
+
+@jax.jit
+def _unfused_bits(product):  # (named: a create_graph history sees through it, lowering._is_transparent)
     # XLA's CPU backend lets LLVM contract a*b - c into one FMA (and sees through barriers, converts and
     # bitcasts), which skips the product's rounding that torch's separate kernels do; near sinc's zeros that
     # rounding is the whole answer. A select on the bits that LLVM cannot prove dead keeps the product apart
@@ -635,6 +642,10 @@ def _unfused(product):
     bits = jax.lax.bitcast_convert_type(product, {2: jnp.int16, 4: jnp.int32, 8: jnp.int64}[product.dtype.itemsize])
     bits = jnp.where(bits == -7, bits + 1, bits)
     return jax.lax.bitcast_convert_type(bits, product.dtype)
+
+
+# (a derivative through the bitcasts would be zero: the second derivative of what it guards would lose the product)
+_unfused.defjvp(lambda primals, tangents: (_unfused(primals[0]), tangents[0]))
 
 
 def _sinc_value(x):
@@ -650,11 +661,23 @@ def _sinc_jvp(primals, tangents):
     x, t = primals[0], tangents[0]
     pi = jnp.asarray(jnp.pi, x.dtype)
     xp, sq = x * pi, x * x * pi
-    coef = (_unfused(xp * _rounded(jnp.cos, xp)) - _rounded(jnp.sin, xp)) / sq
-    return _sinc_value(x), t * jnp.where(sq == 0, jnp.zeros_like(coef), coef)
+    coef = _formulas.div(_unfused(xp * _rounded(jnp.cos, xp)) - _rounded(jnp.sin, xp), sq)
+    return _sinc_value(x), jnp.where(sq == 0, jnp.zeros_like(coef), t * coef)
 
 
 sinc = _special("sinc", _sinc, "SincBackward0")
+
+
+def _sinc_backward(grad, result, params, inputs):
+    # torch's sinc_backward in its own terms (a create_graph history has its nodes: the mask outside the product)
+    x = jnp.asarray(inputs[0], result.dtype)
+    pi = jnp.asarray(jnp.pi, x.dtype)
+    xp, sq = x * pi, x * x * pi
+    out = grad * _formulas.div(_unfused(xp * _rounded(jnp.cos, xp)) - _rounded(jnp.sin, xp), sq)
+    return jnp.where(sq == 0, jnp.zeros_like(out), out)
+
+
+R.OPS["sinc"].result_grad = _sinc_backward
 erfinv = _special("erfinv", jss.erfinv, "ErfinvBackward0")
 # torch's special cases (lgamma(1) = 0 in float32, digamma(0) = -inf): special_ops' definitions
 lgamma = _special("lgamma", _special_ops._lgamma_formula, "LgammaBackward0")

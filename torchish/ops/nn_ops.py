@@ -370,6 +370,38 @@ def layer_norm(input, weight=None, bias=None, normalized_shape=(), eps=1e-5):
     return out
 
 
+def _native_layer_norm_backward(grad, input, mean, rstd, weight, bias, params):
+    """torch's one ATen node for all three gradients (mean and rstd are read, never differentiated: its edges for
+    them are None; so are an absent weight's and bias's, passed as placeholders)."""
+    (normalized_shape, eps), affine = params[:2], params[2:]
+
+    def forward(x, w, b):
+        kernel = R.OPS["layer_norm"].fn
+        return kernel(x, w if affine[0] else None, b if affine[1] else None, normalized_shape=normalized_shape, eps=eps)
+
+    return jax.vjp(forward, input, weight, bias)[1](grad)
+
+
+_layer_norm_backward_call = F.named_call("native_layer_norm_backward", _native_layer_norm_backward, static_argnums=6)
+
+
+def _layer_norm_formula(grad, result, params, inputs):
+    x, w, b = inputs
+    shape, eps = tuple(params["normalized_shape"]), params.get("eps", 1e-5)
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    mean = jax.lax.stop_gradient(jnp.mean(x, axis=axes, keepdims=True))
+    rstd = jax.lax.stop_gradient(F.torch_rsqrt(jnp.mean(jnp.square(x - mean), axis=axes, keepdims=True) + _c(x, eps)))
+    placeholder = jnp.zeros(shape, x.dtype)
+    key = (shape, eps, w is not None, b is not None)
+    gx, gw, gb = _layer_norm_backward_call(
+        grad, x, mean, rstd, placeholder if w is None else w, placeholder if b is None else b, key
+    )
+    return gx, None if w is None else gw, None if b is None else gb
+
+
+R.OPS["layer_norm"].result_grad = _layer_norm_formula
+
+
 @op(n_tensors=2, grad_name="MulBackward0", saves=((0, 1), (0,)))
 def _rms_norm(input, weight=None, normalized_shape=(), eps=None):
     axes = tuple(range(input.ndim - len(normalized_shape), input.ndim))

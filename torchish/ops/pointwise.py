@@ -124,31 +124,7 @@ def _div_promote(compute, params):
     return compute
 
 
-@jax.custom_jvp
-def _true_divide(a, b):
-    # the barrier, after the broadcast, stops XLA from turning `x / broadcast(s)` into `x * broadcast(1 / s)`,
-    # which rounds differently from torch's division (0.73046875 / 0.73046875 would not be 1 in float64)
-    shape = jnp.broadcast_shapes(jnp.shape(a), jnp.shape(b))
-    if jnp.shape(b) != shape:
-        b = jnp.broadcast_to(jnp.asarray(b, jnp.result_type(a, b)), shape)
-    return a / jax.lax.optimization_barrier(b)
-
-
-@_true_divide.defjvp
-def _true_divide_jvp(primals, tangents):
-    # torch's formulas: grad / other, and -grad * ((self / other) / other), which stays finite where
-    # other**2 would underflow (JAX's quotient rule divides by other**2)
-    (a, b), (ta, tb) = primals, tangents
-    out = _true_divide(a, b)
-    # (an integer operand's tangent is float0: it has no term)
-    t_self = _true_divide(ta, b) if jnp.issubdtype(a.dtype, jnp.inexact) else None
-    t_other = None
-    if jnp.issubdtype(b.dtype, jnp.inexact):
-        # (a barrier, or XLA folds (self / other) / other back into self / (other * other))
-        t_other = tb * _true_divide(jax.lax.optimization_barrier(out), b)
-    if t_other is None:
-        return out, jnp.broadcast_to(t_self, out.shape)
-    return out, jnp.broadcast_to(-t_other if t_self is None else t_self - t_other, out.shape)
+_true_divide = F.torch_div
 
 
 @op(n_tensors=2, promote=FLOAT, grad_name=_div_name, inplace=True, saves=((1,), (0, 1)), check=_broadcast_check)

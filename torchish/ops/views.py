@@ -352,7 +352,7 @@ def _storage_tensors(t) -> list:
 class _ChainKernel:
     """A kernel-like object for nodes the lowering differentiates: `pure` plus a structural `key`."""
 
-    __slots__ = ("pure", "key", "op", "names", "kept", "steps", "source_strides")
+    __slots__ = ("pure", "key", "op", "names", "kept", "steps", "source_strides", "undefined")
 
     def __init__(self, pure, key, kept=None, steps=None, source_strides=None):
         self.pure = pure
@@ -363,6 +363,7 @@ class _ChainKernel:
         self.steps = steps  # as view ops, for its geometry: ((op name, params), ...) (None: not a view)
         # a regenerated view's: its base's strides, the input geometry torch's as_strided_backward lays out by
         self.source_strides = source_strides
+        self.undefined = ()  # the inputs whose gradient torch's formula leaves undefined (None, never zeros)
 
 
 def _view_node(base, view):
