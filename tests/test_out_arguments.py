@@ -197,3 +197,133 @@ _NO_OUT_CALLS = [
 def test_ops_without_out(call):
     """torch's signatures of these have no out=: its parser refuses the keyword."""
     _same_as_torch(call, lambda m: {"m": m, "x": m.ones(2, 2), "o": m.empty(0)})
+
+
+# composites' out= (torch's Python functions and CompositeImplicit kernels, each with its own checks): what is
+# returned, each out tensor's state after (shape, dtype, version, requires_grad, grad_fn), its values and the
+# gradient through it, the resize warnings, or the error. x is [[2., 1.], [1., 3.]] and v [1., 2., 3.] (both
+# requiring grad in half the runs); lu is x's LU factorization and pivots. Each call's outs by the dtype torch
+# writes: f float32, i int32, l int64, b bool.
+_COMPOSITE_CALLS = {
+    "m.special.ndtr(x, out=o)": "f",
+    "m.special.logsumexp(x, 1, out=o)": "f",
+    "m.linalg.cond(x, out=o)": "f",
+    "m.linalg.cond(x, 'fro', out=o)": "f",
+    "m.linalg.tensorinv(x, 1, out=o)": "f",
+    "m.linalg.tensorsolve(x, v[:2], out=o)": "f",
+    "m.linalg.vecdot(x, x, out=o)": "f",
+    "m.linalg.vecdot(v, v, out=o)": "f",
+    "m.quantile(x, 0.5, out=o)": "f",
+    "m.quantile(x, m.tensor([0.25, 0.5]), 1, out=o)": "f",
+    "m.nanquantile(x, 0.5, 0, True, out=o)": "f",
+    "m.nn.functional.normalize(x, out=o)": "f",
+    "m.inner(x, x, out=o)": "f",
+    "m.kron(x, x, out=o)": "f",
+    "m.msort(x, out=o)": "f",
+    "m.nanmean(x, out=o)": "f",
+    "m.nanmean(x, 1, True, out=o)": "f",
+    "m.outer(v, v, out=o)": "f",
+    "m.ger(v, v, out=o)": "f",
+    "m.matrix_power(x, 0, out=o)": "f",
+    "m.matrix_power(x, 1, out=o)": "f",
+    "m.matrix_power(x, -1, out=o)": "f",
+    "m.matrix_power(x, 3, out=o)": "f",
+    "m.linalg.matrix_power(x, -2, out=o)": "f",
+    "m.frobenius_norm(x, [0, 1], out=o)": "f",
+    "m.nuclear_norm(x, out=o)": "f",
+    "m.linalg.matrix_norm(x, 'nuc', out=o)": "f",
+    "m.hstack([x, x], out=o)": "f",
+    "m.vstack([x, v[:2]], out=o)": "f",
+    "m.row_stack([x, x], out=o)": "f",
+    "m.dstack([x, x], out=o)": "f",
+    "m.column_stack([v, v], out=o)": "f",
+    "m.conj_physical(x, out=o)": "f",
+    "m.histc(v, 4, out=o)": "f",
+    "m.range(0, 3, out=o)": "f",
+    "m.linalg.cross(v, v, out=o)": "f",
+    "m.linalg.eigvalsh(x, out=o)": "f",
+    "m.linalg.multi_dot([x, x, x], out=o)": "f",
+    "m.linalg.pinv(x, out=o)": "f",
+    "m.linalg.svdvals(x, out=o)": "f",
+    "m.lu_solve(x, *lu, out=o)": "f",
+    "m.linalg.matrix_rank(x, out=o)": "l",
+    "m.nonzero(x, out=o)": "l",
+    "m.bucketize(v, v, out=o)": "l",
+    "m.searchsorted(v, v, right=True, out=o)": "l",
+    "m.isin(v, v, out=o)": "b",
+    "m.isneginf(x, out=o)": "b",
+    "m.isposinf(x, out=o)": "b",
+    "m.slogdet(x, out=o)": "ff",
+    "m.linalg.slogdet(x, out=o)": "ff",
+    "m.linalg.eigh(x, out=o)": "ff",
+    "m.linalg.qr(x, out=o)": "ff",
+    "m.triangular_solve(x, x, out=o)": "ff",
+    "m.linalg.lu_factor(x, out=o)": "fi",
+    "m.lu(x, out=o)": "fi",
+    "m.linalg.inv_ex(x, out=o)": "fi",
+    "m.linalg.solve_ex(x, x, out=o)": "fi",
+    "m.linalg.cholesky_ex(x, out=o)": "fi",
+    "m.linalg.svd(x, out=o)": "fff",
+    "m.svd(x, out=o)": "fff",
+    "m.svd(x, compute_uv=False, out=o)": "fff",
+    "m.linalg.lu(x, out=o)": "fff",
+    "m.lu_unpack(*lu, out=o)": "fff",
+    "m.linalg.lu_factor_ex(x, out=o)": "fii",
+    "m.lu(x, get_infos=True, out=o)": "fii",
+    "m.linalg.lstsq(x, x, out=o)": "fflf",
+}
+_RIGHT = {"f": "float32", "i": "int32", "l": "int64", "b": "bool"}
+_WRONG = {"f": "float64", "i": "int64", "l": "int32", "b": "float32"}
+
+
+def _composite_specs(kinds):
+    """Out tensors as (dtype, shape): torch's dtypes, resized with and without a warning; each out in turn of
+    another dtype; a lone out of yet other dtypes."""
+    right = [_RIGHT[k] for k in kinds]
+    specs = [[(d, (5,)) for d in right], [(d, (0,)) for d in right]]
+    for i in range(len(kinds)):
+        specs.append([(_WRONG[k] if j == i else _RIGHT[k], (2, 3)) for j, k in enumerate(kinds)])
+    if len(kinds) == 1:
+        specs += [[(d, (1,))] for d in ("int64", "complex64", "bool") if d != right[0]]
+    return specs
+
+
+def _composite_run(m, expr, spec, requires_grad):
+    """(what the call returned or raised, the resize warnings, each out tensor's state after; the outs' values and
+    the gradients through them, apart: compared within rounding)."""
+    x = m.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=requires_grad)
+    v = m.tensor([1.0, 2.0, 3.0], requires_grad=requires_grad)
+    made = [m.full(shape, 4, dtype=getattr(m, dtype)) for dtype, shape in spec]
+    o = made[0] if len(made) == 1 else tuple(made)
+    lu = tuple(m.linalg.lu_factor(x.detach()))
+    values = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            r = eval(expr, {"m": m, "x": x, "v": v, "o": o, "lu": lu})
+            returned = (type(r).__name__, r is o, [a is b for a, b in zip(r, made)] if isinstance(r, tuple) else None)
+            values = [t.tolist() for t in made]
+            tracked = [t for t in made if t.requires_grad]
+            if tracked:
+                loss = sum(t.sum() for t in tracked)
+                grads = m.autograd.grad(loss, (x, v), allow_unused=True)
+                values += [None if g is None else g.tolist() for g in grads]
+        except Exception as e:
+            returned = (type(e).__name__, str(e))
+    # (the others are once per process: deprecations)
+    resized = [str(w.message) for w in caught if str(w.message).startswith("An output with one or more elements")]
+    states = [(tuple(t.shape), str(t.dtype), t._version, t.requires_grad, type(t.grad_fn).__name__) for t in made]
+    return (returned, resized, states), values
+
+
+@pytest.mark.parametrize("expr", sorted(_COMPOSITE_CALLS))
+def test_composite_outs(expr):
+    for spec in _composite_specs(_COMPOSITE_CALLS[expr]):
+        for requires_grad in (False, True):
+            expected, expected_values = _composite_run(torch, expr, spec, requires_grad)
+            got, values = _composite_run(torchish, expr, spec, requires_grad)
+            assert got == expected, (spec, requires_grad)
+            assert [v is None for v in values or [0]] == [v is None for v in expected_values or [0]]
+            for a, b in zip(values or (), expected_values or ()):
+                if b is not None:
+                    torch.testing.assert_close(torch.tensor(a), torch.tensor(b), rtol=1e-5, atol=1e-5, equal_nan=True)

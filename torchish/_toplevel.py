@@ -25,6 +25,7 @@ from ._device import _of_array
 from ._device import device as _device
 from ._tensor import Size, Tensor
 from .autograd import grad_mode as _gm
+from .ops import _out
 from .ops import _registry as R
 from .ops.creation import empty as _empty
 from .ops.shape import vstack as _vstack
@@ -617,8 +618,9 @@ def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
             raise RuntimeError(f"Tensor dimension is {m.dim()}, expected 2 instead.")
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
-    result = matrices[0].clone() if len(matrices) == 1 else _linalg.multi_dot(list(matrices))
-    return result if out is None else out.copy_(result)
+    if len(matrices) > 1:
+        return _linalg.multi_dot(list(matrices), out=out)
+    return matrices[0].clone() if out is None else _out.copy_out(out, matrices[0])
 
 
 def _check_float(fname: str, input: Tensor) -> None:
@@ -628,8 +630,11 @@ def _check_float(fname: str, input: Tensor) -> None:
         )
 
 
-def frobenius_norm(input: Tensor, dim: int | Sequence[int] = _MISSING, keepdim: bool = False) -> Tensor:
-    """Deprecated in torch for linalg.vector_norm(input, 2, dim, keepdim)."""
+def frobenius_norm(
+    input: Tensor, dim: int | Sequence[int] = _MISSING, keepdim: bool = False, *, out: Tensor | None = None
+) -> Tensor:
+    """Deprecated in torch for linalg.vector_norm(input, 2, dim, keepdim). Into out: norm's out=, which resizes out
+    before it checks its dtype."""
     if dim is _MISSING:
         raise TypeError('frobenius_norm() missing 1 required positional arguments: "dim"')
     R.warn_once(
@@ -645,10 +650,16 @@ def frobenius_norm(input: Tensor, dim: int | Sequence[int] = _MISSING, keepdim: 
         raise RuntimeError(
             f"norm(): input dtype should be either floating point or complex. Got {R._type_word(input.dtype)} instead."
         )
-    return _linalg.vector_norm(input, 2.0, dims or None, keepdim)  # (an empty dim is every dim, as in torch)
+    if out is not None:
+        _out.check_out_grad("norm", (input,), (out,))
+    result = _linalg.vector_norm(input, 2.0, dims or None, keepdim)  # (an empty dim is every dim, as in torch)
+    if out is None:
+        return result
+    _out.resize_out(out, result.shape)
+    return _out.exact_out("norm", out, result)
 
 
-def nuclear_norm(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+def nuclear_norm(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     """nuclear_norm(input, keepdim=False) or nuclear_norm(input, dim, keepdim=False): deprecated in torch for
     linalg.matrix_norm(input, 'nuc', dim, keepdim)."""
     if isinstance(dim, bool):
@@ -673,7 +684,7 @@ def nuclear_norm(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tenso
     dims = tuple(d % n for d in dims)
     if dims[0] == dims[1]:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dims[0]}, {dims[1]})")
-    return _linalg.matrix_norm(input, "nuc", dims, keepdim)
+    return _linalg.matrix_norm(input, "nuc", dims, keepdim, out=out)
 
 
 # ------------------------------------------------------------------------------------------ Tensor-method forms

@@ -307,12 +307,14 @@ def arange(*args, out=None, dtype=None, layout=None, device=None, requires_grad=
     result = _leaf(_place(arr, device), requires_grad)
     if out is None:
         return result
-    out.resize_(n)  # (torch resizes out= to the result's size)
+    _out.resize_out(out, (n,))  # (torch's resize_output: a warning where out held elements)
     with _gm.no_grad():
         return out.copy_(result)
 
 
-def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):  # noqa: A001
+def range(  # noqa: A001
+    start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False
+):
     warnings.warn(
         "torch.range is deprecated and will be removed in a future release because its behavior is inconsistent "
         "with Python's range builtin. Instead, use torch.arange, which produces values in [start, end).",
@@ -321,7 +323,14 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
     )
     if end is None:
         start, end = 0, start
-    d = dtype or D.get_default_dtype()
+    if out is not None:
+        return _into_out("range", out, dtype, requires_grad, lambda d: _range(start, end, step, d, device, False))
+    return _range(start, end, step, dtype or D.get_default_dtype(), device, requires_grad)
+
+
+def _range(start, end, step, d, device, requires_grad):
+    if d is D.bool or d.is_complex:
+        raise NotImplementedError(f"\"range_cpu\" not implemented for '{R._type_word(d)}'")
     n = int(math.floor((end - start) / step)) + 1
     arr = (start + np.arange(n, dtype=np.float64) * step).astype(d._np)
     return _leaf(_place(arr, device), requires_grad)

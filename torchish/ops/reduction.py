@@ -13,6 +13,7 @@ from .. import _dtype as D
 from .._return_types import return_type
 from .._tensor import _wrap_dim
 from . import _formulas as F
+from . import _out
 from . import _registry as R
 from ._argparse import parsed
 from ._out import check_out_grad, write_outs
@@ -598,7 +599,13 @@ def log_softmax(input, dim, dtype=None):
 R.OPS["log_softmax"].result_grad = lambda g, y, p, x: _log_softmax_backward_data(g, y, _softmax_axis(y, p))
 
 
-def nonzero(input, *, as_tuple=False):
+def nonzero(input, *, out=None, as_tuple=False):
+    if out is not None:
+        if out.dtype is not D.int64:
+            raise RuntimeError(
+                f"nonzero: Expected out tensor to have scalar type Long but got scalar type{R._type_word(out.dtype)}"
+            )
+        return _out.write_out(out, nonzero(input))
     import numpy as np
 
     idx = np.nonzero(np.asarray(input._value).reshape(input.shape if input.dim() else (1,)))

@@ -397,13 +397,13 @@ def stack(tensors, dim=0):
 
 
 @R.takes_tensor_list
-def hstack(tensors):
-    return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
+def hstack(tensors, *, out=None):
+    return cat(tensors, 0 if tensors[0].dim() == 1 else 1, out=out)
 
 
 @R.takes_tensor_list
-def vstack(tensors):
-    return cat([atleast_2d(t) for t in tensors], 0)
+def vstack(tensors, *, out=None):
+    return cat([atleast_2d(t) for t in tensors], 0, out=out)
 
 
 def atleast_2d(t):
