@@ -96,6 +96,14 @@ _PARSER_CALLS = [
     "m.sort(x, out=(v,))", "m.sort(x, out=(v, i, i))", "m.sort(x, out=v)", "m.topk(x, 1, out=v)",
     "m.max(x, 0, out=v)", "m.median(x, 0, out=[v])", "m.kthvalue(x, 1, out=v)", "m.cummax(x, 0, out=v)",
     "m.aminmax(x, out=(v,))", "m.mode(x, out=(v, 1))", "type(m.sort(x, out=[v, i])).__name__",
+    "m.linalg.slogdet(x, out=v)", "m.linalg.slogdet(x, out=(v,))", "m.linalg.slogdet(x, out=(v, 1))",
+    "m.slogdet(x, out=[v, v, v])", "m.svd(x, out=(v, v))", "m.linalg.svd(x, out=v)", "m.linalg.qr(x, out=(v, 2))",
+    "m.linalg.eigh(x, out=v)", "m.linalg.lu_factor_ex(x, out=(v,))", "m.linalg.lu(x, out=(v, v))",
+    "m.lu_unpack(x, i.int(), out=v)", "m.triangular_solve(x, x, out=(v, v, v))", "m.linalg.inv_ex(x, out=v)",
+    "m.linalg.solve_ex(x, x, out=(v, 1.0))", "m.linalg.cholesky_ex(x, out=(v,))", "m.linalg.lstsq(x, x, out=(v,))",
+    "m.frexp(x, out=v)", "m.lu(x, out=v)", "m.lu(x, out=(v,))", "m.kron(x, x, out=(v,))",
+    "m.special.ndtr(x, out=(v,))", "m.inner(x, x, out=(v,))", "m.linalg.vecdot(x, x, out=(v,))",
+    "m.linalg.svdvals(x, out=[v])", "m.msort(x, out=(v,))",
 ]  # fmt: skip
 
 
@@ -189,7 +197,9 @@ _NO_OUT_CALLS = [
     "m.cdist(x, x, out=o)", "m.celu(x, out=o)", "m.clone(x, out=o)", "m.det(x, out=o)", "m.diag_embed(x, out=o)",
     "m.diagonal(x, out=o)", "m.isfinite(x, out=o)", "m.isinf(x, out=o)", "m.isnan(x, out=o)", "m.logdet(x, out=o)",
     "m.matrix_exp(x, out=o)", "m.pinverse(x, out=o)", "m.relu(x, out=o)", "m.rot90(x, out=o)", "m.t(x, out=o)",
-    "m.trace(x, out=o)",
+    "m.trace(x, out=o)", "m.linalg.matrix_exp(x, out=o)", "m.linalg.diagonal(x, out=o)", "m.linalg.vander(x[0], out=o)",
+    "m.std_mean(x, out=o)", "m.var_mean(x, 0, out=o)", "m.std_mean(x, 0, True, out=o)", "m.where(x > 1, x, 0.0, out=o)",
+    "m.where(x > 1, 1.0, x, out=o)", "m.where(x > 1, out=o)", "m.where(x > 1, x, out=o)",
 ]  # fmt: skip
 
 
@@ -271,6 +281,33 @@ _COMPOSITE_CALLS = {
     "m.linalg.lu_factor_ex(x, out=o)": "fii",
     "m.lu(x, get_infos=True, out=o)": "fii",
     "m.linalg.lstsq(x, x, out=o)": "fflf",
+    "m.svd(x, some=False, out=o)": "fff",
+    "m.matrix_power(x, 4, out=o)": "f",
+    "m.matrix_power(x, 5, out=o)": "f",
+    "m.cross(v, v, out=o)": "f",
+    "m.linalg.inv(x, out=o)": "f",
+    "m.linalg.solve(x, v[:2], out=o)": "f",
+    "m.linalg.cholesky(x, out=o)": "f",
+    "m.cholesky(x, out=o)": "f",
+    "m.linalg.lu_solve(*lu, x, out=o)": "f",
+    "m.linalg.solve_triangular(x, x, upper=True, out=o)": "f",
+    "m.linalg.householder_product(x, x[0], out=o)": "f",
+    "m.linalg.norm(x, out=o)": "f",
+    "m.linalg.norm(x, 'fro', out=o)": "f",
+    "m.chain_matmul(x, out=o)": "f",
+    "m.chain_matmul(x, x, out=o)": "f",
+    "m.hardshrink(x, out=o)": "f",
+    "m.threshold(x, 1.5, 0.0, out=o)": "f",
+    "m.nn.functional.gelu(x, out=o)": "f",
+    "m.nn.functional.softplus(x, out=o)": "f",
+    "m.nn.functional.softshrink(x, out=o)": "f",
+    "m.nn.functional.logsigmoid(x, out=o)": "f",
+    "m.nn.functional.linear(x, x, v[:2], out=o)": "f",
+    "m.nn.functional.avg_pool2d(x[None], 1, out=o)": "f",
+    "m.arange(3, out=o)": "f",
+    "m.where(x > 1, x, x * 2, out=o)": "f",
+    "m.slice_scatter(x, x[:1], 0, 0, 1, out=o)": "f",
+    "m.frexp(x, out=o)": "fi",
 }
 _RIGHT = {"f": "float32", "i": "int32", "l": "int64", "b": "bool"}
 _WRONG = {"f": "float64", "i": "int64", "l": "int32", "b": "float32"}

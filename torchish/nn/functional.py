@@ -300,14 +300,14 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0, *, out: 
 
 
 def logsigmoid(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-    """Into out: log_sigmoid_forward's out=, which takes the input's dtype only and resizes without a warning."""
+    """Into out: log_sigmoid_forward's out=, which resizes it without a warning, then takes the input's dtype only."""
     if out is None:
         return _N.logsigmoid(input)
     _O.check_out_grad("log_sigmoid_forward", (input,), (out,))
     result = _N.logsigmoid(input)
+    _O.resize_out(out, result.shape, warnings_given=0)
     if out.dtype is not result.dtype:
         raise RuntimeError(f"expected scalar type {_type_word(result.dtype)} but found {_type_word(out.dtype)}")
-    _O.resize_out(out, result.shape, warnings_given=0)
     return _O.write_out(out, result)
 
 

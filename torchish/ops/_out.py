@@ -56,9 +56,14 @@ def write_out(out, result, iterator: bool = False, versioned: bool = True):
 def exact_out(fname: str, out, result, error: str | None = None):
     """An out tensor that must have the result's dtype (a structured kernel's check, or the legacy kernel's
     `error`), resized and written."""
-    if out.dtype is not result.dtype:
-        raise RuntimeError(error or _structured(fname, 0, result.dtype, out.dtype))
+    check_exact(out, result.dtype, error)
     return write_out(out, result)
+
+
+def check_exact(out, dtype, error: str | None = None) -> None:
+    """A structured kernel's check of an out tensor's dtype (or the legacy kernel's `error`)."""
+    if out.dtype is not dtype:
+        raise RuntimeError(error or _structured("", 0, dtype, out.dtype))
 
 
 def check_out_dtype(fname: str, out, result, tensors) -> None:
@@ -136,6 +141,9 @@ _OUT_DTYPE_RULES = {
         f"torch.cat(): input types can't be cast to the desired output type {_word(got)}"
     ),
     "signbit": lambda fname, want, got, first: got._name != "bool" and "signbit does not support non-boolean outputs.",
+    "_where": lambda fname, want, got, first: got is not want and (
+        f"Expected out type to be {_word(want)} but got {_word(got)}"
+    ),
 }  # fmt: skip
 
 

@@ -184,6 +184,9 @@ def _copy_from(input, src):
 def copy_(self, src, non_blocking=False):
     if not isinstance(src, R._Tensor):
         src = R._Tensor._make(jnp.asarray(src))
+    if not (self.dtype.is_floating_point or self.dtype.is_complex):  # (a tensor of such a dtype takes no history)
+        with R._gm.no_grad():
+            return _copy_from(self, src, _target=self)
     return _copy_from(self, src, _target=self)
 
 

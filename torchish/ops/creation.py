@@ -289,13 +289,15 @@ def arange(*args, out=None, dtype=None, layout=None, device=None, requires_grad=
     lone_end = len(args) == 1 and "end" not in numbers and "start" not in numbers
     named = dict(zip(("end",) if lone_end else ("start", "end", "step"), args), **numbers)
     start, end, step = _num(named.get("start", 0)), _num(named["end"]), _num(named.get("step", 1))
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
     if dtype is None and out is not None:
         dtype = out.dtype
     if dtype is None:
         floats = builtins.any(isinstance(v, float) for v in (start, end, step))
         dtype = D.get_default_dtype() if floats else D.int64
+    if dtype is D.bool or dtype.is_complex:  # (the kernel's dispatch, before its checks)
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{R._type_word(dtype)}'")
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
     n = math.ceil((end - start) / step)
     if (step > 0 and start > end) or (step < 0 and start < end):
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
@@ -307,9 +309,19 @@ def arange(*args, out=None, dtype=None, layout=None, device=None, requires_grad=
     result = _leaf(_place(arr, device), requires_grad)
     if out is None:
         return result
-    _out.resize_out(out, (n,))  # (torch's resize_output: a warning where out held elements)
+    if out.numel() != n:  # (an out of n elements keeps its shape, filled in memory order)
+        if out.numel():
+            warnings.warn(
+                f"The number of elements in the out tensor of shape {list(out.shape)} is {out.numel()} which does not "
+                f"match the computed number of elements {n}. Note that this may occur as a result of rounding error. "
+                f"The out tensor will be resized to a tensor of shape ({n},). (Triggered internally at "
+                "/__w/pytorch/pytorch/aten/src/ATen/native/RangeFactories.cpp:199.)",
+                UserWarning,
+                stacklevel=R._user_stacklevel(),
+            )
+        _out.resize_out(out, (n,), warnings_given=0)
     with _gm.no_grad():
-        return out.copy_(result)
+        return out.copy_(result.reshape(out.shape))
 
 
 def range(  # noqa: A001

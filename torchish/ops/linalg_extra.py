@@ -141,6 +141,8 @@ def vecdot(x, y, *, dim=-1, out=None):
     written by that vdot or sum."""
     from .reduction import sum
 
+    if out is not None:
+        _out.tensor_out("linalg_vecdot", out)
     _float_input(x, "linalg.vecdot")
     if x.dtype is not y.dtype:
         raise RuntimeError(

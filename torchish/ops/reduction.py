@@ -15,7 +15,7 @@ from .._tensor import _wrap_dim
 from . import _formulas as F
 from . import _out
 from . import _registry as R
-from ._argparse import parsed
+from ._argparse import invalid_combination, parsed
 from ._out import check_out_grad, write_outs
 from ._registry import FLOAT, SAME, SUM, op
 from .pointwise import _true_divide
@@ -500,6 +500,28 @@ R.OPS["var"].result_grad = _var_result_grad
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     deviation = _std_sqrt(_variance(input, dim, unbiased, keepdim, correction))
     return deviation, jnp.mean(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
+
+
+_MOMENTS_OVERLOADS = (
+    "Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False",
+    "Tensor input, tuple of ints dim = None, *, Number correction = None, bool keepdim = False",
+    "Tensor input, bool unbiased = True",
+)
+
+
+def _without_out(public):
+    """std_mean and var_mean: none of torch's overloads takes out= (its parser's error names them all)."""
+
+    @functools.wraps(public)
+    def call(*args, **kwargs):
+        if "out" in kwargs:
+            raise TypeError(invalid_combination(public.__name__, args, kwargs, _MOMENTS_OVERLOADS))
+        return public(*args, **kwargs)
+
+    return call
+
+
+var_mean, std_mean = _without_out(var_mean), _without_out(std_mean)
 
 
 @op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.bool)
