@@ -4,6 +4,8 @@ deprecation warning for one that held elements, the shape a failed check leaves)
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 
 import pytest
@@ -199,7 +201,9 @@ _NO_OUT_CALLS = [
     "m.matrix_exp(x, out=o)", "m.pinverse(x, out=o)", "m.relu(x, out=o)", "m.rot90(x, out=o)", "m.t(x, out=o)",
     "m.trace(x, out=o)", "m.linalg.matrix_exp(x, out=o)", "m.linalg.diagonal(x, out=o)", "m.linalg.vander(x[0], out=o)",
     "m.std_mean(x, out=o)", "m.var_mean(x, 0, out=o)", "m.std_mean(x, 0, True, out=o)", "m.where(x > 1, x, 0.0, out=o)",
-    "m.where(x > 1, 1.0, x, out=o)", "m.where(x > 1, out=o)", "m.where(x > 1, x, out=o)",
+    "m.where(x > 1, 1.0, x, out=o)", "m.where(x > 1, out=o)", "m.where(x > 1, x, out=o)", "m.zeros_like(x, out=o)",
+    "m.ones_like(x, out=o)", "m.empty_like(x, out=o)", "m.special.softmax(x, 0, out=o)",
+    "m.special.log_softmax(x, 0, out=o)", "m.reshape(x, (4,), out=o)", "m.permute(x, (1, 0), out=o)",
 ]  # fmt: skip
 
 
@@ -213,7 +217,7 @@ def test_ops_without_out(call):
 # returned, each out tensor's state after (shape, dtype, version, requires_grad, grad_fn), its values and the
 # gradient through it, the resize warnings, or the error. x is [[2., 1.], [1., 3.]] and v [1., 2., 3.] (both
 # requiring grad in half the runs); lu is x's LU factorization and pivots. Each call's outs by the dtype torch
-# writes: f float32, i int32, l int64, b bool.
+# writes: f float32, d float64, i int32, l int64, b bool.
 _COMPOSITE_CALLS = {
     "m.special.ndtr(x, out=o)": "f",
     "m.special.logsumexp(x, 1, out=o)": "f",
@@ -308,9 +312,11 @@ _COMPOSITE_CALLS = {
     "m.where(x > 1, x, x * 2, out=o)": "f",
     "m.slice_scatter(x, x[:1], 0, 0, 1, out=o)": "f",
     "m.frexp(x, out=o)": "fi",
+    "m.float_power(x, 2, out=o)": "d",
+    "m.bernoulli(x / 4, generator=m.Generator().manual_seed(0), out=o)": "f",
 }
-_RIGHT = {"f": "float32", "i": "int32", "l": "int64", "b": "bool"}
-_WRONG = {"f": "float64", "i": "int64", "l": "int32", "b": "float32"}
+_RIGHT = {"f": "float32", "d": "float64", "i": "int32", "l": "int64", "b": "bool"}
+_WRONG = {"f": "float64", "d": "float32", "i": "int64", "l": "int32", "b": "float32"}
 
 
 def _composite_specs(kinds):
@@ -364,3 +370,33 @@ def test_composite_outs(expr):
             for a, b in zip(values or (), expected_values or ()):
                 if b is not None:
                     torch.testing.assert_close(torch.tensor(a), torch.tensor(b), rtol=1e-5, atol=1e-5, equal_nan=True)
+
+
+_DEPRECATED_OUT_SCRIPT = """
+import warnings, {m} as m
+x = m.tensor([[2.0, 1.0], [1.0, 3.0]])
+lu = m.linalg.lu_factor(x)
+calls = [lambda o: m.chain_matmul(x, x, out=o), lambda o: m.frobenius_norm(x, [0, 1], out=o),
+         lambda o: m.nuclear_norm(x, out=o), lambda o: m.nuclear_norm(x, [0, 1], out=o),
+         lambda o: m.lu_solve(x, *lu, out=o)]
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    for call in calls:
+        call(m.empty(0))
+        call(m.empty(0))
+        call(None)
+        call(None)
+print([str(x.message) for x in w])
+"""
+
+
+def test_deprecated_composites_warn_once_per_kernel():
+    """torch's TORCH_WARN_ONCE is once per call site: a deprecated function's out= kernel warns once apart from its
+    other overloads (a fresh process each, as the flags are per process)."""
+    out = [
+        subprocess.run(
+            [sys.executable, "-c", _DEPRECATED_OUT_SCRIPT.format(m=m)], capture_output=True, text=True, check=True
+        ).stdout
+        for m in ("torch", "torchish")
+    ]
+    assert out[1] == out[0] and out[0].count("deprecated") == 9

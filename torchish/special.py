@@ -159,6 +159,10 @@ def log_softmax(input, dim, *, dtype=None):
     return F.log_softmax(input, dim, dtype=dtype)
 
 
+# (Python's TypeErrors name a function by its qualified name: torch's parser says special_softmax())
+softmax.__qualname__, log_softmax.__qualname__ = "special_softmax", "special_log_softmax"
+
+
 def _bessel(name):
     op = special_bessel.UNARY[name]
 

@@ -241,18 +241,19 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     return _leaf(value, requires_grad)
 
 
-def _like(fill):
+def _like(name, fill):
     def like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
         d = dtype or input.dtype
         value = _place(np.full(tuple(input.shape), fill, dtype=d._np), device or input.device)
         return _views._laid_out_like(_leaf(value, requires_grad), input, memory_format)
 
+    like.__name__ = like.__qualname__ = name  # (Python's TypeErrors name it: zeros_like() got an unexpected ...)
     return like
 
 
-zeros_like = _like(0)
-ones_like = _like(1)
-empty_like = _like(0)
+zeros_like = _like("zeros_like", 0)
+ones_like = _like("ones_like", 1)
+empty_like = _like("empty_like", 0)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):

@@ -521,7 +521,7 @@ _LU_SOLVE_DEPRECATED = (
     "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future PyTorch release.\n"
     "Note that torch.linalg.lu_solve has its arguments reversed.\nX = torch.lu_solve(B, LU, pivots)\n"
     "should be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B) (Triggered internally at "
-    "/__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:2230.)"
+    "/__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:{}.)"
 )
 
 
@@ -543,7 +543,10 @@ def _lu(A, pivot=True, get_infos=False, out=None):
 
 
 def _lu_solve_deprecated(b, LU_data, LU_pivots, *, out=None):
-    R.warn_once("lu_solve", _LU_SOLVE_DEPRECATED)
+    # (its out= kernel's once apart)
+    R.warn_once(
+        "lu_solve" if out is None else "lu_solve_out", _LU_SOLVE_DEPRECATED.format(2230 if out is None else 2242)
+    )
     return _lu_solve(LU_data, LU_pivots, b, out=out)
 
 

@@ -455,6 +455,11 @@ def float_power(input, exponent, *, out=None):
             )
         )
     dtype = _float_power_dtype(input, exponent)
+    if out is not None and out.dtype is not dtype:  # (checked first: the pow's out= would cast)
+        raise RuntimeError(
+            f"the output given to float_power has dtype {R._type_word(out.dtype)} but the operation's result requires "
+            f"dtype {R._type_word(dtype)}"
+        )
     return pow(_in_double(input, dtype), _in_double(exponent, dtype), out=out)
 
 

@@ -801,3 +801,8 @@ _VIEW_OPS = (
 for _name in _VIEW_OPS:
     R.OPS[_name].is_view = True
 R.OPS["narrow"].history_first = False  # composite in torch: its checks precede the slice that reads the history
+
+
+# (Python's TypeErrors name a function by its qualified name: torch's say reshape(), permute())
+_reshape_function.__qualname__ = "reshape"
+_permute_function.__qualname__ = "permute"
