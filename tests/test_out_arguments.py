@@ -105,7 +105,8 @@ _PARSER_CALLS = [
     "m.linalg.solve_ex(x, x, out=(v, 1.0))", "m.linalg.cholesky_ex(x, out=(v,))", "m.linalg.lstsq(x, x, out=(v,))",
     "m.frexp(x, out=v)", "m.lu(x, out=v)", "m.lu(x, out=(v,))", "m.kron(x, x, out=(v,))",
     "m.special.ndtr(x, out=(v,))", "m.inner(x, x, out=(v,))", "m.linalg.vecdot(x, x, out=(v,))",
-    "m.linalg.svdvals(x, out=[v])", "m.msort(x, out=(v,))",
+    "m.linalg.svdvals(x, out=[v])", "m.msort(x, out=(v,))", "m.linalg.svd(x, out=(v, v, 1))",
+    "m.linalg.lu_factor_ex(x, out=(v, i, 1))", "m.triangular_solve(x, x, out=(v, 1))", "m.frexp(x, out=(v, 1))",
 ]  # fmt: skip
 
 
@@ -204,6 +205,8 @@ _NO_OUT_CALLS = [
     "m.where(x > 1, 1.0, x, out=o)", "m.where(x > 1, out=o)", "m.where(x > 1, x, out=o)", "m.zeros_like(x, out=o)",
     "m.ones_like(x, out=o)", "m.empty_like(x, out=o)", "m.special.softmax(x, 0, out=o)",
     "m.special.log_softmax(x, 0, out=o)", "m.reshape(x, (4,), out=o)", "m.permute(x, (1, 0), out=o)",
+    "m.abs_(x.clone(), out=o)", "m.relu_(x.clone(), out=o)", "m.clamp_(x.clone(), 1.0, out=o)",
+    "m.clamp_max_(x.clone(), 1.0, out=o)", "m.round_(x.clone(), out=o)", "m.xlogy_(x.clone(), x, out=o)",
 ]  # fmt: skip
 
 
@@ -320,10 +323,10 @@ _WRONG = {"f": "float64", "d": "float32", "i": "int64", "l": "int32", "b": "floa
 
 
 def _composite_specs(kinds):
-    """Out tensors as (dtype, shape): torch's dtypes, resized with and without a warning; each out in turn of
-    another dtype; a lone out of yet other dtypes."""
+    """Out tensors as (dtype, shape, requires_grad): torch's dtypes, resized with and without a warning, or
+    requiring grad; each out in turn of another dtype; a lone out of yet other dtypes."""
     right = [_RIGHT[k] for k in kinds]
-    specs = [[(d, (5,)) for d in right], [(d, (0,)) for d in right]]
+    specs = [[(d, (5,)) for d in right], [(d, (0,)) for d in right], [(d, (0,), d[0] in "fc") for d in right]]
     for i in range(len(kinds)):
         specs.append([(_WRONG[k] if j == i else _RIGHT[k], (2, 3)) for j, k in enumerate(kinds)])
     if len(kinds) == 1:
@@ -336,7 +339,7 @@ def _composite_run(m, expr, spec, requires_grad):
     the gradients through them, apart: compared within rounding)."""
     x = m.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=requires_grad)
     v = m.tensor([1.0, 2.0, 3.0], requires_grad=requires_grad)
-    made = [m.full(shape, 4, dtype=getattr(m, dtype)) for dtype, shape in spec]
+    made = [m.full(shape, 4, dtype=getattr(m, dtype), requires_grad=rg == [True]) for dtype, shape, *rg in spec]
     o = made[0] if len(made) == 1 else tuple(made)
     lu = tuple(m.linalg.lu_factor(x.detach()))
     values = None

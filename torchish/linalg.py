@@ -127,7 +127,7 @@ def qr(A, mode="reduced", *, out=None):
 
 
 def svd(A, full_matrices=True, *, out=None):
-    _out.begin_outs("linalg_svd", out, 3, 2, "_linalg_svd", (A,))
+    _out.begin_outs("linalg_svd", out, 3, 3, "_linalg_svd", (A,))  # (after driver=)
     result = _SVD(*_d._linalg_svd(A, full_matrices=full_matrices))
     # (torch's kernel sets U, then Vh, then S: each checked and resized in that order)
     return result if out is None else _out.write_outs("linalg_svd", out, result, order=(0, 2, 1))

@@ -237,6 +237,16 @@ def _fields(results) -> tuple:
     return getattr(results, "_fields", ("values", "indices"))
 
 
+def refuse_grad_out(aten: str, out) -> None:
+    """An out tensor that requires grad, given to an op whose out= autograd has no formula for (the factories,
+    conj_physical, slice_scatter): refused first, in the aten op's name."""
+    if out.requires_grad:
+        raise RuntimeError(
+            f"aten::{aten}(): functions with out=... arguments don't support automatic differentiation, but one of "
+            "the arguments requires grad."
+        )
+
+
 def check_out_grad(fname: str, tensors, outs) -> None:
     """torch refuses out= while grad mode is on and any argument requires grad."""
     if R._gm._state.grad_enabled and any(getattr(t, "requires_grad", False) for t in (*tensors, *outs)):

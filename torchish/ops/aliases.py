@@ -202,6 +202,7 @@ def _real_only(name, copies=False):
                 raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(out))}'")
             return input
         (out,) = out.values()
+        _out.refuse_grad_out(name, out)
         if out.dtype is not input.dtype:
             raise RuntimeError(f"Found dtype {R._type_word(out.dtype)} but expected {R._type_word(input.dtype)}")
         from .basic import write_underived

@@ -179,13 +179,9 @@ def _into_out(name, out, dtype, requires_grad, make):
         raise RuntimeError(
             f"dtype {R._type_word(dtype)} does not match dtype of out parameter ({R._type_word(out.dtype)})"
         )
-    if out.requires_grad:
-        if name == "empty":
-            raise RuntimeError("cannot resize variables that require grad")
-        raise RuntimeError(
-            f"aten::{name}(): functions with out=... arguments don't support automatic differentiation, but one of "
-            "the arguments requires grad."
-        )
+    if out.requires_grad and name == "empty":
+        raise RuntimeError("cannot resize variables that require grad")
+    _out.refuse_grad_out(name, out)
     result = make(out.dtype)
     if name == "empty":  # (only resized: torch's resize_, a new version where the shape changes)
         if tuple(out.shape) != tuple(result.shape):
@@ -287,6 +283,8 @@ def arange(*args, out=None, dtype=None, layout=None, device=None, requires_grad=
     given = {k: v for k, v in given.items() if v is not None or k in numbers}
     given.update({k: v for k, v in (("requires_grad", requires_grad), ("pin_memory", pin_memory)) if v is not False})
     check_overloads("arange", _ARANGE_OVERLOADS, args, given)
+    if out is not None:
+        _out.refuse_grad_out("arange", out)
     lone_end = len(args) == 1 and "end" not in numbers and "start" not in numbers
     named = dict(zip(("end",) if lone_end else ("start", "end", "step"), args), **numbers)
     start, end, step = _num(named.get("start", 0)), _num(named["end"]), _num(named.get("step", 1))

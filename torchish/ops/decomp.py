@@ -471,6 +471,12 @@ def tensordot(a, b, dims=2, out=None):
     else:
         product = mm(reshape(ta, (size_a, csize)), reshape(tb, (csize, size_b)))
     if out is not None:
+        if out.requires_grad and tuple(out.shape) != shape:
+            raise RuntimeError(
+                "tensordot(): the 'out' tensor was specified and requires gradients, and its shape does not match the "
+                "expected result. Either remove the 'out' argument, ensure it does not require gradients, or make sure "
+                "its shape matches the expected output."
+            )
         if out.dtype is not a.dtype:
             raise RuntimeError(
                 f"tensordot: Expected the output tensor to have dtype {R._type_word(a.dtype)}, but got an output "

@@ -486,6 +486,8 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1, *, out=None):
     """Into out: resized, then of the result's dtype only; no derivative (torch's out= has none)."""
     from .basic import write_underived
 
+    if out is not None:  # (autograd's, before the kernel's checks)
+        _out.refuse_grad_out("slice_scatter", out)
     d = _wrap_dim(dim, input.dim())
     if step <= 0:
         raise RuntimeError("slice step must be positive")
