@@ -3,7 +3,9 @@
 Every out tensor of another shape is resized (torch's resize_output: a deprecation warning when it held elements;
 no version bump, the write that follows makes that). What a kernel checks of an out tensor's dtype, in what order,
 and whether it resizes one out before checking the next, belongs to the kernel's family; the families' words are
-in _CHECKS. A failed check can leave an earlier out resized: so does torch.
+in _CHECKS. A failed check can leave an earlier out resized: so does torch. A composite (torch's Python function or
+CompositeImplicit kernel) computes its result with its history and copies it in (copy_out); the parser's checks
+of the out argument itself are tensor_out / tensors_out.
 """
 
 from __future__ import annotations
