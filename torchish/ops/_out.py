@@ -239,6 +239,25 @@ def _fields(results) -> tuple:
     return getattr(results, "_fields", ("values", "indices"))
 
 
+def method_without_out(name: str, fn, overloads: tuple | None = None, no_keywords: bool = False):
+    """The Tensor method of a function that takes out= (torch's methods take none): out= gets the parser's error,
+    in the words of a method of no parameters (`no_keywords`) or of the method's `overloads` where it has several."""
+
+    def method(self, *args, **kwargs):
+        if "out" in kwargs:
+            if no_keywords:
+                raise TypeError(f"TensorBase.{name}() takes no keyword arguments")
+            if overloads:
+                from ._argparse import check_overloads
+
+                check_overloads(name, overloads, args, kwargs)
+            raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
 def refuse_grad_out(aten: str, out) -> None:
     """An out tensor that requires grad, given to an op whose out= autograd has no formula for (the factories,
     conj_physical, slice_scatter): refused first, in the aten op's name."""

@@ -96,7 +96,7 @@ def slogdet(input, *, out=None):
     return result if out is None else _out.write_outs("slogdet", out, result)
 
 
-R._Tensor.slogdet = slogdet
+R._Tensor.slogdet = _out.method_without_out("slogdet", slogdet, no_keywords=True)
 
 
 # torch composes logdet as where(sign == -1, nan, logabsdet): its last node is a where

@@ -993,5 +993,6 @@ for _name in ("movedim", "moveaxis", "repeat_interleave", "take_along_dim", "ten
               "flipud", "diff", "cummax", "cummin", "bincount", "unique", "histc", "index_add", "index_copy",
               "index_fill", "allclose", "equal", "cov", "corrcoef"):  # fmt: skip
     setattr(Tensor, _name, getattr(globals()[_name], "method", globals()[_name]))
+Tensor.histc = _out.method_without_out("histc", histc)
 for _name, _fn in (("index_add", index_add), ("index_copy", index_copy), ("index_fill", index_fill)):
     setattr(Tensor, _name + "_", inplace_parsed(_fn, _name + "_"))
