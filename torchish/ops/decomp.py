@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import math
-import warnings
 
 import jax
 import jax.numpy as jnp
@@ -203,22 +202,25 @@ _CHOLESKY_DEPRECATED = (
     "L = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)\nand\n"
     "U = torch.cholesky(A, upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\n"
     "This transform will produce equivalent results for all valid (symmetric positive definite) inputs. "
-    "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:1765.)"
+    "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:{}.)"
 )
-_warned_cholesky = []
 
 
-def _cholesky_check(args, params):
-    if not _warned_cholesky:  # a TORCH_WARN_ONCE: once per process, before any check
-        _warned_cholesky.append(True)
-        warnings.warn(_CHOLESKY_DEPRECATED, UserWarning, stacklevel=R._user_stacklevel())
-    _square("cholesky")(args, params)
-
-
-@op(grad_name="CholeskyBackward0", saves=((-1,),), check=_cholesky_check)
-def cholesky(input, upper=False):
+@op("cholesky", grad_name="CholeskyBackward0", saves=((-1,),), check=_square("cholesky"), method=False)
+def _cholesky(input, upper=False):
     L = jnp.linalg.cholesky(input)
     return jnp.swapaxes(L, -1, -2).conj() if upper else L
+
+
+def cholesky(input, upper=False, *, out=None):
+    # (a TORCH_WARN_ONCE before any check; its out= kernel's once apart, at its own line)
+    R.warn_once(
+        "cholesky" if out is None else "cholesky_out", _CHOLESKY_DEPRECATED.format(1765 if out is None else 1800)
+    )
+    return _cholesky(input, upper, out=out)
+
+
+R._Tensor.cholesky = _out.method_without_out("cholesky", cholesky)
 
 
 @op("_linalg_qr", grad_name="LinalgQrBackward0", check=_matrix("linalg.qr"), n_out=2, method=False)
