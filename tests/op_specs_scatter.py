@@ -53,6 +53,14 @@ SPECS_SCATTER = [
         covers=("_scatter_value",),
     ),  # fmt: skip
     Spec(
+        "slice_scatter_out",
+        lambda m, x, y: m.slice_scatter(x, y[1:], 0, 1, out=m.empty(0, dtype=x.dtype)),
+        n=2,
+        shapes="min1d",
+        grad=False,
+        covers=("_out_without_derivative",),
+    ),
+    Spec(
         "scatter_legacy_reduce",
         lambda m, x, y: x.scatter(0, _alternating(m, y.shape), y, reduce="multiply"),
         n=2,

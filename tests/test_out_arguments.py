@@ -4,6 +4,8 @@ deprecation warning for one that held elements, the shape a failed check leaves)
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 
 import pytest
@@ -96,6 +98,15 @@ _PARSER_CALLS = [
     "m.sort(x, out=(v,))", "m.sort(x, out=(v, i, i))", "m.sort(x, out=v)", "m.topk(x, 1, out=v)",
     "m.max(x, 0, out=v)", "m.median(x, 0, out=[v])", "m.kthvalue(x, 1, out=v)", "m.cummax(x, 0, out=v)",
     "m.aminmax(x, out=(v,))", "m.mode(x, out=(v, 1))", "type(m.sort(x, out=[v, i])).__name__",
+    "m.linalg.slogdet(x, out=v)", "m.linalg.slogdet(x, out=(v,))", "m.linalg.slogdet(x, out=(v, 1))",
+    "m.slogdet(x, out=[v, v, v])", "m.svd(x, out=(v, v))", "m.linalg.svd(x, out=v)", "m.linalg.qr(x, out=(v, 2))",
+    "m.linalg.eigh(x, out=v)", "m.linalg.lu_factor_ex(x, out=(v,))", "m.linalg.lu(x, out=(v, v))",
+    "m.lu_unpack(x, i.int(), out=v)", "m.triangular_solve(x, x, out=(v, v, v))", "m.linalg.inv_ex(x, out=v)",
+    "m.linalg.solve_ex(x, x, out=(v, 1.0))", "m.linalg.cholesky_ex(x, out=(v,))", "m.linalg.lstsq(x, x, out=(v,))",
+    "m.frexp(x, out=v)", "m.lu(x, out=v)", "m.lu(x, out=(v,))", "m.kron(x, x, out=(v,))",
+    "m.special.ndtr(x, out=(v,))", "m.inner(x, x, out=(v,))", "m.linalg.vecdot(x, x, out=(v,))",
+    "m.linalg.svdvals(x, out=[v])", "m.msort(x, out=(v,))", "m.linalg.svd(x, out=(v, v, 1))",
+    "m.linalg.lu_factor_ex(x, out=(v, i, 1))", "m.triangular_solve(x, x, out=(v, 1))", "m.frexp(x, out=(v, 1))",
 ]  # fmt: skip
 
 
@@ -189,11 +200,210 @@ _NO_OUT_CALLS = [
     "m.cdist(x, x, out=o)", "m.celu(x, out=o)", "m.clone(x, out=o)", "m.det(x, out=o)", "m.diag_embed(x, out=o)",
     "m.diagonal(x, out=o)", "m.isfinite(x, out=o)", "m.isinf(x, out=o)", "m.isnan(x, out=o)", "m.logdet(x, out=o)",
     "m.matrix_exp(x, out=o)", "m.pinverse(x, out=o)", "m.relu(x, out=o)", "m.rot90(x, out=o)", "m.t(x, out=o)",
-    "m.trace(x, out=o)",
+    "m.trace(x, out=o)", "m.linalg.matrix_exp(x, out=o)", "m.linalg.diagonal(x, out=o)", "m.linalg.vander(x[0], out=o)",
+    "m.std_mean(x, out=o)", "m.var_mean(x, 0, out=o)", "m.std_mean(x, 0, True, out=o)", "m.where(x > 1, x, 0.0, out=o)",
+    "m.where(x > 1, 1.0, x, out=o)", "m.where(x > 1, out=o)", "m.where(x > 1, x, out=o)", "m.zeros_like(x, out=o)",
+    "m.ones_like(x, out=o)", "m.empty_like(x, out=o)", "m.special.softmax(x, 0, out=o)",
+    "m.special.log_softmax(x, 0, out=o)", "m.reshape(x, (4,), out=o)", "m.permute(x, (1, 0), out=o)",
+    "m.abs_(x.clone(), out=o)", "m.relu_(x.clone(), out=o)", "m.clamp_(x.clone(), 1.0, out=o)",
+    "m.clamp_max_(x.clone(), 1.0, out=o)", "m.round_(x.clone(), out=o)", "m.xlogy_(x.clone(), x, out=o)",
+    "x.nanmean(out=o)", "x.inner(x, out=o)", "x.msort(out=o)", "x.isposinf(out=o)", "x.conj_physical(out=o)",
+    "x.frexp(out=o)", "x.slogdet(out=o)", "x[0].ger(x[0], out=o)", "x.kron(x, out=o)", "x.matrix_power(2, out=o)",
+    "x.svd(out=o)", "x.quantile(0.5, out=o)", "x.nanquantile(0.5, 1, out=o)", "x.histc(out=o)", "x.nonzero(out=o)",
+    "x.slice_scatter(x, out=o)",
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize("call", _NO_OUT_CALLS)
 def test_ops_without_out(call):
-    """torch's signatures of these have no out=: its parser refuses the keyword."""
+    """torch's signatures of these (and of every Tensor method) have no out=: its parser refuses the keyword."""
     _same_as_torch(call, lambda m: {"m": m, "x": m.ones(2, 2), "o": m.empty(0)})
+
+
+# composites' out= (torch's Python functions and CompositeImplicit kernels, each with its own checks): what is
+# returned, each out tensor's state after (shape, dtype, version, requires_grad, grad_fn), its values and the
+# gradient through it, the resize warnings, or the error. x is [[2., 1.], [1., 3.]] and v [1., 2., 3.] (both
+# requiring grad in half the runs); lu is x's LU factorization and pivots. Each call's outs by the dtype torch
+# writes: f float32, d float64, i int32, l int64, b bool.
+_COMPOSITE_CALLS = {
+    "m.special.ndtr(x, out=o)": "f",
+    "m.special.logsumexp(x, 1, out=o)": "f",
+    "m.linalg.cond(x, out=o)": "f",
+    "m.linalg.cond(x, 'fro', out=o)": "f",
+    "m.linalg.tensorinv(x, 1, out=o)": "f",
+    "m.linalg.tensorsolve(x, v[:2], out=o)": "f",
+    "m.linalg.vecdot(x, x, out=o)": "f",
+    "m.linalg.vecdot(v, v, out=o)": "f",
+    "m.quantile(x, 0.5, out=o)": "f",
+    "m.quantile(x, m.tensor([0.25, 0.5]), 1, out=o)": "f",
+    "m.nanquantile(x, 0.5, 0, True, out=o)": "f",
+    "m.nn.functional.normalize(x, out=o)": "f",
+    "m.inner(x, x, out=o)": "f",
+    "m.kron(x, x, out=o)": "f",
+    "m.msort(x, out=o)": "f",
+    "m.nanmean(x, out=o)": "f",
+    "m.nanmean(x, 1, True, out=o)": "f",
+    "m.outer(v, v, out=o)": "f",
+    "m.ger(v, v, out=o)": "f",
+    "m.matrix_power(x, 0, out=o)": "f",
+    "m.matrix_power(x, 1, out=o)": "f",
+    "m.matrix_power(x, -1, out=o)": "f",
+    "m.matrix_power(x, 3, out=o)": "f",
+    "m.linalg.matrix_power(x, -2, out=o)": "f",
+    "m.frobenius_norm(x, [0, 1], out=o)": "f",
+    "m.nuclear_norm(x, out=o)": "f",
+    "m.linalg.matrix_norm(x, 'nuc', out=o)": "f",
+    "m.hstack([x, x], out=o)": "f",
+    "m.vstack([x, v[:2]], out=o)": "f",
+    "m.row_stack([x, x], out=o)": "f",
+    "m.dstack([x, x], out=o)": "f",
+    "m.column_stack([v, v], out=o)": "f",
+    "m.conj_physical(x, out=o)": "f",
+    "m.histc(v, 4, out=o)": "f",
+    "m.range(0, 3, out=o)": "f",
+    "m.linalg.cross(v, v, out=o)": "f",
+    "m.linalg.eigvalsh(x, out=o)": "f",
+    "m.linalg.multi_dot([x, x, x], out=o)": "f",
+    "m.linalg.pinv(x, out=o)": "f",
+    "m.linalg.svdvals(x, out=o)": "f",
+    "m.lu_solve(x, *lu, out=o)": "f",
+    "m.linalg.matrix_rank(x, out=o)": "l",
+    "m.nonzero(x, out=o)": "l",
+    "m.bucketize(v, v, out=o)": "l",
+    "m.searchsorted(v, v, right=True, out=o)": "l",
+    "m.isin(v, v, out=o)": "b",
+    "m.isneginf(x, out=o)": "b",
+    "m.isposinf(x, out=o)": "b",
+    "m.slogdet(x, out=o)": "ff",
+    "m.linalg.slogdet(x, out=o)": "ff",
+    "m.linalg.eigh(x, out=o)": "ff",
+    "m.linalg.qr(x, out=o)": "ff",
+    "m.triangular_solve(x, x, out=o)": "ff",
+    "m.linalg.lu_factor(x, out=o)": "fi",
+    "m.lu(x, out=o)": "fi",
+    "m.linalg.inv_ex(x, out=o)": "fi",
+    "m.linalg.solve_ex(x, x, out=o)": "fi",
+    "m.linalg.cholesky_ex(x, out=o)": "fi",
+    "m.linalg.svd(x, out=o)": "fff",
+    "m.svd(x, out=o)": "fff",
+    "m.svd(x, compute_uv=False, out=o)": "fff",
+    "m.linalg.lu(x, out=o)": "fff",
+    "m.lu_unpack(*lu, out=o)": "fff",
+    "m.linalg.lu_factor_ex(x, out=o)": "fii",
+    "m.lu(x, get_infos=True, out=o)": "fii",
+    "m.linalg.lstsq(x, x, out=o)": "fflf",
+    "m.svd(x, some=False, out=o)": "fff",
+    "m.matrix_power(x, 4, out=o)": "f",
+    "m.matrix_power(x, 5, out=o)": "f",
+    "m.cross(v, v, out=o)": "f",
+    "m.linalg.inv(x, out=o)": "f",
+    "m.linalg.solve(x, v[:2], out=o)": "f",
+    "m.linalg.cholesky(x, out=o)": "f",
+    "m.cholesky(x, out=o)": "f",
+    "m.linalg.lu_solve(*lu, x, out=o)": "f",
+    "m.linalg.solve_triangular(x, x, upper=True, out=o)": "f",
+    "m.linalg.householder_product(x, x[0], out=o)": "f",
+    "m.linalg.norm(x, out=o)": "f",
+    "m.linalg.norm(x, 'fro', out=o)": "f",
+    "m.chain_matmul(x, out=o)": "f",
+    "m.chain_matmul(x, x, out=o)": "f",
+    "m.hardshrink(x, out=o)": "f",
+    "m.threshold(x, 1.5, 0.0, out=o)": "f",
+    "m.nn.functional.gelu(x, out=o)": "f",
+    "m.nn.functional.softplus(x, out=o)": "f",
+    "m.nn.functional.softshrink(x, out=o)": "f",
+    "m.nn.functional.logsigmoid(x, out=o)": "f",
+    "m.nn.functional.linear(x, x, v[:2], out=o)": "f",
+    "m.nn.functional.avg_pool2d(x[None], 1, out=o)": "f",
+    "m.arange(3, out=o)": "f",
+    "m.where(x > 1, x, x * 2, out=o)": "f",
+    "m.slice_scatter(x, x[:1], 0, 0, 1, out=o)": "f",
+    "m.frexp(x, out=o)": "fi",
+    "m.float_power(x, 2, out=o)": "d",
+    "m.bernoulli(x / 4, generator=m.Generator().manual_seed(0), out=o)": "f",
+}
+_RIGHT = {"f": "float32", "d": "float64", "i": "int32", "l": "int64", "b": "bool"}
+_WRONG = {"f": "float64", "d": "float32", "i": "int64", "l": "int32", "b": "float32"}
+
+
+def _composite_specs(kinds):
+    """Out tensors as (dtype, shape, requires_grad): torch's dtypes, resized with and without a warning, or
+    requiring grad; each out in turn of another dtype; a lone out of yet other dtypes."""
+    right = [_RIGHT[k] for k in kinds]
+    specs = [[(d, (5,)) for d in right], [(d, (0,)) for d in right], [(d, (0,), d[0] in "fc") for d in right]]
+    for i in range(len(kinds)):
+        specs.append([(_WRONG[k] if j == i else _RIGHT[k], (2, 3)) for j, k in enumerate(kinds)])
+    if len(kinds) == 1:
+        specs += [[(d, (1,))] for d in ("int64", "complex64", "bool") if d != right[0]]
+    return specs
+
+
+def _composite_run(m, expr, spec, requires_grad):
+    """(what the call returned or raised, the resize warnings, each out tensor's state after; the outs' values and
+    the gradients through them, apart: compared within rounding)."""
+    x = m.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=requires_grad)
+    v = m.tensor([1.0, 2.0, 3.0], requires_grad=requires_grad)
+    made = [m.full(shape, 4, dtype=getattr(m, dtype), requires_grad=rg == [True]) for dtype, shape, *rg in spec]
+    o = made[0] if len(made) == 1 else tuple(made)
+    lu = tuple(m.linalg.lu_factor(x.detach()))
+    values = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            r = eval(expr, {"m": m, "x": x, "v": v, "o": o, "lu": lu})
+            returned = (type(r).__name__, r is o, [a is b for a, b in zip(r, made)] if isinstance(r, tuple) else None)
+            values = [t.tolist() for t in made]
+            tracked = [t for t in made if t.requires_grad]
+            if tracked:
+                loss = sum(t.sum() for t in tracked)
+                grads = m.autograd.grad(loss, (x, v), allow_unused=True)
+                values += [None if g is None else g.tolist() for g in grads]
+        except Exception as e:
+            returned = (type(e).__name__, str(e))
+    # (the others are once per process: deprecations)
+    resized = [str(w.message) for w in caught if str(w.message).startswith("An output with one or more elements")]
+    states = [(tuple(t.shape), str(t.dtype), t._version, t.requires_grad, type(t.grad_fn).__name__) for t in made]
+    return (returned, resized, states), values
+
+
+@pytest.mark.parametrize("expr", sorted(_COMPOSITE_CALLS))
+def test_composite_outs(expr):
+    for spec in _composite_specs(_COMPOSITE_CALLS[expr]):
+        for requires_grad in (False, True):
+            expected, expected_values = _composite_run(torch, expr, spec, requires_grad)
+            got, values = _composite_run(torchish, expr, spec, requires_grad)
+            assert got == expected, (spec, requires_grad)
+            assert [v is None for v in values or [0]] == [v is None for v in expected_values or [0]]
+            for a, b in zip(values or (), expected_values or ()):
+                if b is not None:
+                    torch.testing.assert_close(torch.tensor(a), torch.tensor(b), rtol=1e-5, atol=1e-5, equal_nan=True)
+
+
+_DEPRECATED_OUT_SCRIPT = """
+import warnings, {m} as m
+x = m.tensor([[2.0, 1.0], [1.0, 3.0]])
+lu = m.linalg.lu_factor(x)
+calls = [lambda o: m.chain_matmul(x, x, out=o), lambda o: m.frobenius_norm(x, [0, 1], out=o),
+         lambda o: m.nuclear_norm(x, out=o), lambda o: m.nuclear_norm(x, [0, 1], out=o),
+         lambda o: m.lu_solve(x, *lu, out=o)]
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    for call in calls:
+        call(m.empty(0))
+        call(m.empty(0))
+        call(None)
+        call(None)
+print([str(x.message) for x in w])
+"""
+
+
+def test_deprecated_composites_warn_once_per_kernel():
+    """torch's TORCH_WARN_ONCE is once per call site: a deprecated function's out= kernel warns once apart from its
+    other overloads (a fresh process each, as the flags are per process)."""
+    out = [
+        subprocess.run(
+            [sys.executable, "-c", _DEPRECATED_OUT_SCRIPT.format(m=m)], capture_output=True, text=True, check=True
+        ).stdout
+        for m in ("torch", "torchish")
+    ]
+    assert out[1] == out[0] and out[0].count("deprecated") == 9

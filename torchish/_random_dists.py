@@ -13,6 +13,7 @@ import numpy as np
 from . import _distributions as K
 from . import _dtype as D
 from ._generator import Generator, _gen, _is_tensor
+from .ops import _out
 
 if TYPE_CHECKING:
     from ._tensor import Tensor
@@ -310,13 +311,16 @@ def bernoulli(input, p: Any = None, *, generator: Generator | None = None, out=N
 
     gen = _gen(generator, "bernoulli")
     shape = tuple(input.shape)
-    result = _wrap(jnp.zeros(shape, D._jnp_dtype(input.dtype)))
+    if out is not None:  # (ATen's bernoulli_out: out.resize_(shape).bernoulli_(...), in out's dtype)
+        _out.check_out_grad("bernoulli", (input,), (out,))
+        _out.resize_out(out, shape, warnings_given=0)
+        result = out
+    else:
+        result = _wrap(jnp.zeros(shape, D._jnp_dtype(input.dtype)))
     if p is None:
         bernoulli_(result, input, generator=gen)
     else:
         bernoulli_(result, _as_float(p, "bernoulli", "p"), generator=gen)
-    if out is not None:
-        return out._overwrite_(result._value)
     return result
 
 

@@ -25,6 +25,7 @@ from ._device import _of_array
 from ._device import device as _device
 from ._tensor import Size, Tensor
 from .autograd import grad_mode as _gm
+from .ops import _out
 from .ops import _registry as R
 from .ops.creation import empty as _empty
 from .ops.shape import vstack as _vstack
@@ -604,12 +605,12 @@ def empty_strided(
 
 
 def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
-    """Deprecated in torch (a once-per-process warning) for linalg.multi_dot."""
+    """Deprecated in torch (a once-per-process warning, its out= kernel's once apart) for linalg.multi_dot."""
     R.warn_once(
-        "chain_matmul",
+        "chain_matmul" if out is None else "chain_matmul_out",
         "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use torch.linalg.multi_dot "
         "instead, which accepts a list of two or more tensors rather than multiple parameters. (Triggered internally "
-        "at /__w/pytorch/pytorch/aten/src/ATen/native/LinearAlgebra.cpp:1102.)",
+        f"at /__w/pytorch/pytorch/aten/src/ATen/native/LinearAlgebra.cpp:{1102 if out is None else 1120}.)",
     )
     for m in matrices:
         _check_tensor("chain_matmul", m, "matrices")
@@ -617,8 +618,9 @@ def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
             raise RuntimeError(f"Tensor dimension is {m.dim()}, expected 2 instead.")
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
-    result = matrices[0].clone() if len(matrices) == 1 else _linalg.multi_dot(list(matrices))
-    return result if out is None else out.copy_(result)
+    if len(matrices) > 1:
+        return _linalg.multi_dot(list(matrices), out=out)
+    return matrices[0].clone() if out is None else _out.copy_out(out, matrices[0])
 
 
 def _check_float(fname: str, input: Tensor) -> None:
@@ -628,15 +630,18 @@ def _check_float(fname: str, input: Tensor) -> None:
         )
 
 
-def frobenius_norm(input: Tensor, dim: int | Sequence[int] = _MISSING, keepdim: bool = False) -> Tensor:
-    """Deprecated in torch for linalg.vector_norm(input, 2, dim, keepdim)."""
+def frobenius_norm(
+    input: Tensor, dim: int | Sequence[int] = _MISSING, keepdim: bool = False, *, out: Tensor | None = None
+) -> Tensor:
+    """Deprecated in torch for linalg.vector_norm(input, 2, dim, keepdim). Into out: norm's out=, which resizes out
+    before it checks its dtype."""
     if dim is _MISSING:
         raise TypeError('frobenius_norm() missing 1 required positional arguments: "dim"')
-    R.warn_once(
-        "frobenius_norm",
+    R.warn_once(  # (its out= kernel's once apart)
+        "frobenius_norm" if out is None else "frobenius_norm_out",
         "at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will be removed in a future "
         "PyTorch release. Please use `linalg.vector_norm(A, 2., dim, keepdim)` instead (Triggered internally at "
-        "/__w/pytorch/pytorch/aten/src/ATen/native/LinearAlgebra.cpp:3175.)",
+        f"/__w/pytorch/pytorch/aten/src/ATen/native/LinearAlgebra.cpp:{3175 if out is None else 3195}.)",
     )
     dims = (dim,) if isinstance(dim, builtins.int) else tuple(dim)
     if len(dims) > 2:
@@ -645,19 +650,30 @@ def frobenius_norm(input: Tensor, dim: int | Sequence[int] = _MISSING, keepdim: 
         raise RuntimeError(
             f"norm(): input dtype should be either floating point or complex. Got {R._type_word(input.dtype)} instead."
         )
-    return _linalg.vector_norm(input, 2.0, dims or None, keepdim)  # (an empty dim is every dim, as in torch)
+    if out is not None:
+        _out.check_out_grad("norm", (input,), (out,))
+    result = _linalg.vector_norm(input, 2.0, dims or None, keepdim)  # (an empty dim is every dim, as in torch)
+    if out is None:
+        return result
+    _out.resize_out(out, result.shape)
+    return _out.exact_out("norm", out, result)
 
 
-def nuclear_norm(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+def nuclear_norm(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     """nuclear_norm(input, keepdim=False) or nuclear_norm(input, dim, keepdim=False): deprecated in torch for
     linalg.matrix_norm(input, 'nuc', dim, keepdim)."""
     if isinstance(dim, bool):
         dim, keepdim = None, dim
-    R.warn_once(  # (both overloads: once per process)
-        "nuclear_norm",
+    # (both overloads: once per process; their out= kernels' once each apart)
+    if out is None:
+        key, line = "nuclear_norm", 3229
+    else:
+        key, line = ("nuclear_norm_out", 3217) if dim is None else ("nuclear_norm_dim_out", 3241)
+    R.warn_once(
+        key,
         "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be removed in a future "
         "PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead (Triggered internally "
-        "at /__w/pytorch/pytorch/aten/src/ATen/native/LinearAlgebra.cpp:3229.)",
+        f"at /__w/pytorch/pytorch/aten/src/ATen/native/LinearAlgebra.cpp:{line}.)",
     )
     # (an int dim is torch's IntArrayRef[2] of it: (d, d))
     dims = (-2, -1) if dim is None else (dim, dim) if isinstance(dim, builtins.int) else tuple(dim)
@@ -673,7 +689,7 @@ def nuclear_norm(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tenso
     dims = tuple(d % n for d in dims)
     if dims[0] == dims[1]:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dims[0]}, {dims[1]})")
-    return _linalg.matrix_norm(input, "nuc", dims, keepdim)
+    return _linalg.matrix_norm(input, "nuc", dims, keepdim, out=out)
 
 
 # ------------------------------------------------------------------------------------------ Tensor-method forms
@@ -687,9 +703,28 @@ _INPLACE = (
 ).split()
 
 
+# the in-place forms of several overloads: torch's parser words a call none takes (out=) by them
+_BOUNDS = ("Tensor input, Tensor min = None, Tensor max = None", "Tensor input, Number min = None, Number max = None")
+_INPLACE_OVERLOADS = {
+    "clamp_": _BOUNDS,
+    "clip_": _BOUNDS,
+    "clamp_max_": ("Tensor input, Tensor max", "Tensor input, Number max"),
+    "clamp_min_": ("Tensor input, Tensor min", "Tensor input, Number min"),
+    "fill_": ("Tensor input, Tensor value", "Tensor input, Number value"),
+    "xlogy_": ("Tensor input, Tensor other", "Tensor input, Number other"),
+    "round_": ("Tensor input", "Tensor input, *, int decimals"),
+}
+
+
 def _method_function(name: str) -> Callable:
     def fn(input: Tensor, *args: Any, **kwargs: Any) -> Any:
         _check_tensor(name, input)
+        if "out" in kwargs:  # (no in-place form takes out=)
+            from .ops._argparse import check_overloads
+
+            if name in _INPLACE_OVERLOADS:
+                check_overloads(name, _INPLACE_OVERLOADS[name], (input, *args), kwargs)
+            raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
         return getattr(input, name)(*args, **kwargs)
 
     fn.__name__ = fn.__qualname__ = name

@@ -14,6 +14,7 @@ from ._toplevel import _check_int, _check_tensor, _type_name
 from .autograd import grad_mode as _gm
 from .nn import functional as F
 from .nn.functional import _dropout_impl
+from .ops import nn_ops as _N
 from .ops._registry import _C_NAMES
 from .ops.creation import arange as _arange
 from .ops.creation import empty as _empty
@@ -38,10 +39,6 @@ def _reduction(fname: str, reduction: Any, pos: int) -> str:
     if isinstance(reduction, bool) or not isinstance(reduction, int):
         raise TypeError(f"{fname}(): argument 'reduction' (position {pos}) must be int, not {_type_name(reduction)}")
     return _REDUCTIONS.get(reduction, "none")
-
-
-def _out(result: Tensor, out: Tensor | None) -> Tensor:
-    return result if out is None else out.copy_(result)
 
 
 # ---------------------------------------------------------------------------------------------- dropout
@@ -98,12 +95,12 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 def hardshrink(input: Tensor, lambd: float = 0.5, *, out: Tensor | None = None) -> Tensor:
     _check_tensor("hardshrink", input)
-    return _out(F.hardshrink(input, lambd), out)
+    return F.hardshrink(input, lambd, out=out)
 
 
 def threshold(input: Tensor, threshold: float, value: float, *, out: Tensor | None = None) -> Tensor:
     _check_tensor("threshold", input)
-    return _out(F.threshold(input, threshold, value), out)
+    return _N.threshold(input, threshold, value, out=out)
 
 
 # ---------------------------------------------------------------------------------------------- normalisation

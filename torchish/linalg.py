@@ -14,19 +14,17 @@ from .ops import _out
 from .ops import decomp as _d
 from .ops import linalg_extra as _x
 from .ops._argparse import parsed
-from .ops._registry import _type_word
+from .ops._registry import _C_NAMES, _type_word
 from .ops.linalg import matmul
 from .ops.linalg_extra import (  # noqa: F401
     LinAlgError,
     cholesky_ex,
     householder_product,
     inv_ex,
-    lstsq,
     lu,
     lu_factor,
     lu_factor_ex,
     lu_solve,
-    matrix_exp,
     solve_ex,
     solve_triangular,
     vecdot,
@@ -89,52 +87,83 @@ def det(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _out.exact_out("linalg_det", out, _d.det(A))
 
 
-def slogdet(A):
-    return _Slogdet(*_d._slogdet(A))
+def slogdet(A, *, out=None):
+    _out.begin_outs("linalg_slogdet", out, 2, 1, "_linalg_slogdet", (A,))
+    result = _Slogdet(*_d._slogdet(A))
+    return result if out is None else _out.write_outs("linalg_slogdet", out, result)
+
+
+# (their out= is their _ex variant's: refused while an argument requires grad in that op's name)
 
 
 def inv(A, *, out=None):
+    if out is not None:
+        _out.check_out_grad("linalg_inv_ex", (A,), (out,))
     result = _d.inverse(A, out=out)
     _x._raise_if_failed(A, result, "linalg.inv", "inv")
     return result
 
 
 def solve(A, B, *, left=True, out=None):
+    if out is not None:
+        _out.check_out_grad("_linalg_solve_ex", (A, B), (out,))
     result = _d._linalg_solve(A, B, left=left, out=out)
     _x._raise_if_failed(A, result, "torch.linalg.solve", "solve")
     return result
 
 
 def cholesky(A, *, upper=False, out=None):
+    if out is not None:
+        _out.check_out_grad("linalg_cholesky_ex", (A,), (out,))
     result = _d._linalg_cholesky(A, upper=upper, out=out)
     _x._raise_if_failed(A, result, "linalg.cholesky", "cholesky")
     return result
 
 
-def qr(A, mode="reduced"):
-    return _QR(*_d._linalg_qr(A, mode=mode))
+def qr(A, mode="reduced", *, out=None):
+    _out.begin_outs("linalg_qr", out, 2, 2, "linalg_qr", (A,))
+    result = _QR(*_d._linalg_qr(A, mode=mode))
+    return result if out is None else _out.write_outs("linalg_qr", out, result)
 
 
-def svd(A, full_matrices=True):
-    return _SVD(*_d._linalg_svd(A, full_matrices=full_matrices))
+def svd(A, full_matrices=True, *, out=None):
+    _out.begin_outs("linalg_svd", out, 3, 3, "_linalg_svd", (A,))  # (after driver=)
+    result = _SVD(*_d._linalg_svd(A, full_matrices=full_matrices))
+    # (torch's kernel sets U, then Vh, then S: each checked and resized in that order)
+    return result if out is None else _out.write_outs("linalg_svd", out, result, order=(0, 2, 1))
 
 
-def svdvals(A):
+def svdvals(A, *, out=None):
+    if out is not None:
+        _out.tensor_out("linalg_svdvals", out)
+        _out.check_out_grad("_linalg_svd", (A,), (out,))
+        return _out.exact_out("linalg_svdvals", out, _d._linalg_svdvals(A))
     if _gm.is_grad_enabled() and isinstance(A, Tensor) and A.requires_grad:
         # torch computes the whole reduced SVD then (its backward needs U and Vh): S is output 1 of that node
         return _d._linalg_svd(A, full_matrices=False)[1]
     return _d._linalg_svdvals(A)
 
 
-def eigh(A, UPLO="L"):
-    return _Eigh(*_d._linalg_eigh(A, UPLO=UPLO))
+def eigh(A, UPLO="L", *, out=None):
+    _out.begin_outs("linalg_eigh", out, 2, 2, "_linalg_eigh", (A,))
+    result = _Eigh(*_d._linalg_eigh(A, UPLO=UPLO))
+    # (torch's kernel sets the eigenvectors first)
+    return result if out is None else _out.write_outs("linalg_eigh", out, result, order=(1, 0))
 
 
-def eigvalsh(A, UPLO="L"):
-    return _d._linalg_eigvalsh(A, UPLO=UPLO)
+def eigvalsh(A, UPLO="L", *, out=None):
+    if out is None:
+        return _d._linalg_eigvalsh(A, UPLO=UPLO)
+    _out.tensor_out("linalg_eigvalsh", out)
+    _out.check_out_grad("_linalg_eigh", (A,), (out,))
+    return _out.exact_out("linalg_eigvalsh", out, _d._linalg_eigvalsh(A, UPLO=UPLO))
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False):
+def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    if out is not None:  # (linalg_pinv has an autograd kernel of its own, which refuses first; then a composite's copy)
+        _out.check_out_grad("linalg_pinv", (A,), (out,))
+        _out.castable("linalg.pinv", out, A.dtype)
+        return _out.copy_out(out, pinv(A, atol=atol, rtol=rtol, hermitian=hermitian))
     if atol is not None:
         raise NotImplementedError("torchish: linalg.pinv(atol=...) is not supported")
     if rtol is None:  # torch's default: the dimension times the dtype's epsilon
@@ -144,13 +173,60 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
     return _d.pinverse(A, rcond=rtol)
 
 
-def cross(input, other, *, dim=-1):
-    return _d.cross(input, other, dim=dim)
+def cross(input, other, *, dim=-1, out=None):
+    return _d.cross(input, other, dim, out=out)
 
 
-multi_dot = _d.multi_dot
+def multi_dot(tensors, *, out=None):
+    """ATen's multi_dot; into out: the inputs' dtype only, resized, then written by the last mm."""
+    result = _d.multi_dot(tensors)
+    if out is None:
+        return result
+    dtype = tensors[0].dtype
+    if out.dtype is not dtype:
+        want, got = _C_NAMES[dtype._name], _C_NAMES[out.dtype._name]
+        raise RuntimeError(f"multi_dot(): expected out tensor to have dtype {want} but got {got}")
+    _out.resize_out(out, result.shape)
+    _out.check_out_grad("mm", tensors, (out,))
+    return _out.write_out(out, result)
 
 
+def lstsq(A, B, rcond=None, *, driver=None, out=None):
+    """Into out: each result cast to its out tensor, which must take it safely (torch words the residuals' check
+    as the solution's), all checked before any is resized."""
+    _out.begin_outs("linalg_lstsq", out, 4, 4, "linalg_lstsq", (A, B))
+    result = _x.lstsq(A, B, rcond, driver=driver)
+    if out is None:
+        return result
+    wanted = (A.dtype, A.dtype.to_real(), D.int64, A.dtype.to_real())
+    for t, name, dtype in zip(out, ("solution", "solution", "rank", "singular_values"), wanted):
+        if D._category(dtype) > D._category(t.dtype):
+            raise RuntimeError(
+                f"torch.linalg.lstsq: Expected {name} to be safely castable from {_type_word(dtype)} dtype, but got "
+                f"{name} with dtype {_type_word(t.dtype)}"
+            )
+    for t, r in zip(out, result):
+        _out.write_out(t, r)
+    return return_type("linalg_lstsq_out", result._fields)(*out)
+
+
+def _parser_name(name):
+    """torch's parser words a call's TypeErrors with the aten name (linalg_diagonal() got an unexpected keyword
+    argument 'out'): Python's words take the function's qualified name."""
+
+    def named(fn):
+        fn.__qualname__ = name
+        return fn
+
+    return named
+
+
+@_parser_name("linalg_matrix_exp")
+def matrix_exp(A):
+    return _x.matrix_exp(A)
+
+
+@_parser_name("linalg_diagonal")
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return A.diagonal(offset, dim1, dim2)
 
@@ -164,10 +240,18 @@ _NORM_TAIL = "bool keepdim = False, *, torch.dtype dtype = None, Tensor out = No
     name="linalg_matrix_norm",
 )
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    return _norm_out("linalg.matrix_norm", _matrix_norm(A, ord, dim, keepdim, dtype), out)
+
+
+def _norm_out(fname, result, out):
+    """linalg.norm and linalg.matrix_norm are composites: out= takes the result's dtype only, resized, copied in."""
     if out is None:
-        return _matrix_norm(A, ord, dim, keepdim, dtype)
-    _out.check_out_grad("linalg_matrix_norm", (A,), (out,))
-    return _out.exact_out("linalg_matrix_norm", out, _matrix_norm(A, ord, dim, keepdim, dtype))
+        return result
+    if out.dtype is not result.dtype:
+        raise RuntimeError(
+            f"{fname} expected out tensor dtype {_type_word(result.dtype)} but got: {_type_word(out.dtype)}"
+        )
+    return _out.copy_out(out, result)
 
 
 def _matrix_norm(A, ord, dim, keepdim, dtype):
@@ -237,8 +321,10 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
             f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A.dim()}D."
         )
     if isinstance(ord, str) or ord is not None and (dim is not None and len(dim) == 2 or dim is None and A.dim() == 2):
-        return matrix_norm(A, ord, (0, 1) if dim is None else dim, keepdim, dtype=dtype, out=out)
-    return vector_norm(A, 2.0 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
+        result = matrix_norm(A, ord, (0, 1) if dim is None else dim, keepdim, dtype=dtype)
+    else:
+        result = vector_norm(A, 2.0 if ord is None else ord, dim, keepdim, dtype=dtype)
+    return _norm_out("linalg.norm", result, out)
 
 
 # torch's compositions of the table ops (torchish/ops/linalg_extra.py)
@@ -269,8 +355,12 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None)
             rtol = 0.0 if atol > 0 else default
     atol = _tensor_of(0.0 if atol is None else atol, D.float64)
     rtol = _tensor_of(rtol, D.float64)
+    if out is not None:  # (torch resizes out before it checks its dtype)
+        _out.resize_out(out, A.shape[:-2])
+        _out.castable("torch.linalg.matrix_rank", out, D.int64)
     if A.numel() == 0:
-        return Tensor._make(jnp.zeros(A.shape[:-2], jnp.int64))
+        result = Tensor._make(jnp.zeros(A.shape[:-2], jnp.int64))
+        return result if out is None else out.fill_(0)
     with _gm.no_grad():
         if hermitian:
             s = _d._linalg_eigvalsh(A).abs()
@@ -281,7 +371,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None)
         from .ops.pointwise import maximum
 
         limit = maximum(atol.unsqueeze(-1), rtol.unsqueeze(-1) * top)
-        return (s > limit).sum(-1)
+        return (s > limit).sum(-1, out=out)  # (into out: the count in out's dtype)
 
 
 def _ord_text(ord) -> str:
@@ -294,8 +384,15 @@ def _ord_text(ord) -> str:
 
 
 def cond(A, p=None, *, out=None):
-    """ATen's linalg_cond: svdvals for 2 / -2, else matrix norms of A and of its inverse (inf where singular)."""
+    """ATen's linalg_cond: svdvals for 2 / -2, else matrix norms of A and of its inverse (inf where singular).
+    out=: the result must cast safely to it (checked first), then is copied in."""
+    if out is None:
+        return _cond(A, p)
+    _out.castable("linalg.cond", out, A.dtype.to_real())
+    return _out.copy_out(out, _cond(A, p))
 
+
+def _cond(A, p):
     if isinstance(p, str):
         _d._square(f"linalg.cond(ord={p})")((A,), {})
         if p not in ("fro", "nuc"):
@@ -330,6 +427,13 @@ def _cond_helper(A, ord):
 
 
 def tensorinv(A, ind=2, *, out=None):
+    if out is None:
+        return _tensorinv(A, ind)
+    _out.castable("tensorinv", out, A.dtype)
+    return _out.copy_out(out, _tensorinv(A, ind))
+
+
+def _tensorinv(A, ind):
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
     end, start = tuple(A.shape[ind:]), tuple(A.shape[:ind])
@@ -345,7 +449,13 @@ def tensorinv(A, ind=2, *, out=None):
 
 
 def tensorsolve(A, B, dims=None, *, out=None):
+    if out is None:
+        return _tensorsolve(A, B, dims)
+    _out.castable("tensorsolve", out, A.dtype)
+    return _out.copy_out(out, _tensorsolve(A, B, dims))
 
+
+def _tensorsolve(A, B, dims):
     n = A.dim()
     a = A
     if dims is not None:
@@ -366,6 +476,7 @@ def _int64():
     return D.int64
 
 
+@_parser_name("linalg_vander")
 def vander(x, *, N=None):
     """ATen's linalg_vander: a column of ones, then the cumulative products of x repeated N - 1 times."""
     from .ops.shape import cat

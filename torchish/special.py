@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 
 from ._tensor import Tensor
-from .ops import misc, pointwise, reduction, special_bessel, special_ops
+from .ops import _out, misc, pointwise, reduction, special_bessel, special_ops
+from .ops._registry import _check_cast
 
 __all__ = [
     "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t",
@@ -121,8 +122,15 @@ def multigammaln(input, p, *, out=None):
 
 
 def ndtr(input, *, out=None):
-    """torch's composition: (1 + erf(x * M_SQRT1_2)) * 0.5."""
-    return misc._mul_scalar(special_ops._add_scalar(pointwise.erf(misc._mul_scalar(input, math.sqrt(0.5))), 1), 0.5)
+    """torch's composition: (1 + erf(x * M_SQRT1_2)) * 0.5; out= takes it by TensorIterator's cast rule, then
+    copies it in (the input may require grad)."""
+    if out is not None:
+        _out.tensor_out("special_ndtr", out)
+    result = misc._mul_scalar(special_ops._add_scalar(pointwise.erf(misc._mul_scalar(input, math.sqrt(0.5))), 1), 0.5)
+    if out is None:
+        return result
+    _check_cast(result.dtype, out.dtype)
+    return _out.copy_out(out, result)
 
 
 def round(input, *, decimals=0, out=None):  # noqa: A001
@@ -136,7 +144,7 @@ def round(input, *, decimals=0, out=None):  # noqa: A001
 
 
 def logsumexp(input, dim, keepdim=False, *, out=None):
-    return reduction.logsumexp(input, dim, keepdim)
+    return reduction.logsumexp(input, dim, keepdim, out=out)
 
 
 def softmax(input, dim, *, dtype=None):
@@ -149,6 +157,10 @@ def log_softmax(input, dim, *, dtype=None):
     from .nn import functional as F
 
     return F.log_softmax(input, dim, dtype=dtype)
+
+
+# (Python's TypeErrors name a function by its qualified name: torch's parser says special_softmax())
+softmax.__qualname__, log_softmax.__qualname__ = "special_softmax", "special_log_softmax"
 
 
 def _bessel(name):

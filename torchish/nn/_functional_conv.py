@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._tensor import Tensor
+from ..ops import _out as _O
 from ..ops import nn_conv_ops as _K
 from ..ops import shape as _S
 from ..ops._registry import warn_once
@@ -330,8 +331,13 @@ def avg_pool2d(
     ceil_mode: bool = False,
     count_include_pad: bool = True,
     divisor_override: int | None = None,
+    *,
+    out: Tensor | None = None,
 ) -> Tensor:
-    return _avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    if out is not None:  # (a structured kernel's out=)
+        _O.check_out_grad("avg_pool2d", (input,), (out,))
+    result = _avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    return result if out is None else _O.exact_out("avg_pool2d", out, result)
 
 
 def avg_pool3d(
@@ -342,8 +348,13 @@ def avg_pool3d(
     ceil_mode: bool = False,
     count_include_pad: bool = True,
     divisor_override: int | None = None,
+    *,
+    out: Tensor | None = None,
 ) -> Tensor:
-    return _avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    if out is not None:  # (a structured kernel's out=)
+        _O.check_out_grad("avg_pool3d", (input,), (out,))
+    result = _avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    return result if out is None else _O.exact_out("avg_pool3d", out, result)
 
 
 def avg_pool1d(

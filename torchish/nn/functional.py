@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ..ops import _out as _O
 from ..ops import creation as _C
 from ..ops import linalg as _L
 from ..ops import misc as _misc
@@ -22,6 +23,7 @@ from ..ops import nn_ops as _N
 from ..ops import pointwise as _P
 from ..ops import reduction as _R
 from ..ops import shape as _S
+from ..ops._registry import _type_word
 from ._functional_attention import (  # noqa: F401
     _canonical_mask,
     _in_projection,
@@ -125,8 +127,16 @@ def _check_mm_shapes(m1: Tensor, m2_shape: tuple, rows: int, k: int) -> None:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {m2_shape[0]}x{m2_shape[1]})")
 
 
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """y = x W^T + b, decomposed as ATen's at::linear (addmm for a 1-D bias, matmul otherwise)."""
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None, *, out: Tensor | None = None) -> Tensor:
+    """y = x W^T + b, decomposed as ATen's at::linear (addmm for a 1-D bias, matmul otherwise); into out, linear's
+    out= (its result's dtype only)."""
+    if out is None:
+        return _linear(input, weight, bias)
+    _O.check_out_grad("linear", (input, weight, bias), (out,))
+    return _O.exact_out("linear", out, _linear(input, weight, bias))
+
+
+def _linear(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     if input.dim() == 0 or weight.dim() == 0:
         raise RuntimeError(
             f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and {weight.dim()}D"
@@ -263,10 +273,10 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return leaky_relu(input, negative_slope, inplace=True)
 
 
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+def gelu(input: Tensor, approximate: str = "none", *, out: Tensor | None = None) -> Tensor:
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    return _N.gelu(input, approximate=approximate)
+    return _N.gelu(input, approximate=approximate, out=out)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -285,12 +295,20 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     return _maybe_inplace(_N.hardswish, input, inplace)
 
 
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    return _N.softplus(input, beta, threshold)
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0, *, out: Tensor | None = None) -> Tensor:
+    return _N.softplus(input, beta, threshold, out=out)
 
 
-def logsigmoid(input: Tensor) -> Tensor:
-    return _N.logsigmoid(input)
+def logsigmoid(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Into out: log_sigmoid_forward's out=, which resizes it without a warning, then takes the input's dtype only."""
+    if out is None:
+        return _N.logsigmoid(input)
+    _O.check_out_grad("log_sigmoid_forward", (input,), (out,))
+    result = _N.logsigmoid(input)
+    _O.resize_out(out, result.shape, warnings_given=0)
+    if out.dtype is not result.dtype:
+        raise RuntimeError(f"expected scalar type {_type_word(result.dtype)} but found {_type_word(out.dtype)}")
+    return _O.write_out(out, result)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
@@ -301,12 +319,12 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     return _N.threshold(input, threshold, value, _target=input)
 
 
-def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    return _N.hardshrink(input, lambd)
+def hardshrink(input: Tensor, lambd: float = 0.5, *, out: Tensor | None = None) -> Tensor:
+    return _N.hardshrink(input, lambd, out=out)
 
 
-def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    return _N.softshrink(input, lambd)
+def softshrink(input: Tensor, lambd: float = 0.5, *, out: Tensor | None = None) -> Tensor:
+    return _N.softshrink(input, lambd, out=out)
 
 
 def tanhshrink(input: Tensor) -> Tensor:
@@ -812,7 +830,7 @@ def batch_norm(
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None) -> Tensor:
     norm = _N._norm(input, p, dim, True)
     denom = _S.expand_as(_P.clamp(norm, min=eps), input)
-    return _P.div(input, denom)
+    return _P.div(input, denom, out=out)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:

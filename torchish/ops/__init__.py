@@ -21,6 +21,7 @@ from ._registry import OPS, inplace_method, method_form
 _registry._Tensor = _tensor.Tensor
 
 from . import (  # noqa: E402,F401
+    _out,
     aliases,  # noqa: E402,F401
     basic,
     combinatorics,
@@ -50,8 +51,11 @@ for _d in list(OPS.values()):
     if _d.inplace:
         setattr(Tensor, _d.name + "_", inplace_method(_d.public))
 
+_QUANTILE = tuple(
+    f'{q} q, int dim = None, bool keepdim = False, *, str interpolation = "linear"' for q in ("Tensor", "float")
+)
 _METHODS = {
-    # routed or composite public functions that are also methods
+    # routed or composite public functions that are also methods (those with out=: refused as torch's methods do)
     "pow": pointwise.pow,
     "max": reduction.max,
     "min": reduction.min,
@@ -69,7 +73,7 @@ _METHODS = {
     "flip": shape._flip_method,
     "tile": misc._tile_method,
     "flatten": shape.flatten,
-    "svd": decomp.svd,
+    "svd": _out.method_without_out("svd", decomp.svd),
     "unflatten": shape._unflatten_method,
     "expand": shape.expand,
     "expand_as": shape.expand_as,
@@ -88,13 +92,13 @@ _METHODS = {
     "copy_": basic.copy_,
     "resize_": basic.resize_,
     "where": lambda self, condition, y: pointwise.where(condition, self, y),
-    "nonzero": reduction.nonzero,
+    "nonzero": _out.method_without_out("nonzero", reduction.nonzero, ("", "*, bool as_tuple")),
     "broadcast_to": shape.broadcast_to,
     "matmul": linalg.matmul,
-    "outer": linalg.outer,
-    "ger": linalg.outer,
-    "kron": decomp.kron,
-    "matrix_power": decomp.matrix_power,
+    "outer": _out.method_without_out("outer", linalg.outer),
+    "ger": _out.method_without_out("ger", linalg.outer),
+    "kron": _out.method_without_out("kron", decomp.kron),
+    "matrix_power": _out.method_without_out("matrix_power", decomp.matrix_power),
     "greater": pointwise.gt,
     "greater_equal": pointwise.ge,
     "less": pointwise.lt,
@@ -111,7 +115,7 @@ _METHODS = {
     "index_put": scatters._index_put_method,
     "masked_scatter_": scatters._masked_scatter_,
     "index_put_": scatters.index_put_,
-    "slice_scatter": scatters.slice_scatter,
+    "slice_scatter": _out.method_without_out("slice_scatter", scatters.slice_scatter),
     "select_scatter": scatters.select_scatter,
     "diagonal_scatter": scatters.diagonal_scatter,
     "fill_diagonal_": scatters.fill_diagonal_,
@@ -127,8 +131,8 @@ _METHODS = {
     "nanmedian": order_stats.nanmedian,
     "kthvalue": order_stats.kthvalue,
     "mode": order_stats.mode,
-    "quantile": order_stats.quantile,
-    "nanquantile": order_stats.nanquantile,
+    "quantile": _out.method_without_out("quantile", order_stats.quantile, _QUANTILE),
+    "nanquantile": _out.method_without_out("nanquantile", order_stats.nanquantile, _QUANTILE),
     "scatter_": inplace_parsed(scatters.scatter, "scatter_"),
     "scatter_add_": inplace_parsed(scatters.scatter_add, "scatter_add_"),
 }

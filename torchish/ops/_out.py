@@ -3,7 +3,9 @@
 Every out tensor of another shape is resized (torch's resize_output: a deprecation warning when it held elements;
 no version bump, the write that follows makes that). What a kernel checks of an out tensor's dtype, in what order,
 and whether it resizes one out before checking the next, belongs to the kernel's family; the families' words are
-in _CHECKS. A failed check can leave an earlier out resized: so does torch.
+in _CHECKS. A failed check can leave an earlier out resized: so does torch. A composite (torch's Python function or
+CompositeImplicit kernel) computes its result with its history and copies it in (copy_out); the parser's checks
+of the out argument itself are tensor_out / tensors_out.
 """
 
 from __future__ import annotations
@@ -40,22 +42,30 @@ def resize_out(out, shape: tuple, warnings_given: int = 1) -> None:
     out._value = jnp.zeros(shape, out._value.dtype)
 
 
-def write_out(out, result, iterator: bool = False):
+def write_out(out, result, iterator: bool = False, versioned: bool = True):
     """One out tensor takes the result (cast to its dtype: the caller checked the cast). An elementwise op
     (`iterator`: TensorIterator's) writing into another dtype warns twice of a resize: it resizes the out tensor
-    both for its temporary and when copying that back."""
+    both for its temporary and when copying that back. Not `versioned`: torch wrote through an _unsafe_view of out,
+    whose version counter is not out's (kron)."""
     resize_out(out, result._value.shape, 2 if iterator and out.dtype is not result.dtype else 1)
     with R._gm.no_grad():
         out._set_value(result._value.astype(out._value.dtype))
+    if not versioned and out._version_counter.__class__ is list:
+        out._version_counter[0] -= 1
     return out
 
 
 def exact_out(fname: str, out, result, error: str | None = None):
     """An out tensor that must have the result's dtype (a structured kernel's check, or the legacy kernel's
     `error`), resized and written."""
-    if out.dtype is not result.dtype:
-        raise RuntimeError(error or _structured(fname, 0, result.dtype, out.dtype))
+    check_exact(out, result.dtype, error)
     return write_out(out, result)
+
+
+def check_exact(out, dtype, error: str | None = None) -> None:
+    """A structured kernel's check of an out tensor's dtype (or the legacy kernel's `error`)."""
+    if out.dtype is not dtype:
+        raise RuntimeError(error or _structured("", 0, dtype, out.dtype))
 
 
 def check_out_dtype(fname: str, out, result, tensors) -> None:
@@ -103,14 +113,18 @@ def _bool_result(fname, want, got, first):
 _OUT_DTYPE_RULES = {
     **dict.fromkeys(
         ("abs", "absolute", "neg", "negative", "sign", "sgn", "ceil", "floor", "round", "trunc", "fix", "frac",
-         "clamp", "clip", "clamp_min", "clamp_max", "bitwise_not", "conj_physical"),
+         "clamp", "clip", "clamp_min", "clamp_max", "bitwise_not", "conj_physical", "gelu", "softplus", "hardshrink",
+         "softshrink"),
         _same,
     ),
     **dict.fromkeys(
         ("mm", "bmm", "mv", "_matmul", "addmm", "addmv", "baddbmm", "diag", "tril", "triu", "inverse", "argmax",
-         "argmin"),
+         "argmin", "cross", "linalg_lu_solve", "_linalg_solve", "_linalg_cholesky"),
         _exact,
     ),
+    **dict.fromkeys(("cholesky", "linalg_householder_product"), lambda fname, want, got, first: _unsafe_cast(
+        {"cholesky": "cholesky", "linalg_householder_product": "torch.linalg.householder_product"}[fname], want, got
+    )),
     **dict.fromkeys(("amax", "amin"), _as_input),
     **dict.fromkeys(("all", "any"), _bool_result),
     "logcumsumexp": lambda fname, want, got, first: got is not first and _cumulative(fname, 0, first, got),
@@ -129,7 +143,17 @@ _OUT_DTYPE_RULES = {
         f"torch.cat(): input types can't be cast to the desired output type {_word(got)}"
     ),
     "signbit": lambda fname, want, got, first: got._name != "bool" and "signbit does not support non-boolean outputs.",
+    "_where": lambda fname, want, got, first: got is not want and (
+        f"Expected out type to be {_word(want)} but got {_word(got)}"
+    ),
 }  # fmt: skip
+
+
+def _unsafe_cast(fname, want, got):  # (torch's checkLinalgCompatibleDtype)
+    return D._category(want) > D._category(got) and (
+        f"{fname}: Expected result to be safely castable from {_word(want)} dtype, but got result with dtype "
+        f"{_word(got)}"
+    )
 
 
 def _word(d) -> str:
@@ -176,11 +200,12 @@ _CHECKS = {
 }
 
 
-def write_outs(fname: str, outs, results, family: str = "structured", *, dim=None, ndim=None, keepdim=True):
+def write_outs(fname: str, outs, results, family: str = "structured", *, dim=None, ndim=None, keepdim=True, order=None):
     """Several out tensors (sort's values and indices, ...) take the results: torch.return_types.<fname>_out of the
     out tensors themselves. `dim`, `ndim`, `keepdim`: the reduced dim, the input's dims and keepdim, for the
-    families that re-insert a dropped dim before resizing."""
-    error, order, one_by_one, regrow = _CHECKS[family]
+    families that re-insert a dropped dim before resizing. `order`: the order a kernel that resizes each out before
+    checking the next sets them in, where it is not theirs (_linalg_svd: U, Vh, S)."""
+    error, checked_order, one_by_one, regrow = _CHECKS[family]
     regrown = regrow is not None and not keepdim and ndim
 
     def checked(i):
@@ -192,14 +217,15 @@ def write_outs(fname: str, outs, results, family: str = "structured", *, dim=Non
         out, shape = outs[i], tuple(results[i]._value.shape)
         if regrown:
             shape = shape[:dim] + (1,) + shape[dim:]
-            if regrow == "always" or out._value.ndim == ndim - 1:
+            # (mode unsqueezes any out it can: not a 0-dim one at dim 1)
+            if regrow == "always" and dim <= out._value.ndim or out._value.ndim == ndim - 1:
                 out._value = jnp.expand_dims(out._value, min(dim, out._value.ndim))
         resize_out(out, shape)
 
     if not one_by_one:
-        for i in order:
+        for i in checked_order:
             checked(i)
-    for i in range(len(outs)):
+    for i in order or range(len(outs)):
         if one_by_one:
             checked(i)
         resized(i)
@@ -213,6 +239,35 @@ def _fields(results) -> tuple:
     return getattr(results, "_fields", ("values", "indices"))
 
 
+def method_without_out(name: str, fn, overloads: tuple | None = None, no_keywords: bool = False):
+    """The Tensor method of a function that takes out= (torch's methods take none): out= gets the parser's error,
+    in the words of a method of no parameters (`no_keywords`) or of the method's `overloads` where it has several."""
+
+    def method(self, *args, **kwargs):
+        if "out" in kwargs:
+            if no_keywords:
+                raise TypeError(f"TensorBase.{name}() takes no keyword arguments")
+            if overloads:
+                from ._argparse import check_overloads
+
+                check_overloads(name, overloads, args, kwargs)
+            raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+def refuse_grad_out(aten: str, out) -> None:
+    """An out tensor that requires grad, given to an op whose out= autograd has no formula for (the factories,
+    conj_physical, slice_scatter): refused first, in the aten op's name."""
+    if out.requires_grad:
+        raise RuntimeError(
+            f"aten::{aten}(): functions with out=... arguments don't support automatic differentiation, but one of "
+            "the arguments requires grad."
+        )
+
+
 def check_out_grad(fname: str, tensors, outs) -> None:
     """torch refuses out= while grad mode is on and any argument requires grad."""
     if R._gm._state.grad_enabled and any(getattr(t, "requires_grad", False) for t in (*tensors, *outs)):
@@ -220,3 +275,43 @@ def check_out_grad(fname: str, tensors, outs) -> None:
             f"{fname}(): functions with out=... arguments don't support automatic differentiation, but one of the "
             "arguments requires grad."
         )
+
+
+def castable(fname: str, out, result_dtype) -> None:
+    """torch's checkLinalgCompatibleDtype: the result's dtype must cast safely to the out tensor's."""
+    error = _unsafe_cast(fname, result_dtype, out.dtype)
+    if error:
+        raise RuntimeError(error)
+
+
+def copy_out(out, result):
+    """A composite's out=: torch computes the result as without out= (with its history), then resizes the out
+    tensor and copies the result in. The copy is autograd's: cast to out's dtype, one version bump, and a result
+    with history gives out a CopyBackwards through which gradients reach the inputs."""
+    resize_out(out, result._value.shape)
+    return out.copy_(result)
+
+
+def begin_outs(fname: str, out, n: int, pos: int, grad_name: str, tensors) -> None:
+    """An op of n out tensors before it computes (nothing without out=): the arg parser's check of the tuple (the
+    pos-th argument, 0-based), then torch's refusal while an argument requires grad (grad_name: its aten op)."""
+    if out is not None:
+        tensors_out(fname, out, n, pos)
+        check_out_grad(grad_name, tensors, out)
+
+
+def tensor_out(fname: str, out) -> None:
+    """The arg parser's check of a `Tensor out` argument."""
+    if not isinstance(out, R._Tensor):
+        raise TypeError(f"{fname}(): argument 'out' must be Tensor, not {type(out).__name__}")
+
+
+def tensors_out(fname: str, out, n: int, pos: int) -> None:
+    """The arg parser's check of a `tuple of Tensors out` argument of n tensors, the pos-th (0-based) argument."""
+    if not isinstance(out, (tuple, list)):
+        raise TypeError(f"{fname}(): argument 'out' must be tuple of Tensors, not {type(out).__name__}")
+    if len(out) != n:
+        raise TypeError(f"expected tuple of {n} elements but got {len(out)}")
+    for i, t in enumerate(out):
+        if not isinstance(t, R._Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument {pos}, but got {type(t).__name__}")

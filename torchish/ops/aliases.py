@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from . import _out, pointwise, reduction, selection, shape, special_ops
 from . import _registry as R
-from . import pointwise, reduction, selection, shape, special_ops
 from ._registry import inplace_method
 
 __all__ = [
@@ -62,34 +62,54 @@ def broadcast_tensors(*tensors):
 
 
 @R.takes_tensor_list
-def column_stack(tensors):
-    return shape.hstack([shape.reshape(t, (t.numel(), 1)) if t.dim() <= 1 else t for t in tensors])
+def column_stack(tensors, *, out=None):
+    return shape.hstack([shape.reshape(t, (t.numel(), 1)) if t.dim() <= 1 else t for t in tensors], out=out)
 
 
 @R.takes_tensor_list
-def dstack(tensors):
-    return shape.cat([_at_least_3d(t) for t in tensors], 2)
+def dstack(tensors, *, out=None):
+    return shape.cat([_at_least_3d(t) for t in tensors], 2, out=out)
 
 
-def inner(input, other):
+def inner(input, other, *, out=None):
+    if out is not None:
+        _out.tensor_out("inner", out)
     if input.dim() == 0 or other.dim() == 0:
-        return pointwise.mul(input, other)
+        return pointwise.mul(input, other, out=out)
     from .decomp import tensordot
 
-    return tensordot(input, other, ([-1], [-1]))
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(
+            "inner() the last dimension must match on both input tensors but got shapes "
+            f"{list(input.shape)} and {list(other.shape)}"
+        )
+    return tensordot(input, other, ([-1], [-1]), out=out)
 
 
-def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """torch's composition: nansum over the count of non-nan elements; into out, nansum's out= (computed in out's
+    dtype), then divided in place."""
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError(
             f"nanmean(): expected input to have floating point or complex dtype but got {R._type_word(input.dtype)}"
         )
     count = reduction.sum(pointwise.logical_not(selection.isnan(input)), dim, keepdim)
+    if out is not None:
+        _out.check_out_grad("nansum", (input,), (out,))
+        summed = dtype or out.dtype
+        if not summed.is_floating_point:  # (nansum's kernel, run in that dtype, has floating ones only)
+            _out.resize_out(out, count.shape)
+            raise NotImplementedError(f"\"nansum_cpu\" not implemented for '{R._type_word(summed)}'")
+        return reduction.nansum(input, dim, keepdim, dtype=dtype, out=out).div_(count)
     return pointwise.div(reduction.nansum(input, dim, keepdim, dtype=dtype), count)
 
 
-def msort(input):
-    return selection.sort(input, 0)[0]
+def msort(input, *, out=None):
+    if out is None:
+        return selection.sort(input, 0)[0]
+    _out.tensor_out("msort", out)
+    _out.check_out_grad("sort", (input,), (out,))
+    return _out.exact_out("msort", out, selection.sort(input, 0)[0])
 
 
 def isreal(input):
@@ -101,15 +121,18 @@ def isreal(input):
 
 
 def _isinf_signed(name, positive):
-    def check(input):
+    def check(input, *, out=None):
         from .creation import zeros_like
 
         if input.is_complex():
             raise RuntimeError(f"{name} does not support complex inputs.")
+        if out is not None and out.dtype is not D.bool:
+            raise RuntimeError(f"{name} does not support non-boolean outputs.")
         if not input.dtype.is_floating_point:
-            return zeros_like(input, dtype=D.bool)
-        inf = float("inf") if positive else float("-inf")
-        return pointwise.eq(input, inf)
+            result = zeros_like(input, dtype=D.bool)
+        else:
+            result = pointwise.eq(input, float("inf") if positive else float("-inf"))
+        return result if out is None else _out.write_out(out, result)
 
     check.__name__ = name
     return check
@@ -168,11 +191,24 @@ def arctan2(input, other, *, out=None):
     return selection.atan2(input, other, out=out)
 
 
-def _real_only(name):
-    def check(input):
+def _real_only(name, copies=False):
+    """copies: torch's conj_physical, whose out= takes a copy (TensorIterator's: of the input's dtype only)."""
+
+    def check(input, **out):
         if input.dtype.is_complex:
             raise NotImplementedError(f"torchish: {name} of complex tensors")
-        return input
+        if not copies or out.get("out") is None:
+            if out:
+                raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(out))}'")
+            return input
+        (out,) = out.values()
+        _out.refuse_grad_out(name, out)
+        if out.dtype is not input.dtype:
+            raise RuntimeError(f"Found dtype {R._type_word(out.dtype)} but expected {R._type_word(input.dtype)}")
+        from .basic import write_underived
+
+        _out.resize_out(out, input.shape)
+        return write_underived(name, out, input, input)
 
     check.__name__ = name
     return check
@@ -181,7 +217,7 @@ def _real_only(name):
 # for real dtypes torch returns the tensor itself
 real = _real_only("real")
 conj = _real_only("conj")
-conj_physical = _real_only("conj_physical")
+conj_physical = _real_only("conj_physical", copies=True)
 resolve_conj = _real_only("resolve_conj")
 resolve_neg = _real_only("resolve_neg")
 
@@ -251,14 +287,14 @@ _METHODS = {
     "arctan2_": lambda self, other: self.atan2_(other),
     "positive": positive,
     "conj": conj,
-    "conj_physical": conj_physical,
+    "conj_physical": _out.method_without_out("conj_physical", conj_physical, no_keywords=True),
     "resolve_conj": resolve_conj,
     "resolve_neg": resolve_neg,
     "is_conj": is_conj,
     "is_neg": is_neg,
     "is_nonzero": is_nonzero,
     "polygamma": _polygamma_method,
-    "frexp": special_ops.frexp,
+    "frexp": _out.method_without_out("frexp", special_ops.frexp, no_keywords=True),
     "polygamma_": _polygamma_,
     "square_": lambda self: self.pow_(2),
     "cumprod_": inplace_method(reduction.cumprod),
@@ -269,12 +305,12 @@ _METHODS = {
     "true_divide": true_divide,
     "true_divide_": lambda self, other: self.div_(other),
     "ravel": ravel,
-    "inner": inner,
-    "nanmean": nanmean,
-    "msort": msort,
+    "inner": _out.method_without_out("inner", inner),
+    "nanmean": _out.method_without_out("nanmean", nanmean),
+    "msort": _out.method_without_out("msort", msort, no_keywords=True),
     "isreal": isreal,
-    "isposinf": isposinf,
-    "isneginf": isneginf,
+    "isposinf": _out.method_without_out("isposinf", isposinf, no_keywords=True),
+    "isneginf": _out.method_without_out("isneginf", isneginf, no_keywords=True),
     "sum_to_size": _sum_to_size,
 }
 for _name, _fn in _METHODS.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 
@@ -182,7 +184,34 @@ def _copy_from(input, src):
 def copy_(self, src, non_blocking=False):
     if not isinstance(src, R._Tensor):
         src = R._Tensor._make(jnp.asarray(src))
+    if not (self.dtype.is_floating_point or self.dtype.is_complex):  # (a tensor of such a dtype takes no history)
+        with R._gm.no_grad():
+            return _copy_from(self, src, _target=self)
     return _copy_from(self, src, _target=self)
+
+
+@functools.cache
+def _without_derivative(aten):
+    def fail(*_):
+        raise RuntimeError(f"derivative for aten::{aten} is not implemented")
+
+    f = jax.custom_jvp(lambda value, a, b: value)
+    f.defjvp(fail)
+    return f
+
+
+@op("_out_without_derivative", n_tensors=4, promote=SAME, grad_name="torch::autograd::NotImplemented", method=False)
+def _out_without_derivative(target, value, a, b, aten):
+    return _without_derivative(aten)(value, a, b)
+
+
+def write_underived(aten, out, value, a, b=None):
+    """An out= torch's autograd has no formula for (conj_physical, slice_scatter): out, already of value's shape and
+    dtype, takes it in place; where an input (a, b) requires grad, out's grad_fn is a NotImplemented node, whose
+    backward raises."""
+    with R._gm.no_grad():
+        value = value.detach()
+    return _out_without_derivative(out, value, a, a if b is None else b, aten=aten, _target=out)
 
 
 def _detach_copy(t):

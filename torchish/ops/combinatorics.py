@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import _wrap_dim
+from . import _out
 from . import _registry as R
 from ._registry import SAME, op
 
@@ -91,8 +92,8 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False, out=None
             raise RuntimeError(f"Unsupported input type encountered for isin(): {R._type_word(t.dtype)}")
     a = np.asarray(elements._value) if isinstance(elements, R._Tensor) else np.asarray(elements)
     b = np.asarray(test_elements._value) if isinstance(test_elements, R._Tensor) else np.asarray(test_elements)
-    hit = np.isin(a, b, invert=invert)  # (nan is in nothing, as torch's comparison finds)
-    return R._Tensor._make(jnp.asarray(hit, bool))
+    hit = R._Tensor._make(jnp.asarray(np.isin(a, b, invert=invert), bool))  # (nan is in nothing, as in torch)
+    return hit if out is None else _out.exact_out("isin", out, hit)
 
 
 @op("_unique_consecutive", n_tensors=2, promote=SAME, grad_name="UniqueConsecutiveBackward0", promoted=(0,),

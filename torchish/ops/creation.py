@@ -179,13 +179,9 @@ def _into_out(name, out, dtype, requires_grad, make):
         raise RuntimeError(
             f"dtype {R._type_word(dtype)} does not match dtype of out parameter ({R._type_word(out.dtype)})"
         )
-    if out.requires_grad:
-        if name == "empty":
-            raise RuntimeError("cannot resize variables that require grad")
-        raise RuntimeError(
-            f"aten::{name}(): functions with out=... arguments don't support automatic differentiation, but one of "
-            "the arguments requires grad."
-        )
+    if out.requires_grad and name == "empty":
+        raise RuntimeError("cannot resize variables that require grad")
+    _out.refuse_grad_out(name, out)
     result = make(out.dtype)
     if name == "empty":  # (only resized: torch's resize_, a new version where the shape changes)
         if tuple(out.shape) != tuple(result.shape):
@@ -241,18 +237,19 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     return _leaf(value, requires_grad)
 
 
-def _like(fill):
+def _like(name, fill):
     def like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
         d = dtype or input.dtype
         value = _place(np.full(tuple(input.shape), fill, dtype=d._np), device or input.device)
         return _views._laid_out_like(_leaf(value, requires_grad), input, memory_format)
 
+    like.__name__ = like.__qualname__ = name  # (Python's TypeErrors name it: zeros_like() got an unexpected ...)
     return like
 
 
-zeros_like = _like(0)
-ones_like = _like(1)
-empty_like = _like(0)
+zeros_like = _like("zeros_like", 0)
+ones_like = _like("ones_like", 1)
+empty_like = _like("empty_like", 0)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
@@ -286,16 +283,20 @@ def arange(*args, out=None, dtype=None, layout=None, device=None, requires_grad=
     given = {k: v for k, v in given.items() if v is not None or k in numbers}
     given.update({k: v for k, v in (("requires_grad", requires_grad), ("pin_memory", pin_memory)) if v is not False})
     check_overloads("arange", _ARANGE_OVERLOADS, args, given)
+    if out is not None:
+        _out.refuse_grad_out("arange", out)
     lone_end = len(args) == 1 and "end" not in numbers and "start" not in numbers
     named = dict(zip(("end",) if lone_end else ("start", "end", "step"), args), **numbers)
     start, end, step = _num(named.get("start", 0)), _num(named["end"]), _num(named.get("step", 1))
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
     if dtype is None and out is not None:
         dtype = out.dtype
     if dtype is None:
         floats = builtins.any(isinstance(v, float) for v in (start, end, step))
         dtype = D.get_default_dtype() if floats else D.int64
+    if dtype is D.bool or dtype.is_complex:  # (the kernel's dispatch, before its checks)
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{R._type_word(dtype)}'")
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
     n = math.ceil((end - start) / step)
     if (step > 0 and start > end) or (step < 0 and start < end):
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
@@ -307,12 +308,24 @@ def arange(*args, out=None, dtype=None, layout=None, device=None, requires_grad=
     result = _leaf(_place(arr, device), requires_grad)
     if out is None:
         return result
-    out.resize_(n)  # (torch resizes out= to the result's size)
+    if out.numel() != n:  # (an out of n elements keeps its shape, filled in memory order)
+        if out.numel():
+            warnings.warn(
+                f"The number of elements in the out tensor of shape {list(out.shape)} is {out.numel()} which does not "
+                f"match the computed number of elements {n}. Note that this may occur as a result of rounding error. "
+                f"The out tensor will be resized to a tensor of shape ({n},). (Triggered internally at "
+                "/__w/pytorch/pytorch/aten/src/ATen/native/RangeFactories.cpp:199.)",
+                UserWarning,
+                stacklevel=R._user_stacklevel(),
+            )
+        _out.resize_out(out, (n,), warnings_given=0)
     with _gm.no_grad():
-        return out.copy_(result)
+        return out.copy_(result.reshape(out.shape))
 
 
-def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):  # noqa: A001
+def range(  # noqa: A001
+    start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False
+):
     warnings.warn(
         "torch.range is deprecated and will be removed in a future release because its behavior is inconsistent "
         "with Python's range builtin. Instead, use torch.arange, which produces values in [start, end).",
@@ -321,7 +334,14 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
     )
     if end is None:
         start, end = 0, start
-    d = dtype or D.get_default_dtype()
+    if out is not None:
+        return _into_out("range", out, dtype, requires_grad, lambda d: _range(start, end, step, d, device, False))
+    return _range(start, end, step, dtype or D.get_default_dtype(), device, requires_grad)
+
+
+def _range(start, end, step, d, device, requires_grad):
+    if d is D.bool or d.is_complex:
+        raise NotImplementedError(f"\"range_cpu\" not implemented for '{R._type_word(d)}'")
     n = int(math.floor((end - start) / step)) + 1
     arr = (start + np.arange(n, dtype=np.float64) * step).astype(d._np)
     return _leaf(_place(arr, device), requires_grad)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import math
-import warnings
 
 import jax
 import jax.numpy as jnp
@@ -16,7 +15,6 @@ import jax.scipy.linalg as jsl
 
 from .._return_types import return_type
 from .._tensor import _wrap_dim
-from ..autograd import grad_mode as _gm
 from . import _formulas as F
 from . import _out
 from . import _registry as R
@@ -91,11 +89,13 @@ def _slogdet(input):
     return sign, logabs
 
 
-def slogdet(input):
-    return return_type("slogdet", ("sign", "logabsdet"))(*_slogdet(input))
+def slogdet(input, *, out=None):
+    _out.begin_outs("slogdet", out, 2, 1, "_linalg_slogdet", (input,))
+    result = return_type("slogdet", ("sign", "logabsdet"))(*_slogdet(input))
+    return result if out is None else _out.write_outs("slogdet", out, result)
 
 
-R._Tensor.slogdet = slogdet
+R._Tensor.slogdet = _out.method_without_out("slogdet", slogdet, no_keywords=True)
 
 
 # torch composes logdet as where(sign == -1, nan, logabsdet): its last node is a where
@@ -202,22 +202,25 @@ _CHOLESKY_DEPRECATED = (
     "L = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)\nand\n"
     "U = torch.cholesky(A, upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\n"
     "This transform will produce equivalent results for all valid (symmetric positive definite) inputs. "
-    "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:1765.)"
+    "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:{}.)"
 )
-_warned_cholesky = []
 
 
-def _cholesky_check(args, params):
-    if not _warned_cholesky:  # a TORCH_WARN_ONCE: once per process, before any check
-        _warned_cholesky.append(True)
-        warnings.warn(_CHOLESKY_DEPRECATED, UserWarning, stacklevel=R._user_stacklevel())
-    _square("cholesky")(args, params)
-
-
-@op(grad_name="CholeskyBackward0", saves=((-1,),), check=_cholesky_check)
-def cholesky(input, upper=False):
+@op("cholesky", grad_name="CholeskyBackward0", saves=((-1,),), check=_square("cholesky"), method=False)
+def _cholesky(input, upper=False):
     L = jnp.linalg.cholesky(input)
     return jnp.swapaxes(L, -1, -2).conj() if upper else L
+
+
+def cholesky(input, upper=False, *, out=None):
+    # (a TORCH_WARN_ONCE before any check; its out= kernel's once apart, at its own line)
+    R.warn_once(
+        "cholesky" if out is None else "cholesky_out", _CHOLESKY_DEPRECATED.format(1765 if out is None else 1800)
+    )
+    return _cholesky(input, upper, out=out)
+
+
+R._Tensor.cholesky = _out.method_without_out("cholesky", cholesky)
 
 
 @op("_linalg_qr", grad_name="LinalgQrBackward0", check=_matrix("linalg.qr"), n_out=2, method=False)
@@ -248,9 +251,37 @@ _SVD_T = return_type("svd", ("U", "S", "V"))
 
 
 def svd(input, some=True, compute_uv=True, *, out=None):
-    """torch.svd: V (not Vh), the reduced factors unless some=False; its V is a transpose of linalg.svd's Vh."""
-    u, s, vh = _linalg_svd(input, full_matrices=not some)
-    return _SVD_T(u, s, vh.mT)
+    """torch.svd: V (not Vh), the reduced factors unless some=False; its V is a transpose of linalg.svd's Vh.
+    Into out: ATen's svd_out, which has linalg.svd write Vh into V transposed in place (then transposes it back);
+    without compute_uv, svdvals into S and zeros into U and V."""
+    if out is None:
+        u, s, vh = _linalg_svd(input, full_matrices=not some)
+        return _SVD_T(u, s, vh.mT)
+    _out.tensors_out("svd", out, 3, 3)
+    U, S, V = out
+    if not compute_uv:
+        for t in (U, V):
+            if t.dtype is not input.dtype:
+                raise RuntimeError(
+                    f"torch.svd: Expected out tensor to have dtype {R._type_word(input.dtype)} but got "
+                    f"{R._type_word(t.dtype)} instead"
+                )
+        _out.check_out_grad("_linalg_svd", (input,), out)
+        _out.exact_out("linalg_svdvals", S, _linalg_svdvals(input))
+        m, n = input.shape[-2:]
+        for t, k in ((U, m), (V, n)):
+            _out.resize_out(t, (*input.shape[:-2], k, k))
+            t.zero_()
+        return return_type("svd_out", _SVD_T._fields)(U, S, V)
+    if V.dim() >= 2:
+        V.transpose_(-2, -1)
+    _out.check_out_grad("_linalg_svd", (input,), out)
+    # (linalg_svd's kernel sets U, then Vh, then S)
+    result = _out.write_outs("svd", out, _SVD_T(*_linalg_svd(input, full_matrices=not some)), order=(0, 2, 1))
+    V.transpose_(-2, -1)
+    if V.is_complex():
+        V.conj_physical_()
+    return result
 
 
 @op(
@@ -298,34 +329,54 @@ def pinverse(input, rcond=1e-15):
     return jnp.linalg.pinv(input, rtol=rcond)
 
 
-def matrix_power(input, n):
+def matrix_power(input, n, *, out=None):
     """ATen's linalg_matrix_power: a contiguous clone (the identity copied in for n = 0), the inverse for n < 0,
-    then matmuls by the bits of n, least significant first."""
+    then matmuls by the bits of n, least significant first. Into out (resized once the result casts safely to it):
+    the identity or the input copied, the inverse written, or the last matmul's product (a copy where there is
+    none)."""
     from .basic import contiguous_format
     from .creation import eye
     from .linalg import matmul
 
     _square("linalg.matrix_power")((input,), {})
+    if out is not None:
+        _out.castable("matrix_power", out, input.dtype)
+        _out.resize_out(out, input.shape)
     if n in (0, 1):
-        out = input.clone(memory_format=contiguous_format)
-        return out.copy_(eye(input.shape[-1], dtype=input.dtype)) if n == 0 else out
+        if out is None:
+            out = input.clone(memory_format=contiguous_format)
+            return out.copy_(eye(input.shape[-1], dtype=input.dtype)) if n == 0 else out
+        return out.copy_(eye(input.shape[-1], dtype=input.dtype) if n == 0 else input)
+    if n == -1 and out is not None:
+        _out.check_out_grad("linalg_inv_ex", (input,), (out,))
+        return inverse(input, out=out)
     a = inverse(input) if n < 0 else input
     n = abs(n)
     if n == 2:
-        return matmul(a, a)
+        return matmul(a, a, out=out)
     if n == 3:
-        return matmul(matmul(a, a), a)
+        return matmul(matmul(a, a), a, out=out)
     z = result = None
     while n:
         n, bit = divmod(n, 2)
         z = a if z is None else matmul(z, z)
         if bit:
+            if out is not None and not n:
+                return out.copy_(z) if result is None else matmul(result, z, out=out)
             result = z if result is None else matmul(result, z)
     return result
 
 
-def kron(input, other):
-    """ATen's kron: each operand viewed with its dims interleaved with size-1 dims, multiplied, and viewed back."""
+def kron(input, other, *, out=None):
+    """ATen's kron: each operand viewed with its dims interleaved with size-1 dims, multiplied, and viewed back.
+    Into out: resized, then mul's out= into an _unsafe_view of it (out's version stays)."""
+    if out is not None:
+        _out.tensor_out("kron", out)
+        result = kron(input, other)
+        _out.resize_out(out, result.shape)
+        _out.check_out_grad("mul", (input, other), (out,))
+        R._check_cast(result.dtype, out.dtype)
+        return _out.write_out(out, result, versioned=False)
     from .pointwise import mul
     from .shape import _unsafe_view
 
@@ -355,9 +406,15 @@ def _check_cross(args, params):
         )
 
 
-@op(n_tensors=2, promote=BINARY, grad_name="LinalgCrossBackward0", saves=((1,), (0,)), check=_check_cross)
-def cross(input, other, dim=None):
+@op("cross", n_tensors=2, promote=BINARY, grad_name="LinalgCrossBackward0", saves=((1,), (0,)), check=_check_cross)
+def _cross(input, other, dim=None):
     return jnp.cross(input, other, axis=dim)
+
+
+def cross(input, other, dim=None, *, out=None):
+    if out is not None:  # (torch.cross is linalg_cross: refused in its name)
+        _out.check_out_grad("linalg_cross", (input, other), (out,))
+    return _cross(input, other, dim, out=out)
 
 
 def tensordot(a, b, dims=2, out=None):
@@ -416,13 +473,18 @@ def tensordot(a, b, dims=2, out=None):
     else:
         product = mm(reshape(ta, (size_a, csize)), reshape(tb, (csize, size_b)))
     if out is not None:
+        if out.requires_grad and tuple(out.shape) != shape:
+            raise RuntimeError(
+                "tensordot(): the 'out' tensor was specified and requires gradients, and its shape does not match the "
+                "expected result. Either remove the 'out' argument, ensure it does not require gradients, or make sure "
+                "its shape matches the expected output."
+            )
         if out.dtype is not a.dtype:
             raise RuntimeError(
                 f"tensordot: Expected the output tensor to have dtype {R._type_word(a.dtype)}, but got an output "
                 f"tensor with dtype {R._type_word(out.dtype)}"
             )
-        with _gm.no_grad():
-            return _out.write_out(out, reshape(product, shape))
+        return _out.copy_out(out, reshape(product, shape))  # (tensordot's out= is a composite's copy)
     return reshape(product, shape)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import jax.numpy as jnp
 
@@ -297,18 +298,26 @@ R.OPS["mv"].result_grad = lambda g, y, p, x: (_broadcast_mul(g.reshape(-1, 1), x
 R.OPS["dot"].result_grad = lambda g, y, p, x: (g * x[1], g * x[0])
 
 
-def outer(input, vec2):
-    """ATen's outer: input.reshape(n, 1) * vec2."""
+def outer(input, vec2, *, out=None):
+    """ATen's outer: input.reshape(n, 1) * vec2 (into out, that mul's out=)."""
     from .pointwise import mul
     from .shape import reshape
 
     for t, name in ((input, "self"), (vec2, "vec2")):
         if t.dim() != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.dim()}-D")
-    return mul(reshape(input, (input.shape[0], 1)), vec2)
+    return mul(reshape(input, (input.shape[0], 1)), vec2, out=out)
 
 
-ger = outer
+def ger(input, vec2, *, out=None):
+    if out is not None:  # (ATen's ger_out warns on every call; ger itself does not)
+        warnings.warn(
+            "torch.ger is deprecated and will be removed in a future PyTorch release. Use torch.outer instead. "
+            "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/LinearAlgebra.cpp:1270.)",
+            UserWarning,
+            stacklevel=R._user_stacklevel(),
+        )
+    return outer(input, vec2, out=out)
 
 
 def _check_addmm_layouts(args, params):

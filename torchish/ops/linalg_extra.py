@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._return_types import return_type
+from . import _out
 from . import _registry as R
 from ._registry import BINARY, SAME, op
 from .decomp import _square
@@ -136,16 +137,27 @@ def vdot(input, other):
 
 
 def vecdot(x, y, *, dim=-1, out=None):
-    """ATen's linalg_vecdot: vdot for two vectors, else (x.conj() * y).sum(dim)."""
+    """ATen's linalg_vecdot: vdot for two vectors, else (x.conj() * y).sum(dim); an out tensor of x's dtype only,
+    written by that vdot or sum."""
+    from .reduction import sum
+
+    if out is not None:
+        _out.tensor_out("linalg_vecdot", out)
     _float_input(x, "linalg.vecdot")
     if x.dtype is not y.dtype:
         raise RuntimeError(
             f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type {R._type_word(x.dtype)} and "
             f"y of type {R._type_word(y.dtype)} instead"
         )
+    if out is not None and out.dtype is not x.dtype:
+        raise RuntimeError(
+            f"linalg.vecdot: Expected out of dtype{R._type_word(x.dtype)} but found {R._type_word(out.dtype)}"
+        )
     if x.dim() == 1 and y.dim() == 1:
-        return vdot(x, y)
-    return (x.conj() * y).sum(dim)
+        if out is not None:
+            _out.resize_out(out, ())
+        return vdot(x, y, out=out)
+    return sum(x.conj() * y, dim, out=out)
 
 
 def _float_input(t, name):
@@ -210,7 +222,14 @@ def _solve_triangular(A, B, upper, left=True, unitriangular=False):
 def solve_triangular(A, B, *, upper=None, left=True, unitriangular=False, out=None):
     if upper is None:
         raise TypeError('linalg_solve_triangular() missing 1 required positional arguments: "upper"')
-    return _solve_triangular(A, B, upper=upper, left=left, unitriangular=unitriangular, out=out)
+    if out is None:
+        return _solve_triangular(A, B, upper=upper, left=left, unitriangular=unitriangular)
+    _out.check_out_grad("linalg_solve_triangular", (A, B), (out,))
+    result = _solve_triangular(A, B, upper=upper, left=left, unitriangular=unitriangular)
+    _out.resize_out(out, result.shape)  # (torch's kernel resizes out, then finds its dtype wrong)
+    if out.dtype is not result.dtype:
+        raise RuntimeError(f"expected scalar type {R._type_word(result.dtype)} but found {R._type_word(out.dtype)}")
+    return _out.write_out(out, result)
 
 
 _TRIANGULAR_SOLVE_DEPRECATED = (
@@ -266,8 +285,12 @@ def _triangular_solve(input, A, upper=True, transpose=False, unitriangular=False
 
 
 def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *, out=None):
-    R.warn_once("triangular_solve", _TRIANGULAR_SOLVE_DEPRECATED)
-    return _TriangularSolve(*_triangular_solve(input, A, upper, transpose, unitriangular))
+    _out.begin_outs("triangular_solve", out, 2, 5, "triangular_solve", (input, A))
+    result = _TriangularSolve(*_triangular_solve(input, A, upper, transpose, unitriangular))
+    if out is not None:
+        result = _out.write_outs("triangular_solve", out, result)
+    R.warn_once("triangular_solve", _TRIANGULAR_SOLVE_DEPRECATED)  # (torch's kernel, once its outs are set)
+    return result
 
 
 # ------------------------------------------------------------------------------------------------ LU
@@ -299,16 +322,23 @@ def _lu_factor_ex(A, pivot=True):
 
 
 def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
-    LU, piv, info = _lu_factor_ex(A, pivot=pivot)
+    _out.begin_outs("linalg_lu_factor_ex", out, 3, 3, "linalg_lu_factor_ex", (A,))
+    result = _LuFactorEx(*_lu_factor_ex(A, pivot=pivot))
+    if out is not None:
+        result = _out.write_outs("linalg_lu_factor_ex", out, result)
     if check_errors:
-        _check_errors(info, "torch.linalg.lu_factor_ex", "lu")
-    return _LuFactorEx(LU, piv, info)
+        _check_errors(result.info, "torch.linalg.lu_factor_ex", "lu")
+    return result
 
 
 def lu_factor(A, *, pivot=True, out=None):
+    _out.begin_outs("linalg_lu_factor", out, 2, 2, "linalg_lu_factor_ex", (A,))
     LU, piv, info = _lu_factor_ex(A, pivot=pivot)
+    result = _LuFactor(LU, piv)
+    if out is not None:
+        result = _out.write_outs("linalg_lu_factor", out, result)
     _check_errors(info, "torch.linalg.lu_factor", "lu")
-    return _LuFactor(LU, piv)
+    return result
 
 
 def _permutation_matrix(perm, dtype):
@@ -353,8 +383,10 @@ def _linalg_lu_p(A, pivot=True):
 
 
 def lu(A, *, pivot=True, out=None):
+    _out.begin_outs("linalg_lu", out, 3, 2, "linalg_lu", (A,))
     L, U = _linalg_lu(A, pivot=pivot)
-    return _Lu(_linalg_lu_p(A, pivot=pivot), L, U)
+    result = _Lu(_linalg_lu_p(A, pivot=pivot), L, U)
+    return result if out is None else _out.write_outs("linalg_lu", out, result)
 
 
 def _check_lu_unpack(args, params):
@@ -387,8 +419,10 @@ def _lu_unpack_p(LU_data, LU_pivots, unpack_pivots=True):
 
 
 def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
+    _out.begin_outs("lu_unpack", out, 3, 4, "lu_unpack", (LU_data, LU_pivots))
     L, U = _lu_unpack(LU_data, LU_pivots, unpack_data, unpack_pivots)
-    return _LuUnpack(_lu_unpack_p(LU_data, LU_pivots, unpack_pivots), L, U)
+    result = _LuUnpack(_lu_unpack_p(LU_data, LU_pivots, unpack_pivots), L, U)
+    return result if out is None else _out.write_outs("lu_unpack", out, result)
 
 
 def _check_lu_solve(args, params):
@@ -487,20 +521,33 @@ _LU_SOLVE_DEPRECATED = (
     "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future PyTorch release.\n"
     "Note that torch.linalg.lu_solve has its arguments reversed.\nX = torch.lu_solve(B, LU, pivots)\n"
     "should be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B) (Triggered internally at "
-    "/__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:2230.)"
+    "/__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:{}.)"
 )
 
 
 def _lu(A, pivot=True, get_infos=False, out=None):
-    """torch.lu (torch/functional.py): torch._lu_with_info, which is linalg.lu_factor_ex."""
+    """torch.lu (torch/functional.py): torch._lu_with_info, which is linalg.lu_factor_ex. Its out= is Python's:
+    each out tensor resize_'d (no warning) and copy_'d into, the out sequence itself returned."""
     R.warn_once("lu", _LU_DEPRECATED)
     LU, piv, info = _lu_factor_ex(A, pivot=pivot)  # (torch checks no errors here, get_infos or not)
-    return _LuWithInfo(LU, piv, info) if get_infos else (LU, piv)
+    result = _LuWithInfo(LU, piv, info) if get_infos else (LU, piv)
+    if out is None:
+        return result
+    if len(out) - bool(get_infos) != 2:
+        raise TypeError(f"expected tuple of {2 + bool(get_infos)} elements but got {len(out)}")
+    if not isinstance(out, (tuple, list)):
+        raise TypeError(f"argument 'out' must be tuple of Tensors, not {type(out).__name__}")
+    for t, r in zip(out, result):
+        t.resize_(r.shape).copy_(r)
+    return out
 
 
 def _lu_solve_deprecated(b, LU_data, LU_pivots, *, out=None):
-    R.warn_once("lu_solve", _LU_SOLVE_DEPRECATED)
-    return _lu_solve(LU_data, LU_pivots, b)
+    # (its out= kernel's once apart)
+    R.warn_once(
+        "lu_solve" if out is None else "lu_solve_out", _LU_SOLVE_DEPRECATED.format(2230 if out is None else 2242)
+    )
+    return _lu_solve(LU_data, LU_pivots, b, out=out)
 
 
 # ------------------------------------------------------------------------------------------------ _ex variants
@@ -519,10 +566,13 @@ def _inv_ex(A):
 
 
 def inv_ex(A, *, check_errors=False, out=None):
-    inverse, info = _inv_ex(A)
+    _out.begin_outs("linalg_inv_ex", out, 2, 2, "linalg_inv_ex", (A,))
+    result = _InvEx(*_inv_ex(A))
+    if out is not None:
+        result = _out.write_outs("linalg_inv_ex", out, result)
     if check_errors:
-        _check_errors(info, "linalg.inv_ex", "inv")
-    return _InvEx(inverse, info)
+        _check_errors(result.info, "linalg.inv_ex", "inv")
+    return result
 
 
 def _check_solve_ex(args, params):
@@ -547,10 +597,13 @@ def _solve_ex(A, B, left=True):
 
 
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
-    result, info = _solve_ex(A, B, left=left)
+    _out.begin_outs("linalg_solve_ex", out, 2, 4, "_linalg_solve_ex", (A, B))
+    result = _SolveEx(*_solve_ex(A, B, left=left))
+    if out is not None:
+        result = _out.write_outs("linalg_solve_ex", out, result)
     if check_errors:
-        _check_errors(info, "torch.linalg.solve_ex", "solve")
-    return _SolveEx(result, info)
+        _check_errors(result.info, "torch.linalg.solve_ex", "solve")
+    return result
 
 
 @op(
@@ -567,10 +620,13 @@ def _cholesky_ex(A, upper=False):
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
-    L, info = _cholesky_ex(A, upper=upper)
+    _out.begin_outs("linalg_cholesky_ex", out, 2, 3, "linalg_cholesky_ex", (A,))
+    result = _CholeskyEx(*_cholesky_ex(A, upper=upper))
+    if out is not None:
+        result = _out.write_outs("linalg_cholesky_ex", out, result)
     if check_errors:
-        _check_errors(info, "linalg.cholesky_ex", "cholesky")
-    return _CholeskyEx(L, info)
+        _check_errors(result.info, "linalg.cholesky_ex", "cholesky")
+    return result
 
 
 def _raise_if_failed(A, result, api, kind):

@@ -811,7 +811,20 @@ def count_nonzero(input, dim=None):
     return jnp.sum(input != 0, axis=dim, dtype=jnp.int64)
 
 
-def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None, out=None):
+    result = _searchsorted(sorted_sequence, input, out_int32, right, side, sorter)
+    if out is None:
+        return result
+    if out.dtype is not result.dtype:
+        raise RuntimeError(
+            "torch.searchsorted(): output tensor's dtype is wrong, it can only be Int(int32) or Long(int64) depending "
+            f"on whether out_int32 flag is True, but we got output tensor's dtype {R._type_word(out.dtype)} and "
+            f"out_int32 flag is {out_int32}"
+        )
+    return _out.write_out(out, result)
+
+
+def _searchsorted(sorted_sequence, input, out_int32, right, side, sorter):
     if side is not None:
         right = side == "right"
     seq = _np(sorted_sequence)
@@ -833,10 +846,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     return _wrap(np.asarray(out, np.int32 if out_int32 else np.int64))
 
 
-def bucketize(input, boundaries, *, out_int32=False, right=False):
+def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
     if boundaries.dim() != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.dim()})")
-    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
 
 
 def bincount(input, weights=None, minlength=0):
@@ -874,7 +887,17 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def histc(input, bins=100, min=0, max=0):
+def histc(input, bins=100, min=0, max=0, *, out=None):
+    if out is not None and out.dtype is not input.dtype:
+        raise RuntimeError(
+            "torch.histogram: input tensor and hist tensor should have the same dtype, but got input "
+            f"{R._C_NAMES[input.dtype._name]} and hist {R._C_NAMES[out.dtype._name]}"
+        )
+    result = _histc(input, bins, min, max)
+    return result if out is None else _out.write_out(out, result)
+
+
+def _histc(input, bins, min, max):
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"\"histogram_cpu\" not implemented for '{R._type_word(input.dtype)}'")
     if bins <= 0:
@@ -993,5 +1016,6 @@ for _name in ("movedim", "moveaxis", "repeat_interleave", "take_along_dim", "ten
               "flipud", "diff", "cummax", "cummin", "bincount", "unique", "histc", "index_add", "index_copy",
               "index_fill", "allclose", "equal", "cov", "corrcoef"):  # fmt: skip
     setattr(Tensor, _name, getattr(globals()[_name], "method", globals()[_name]))
+Tensor.histc = _out.method_without_out("histc", histc)
 for _name, _fn in (("index_add", index_add), ("index_copy", index_copy), ("index_fill", index_fill)):
     setattr(Tensor, _name + "_", inplace_parsed(_fn, _name + "_"))

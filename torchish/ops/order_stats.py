@@ -16,6 +16,7 @@ from .. import _dtype as D
 from .._tensor import _wrap_dim
 from .._tie_order import all_nan_median_index, kthvalue_index, mode_of
 from . import _formulas as F
+from . import _out
 from . import _registry as R
 from ._argparse import parsed
 from ._out import check_out_grad, write_outs
@@ -233,8 +234,9 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
-def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
-    """ATen's quantile, op by op (so its graph is torch's): sort, ranks from q, gather below and above, lerp."""
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, out=None):
+    """ATen's quantile, op by op (so its graph is torch's): sort, ranks from q, gather below and above, lerp. An
+    out tensor of the input's dtype (checked once the arguments are) takes a copy of the result."""
     from .. import _dtype
     from .creation import full_like, scalar_tensor
     from .pointwise import logical_not
@@ -271,6 +273,8 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
         out_shape = [1] * input.dim()
     if not bool((q >= 0).logical_and_(q <= 1).all()):
         raise RuntimeError("quantile() q values must be in the range [0, 1]")
+    if out is not None and out.dtype is not input.dtype:
+        raise RuntimeError("quantile() out tensor must be same dtype as the input tensor")
     if dim is None:
         ordered = input.flatten().sort()[0]
     elif wrapped == input.dim() - 1:
@@ -302,16 +306,18 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
         above = ranks.ceil_().long()
         values.lerp_(gather(ordered, -1, above), weights)
     if q.dim() == 0:
-        return values.squeeze_(-1)
-    return values.unsqueeze_(0).transpose_(0, -1).squeeze_(-1)
+        values.squeeze_(-1)
+    else:
+        values.unsqueeze_(0).transpose_(0, -1).squeeze_(-1)
+    return values if out is None else _out.copy_out(out, values)
 
 
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
-    return _quantile(input, q, dim, keepdim, interpolation, False)
+    return _quantile(input, q, dim, keepdim, interpolation, False, out)
 
 
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
-    return _quantile(input, q, dim, keepdim, interpolation, True)
+    return _quantile(input, q, dim, keepdim, interpolation, True, out)
 
 
 __all__ += ["quantile", "nanquantile"]

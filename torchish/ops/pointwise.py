@@ -431,6 +431,11 @@ def float_power(input, exponent, *, out=None):
             )
         )
     dtype = _float_power_dtype(input, exponent)
+    if out is not None and out.dtype is not dtype:  # (checked first: the pow's out= would cast)
+        raise RuntimeError(
+            f"the output given to float_power has dtype {R._type_word(out.dtype)} but the operation's result requires "
+            f"dtype {R._type_word(dtype)}"
+        )
     return pow(_in_double(input, dtype), _in_double(exponent, dtype), out=out)
 
 
@@ -741,7 +746,19 @@ def _where(condition, input, other):
     return jnp.where(condition, input, other)
 
 
+_WHERE_OVERLOADS = (
+    "Tensor condition", "Tensor condition, Tensor input, Tensor other, *, Tensor out = None",
+    "Tensor condition, Number self, Tensor other", "Tensor condition, Tensor input, Number other",
+    "Tensor condition, Number self, Number other",
+)  # fmt: skip
+
+
 def where(condition, input=None, other=None, *, out=None):
+    if out is not None:  # (only the overload of two tensors takes out=)
+        from ._argparse import check_overloads
+
+        given = (condition, input, other)[: 3 if other is not None else 2 if input is not None else 1]
+        check_overloads("where", _WHERE_OVERLOADS, given, {"out": out})
     if input is None and other is None:
         from .reduction import nonzero
 

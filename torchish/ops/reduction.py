@@ -13,8 +13,9 @@ from .. import _dtype as D
 from .._return_types import return_type
 from .._tensor import _wrap_dim
 from . import _formulas as F
+from . import _out
 from . import _registry as R
-from ._argparse import parsed
+from ._argparse import invalid_combination, parsed
 from ._out import check_out_grad, write_outs
 from ._registry import FLOAT, SAME, SUM, op
 from .pointwise import _true_divide
@@ -501,6 +502,28 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return deviation, jnp.mean(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
 
 
+_MOMENTS_OVERLOADS = (
+    "Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False",
+    "Tensor input, tuple of ints dim = None, *, Number correction = None, bool keepdim = False",
+    "Tensor input, bool unbiased = True",
+)
+
+
+def _without_out(public):
+    """std_mean and var_mean: none of torch's overloads takes out= (its parser's error names them all)."""
+
+    @functools.wraps(public)
+    def call(*args, **kwargs):
+        if "out" in kwargs:
+            raise TypeError(invalid_combination(public.__name__, args, kwargs, _MOMENTS_OVERLOADS))
+        return public(*args, **kwargs)
+
+    return call
+
+
+var_mean, std_mean = _without_out(var_mean), _without_out(std_mean)
+
+
 @op(promote=SAME, differentiable=False, out_dtype=lambda c, p: D.bool)
 def all(input, dim=None, keepdim=False):
     if dim == ():  # (torch reduces over no dims: each element as a bool)
@@ -598,7 +621,13 @@ def log_softmax(input, dim, dtype=None):
 R.OPS["log_softmax"].result_grad = lambda g, y, p, x: _log_softmax_backward_data(g, y, _softmax_axis(y, p))
 
 
-def nonzero(input, *, as_tuple=False):
+def nonzero(input, *, out=None, as_tuple=False):
+    if out is not None:
+        if out.dtype is not D.int64:
+            raise RuntimeError(
+                f"nonzero: Expected out tensor to have scalar type Long but got scalar type{R._type_word(out.dtype)}"
+            )
+        return _out.write_out(out, nonzero(input))
     import numpy as np
 
     idx = np.nonzero(np.asarray(input._value).reshape(input.shape if input.dim() else (1,)))

@@ -17,6 +17,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import _wrap_dim
 from . import _formulas as F
+from . import _out
 from . import _registry as R
 from . import views as _views
 from ._argparse import parsed
@@ -481,12 +482,22 @@ def _fits(src, view_shape) -> None:
         )
 
 
-def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1, *, out=None):
+    """Into out: resized, then of the result's dtype only; no derivative (torch's out= has none)."""
+    from .basic import write_underived
+
+    if out is not None:  # (autograd's, before the kernel's checks)
+        _out.refuse_grad_out("slice_scatter", out)
     d = _wrap_dim(dim, input.dim())
     if step <= 0:
         raise RuntimeError("slice step must be positive")
     _fits(src, _view_positions(tuple(input.shape), "slice", (d, start, end, step)).shape)
-    return _view_scatter(input, src, kind="slice", where=(d, start, end, step))
+    result = _view_scatter(input, src, kind="slice", where=(d, start, end, step))
+    if out is None:
+        return result
+    _out.resize_out(out, result.shape)
+    _out.check_exact(out, result.dtype)
+    return write_underived("slice_scatter", out, result, input, src)
 
 
 def select_scatter(input, src, dim, index):

@@ -397,13 +397,13 @@ def stack(tensors, dim=0):
 
 
 @R.takes_tensor_list
-def hstack(tensors):
-    return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
+def hstack(tensors, *, out=None):
+    return cat(tensors, 0 if tensors[0].dim() == 1 else 1, out=out)
 
 
 @R.takes_tensor_list
-def vstack(tensors):
-    return cat([atleast_2d(t) for t in tensors], 0)
+def vstack(tensors, *, out=None):
+    return cat([atleast_2d(t) for t in tensors], 0, out=out)
 
 
 def atleast_2d(t):
@@ -801,3 +801,8 @@ _VIEW_OPS = (
 for _name in _VIEW_OPS:
     R.OPS[_name].is_view = True
 R.OPS["narrow"].history_first = False  # composite in torch: its checks precede the slice that reads the history
+
+
+# (Python's TypeErrors name a function by its qualified name: torch's say reshape(), permute())
+_reshape_function.__qualname__ = "reshape"
+_permute_function.__qualname__ = "permute"

@@ -14,6 +14,7 @@ import jax.scipy.special as jss
 
 from .. import _dtype as D
 from . import _formulas as F
+from . import _out
 from . import _registry as R
 from ._registry import BINARY, FLOAT, SAME, op
 from .pointwise import _broadcast_check, _mixed_name
@@ -513,7 +514,22 @@ def _frexp_op(input):
 
 
 def frexp(input, *, out=None):
-    return _Frexp(*_frexp_op(input, out=out))
+    """Into out: the mantissa of the input's dtype and an int32 exponent only."""
+    _out.begin_outs("frexp", out, 2, 1, "frexp", (input,))
+    result = _Frexp(*_frexp_op(input))
+    if out is None:
+        return result
+    mantissa, exponent = out
+    if mantissa.dtype is not input.dtype:
+        raise RuntimeError(
+            f"torch.frexp() expects mantissa to have dtype {R._C_NAMES[input.dtype._name]} but got "
+            f"{R._C_NAMES[mantissa.dtype._name]}"
+        )
+    if exponent.dtype is not D.int32:
+        raise RuntimeError(
+            f"torch.frexp() expects exponent to have int dtype but got {R._C_NAMES[exponent.dtype._name]}"
+        )
+    return _out.write_outs("frexp", out, result)
 
 
 # ------------------------------------------------------------------------- integers
