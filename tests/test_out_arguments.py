@@ -211,6 +211,10 @@ _NO_OUT_CALLS = [
     "x.frexp(out=o)", "x.slogdet(out=o)", "x[0].ger(x[0], out=o)", "x.kron(x, out=o)", "x.matrix_power(2, out=o)",
     "x.svd(out=o)", "x.quantile(0.5, out=o)", "x.nanquantile(0.5, 1, out=o)", "x.histc(out=o)", "x.nonzero(out=o)",
     "x.slice_scatter(x, out=o)",
+    # the op table's methods and in-place methods (they ignored out=)
+    "x.add(1, out=o)", "x.add_(1, out=o)", "x.exp(out=o)", "x.exp_(out=o)", "x.sin(out=o)", "x.mul(2, out=o)",
+    "x.mul_(x, out=o)", "x.atan2(x, out=o)", "x.cumsum(0, out=o)", "x.clamp_min(0.5, out=o)", "x.sigmoid_(out=o)",
+    "x.lerp(x, 0.5, out=o)",
 ]  # fmt: skip
 
 

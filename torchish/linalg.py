@@ -10,7 +10,7 @@ from . import _dtype as D
 from ._return_types import return_type
 from ._tensor import Tensor, _wrap_dim
 from .autograd import grad_mode as _gm
-from .ops import _out
+from .ops import _out, reduction
 from .ops import decomp as _d
 from .ops import linalg_extra as _x
 from .ops._argparse import parsed
@@ -371,7 +371,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None)
         from .ops.pointwise import maximum
 
         limit = maximum(atol.unsqueeze(-1), rtol.unsqueeze(-1) * top)
-        return (s > limit).sum(-1, out=out)  # (into out: the count in out's dtype)
+        return reduction.sum(s > limit, -1, out=out)  # (into out: the count in out's dtype)
 
 
 def _ord_text(ord) -> str:

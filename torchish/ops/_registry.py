@@ -728,6 +728,8 @@ def _make_public(d: OpDef) -> Callable:
             if not isinstance(t, _Tensor):
                 tensors = tuple([_as_operand(t) for t in tensors])
                 break
+        if out is not None and (_method or _target is not None):
+            _refuse_method_out(d.name + ("_" if _target is not None else ""), sig)
         if _target is not None:
             _check_inplace_first(d, tensors, _target)
             wanted = dict(params).get("dtype")
@@ -759,16 +761,21 @@ def _make_public(d: OpDef) -> Callable:
 
 
 def method_form(public: Callable) -> Callable:
-    """The Tensor method of a public op whose dim arguments torch's parser words by the method's overloads and
-    positions (self not counted)."""
-    if not getattr(public, "_dim_checked", False):
-        return public
+    """The Tensor method of a public op: torch's parser words its dim arguments by the method's overloads and
+    positions (self not counted), and refuses out=, which no Tensor method takes."""
 
     @functools.wraps(public)
     def method(self, *args, **kwargs):
         return public(self, *args, _method=True, **kwargs)
 
     return method
+
+
+def _refuse_method_out(name: str, sig) -> None:
+    # (a method of several overloads words it as an invalid combination of arguments in torch: not reproduced)
+    if len(sig.parameters) == 1:
+        raise TypeError(f"TensorBase.{name}() takes no keyword arguments")
+    raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
 
 
 def _as_operand(x):
