@@ -294,13 +294,16 @@ def _out_info(closed, skip: int, n: int, exact: bool):
     return out
 
 
+_CALLS = ("pjit", "jit", "closed_call", "core_call")  # (the primitives that call a jaxpr of their own)
+
+
 def _dependencies(jaxpr, of_inputs: list, exact: bool) -> dict:
     """var -> the set of input positions it depends on. exact: differentiably, looking inside jit calls (a jvp of a
     jitted kernel is one call taking primals and tangents; its tangent outputs may depend on the tangents alone)."""
     deps: dict = dict(zip(jaxpr.invars, of_inputs))
     for e in jaxpr.eqns:
         ins = [set() if isinstance(v, jcore.Literal) else deps.get(v, set()) for v in e.invars]
-        calls = exact and e.primitive.name in ("pjit", "jit", "closed_call", "core_call")
+        calls = exact and e.primitive.name in _CALLS
         inner = e.params.get("jaxpr") if calls else None
         inner = inner.jaxpr if isinstance(inner, jcore.ClosedJaxpr) else inner
         if inner is not None and len(inner.invars) == len(ins):
@@ -316,7 +319,7 @@ def _dependencies(jaxpr, of_inputs: list, exact: bool) -> dict:
 
 def _innermost(eqn) -> str:
     """The primitive that produced an equation's (first) output, looking inside jit calls."""
-    while eqn.primitive.name in ("pjit", "jit", "closed_call", "core_call") and "jaxpr" in eqn.params:
+    while eqn.primitive.name in _CALLS and "jaxpr" in eqn.params:
         inner = eqn.params["jaxpr"]
         inner = inner.jaxpr if isinstance(inner, jcore.ClosedJaxpr) else inner
         producers = {o: e for e in inner.eqns for o in e.outvars}

@@ -416,13 +416,12 @@ def _folded(bind, made, n):
 def _from_grad(flat, n_saved):
     """ref -> whether that value is made from the incoming gradient (the arguments from n_saved on)."""
     made = {}
-    for _, refs, ids in flat:
-        on = any((r[0] == "in" and r[1] >= n_saved) or (r[0] == "v" and made.get(r[1])) for r in refs)
-        made.update(dict.fromkeys(ids, on))
 
     def graded(r):
         return (r[0] == "in" and r[1] >= n_saved) or (r[0] == "v" and made.get(r[1], False))
 
+    for _, refs, ids in flat:
+        made.update(dict.fromkeys(ids, any(graded(r) for r in refs)))
     return graded
 
 

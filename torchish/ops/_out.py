@@ -245,17 +245,23 @@ def method_without_out(name: str, fn, overloads: tuple | None = None, no_keyword
 
     def method(self, *args, **kwargs):
         if "out" in kwargs:
-            if no_keywords:
-                raise TypeError(f"TensorBase.{name}() takes no keyword arguments")
-            if overloads:
-                from ._argparse import check_overloads
-
-                check_overloads(name, overloads, args, kwargs)
-            raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
+            refuse_method_out(name, no_keywords, overloads, args, kwargs)
         return fn(self, *args, **kwargs)
 
     method.__name__ = method.__qualname__ = name
     return method
+
+
+def refuse_method_out(name: str, no_keywords: bool, overloads: tuple | None = None, args=(), kwargs=None) -> None:
+    """torch's parser error for out= given to a Tensor method (none takes it). A method of several overloads not
+    listed is worded as one of a single overload (torch: an invalid combination of arguments)."""
+    if no_keywords:
+        raise TypeError(f"TensorBase.{name}() takes no keyword arguments")
+    if overloads:
+        from ._argparse import check_overloads
+
+        check_overloads(name, overloads, args, kwargs)
+    raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
 
 
 def refuse_grad_out(aten: str, out) -> None:

@@ -729,7 +729,7 @@ def _make_public(d: OpDef) -> Callable:
                 tensors = tuple([_as_operand(t) for t in tensors])
                 break
         if out is not None and (_method or _target is not None):
-            _refuse_method_out(d.name + ("_" if _target is not None else ""), sig)
+            _out.refuse_method_out(d.name + ("_" if _target is not None else ""), len(sig.parameters) == 1)
         if _target is not None:
             _check_inplace_first(d, tensors, _target)
             wanted = dict(params).get("dtype")
@@ -769,13 +769,6 @@ def method_form(public: Callable) -> Callable:
         return public(self, *args, _method=True, **kwargs)
 
     return method
-
-
-def _refuse_method_out(name: str, sig) -> None:
-    # (a method of several overloads words it as an invalid combination of arguments in torch: not reproduced)
-    if len(sig.parameters) == 1:
-        raise TypeError(f"TensorBase.{name}() takes no keyword arguments")
-    raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
 
 
 def _as_operand(x):

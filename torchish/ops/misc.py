@@ -655,14 +655,18 @@ def _sinc_value(x):
     return jnp.where(x == 0, jnp.ones_like(x), s / jnp.where(x == 0, jnp.ones_like(xp), xp))
 
 
+def _sinc_slope(x):
+    """torch's sinc_backward's factor (pi*x*cos(pi*x) - sin(pi*x)) / (pi*x*x), and its mask (where pi*x*x is 0)."""
+    pi = jnp.asarray(jnp.pi, x.dtype)
+    xp, sq = x * pi, x * x * pi
+    return _formulas.div(_unfused(xp * _rounded(jnp.cos, xp)) - _rounded(jnp.sin, xp), sq), sq == 0
+
+
 @_sinc.defjvp
 def _sinc_jvp(primals, tangents):
     # torch's sinc_backward, so that its second derivative is NaN at 0 as torch's is
-    x, t = primals[0], tangents[0]
-    pi = jnp.asarray(jnp.pi, x.dtype)
-    xp, sq = x * pi, x * x * pi
-    coef = _formulas.div(_unfused(xp * _rounded(jnp.cos, xp)) - _rounded(jnp.sin, xp), sq)
-    return _sinc_value(x), jnp.where(sq == 0, jnp.zeros_like(coef), t * coef)
+    slope, zero = _sinc_slope(primals[0])
+    return _sinc_value(primals[0]), jnp.where(zero, jnp.zeros_like(slope), tangents[0] * slope)
 
 
 sinc = _special("sinc", _sinc, "SincBackward0")
@@ -670,11 +674,9 @@ sinc = _special("sinc", _sinc, "SincBackward0")
 
 def _sinc_backward(grad, result, params, inputs):
     # torch's sinc_backward in its own terms (a create_graph history has its nodes: the mask outside the product)
-    x = jnp.asarray(inputs[0], result.dtype)
-    pi = jnp.asarray(jnp.pi, x.dtype)
-    xp, sq = x * pi, x * x * pi
-    out = grad * _formulas.div(_unfused(xp * _rounded(jnp.cos, xp)) - _rounded(jnp.sin, xp), sq)
-    return jnp.where(sq == 0, jnp.zeros_like(out), out)
+    slope, zero = _sinc_slope(jnp.asarray(inputs[0], result.dtype))
+    out = grad * slope
+    return jnp.where(zero, jnp.zeros_like(out), out)
 
 
 R.OPS["sinc"].result_grad = _sinc_backward

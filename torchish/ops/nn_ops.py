@@ -357,12 +357,18 @@ def _check_layer_norm(args, params):
         )
 
 
-@op(n_tensors=3, grad_name="NativeLayerNormBackward0", saves=((0, 1, 2), (0, 1, 2), ()), check=_check_layer_norm)
-def layer_norm(input, weight=None, bias=None, normalized_shape=(), eps=1e-5):
+def _layer_norm_stats(input, normalized_shape, eps):
+    """native_layer_norm's mean and rstd over the normalized dims (kept)."""
     axes = tuple(range(input.ndim - len(normalized_shape), input.ndim))
     mean = jnp.mean(input, axis=axes, keepdims=True)
     var = jnp.mean(jnp.square(input - mean), axis=axes, keepdims=True)
-    out = (input - mean) * F.torch_rsqrt(var + _c(input, eps))
+    return mean, F.torch_rsqrt(var + _c(input, eps))
+
+
+@op(n_tensors=3, grad_name="NativeLayerNormBackward0", saves=((0, 1, 2), (0, 1, 2), ()), check=_check_layer_norm)
+def layer_norm(input, weight=None, bias=None, normalized_shape=(), eps=1e-5):
+    mean, rstd = _layer_norm_stats(input, normalized_shape, eps)
+    out = (input - mean) * rstd
     if weight is not None:
         out = out * weight
     if bias is not None:
@@ -388,9 +394,7 @@ _layer_norm_backward_call = F.named_call("native_layer_norm_backward", _native_l
 def _layer_norm_formula(grad, result, params, inputs):
     x, w, b = inputs
     shape, eps = tuple(params["normalized_shape"]), params.get("eps", 1e-5)
-    axes = tuple(range(x.ndim - len(shape), x.ndim))
-    mean = jax.lax.stop_gradient(jnp.mean(x, axis=axes, keepdims=True))
-    rstd = jax.lax.stop_gradient(F.torch_rsqrt(jnp.mean(jnp.square(x - mean), axis=axes, keepdims=True) + _c(x, eps)))
+    mean, rstd = jax.lax.stop_gradient(_layer_norm_stats(x, shape, eps))
     placeholder = jnp.zeros(shape, x.dtype)
     key = (shape, eps, w is not None, b is not None)
     gx, gw, gb = _layer_norm_backward_call(
