@@ -393,7 +393,7 @@ SPECS = [
     Spec("isnan", lambda m, x: m.isnan(m.log(x)), covers=("isnan", "log"), grad=False),
     Spec("isinf", lambda m, x: m.isinf(1 / x), covers=("isinf", "div"), grad=False),
     Spec("isfinite", lambda m, x: m.isfinite(m.log(x)), covers=("isfinite", "log"), grad=False),
-    Spec("nan_to_num", lambda m, x: m.nan_to_num(m.log(x)), covers=("nan_to_num", "log"), gradgrad=False),
+    Spec("nan_to_num", lambda m, x: m.nan_to_num(m.log(x)), covers=("nan_to_num", "log")),
     Spec("lerp", lambda m, x, y, z: m.lerp(x, y, z), n=3, shapes="same"),
     Spec("addcmul", lambda m, x, y, z: m.addcmul(x, y, z, value=0.5), n=3, shapes="same"),
     Spec("addcdiv", lambda m, x, y, z: m.addcdiv(x, y, z, value=0.5), n=3, shapes="same", domain=(0.5, 3.0)),

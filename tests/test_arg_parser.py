@@ -208,3 +208,49 @@ def test_dim_arguments(op, value):
             return (type(e).__name__, str(e))
 
     assert run(torchish) == run(torch)
+
+
+@pytest.mark.parametrize(
+    "call", ["x.cumsum({})", "m.cumprod(x, {})", "x.logcumsumexp({})", "x.cummax({})", "m.cummin(x, {})"]
+)
+@pytest.mark.parametrize("dim", [0, -1, 1, -2])
+def test_scans_of_a_0_dim_tensor(call, dim):
+    """A 0-dim tensor scans along dim 0 or -1; any other dim is torch's IndexError (the cumulative extremes' own
+    words)."""
+
+    def run(m):
+        try:
+            return ("ok", repr(eval(call.format(dim), {"m": m, "x": m.tensor(1.5)})))
+        except Exception as e:  # noqa: BLE001 - the error is the observable
+            return (type(e).__name__, str(e))
+
+    assert run(torchish) == run(torch)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "m.swapaxes(x, axis0=0, axis1=1)",
+        "x.swapaxes(axis0=1, axis1=0)",
+        "m.swapdims(x, dim0=0, dim1=1)",
+        "x.swapdims(dim0=1, dim1=0)",
+        "m.swapaxes(x, 0, 1.5)",
+        "x.swapdims(0, dim0=1)",
+        "m.swapaxes(x, dim0=0, dim1=1)",
+        "m.transpose(x)",
+        "x.transpose(1)",
+        "m.select(x, 0)",
+        "x.select(index=0)",
+    ],
+)
+def test_transpose_aliases_take_their_own_parameter_names(call):
+    """swapaxes is transpose with numpy's names for its dims (axis0, axis1); swapdims keeps dim0 and dim1. A
+    missing argument is torch's count of the required ones from the first missing on."""
+
+    def run(m):
+        try:
+            return ("ok", repr(eval(call, {"m": m, "x": m.arange(6.0).reshape(2, 3)})))
+        except Exception as e:  # noqa: BLE001 - the error is the observable
+            return (type(e).__name__, str(e))
+
+    assert run(torchish) == run(torch)

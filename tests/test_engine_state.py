@@ -515,9 +515,39 @@ _CREATE_GRAPH_HISTORIES = {
     # (a mask outside the product; torch's division's own derivative formulas)
     "sinc": lambda x: x.sinc(),
     "copysign": lambda x: _module_of(x).copysign(x, x.detach() - 1),
+    # (torch's zeros_like(other) for the sign's input: a tensor, an edge of None where it is summed)
+    "copysign by itself": lambda x: _module_of(x).copysign(x, -x),
+    # (an identity permute's gradient is still permuted: a PermuteBackward0 node)
+    "einsum": lambda x: _module_of(x).einsum("i,i->", x, x),
+    "identity permute": lambda x: x.permute(0) * x,
+    # (torch's formula depends on the values: a quotient by an input without zeros, else exclusive products)
+    "prod": lambda x: x.prod(),
+    "prod dim": lambda x: x.view(1, 3).prod(1),
+    "prod with a zero": lambda x: (x - 1).prod(),
+    "prod dim with a zero": lambda x: (x - 1).view(3, 1).prod(0, keepdim=True),
+    "cumprod": lambda x: x.cumprod(0),
+    "cumprod with a zero": lambda x: (x - 1).cumprod(0),
     # (one _cdist_backward node per input, reading the transposed result for x2)
     "cdist": lambda x: _module_of(x).cdist(x.view(3, 1), x.view(3, 1).flip(0) * 2, 1.5),
 }
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@given(
+    values=st.lists(st.sampled_from([0.0, 0.5, -1.25, 1.5, 3.0, -0.3, 0.7]), min_size=6, max_size=6),
+    dim=st.sampled_from([0, 1, -1]),
+)
+def test_cumprod_gradient_is_torchs_formula(dtype, values, dim):
+    """cumprod's gradient, bit for bit: torch's reversed cumsum of result * grad over the input, and its own
+    masked formula around the zeros (JAX's derivative of a cumprod rounds otherwise)."""
+
+    def fn(m):
+        x = m.tensor(values, dtype=getattr(m, dtype)).view(2, 3).requires_grad_()
+        y = x.cumprod(dim)
+        (g,) = m.autograd.grad(y, x, m.arange(6.0, dtype=x.dtype).view(2, 3) - 2)
+        return y, g
+
+    check(fn, rtol=0, atol=0)
 
 
 def _module_of(x):

@@ -215,6 +215,13 @@ _NO_OUT_CALLS = [
     "x.add(1, out=o)", "x.add_(1, out=o)", "x.exp(out=o)", "x.exp_(out=o)", "x.sin(out=o)", "x.mul(2, out=o)",
     "x.mul_(x, out=o)", "x.atan2(x, out=o)", "x.cumsum(0, out=o)", "x.clamp_min(0.5, out=o)", "x.sigmoid_(out=o)",
     "x.lerp(x, 0.5, out=o)",
+    # the op table's functions torch gives no out=, or gives it in some overloads only
+    "m.sum(x, out=o)", "m.prod(x, out=o)", "m.count_nonzero(x, out=o)", "m.count_nonzero(x, 0, out=o)",
+    "m.squeeze(x, out=o)", "m.squeeze(x, 0, out=o)", "m.unsqueeze(x, 0, out=o)", "m.select(x, 0, 0, out=o)",
+    "m.narrow(x, 0, 0, 1, out=o)", "m.transpose(x, 0, 1, out=o)", "m.swapaxes(x, 0, 1, out=o)",
+    "x.swapdims(0, 1, out=o)", "m.isclose(x, x, out=o)", "m.dist(x, x, out=o)", "m.roll(x, 1, out=o)",
+    "m.put(x, m.tensor([0]), x[0, :1], out=o)", "m.rsub(x, x, out=o)", "m.rsub(x, 2, out=o)",
+    "m.masked_fill(x, x > 0, 1.0, out=o)",
 ]  # fmt: skip
 
 

@@ -206,7 +206,7 @@ class _Plan:
                     self._reads(i, n, create_graph),
                     skip,
                     tie,
-                    L.result_formula(n),
+                    L.result_formula(n, create_graph),
                     # (what torch's engine checks the gradients passed on against: the shapes those nodes recorded)
                     (n.name(), tuple(self._recorded_shape(dests[j]) for j in diff), _torch_positions(n, diff)),
                 )
@@ -568,7 +568,7 @@ def _values(state):
 def _run_segment(plan, lo, hi, state, create_graph, per_input=False):
     """per_input (one node, create_graph): each input's gradient under its own key ("input", j), not summed
     into its destination, for a post-hook that sees them one by one."""
-    saved = tuple(L.saved_args(plan.nodes[i]) for i in range(lo, hi))
+    saved = tuple(L.saved_args(plan.nodes[i], create_graph) for i in range(lo, hi))
     vals = _values(state)
     state_meta = tuple(sorted((k, (v.shape, v.dtype)) for k, v in vals.items()))
     if not create_graph:
@@ -578,8 +578,10 @@ def _run_segment(plan, lo, hi, state, create_graph, per_input=False):
     steps = plan.steps(lo, hi, True)
     if per_input:
         steps = tuple(st[:3] + (tuple(("input", j) for j in st[2]),) + st[4:6] + ((),) + st[7:] for st in steps)
-    # the ties can depend on values (prod of a lone zero), so they are part of the key
-    key = (plan.key(lo, hi, state_meta), True, tuple(st[8] for st in steps), per_input)
+    # the ties and the formulas' cases can depend on values (prod's input with or without a zero), so they are
+    # part of the key
+    cases = tuple(getattr(st[9], "case", None) for st in steps)
+    key = (plan.key(lo, hi, state_meta), True, tuple(st[8] for st in steps), cases, per_input)
     pure, jitted = L.cached(key, lambda: L.segment_function(steps))
     return recorded_segment(plan, lo, hi, pure, jitted, saved, state, key)
 

@@ -99,19 +99,30 @@ def node_vjp(node, args, diff, cts, metas):
     return _node_vjp(node.kernel.pure, args, diff, cts, metas)
 
 
-def result_formula(node):
+def result_formula(node, create_graph=False):
     """(grad, result, inputs) -> the input's gradient, for a node that saved its result (OpDef.result_grad);
-    else None."""
+    else None. Its `case` is OpDef.formula_case's."""
     op = getattr(node.kernel, "op", None)
     if op is None or op.result_grad is None or node._result is None:
         return None
     params = dict(node.kernel.key[1])
-    return lambda g, y, x: op.result_grad(g, y, params, x)
+    if op.formula_case is not None:
+        params["case"] = op.formula_case(node, create_graph)
+        if params["case"] is None:
+            return None
+
+    def formula(g, y, x):
+        return op.result_grad(g, y, params, x)
+
+    formula.case = params.get("case")
+    return formula
 
 
-def saved_args(node):
+def saved_args(node, create_graph=False):
     """What a node's backward reads: its saved inputs, then its saved result where its formula reads that."""
-    return node.saved if node._result is None or node.saved is None else node.saved + (node._result,)
+    if node._result is None or node.saved is None or result_formula(node, create_graph) is None:
+        return node.saved
+    return node.saved + (node._result,)
 
 
 def segment_function(steps):
@@ -267,6 +278,8 @@ def _equation_graph(pure, args, live_inputs, n_saved, key):
         on = eqn.primitive.name != "stop_gradient" and any(is_live(r) for r in refs)
         for v, i in zip(eqn.outvars, ids):
             live[i] = on and getattr(v.aval.dtype, "kind", "f") in "fcV"
+        if eqn.primitive.name == "broadcast_in_dim" and eqn.outvars[0].aval.shape and refs[0][0] == "lit":
+            continue  # (zeros_like, full_like: a tensor that needs no gradient, an edge to None in torch)
         if all(r[0] == "lit" or r in number for r in refs):
             kinds = {number[r] for r in refs if r[0] != "lit"}
             prim = eqn.primitive.name
@@ -578,7 +591,9 @@ _TORCH_CALLS = {
     "special_i1": "SpecialI1Backward0",
     "t": "TBackward0",
     "clone": "CloneBackward0",
+    "view": "ViewBackward0",
     "transpose": "TransposeBackward0",
+    "permute": "PermuteBackward0",
     "bmm": "BmmBackward0",
     "mv": "MvBackward0",
     "broadcast_mul": "MulBackward0",
@@ -591,6 +606,8 @@ _TORCH_CALLS = {
     "tril": "TrilBackward0",
     "triu": "TriuBackward0",
     "constant_pad_nd": "ConstantPadNdBackward0",
+    "cumsum": "CumsumBackward0",
+    "cumprod": "CumprodBackward0",
     "pow": "PowBackward0",
     "rsqrt": "RsqrtBackward0",
     "reciprocal": "ReciprocalBackward0",

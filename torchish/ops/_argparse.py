@@ -285,8 +285,10 @@ def _mismatch(fname, params, npos, args, kwargs):
             value, at = args[i], f" (position {i + 1})"
         elif name in kwargs:
             value, at = kwargs[name], ""
-        elif required:
-            return TypeError(f'{fname}() missing 1 required positional arguments: "{name}"')
+        elif required:  # (torch counts every required parameter from here on, given by name or not)
+            missing = [f'"{later}"' for _, later, req in params[i:] if req]
+            word = "arguments" if len(missing) == 1 else "argument"  # (torch's plural, inverted)
+            return TypeError(f"{fname}() missing {len(missing)} required positional {word}: {', '.join(missing)}")
         else:
             continue
         if not _fits(kind, value, not required):
@@ -307,10 +309,11 @@ _DIM_NAMES = ("dim", "dim0", "dim1", "start_dim", "end_dim")
 _INT_LIST_DIMS = frozenset(
     "amax amin any all count_nonzero logsumexp mean nansum sum std var std_mean var_mean squeeze roll".split()
 )
-_SUM = ("*, torch.dtype dtype = None", "tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None")
+# (their dim is torch's int[1]: an int is taken as a list of one)
+_SUM = ("*, torch.dtype dtype = None", "tuple of ints[1] dim, bool keepdim = False, *, torch.dtype dtype = None")
 _STD = (
-    "tuple of ints dim, bool unbiased = True, bool keepdim = False",
-    "tuple of ints dim = None, *, Number correction = None, bool keepdim = False",
+    "tuple of ints[1] dim, bool unbiased = True, bool keepdim = False",
+    "tuple of ints[1] dim = None, *, Number correction = None, bool keepdim = False",
     "bool unbiased = True",
 )
 _OPTIONAL_DIMS = frozenset(
@@ -338,19 +341,19 @@ _OUT = "Tensor out = None"
 FUNCTION_OVERLOADS = {
     "sum": (
         f"{_T}, *, torch.dtype dtype = None",
-        f"{_T}, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None, {_OUT}",
+        f"{_T}, tuple of ints[1] dim, bool keepdim = False, *, torch.dtype dtype = None, {_OUT}",
     ),
     "mean": (
         f"{_T}, *, torch.dtype dtype = None, {_OUT}",
-        f"{_T}, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None, {_OUT}",
+        f"{_T}, tuple of ints[1] dim, bool keepdim = False, *, torch.dtype dtype = None, {_OUT}",
     ),
     "prod": (
         f"{_T}, *, torch.dtype dtype = None",
         f"{_T}, int dim, bool keepdim = False, *, torch.dtype dtype = None, {_OUT}",
     ),
     "std": (
-        f"{_T}, tuple of ints dim, bool unbiased = True, bool keepdim = False, *, {_OUT}",
-        f"{_T}, tuple of ints dim = None, *, Number correction = None, bool keepdim = False, {_OUT}",
+        f"{_T}, tuple of ints[1] dim, bool unbiased = True, bool keepdim = False, *, {_OUT}",
+        f"{_T}, tuple of ints[1] dim = None, *, Number correction = None, bool keepdim = False, {_OUT}",
         f"{_T}, bool unbiased = True",
     ),
     "count_nonzero": (f"{_T}, int dim = None", f"{_T}, tuple of ints dim"),
@@ -361,6 +364,8 @@ FUNCTION_OVERLOADS = {
     ),
     "squeeze": (_T, f"{_T}, int dim", f"{_T}, tuple of ints dim"),
     "narrow": (f"{_T}, int dim, Tensor start, int length", f"{_T}, int dim, int start, int length"),
+    "rsub": (f"{_T}, Tensor other, *, Number alpha = 1", f"{_T}, Number other, Number alpha = 1"),
+    "masked_fill": (f"{_T}, Tensor mask, Tensor value", f"{_T}, Tensor mask, Number value"),
 }
 FUNCTION_OVERLOADS["var"] = FUNCTION_OVERLOADS["std"]
 FUNCTION_OVERLOADS["all"] = FUNCTION_OVERLOADS["any"]

@@ -129,8 +129,10 @@ div = named_call("div", torch_div)
 # torch's grad.t() / grad.transpose(d0, d1) in a formula (TBackward0 / TransposeBackward0 nodes)
 t = named_call("t", lambda m: m.T)
 clone = named_call("clone", lambda m: m)
+view = named_call("view", lambda m, shape: m.reshape(shape), static_argnums=1)  # (a ViewBackward0 for any shape)
+permute = named_call("permute", lambda m, dims: jnp.transpose(m, dims), static_argnums=1)
 transpose = named_call("transpose", lambda m, d0, d1: jnp.swapaxes(m, d0, d1) if m.ndim else m, static_argnums=(1, 2))
-_unsqueeze_call = named_call("unsqueeze", _unsqueeze, static_argnums=1)
+unsqueeze = named_call("unsqueeze", _unsqueeze, static_argnums=1)
 
 
 def sum_to(g, shape):
@@ -149,7 +151,7 @@ def sum_to(g, shape):
 def unsqueeze_multiple(t, dims):
     """torch's unsqueeze_multiple: one unsqueeze per dim, in increasing order."""
     for d in sorted(dims):
-        t = _unsqueeze_call(t, d)
+        t = unsqueeze(t, d)
     return t
 
 
@@ -203,9 +205,38 @@ constant_pad_nd = named_call(
 )
 
 
+# the type torch's CPU kernels accumulate a tensor of this type in (at::acc_type): double for float
+_ACCUMULATE = {
+    jnp.dtype("float32"): jnp.float64,
+    jnp.dtype("float16"): jnp.float32,
+    jnp.dtype("bfloat16"): jnp.float32,
+    jnp.dtype("complex64"): jnp.complex128,
+}
+
+
+def cumulative(x, axis, combine):
+    """torch's CPU cumsum / cumprod kernel (combine: jnp.add / jnp.multiply): one running value per line, kept
+    in the accumulate type, each step rounded to the tensor's dtype. (XLA's scans combine partial results in
+    a tree, which rounds otherwise; integers come out the same either way.)"""
+    if not jnp.issubdtype(x.dtype, jnp.inexact) or x.shape[axis] <= 1:
+        return (jnp.cumsum if combine is jnp.add else jnp.cumprod)(x, axis=axis)
+    lines = jnp.moveaxis(x, axis, 0).astype(_ACCUMULATE.get(x.dtype, x.dtype))
+
+    def step(running, value):
+        running = combine(running, value)
+        return running, running.astype(x.dtype)
+
+    _, rest = jax.lax.scan(step, lines[0], lines[1:], unroll=8)
+    return jnp.moveaxis(jnp.concatenate([lines[:1].astype(x.dtype), rest]), 0, axis)
+
+
+cumsum = named_call("cumsum", lambda g, dim: cumulative(g, dim, jnp.add), static_argnums=1)
+cumprod = named_call("cumprod", lambda t, dim: cumulative(t, dim, jnp.multiply), static_argnums=1)
+
+
 def cumsum_backward(g, dim):
     """torch's cumsum_backward: grad.flip(dim).cumsum(dim).flip(dim) (FlipBackward0, CumsumBackward0, FlipBackward0)."""
-    return jnp.flip(jnp.cumsum(jnp.flip(g, dim), axis=dim), dim)
+    return jnp.flip(cumsum(jnp.flip(g, dim), dim), dim)
 
 
 def _masked_scatter(self, mask, source):

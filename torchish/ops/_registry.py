@@ -69,6 +69,7 @@ class OpDef:
         "pointwise",
         "column_major",
         "result_grad",
+        "formula_case",
         "gemm_grads",
         "inplace_shape_error",
         "dynamic_forward",
@@ -108,6 +109,11 @@ class OpDef:
         # (what an unpack hook returns) and a create_graph gradient reaches the input through this node, as
         # torch's does
         self.result_grad = None
+        # where torch's formula depends on the values (prod's, cumprod's: a quotient by an input without zeros):
+        # (node, create_graph) -> the case result_grad computes, given as params["case"]; None: JAX's derivative
+        # of the kernel. Without create_graph the case may not depend on the values (the backward is cached by
+        # structure alone)
+        self.formula_case = None
         # the inputs whose gradients torch computes with a matrix product (BLAS): those have no -0.0
         self.gemm_grads = ()
         # (target shape, result shape, args) -> the text of torch's error where an in-place call's result does
@@ -691,7 +697,7 @@ def _make_public(d: OpDef) -> Callable:
     defaults = tuple((nm, sig.parameters[nm].default) for nm in statics)
     fast_params = tuple((nm, v) for nm, v in defaults if v is not inspect.Parameter.empty)
     all_defaulted = len(fast_params) == len(defaults)
-    from ._argparse import _DIM_NAMES, _INT_PARAMS, check_dim_args
+    from ._argparse import _DIM_NAMES, _INT_PARAMS, FUNCTION_OVERLOADS, check_dim_args, check_overloads
 
     checked_names = _DIM_NAMES + _INT_PARAMS.get(d.name, ())
     dim_checked = not d.name.startswith("_") and builtins.any(nm in checked_names for nm in statics)
@@ -723,13 +729,17 @@ def _make_public(d: OpDef) -> Callable:
             try:
                 tensors, params = bind(args, kwargs)
             except TypeError as e:
-                raise TypeError(f"{d.name}() {e}") from None
+                if d.name in FUNCTION_OVERLOADS and not _method:
+                    check_overloads(d.name, FUNCTION_OVERLOADS[d.name], args, kwargs)
+                raise TypeError(_missing(d.name, sig, args, kwargs) or f"{d.name}() {e}") from None
         for t in tensors:
             if not isinstance(t, _Tensor):
                 tensors = tuple([_as_operand(t) for t in tensors])
                 break
         if out is not None and (_method or _target is not None):
             _out.refuse_method_out(d.name + ("_" if _target is not None else ""), len(sig.parameters) == 1)
+        if out is not None and d.name in FUNCTION_OVERLOADS:  # (out= where only some overloads take it)
+            check_overloads(d.name, FUNCTION_OVERLOADS[d.name], args, {**kwargs, "out": out})
         if _target is not None:
             _check_inplace_first(d, tensors, _target)
             wanted = dict(params).get("dtype")
@@ -760,6 +770,19 @@ def _make_public(d: OpDef) -> Callable:
     return public
 
 
+def _missing(name, sig, args, kwargs):
+    """torch's parser error for required parameters not given: it counts every one from the first missing on,
+    given by name or not (and says "arguments" for one, "argument" for more). None when none is missing."""
+    params = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_POSITIONAL]
+    required = [i for i, p in enumerate(params) if p.default is inspect.Parameter.empty]
+    first = next((i for i in required if i >= len(args) and params[i].name not in kwargs), None)
+    if first is None:
+        return None
+    missing = [f'"{params[i].name}"' for i in required if i >= first]
+    word = "arguments" if len(missing) == 1 else "argument"
+    return f"{name}() missing {len(missing)} required positional {word}: {', '.join(missing)}"
+
+
 def method_form(public: Callable) -> Callable:
     """The Tensor method of a public op: torch's parser words its dim arguments by the method's overloads and
     positions (self not counted), and refuses out=, which no Tensor method takes."""
@@ -783,8 +806,9 @@ def _as_operand(x):
 
 # the ops whose torch signatures have no out= (their parser refuses it)
 _WITHOUT_OUT = frozenset(
-    ("cdist", "celu", "clone", "det", "diag_embed", "diagonal", "isfinite", "isinf", "isnan", "logdet", "matrix_exp",
-     "pinverse", "relu", "rot90", "t", "trace")
+    ("cdist", "celu", "clone", "det", "diag_embed", "diagonal", "dist", "isclose", "isfinite", "isinf", "isnan",
+     "logdet", "matrix_exp", "pinverse", "put", "relu", "roll", "rot90", "select", "t", "trace", "transpose",
+     "unsqueeze")
 )  # fmt: skip
 
 

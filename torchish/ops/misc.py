@@ -730,6 +730,8 @@ R.OPS["logit"].result_grad = _logit_backward
 def _cumext(name, better):
     def pure(input, dim):
         if input.ndim == 0:
+            if dim not in (0, -1):
+                raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
             return input, jnp.zeros((), jnp.int64)
         d = _wrap_dim(dim, input.ndim)
         v = jax.lax.stop_gradient(input)
@@ -793,7 +795,8 @@ def _logcumsumexp_jvp(axis, primals, tangents):
 
 @op(promote=FLOAT, grad_name="LogcumsumexpBackward0", saves=((0, -1),))
 def logcumsumexp(input, dim):
-    return _logcumsumexp(input, _wrap_dim(dim, input.ndim)) if input.ndim else input
+    dim = _wrap_dim(dim, input.ndim)  # (a 0-dim tensor takes dim 0 or -1)
+    return _logcumsumexp(input, dim) if input.ndim else input
 
 
 # ------------------------------------------------------------------------- counting and searching (eager)

@@ -356,7 +356,7 @@ def _threshold_backward(grad, result):
 
 R.OPS["tanh"].result_grad = lambda g, y, p, x: _tanh_backward(g, y)
 R.OPS["sigmoid"].result_grad = lambda g, y, p, x: _sigmoid_backward(g, y)
-R.OPS["sqrt"].result_grad = lambda g, y, p, x: g / (2 * y)
+R.OPS["sqrt"].result_grad = lambda g, y, p, x: F.div(g, 2 * y)
 R.OPS["relu"].result_grad = lambda g, y, p, x: _threshold_backward(g, y)
 R.OPS["expm1"].result_grad = lambda g, y, p, x: g * (y + 1)
 R.OPS["exp2"].result_grad = lambda g, y, p, x: g * y * _LN2
@@ -368,9 +368,11 @@ R.OPS["rsqrt"].result_grad = lambda g, y, p, x: -0.5 * g * y**3
 R.OPS["cos"].result_grad = lambda g, y, p, x: g * -jnp.sin(x[0])
 R.OPS["asin"].result_grad = lambda g, y, p, x: g * F.rsqrt(-x[0] * x[0] + 1)
 R.OPS["acos"].result_grad = lambda g, y, p, x: g * -F.rsqrt(-x[0] * x[0] + 1)
-R.OPS["atan"].result_grad = lambda g, y, p, x: g / (x[0] * x[0] + 1)
-R.OPS["log2"].result_grad = lambda g, y, p, x: g / (x[0] * _LN2)
-R.OPS["log10"].result_grad = lambda g, y, p, x: g / (x[0] * _LN10)
+R.OPS["atan"].result_grad = lambda g, y, p, x: F.div(g, x[0] * x[0] + 1)
+R.OPS["log2"].result_grad = lambda g, y, p, x: F.div(g, x[0] * _LN2)
+R.OPS["log10"].result_grad = lambda g, y, p, x: F.div(g, x[0] * _LN10)
+# (torch divides: its second derivative -grad * ((self / other) / other) stays finite where other ** 2 underflows)
+R.OPS["log"].result_grad = lambda g, y, p, x: F.div(g, x[0])
 erf = _unary("erf", jax.scipy.special.erf, "ErfBackward0")
 R.OPS["erf"].result_grad = lambda g, y, p, x: _M_2_SQRTPI * jnp.exp(-(x[0] ** 2)) * g
 sign = _unary("sign", jnp.sign, "SignBackward0", saves=(), promote=SAME)

@@ -103,48 +103,96 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2))
 def _prod(x, axis, keepdim):
-    return jnp.prod(x, axis=axis, keepdims=keepdim)
+    if x.dtype not in (jnp.float32, jnp.float64) or x.size == 0:  # (integer products come out the same in any order)
+        return jnp.prod(x, axis=axis, keepdims=keepdim)
+    if axis is None:
+        return _prod_in_lanes(x.reshape(-1)).reshape((1,) * x.ndim if keepdim else ())
+    if math.prod(x.shape[axis + 1 :]) == 1:  # (the reduced elements lie next to each other in memory)
+        out = _prod_in_lanes(jnp.moveaxis(x, axis, -1))
+    else:
+        out = jax.lax.scan(lambda p, v: (p * v, None), *_first_and_rest(jnp.moveaxis(x, axis, 0)))[0]
+    return jnp.expand_dims(out, axis) if keepdim else out
+
+
+def _first_and_rest(lines):
+    return lines[0], lines[1:]
+
+
+def _prod_in_lanes(x):
+    """The product along the last axis in torch's CPU order for contiguous elements: under 4 SIMD vectors, one
+    by one; else four vector accumulators over whole blocks of 4 vectors, combined pairwise, their lanes in
+    order, then the rest one by one. (A vector holds 32 bytes: 8 floats, 4 doubles.)"""
+    lanes = 32 // x.dtype.itemsize
+    n, block = x.shape[-1], 4 * lanes
+    count = n // block
+    out = None
+    if count:
+        blocks = jnp.moveaxis(x[..., : count * block].reshape(x.shape[:-1] + (count, 4, lanes)), -3, 0)
+        acc = jax.lax.scan(lambda p, v: (p * v, None), *_first_and_rest(blocks))[0]
+        vec = (acc[..., 0, :] * acc[..., 1, :]) * (acc[..., 2, :] * acc[..., 3, :])
+        out = vec[..., 0]
+        for j in range(1, lanes):
+            out = out * vec[..., j]
+    for i in range(count * block, n):
+        out = x[..., i] if out is None else out * x[..., i]
+    return out
 
 
 @_prod.defjvp
 def _prod_jvp(axis, keepdim, primals, tangents):
-    # torch's prod_backward: result / input while the tensor has no zero, else products of the elements on
-    # either side (exclusive cumprods); its double backward differentiates that formula, so this does too
+    # torch's prod_backward without create_graph: result / input while the tensor has no zero, else the products
+    # of the elements on either side (exclusive cumprods). (With create_graph, _prod_backward)
     (x,), (t,) = primals, tangents
     result = _prod(x, axis, True)
     if x.ndim == 0:
         return _prod(x, axis, keepdim), t
-    if axis is None:
-        flat = x.reshape(-1)
-        coef = _prod_with_zeros(flat, result.reshape(1), 0).reshape(x.shape)
-    else:
-        coef = _prod_with_zeros(x, result, axis)
+    flat = x.reshape(-1) if axis is None else x
+    before_after = _exclusive_products(flat, 0 if axis is None else axis).reshape(x.shape)
+    quotient = _true_divide(result, jnp.where(x == 0, jnp.ones_like(x), x))
+    coef = jnp.where(jnp.any(x == 0), before_after, quotient)
     return _prod(x, axis, keepdim), jnp.sum(coef * t, axis=axis, keepdims=keepdim)
 
 
-def _prod_with_zeros(x, result, axis):
-    ones = jnp.ones_like(jax.lax.slice_in_dim(x, 0, 1, axis=axis))
+def _exclusive_products(x, axis):
+    """Each element's product of the others along axis (torch's prod_safe_zeros_backward, without the grad):
+    the cumprod of those before it times the reversed cumprod of those after it."""
     n = x.shape[axis]
-    before = jnp.cumprod(jnp.concatenate([ones, jax.lax.slice_in_dim(x, 0, n - 1, axis=axis)], axis), axis=axis)
+    if n <= 1:
+        return jnp.ones_like(x)
+    ones = jnp.ones_like(jax.lax.slice_in_dim(x, 0, 1, axis=axis))
+    before = F.cumprod(jnp.concatenate([ones, jax.lax.slice_in_dim(x, 0, n - 1, axis=axis)], axis), axis)
     after = jnp.flip(jax.lax.slice_in_dim(x, 1, n, axis=axis), axis)
-    after = jnp.flip(jnp.cumprod(jnp.concatenate([ones, after], axis), axis=axis), axis)
-    has_zero = jnp.any(x == 0)
-    nonzero = jnp.where(x == 0, jnp.ones_like(x), x)
-    return jnp.where(has_zero, before * after, _true_divide(result, nonzero))
+    after = jnp.flip(F.cumprod(jnp.concatenate([ones, after], axis), axis), axis)
+    return before * after
 
 
-def _prod_tie(node):
-    # torch's prod backward reads its input, except for a 0-dim input (grad as is) and where every reduced
-    # slice has one element and the tensor holds a zero: products of nothing, a constant 1 ("drop")
+def _prod_backward(g, y, p, inputs):
+    """torch's prod_backward with create_graph, whose history depends on the values: grad * (result / input)
+    for an input without zeros, else grad * the exclusive products (each a node of its own)."""
+    x, dim = inputs[0], p.get("dim")
+    if x.ndim == 0:
+        return g
+    if dim is not None:
+        dim = _wrap_dim(dim if isinstance(dim, int) else dim[0], x.ndim)
+        if not p.get("keepdim"):
+            g, y = F.unsqueeze(g, dim), F.unsqueeze(y, dim)
+    if p["case"] == "quotient":
+        return g * (y / x)
+    if x.size == 0:
+        return jnp.broadcast_to(g, x.shape)
+    if dim is None:
+        return F.view(g * _exclusive_products(F.view(x, (-1,)), 0), x.shape)
+    return g if x.shape[dim] == 1 else g * _exclusive_products(x, dim)
+
+
+def _prod_case(node, create_graph):
+    # (torch divides by the input when it holds no zero)
     x = node.saved[0]
-    if getattr(x, "ndim", 0) == 0:
-        return False
-    dim = dict(node.kernel.key[1]).get("dim")
-    size = x.size if dim is None else x.shape[dim]
-    return "drop" if size == 1 and bool((x == 0).any()) else True
+    return ("quotient" if not bool((x == 0).any()) else "zeros") if create_graph else None
 
 
-R.OPS["prod"].grad_keeps_input = _prod_tie
+R.OPS["prod"].result_grad = _prod_backward
+R.OPS["prod"].formula_case = _prod_case
 
 
 @op(promote=SAME, grad_name="AmaxBackward0", saves=((0, -1),), check=_check_dims)
@@ -559,7 +607,8 @@ R.OPS["logsumexp"].result_grad = _logsumexp_backward
 
 @op(promote=SUM, grad_name="CumsumBackward0", inplace=True, check=_bool_kernel_check("cumsum_out_cpu"))
 def cumsum(input, dim, *, dtype=None):
-    return jnp.cumsum(input, axis=_wrap_dim(dim, input.ndim)) if input.ndim else input
+    dim = _wrap_dim(dim, input.ndim)  # (a 0-dim tensor takes dim 0 or -1)
+    return F.cumulative(input, dim, jnp.add) if input.ndim else input
 
 
 R.OPS["cumsum"].result_grad = lambda g, y, p, x: F.cumsum_backward(g, _wrap_dim(p["dim"], g.ndim)) if g.ndim else g
@@ -567,7 +616,47 @@ R.OPS["cumsum"].result_grad = lambda g, y, p, x: F.cumsum_backward(g, _wrap_dim(
 
 @op(promote=SAME, grad_name="CumprodBackward0", saves=((0, -1),), check=_bool_kernel_check("cumprod_out_cpu"))
 def cumprod(input, dim, *, dtype=None):
-    return jnp.cumprod(input, axis=_wrap_dim(dim, input.ndim)) if input.ndim else input
+    dim = _wrap_dim(dim, input.ndim)  # (a 0-dim tensor takes dim 0 or -1)
+    return F.cumulative(input, dim, jnp.multiply) if input.ndim else input
+
+
+def _cumprod_backward(g, y, p, inputs):
+    """torch's cumprod_backward: for an input without zeros the reversed cumsum of result * grad, divided by the
+    input; else (without create_graph) the same up to the first zero of each line, and at that zero the products
+    after it up to the second."""
+    x = inputs[0]
+    if x.size <= 1:
+        return g
+    dim = _wrap_dim(p["dim"], x.ndim)
+    if x.shape[dim] == 1:
+        return g
+    w = y * g
+    if p["case"] == "quotient":
+        return F.cumsum_backward(w, dim) / x
+    zeros_before = jnp.cumsum(x == 0, axis=dim)  # (0 before the first zero, 1 from it to the second)
+    before_first = zeros_before == 0
+    grad = jnp.where(before_first, F.cumsum_backward(jnp.where(before_first, w, 0), dim) / x, 0)
+    at_first = zeros_before == 1
+    first = jnp.argmax(at_first, axis=dim, keepdims=True)
+    is_first = (jax.lax.broadcasted_iota(first.dtype, x.shape, dim) == first) & at_first
+    between = at_first & ~is_first
+    from .misc import _unfused  # (torch rounds the products before it sums them)
+
+    products = _unfused(F.cumprod(jnp.where(between, x, 1), dim) * jnp.where(at_first, g, 0))
+    after = jnp.sum(products, dim, keepdims=True)
+    before = jnp.take_along_axis(y, jnp.maximum(first - 1, 0), dim)
+    return jnp.where(is_first, after * jnp.where(first == 0, 1, before), grad)
+
+
+def _cumprod_case(node, create_graph):
+    # (torch's create_graph formula for a line with zeros is a loop of its own: JAX's derivative computes it)
+    if not create_graph:
+        return "masked"
+    return "quotient" if not bool((node.saved[0] == 0).any()) else None
+
+
+R.OPS["cumprod"].result_grad = _cumprod_backward
+R.OPS["cumprod"].formula_case = _cumprod_case
 
 
 def _softmax_check(name):

@@ -163,7 +163,17 @@ def transpose(input, dim0, dim1):
 R.OPS["transpose"].result_grad = lambda g, y, p, x: F.transpose(
     g, _wrap_dim(p["dim0"], g.ndim) if g.ndim else 0, _wrap_dim(p["dim1"], g.ndim) if g.ndim else 0
 )
-swapaxes = swapdims = transpose
+
+
+@parsed("Tensor input, int axis0, int axis1")
+def swapaxes(input, axis0, axis1):
+    """transpose under numpy's names for its dims."""
+    return transpose(input, axis0, axis1)
+
+
+@parsed("Tensor input, int dim0, int dim1")
+def swapdims(input, dim0, dim1):
+    return transpose(input, dim0, dim1)
 
 
 def _check_t(args, params):
@@ -196,6 +206,11 @@ def _check_permute(args, params):
 @op("_permute", grad_name="PermuteBackward0", method=False, check=_check_permute)
 def _permute(input, dims):
     return jnp.transpose(input, tuple(d % input.ndim for d in dims)) if input.ndim else input
+
+
+R.OPS["_permute"].result_grad = lambda g, y, p, x: F.permute(
+    g, tuple(sorted(range(g.ndim), key=lambda d: p["dims"][d] % g.ndim))
+)  # (torch's permute of the gradient: a PermuteBackward0 node, for an identity permute too)
 
 
 def permute(input, *args, dims=MISSING):
