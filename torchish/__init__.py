@@ -131,8 +131,6 @@ from .ops.reduction import (  # noqa: E402,F401
     any,
     argmax,
     argmin,
-    cumprod,
-    cumsum,
     log_softmax,
     logsumexp,
     max,
@@ -236,6 +234,8 @@ from .ops.decomp import *  # noqa: E402,F401,F403
 from .ops.linalg_extra import _lu as lu, _lu_solve_deprecated as lu_solve  # noqa: E402,F401
 from .ops.linalg_extra import lu_unpack, matrix_exp, triangular_solve, vdot  # noqa: E402,F401
 from .ops.misc import *  # noqa: E402,F401,F403
+from .ops.scans import *  # noqa: E402,F401,F403
+from .ops.pointwise_special import *  # noqa: E402,F401,F403
 from .ops.aliases import *  # noqa: E402,F401,F403
 from .ops.special_ops import *  # noqa: E402,F401,F403
 from .ops.order_stats import *  # noqa: E402,F401,F403

@@ -13,7 +13,7 @@ from ._tensor import Tensor
 from ._toplevel import _check_int, _check_tensor, _type_name
 from .autograd import grad_mode as _gm
 from .nn import functional as F
-from .nn.functional import _dropout_impl
+from .nn._functional_dropout import _dropout_impl
 from .ops import nn_ops as _N
 from .ops._registry import _C_NAMES
 from .ops.creation import arange as _arange

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from ._tensor import Tensor
-from .ops import _out, misc, pointwise, reduction, special_bessel, special_ops
+from .ops import _out, misc, pointwise, pointwise_special, reduction, special_bessel, special_ops
 from .ops._registry import _check_cast
 
 __all__ = [
@@ -33,13 +33,13 @@ def _renamed(name, fn):
 erf = _renamed("erf", pointwise.erf)
 erfc = _renamed("erfc", special_ops.erfc)
 erfcx = _renamed("erfcx", special_ops.special_erfcx)
-erfinv = _renamed("erfinv", misc.erfinv)
+erfinv = _renamed("erfinv", pointwise_special.erfinv)
 expit = _renamed("expit", pointwise.sigmoid)
 exp2 = _renamed("exp2", pointwise.exp2)
 expm1 = _renamed("expm1", pointwise.expm1)
 log1p = _renamed("log1p", pointwise.log1p)
-logit = _renamed("logit", misc.logit)
-xlogy = _renamed("xlogy", misc.xlogy)
+logit = _renamed("logit", pointwise_special.logit)
+xlogy = _renamed("xlogy", pointwise_special.xlogy)
 entr = _renamed("entr", special_ops.special_entr)
 ndtri = _renamed("ndtri", special_ops.special_ndtri)
 log_ndtr = _renamed("log_ndtr", special_ops.special_log_ndtr)
@@ -47,10 +47,10 @@ i0 = _renamed("i0", special_ops.i0)
 i0e = _renamed("i0e", special_ops.special_i0e)
 i1 = _renamed("i1", special_ops.special_i1)
 i1e = _renamed("i1e", special_ops.special_i1e)
-sinc = _renamed("sinc", misc.sinc)
-gammaln = _renamed("gammaln", misc.lgamma)
-digamma = _renamed("digamma", misc.digamma)
-psi = _renamed("psi", misc.digamma)
+sinc = _renamed("sinc", pointwise_special.sinc)
+gammaln = _renamed("gammaln", pointwise_special.lgamma)
+digamma = _renamed("digamma", pointwise_special.digamma)
+psi = _renamed("psi", pointwise_special.digamma)
 
 
 def _word(v):

@@ -169,7 +169,7 @@ def _rounded_sum(a, b):
     """Two gradient contributions summed as torch's engine sums them, each rounded first: XLA's CPU backend would
     contract the product that ends one contribution and this add into an FMA (a sum that cancels to 0 in torch
     then keeps the product's unrounded part)."""
-    from ..ops.misc import _unfused
+    from ..ops.pointwise_special import _unfused
 
     if not jnp.issubdtype(a.dtype, jnp.floating) or a.dtype != b.dtype:
         return a + b

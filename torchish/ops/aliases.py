@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import _dtype as D
 from .._tensor import Tensor
-from . import _out, pointwise, reduction, selection, shape, special_ops
+from . import _out, pointwise, reduction, scans, selection, shape, special_ops
 from . import _registry as R
 from ._registry import inplace_method
 
@@ -297,7 +297,7 @@ _METHODS = {
     "frexp": _out.method_without_out("frexp", special_ops.frexp, no_keywords=True),
     "polygamma_": _polygamma_,
     "square_": lambda self: self.pow_(2),
-    "cumprod_": inplace_method(reduction.cumprod),
+    "cumprod_": inplace_method(scans.cumprod),
     "logical_not_": lambda self: pointwise.logical_not(self, _target=self),
     "__ifloordiv__": lambda self, other: special_ops.floor_divide(self, other, _target=self),
     "absolute": absolute,

@@ -605,60 +605,6 @@ def _logsumexp_backward(grad, result, params, inputs):
 R.OPS["logsumexp"].result_grad = _logsumexp_backward
 
 
-@op(promote=SUM, grad_name="CumsumBackward0", inplace=True, check=_bool_kernel_check("cumsum_out_cpu"))
-def cumsum(input, dim, *, dtype=None):
-    dim = _wrap_dim(dim, input.ndim)  # (a 0-dim tensor takes dim 0 or -1)
-    return F.cumulative(input, dim, jnp.add) if input.ndim else input
-
-
-R.OPS["cumsum"].result_grad = lambda g, y, p, x: F.cumsum_backward(g, _wrap_dim(p["dim"], g.ndim)) if g.ndim else g
-
-
-@op(promote=SAME, grad_name="CumprodBackward0", saves=((0, -1),), check=_bool_kernel_check("cumprod_out_cpu"))
-def cumprod(input, dim, *, dtype=None):
-    dim = _wrap_dim(dim, input.ndim)  # (a 0-dim tensor takes dim 0 or -1)
-    return F.cumulative(input, dim, jnp.multiply) if input.ndim else input
-
-
-def _cumprod_backward(g, y, p, inputs):
-    """torch's cumprod_backward: for an input without zeros the reversed cumsum of result * grad, divided by the
-    input; else (without create_graph) the same up to the first zero of each line, and at that zero the products
-    after it up to the second."""
-    x = inputs[0]
-    if x.size <= 1:
-        return g
-    dim = _wrap_dim(p["dim"], x.ndim)
-    if x.shape[dim] == 1:
-        return g
-    w = y * g
-    if p["case"] == "quotient":
-        return F.cumsum_backward(w, dim) / x
-    zeros_before = jnp.cumsum(x == 0, axis=dim)  # (0 before the first zero, 1 from it to the second)
-    before_first = zeros_before == 0
-    grad = jnp.where(before_first, F.cumsum_backward(jnp.where(before_first, w, 0), dim) / x, 0)
-    at_first = zeros_before == 1
-    first = jnp.argmax(at_first, axis=dim, keepdims=True)
-    is_first = (jax.lax.broadcasted_iota(first.dtype, x.shape, dim) == first) & at_first
-    between = at_first & ~is_first
-    from .misc import _unfused  # (torch rounds the products before it sums them)
-
-    products = _unfused(F.cumprod(jnp.where(between, x, 1), dim) * jnp.where(at_first, g, 0))
-    after = jnp.sum(products, dim, keepdims=True)
-    before = jnp.take_along_axis(y, jnp.maximum(first - 1, 0), dim)
-    return jnp.where(is_first, after * jnp.where(first == 0, 1, before), grad)
-
-
-def _cumprod_case(node, create_graph):
-    # (torch's create_graph formula for a line with zeros is a loop of its own: JAX's derivative computes it)
-    if not create_graph:
-        return "masked"
-    return "quotient" if not bool((node.saved[0] == 0).any()) else None
-
-
-R.OPS["cumprod"].result_grad = _cumprod_backward
-R.OPS["cumprod"].formula_case = _cumprod_case
-
-
 def _softmax_check(name):
     """torch's CPU softmax kernels take floating inputs only: the last-dim kernel (a 0-d or 1-d input too) and the
     general one name themselves in the error; an empty input runs no kernel."""
