@@ -222,6 +222,12 @@ _NO_OUT_CALLS = [
     "x.swapdims(0, 1, out=o)", "m.isclose(x, x, out=o)", "m.dist(x, x, out=o)", "m.roll(x, 1, out=o)",
     "m.put(x, m.tensor([0]), x[0, :1], out=o)", "m.rsub(x, x, out=o)", "m.rsub(x, 2, out=o)",
     "m.masked_fill(x, x > 0, 1.0, out=o)",
+    # Tensor methods of several overloads (torch lists them), and methods that shared their function with torch.*
+    "x.pow(2, out=o)", "x.pow_(2, out=o)", "x.remainder(2, out=o)", "x.fmod(2, out=o)", "x.flip(0, out=o)",
+    "x.to(out=o)", "x.to(m.float64, out=o)", "x.lt(x, out=o)", "x.lt_(x, out=o)", "x.eq(out=o)", "x.sum(out=o)",
+    "x.sum(0, out=o)", "x.std(out=o)", "x.where(x > 0, x, out=o)", "x.float_power(2, out=o)", "x.div(2, out=o)",
+    "x.divide(x, out=o)", "x.squeeze(out=o)", "x.max(out=o)", "x.random_(out=o)", "x.masked_fill(x > 0, 1.0, out=o)",
+    "x.clamp(0, 1, out=o)", "x.scatter(0, x.long(), 1.0, out=o)", "x.view(4, out=o)", "x.subtract_(x, out=o)",
 ]  # fmt: skip
 
 

@@ -284,3 +284,6 @@ def can_cast(from_: dtype, to: dtype) -> bool:
 
 
 from ._toplevel import *  # noqa: E402,F401,F403
+from .ops._out import guard_method_outs as _guard_method_outs  # noqa: E402
+
+_guard_method_outs(Tensor)  # (once every method is in place)

@@ -370,6 +370,65 @@ FUNCTION_OVERLOADS = {
 FUNCTION_OVERLOADS["var"] = FUNCTION_OVERLOADS["std"]
 FUNCTION_OVERLOADS["all"] = FUNCTION_OVERLOADS["any"]
 
+# the Tensor methods of several overloads, in torch's words: what its parser lists when none takes the arguments
+# (out=, which no method takes); an in-place method's are its out-of-place form's unless listed
+_OTHER = ("Tensor other", "Number other")
+_CLAMP = ("Tensor min = None, Tensor max = None", "Number min = None, Number max = None")
+_SPLITS = ("int sections", "tuple of ints indices")
+_SORT = ("*, bool stable, int dim = -1, bool descending = False", "int dim = -1, bool descending = False")
+_QUANTILE = tuple(
+    f'{q} q, int dim = None, bool keepdim = False, *, str interpolation = "linear"' for q in ("Tensor", "float")
+)
+_GENERATOR = "*, torch.Generator generator = None"
+_MOVE = ("int source, int destination", "tuple of ints source, tuple of ints destination")
+_EXTREME = ("", "Tensor other", "int dim, bool keepdim = False")
+METHOD_SIGNATURES = {
+    **METHOD_OVERLOADS,
+    **dict.fromkeys(
+        "bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift copysign eq ne lt le gt ge greater "
+        "greater_equal less less_equal not_equal floor_divide fmod remainder multiply true_divide xlogy".split(),
+        _OTHER,
+    ),
+    **dict.fromkeys(("clamp", "clip"), _CLAMP),
+    **dict.fromkeys(("dsplit", "hsplit", "vsplit"), _SPLITS),
+    **dict.fromkeys(("sort", "argsort"), _SORT),
+    **dict.fromkeys(("quantile", "nanquantile"), _QUANTILE),
+    **dict.fromkeys(("movedim", "moveaxis"), _MOVE),
+    **dict.fromkeys(("max", "min"), _EXTREME),
+    **dict.fromkeys(("pow", "float_power"), ("Tensor exponent", "Number exponent")),
+    "clamp_max": ("Tensor max", "Number max"),
+    "clamp_min": ("Tensor min", "Number min"),
+    "div": ("Tensor other", "Tensor other, *, str rounding_mode", "Number other, *, str rounding_mode"),
+    "divide": (
+        "Tensor other",
+        "Tensor other, *, str rounding_mode",
+        "Number other",
+        "Number other, *, str rounding_mode",
+    ),
+    "subtract": ("Tensor other, *, Number alpha = 1", "Number other, Number alpha = 1"),
+    "lerp": ("Tensor end, Tensor weight", "Tensor end, Number weight"),
+    "masked_fill": ("Tensor mask, Tensor value", "Tensor mask, Number value"),
+    "index_fill": ("int dim, Tensor index, Tensor value", "int dim, Tensor index, Number value"),
+    "where": ("Tensor condition, Tensor other", "Tensor condition, Number other"),
+    "scatter": (
+        "int dim, Tensor index, Tensor src",
+        "int dim, Tensor index, Tensor src, *, str reduce",
+        "int dim, Tensor index, Number value",
+        "int dim, Tensor index, Number value, *, str reduce",
+    ),
+    "repeat_interleave": tuple(f"{r} repeats, int dim = None, *, int output_size = None" for r in ("Tensor", "int")),
+    "tensor_split": (
+        "tuple of ints indices, int dim = 0",
+        "Tensor tensor_indices_or_sections, int dim = 0",
+        "int sections, int dim = 0",
+    ),
+    "view": ("torch.dtype dtype", "tuple of ints size"),
+    "fill_": ("Tensor value", "Number value"),
+    "bernoulli": (_GENERATOR, f"float p, {_GENERATOR}"),
+    "bernoulli_": (f"Tensor p, {_GENERATOR}", f"float p = 0.5, {_GENERATOR}"),
+    "random_": (_GENERATOR, f"int from, int to, {_GENERATOR}", f"int to, {_GENERATOR}"),
+}
+
 
 def check_dim_args(fname: str, sig, args: tuple, kwargs: dict, method: bool, shown: str = "") -> tuple[tuple, dict]:
     """torch's arg parser on an op's dim arguments (args: self first). A dim that is no int (no int list where

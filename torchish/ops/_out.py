@@ -10,6 +10,7 @@ of the out argument itself are tensor_out / tensors_out.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import jax.numpy as jnp
@@ -253,15 +254,39 @@ def method_without_out(name: str, fn, overloads: tuple | None = None, no_keyword
 
 
 def refuse_method_out(name: str, no_keywords: bool, overloads: tuple | None = None, args=(), kwargs=None) -> None:
-    """torch's parser error for out= given to a Tensor method (none takes it). A method of several overloads not
-    listed is worded as one of a single overload (torch: an invalid combination of arguments)."""
+    """torch's parser error for out= given to a Tensor method (none takes it): for a method of several overloads
+    (given, or torch's as _argparse.METHOD_SIGNATURES lists them) the invalid combination of arguments."""
+    from ._argparse import METHOD_SIGNATURES, check_overloads
+
     if no_keywords:
         raise TypeError(f"TensorBase.{name}() takes no keyword arguments")
+    if overloads is None:
+        overloads = METHOD_SIGNATURES.get(name) or (METHOD_SIGNATURES.get(name[:-1]) if name.endswith("_") else None)
     if overloads:
-        from ._argparse import check_overloads
-
-        check_overloads(name, overloads, args, kwargs)
+        check_overloads(name, overloads, args, kwargs or {})
     raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
+
+
+def guard_method_outs(cls) -> None:
+    """The Tensor methods of several overloads refuse out= as torch's parser does, listing those overloads, before
+    they run (some share their function with the torch.* form, which takes out=)."""
+    from ._argparse import METHOD_SIGNATURES
+
+    for base in METHOD_SIGNATURES:
+        for name in {base, base + "_"}:
+            method = cls.__dict__.get(name)
+            if callable(method):
+                setattr(cls, name, _refusing_out(name, method))
+
+
+def _refusing_out(name, method):
+    @functools.wraps(method)
+    def refusing(self, *args, **kwargs):
+        if "out" in kwargs:
+            refuse_method_out(name, False, None, args, kwargs)
+        return method(self, *args, **kwargs)
+
+    return refusing
 
 
 def refuse_grad_out(aten: str, out) -> None:

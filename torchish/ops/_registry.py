@@ -737,7 +737,8 @@ def _make_public(d: OpDef) -> Callable:
                 tensors = tuple([_as_operand(t) for t in tensors])
                 break
         if out is not None and (_method or _target is not None):
-            _out.refuse_method_out(d.name + ("_" if _target is not None else ""), len(sig.parameters) == 1)
+            name = d.name + ("_" if _target is not None else "")
+            _out.refuse_method_out(name, len(sig.parameters) == 1, None, args[1:], {**kwargs, "out": out})
         if out is not None and d.name in FUNCTION_OVERLOADS:  # (out= where only some overloads take it)
             check_overloads(d.name, FUNCTION_OVERLOADS[d.name], args, {**kwargs, "out": out})
         if _target is not None:

@@ -66,8 +66,18 @@ def _parse_to(args, kwargs):
     return dtype, device
 
 
+_TO = tuple(
+    f"{first}bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = None"
+    for first in ("torch.device device = None, torch.dtype dtype = None, ", "torch.dtype dtype, ", "Tensor tensor, ")
+)
+
+
 def to(self, *args, **kwargs):
     """Tensor.to(dtype) / to(device) / to(device, dtype) / to(other); copy=True forces a new tensor."""
+    if kwargs.keys() - {"dtype", "device", "copy", "non_blocking", "memory_format"}:  # (out=, or a misspelling)
+        from ._argparse import invalid_combination
+
+        raise TypeError(invalid_combination("to", args, kwargs, _TO))
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
     kwargs.pop("memory_format", None)

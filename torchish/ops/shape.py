@@ -728,6 +728,9 @@ def flip(input, *args, dims=None):
 
 
 def _flip_method(self, *dims, **kwargs):
+    unknown = [k for k in kwargs if k != "dims"]
+    if unknown and (dims or "dims" in kwargs):  # (the method's one overload: out= is an unknown keyword)
+        raise TypeError(f"flip() got an unexpected keyword argument '{unknown[0]}'")
     return flip(self, *dims, **kwargs) if not dims else _flip(self, int_list_param("flip", "dims", dims))
 
 
