@@ -173,7 +173,8 @@ _OUT_DTYPE_CALLS = [
     "m.signbit(x, out=o)", "m.sum(x, 0, out=o)", "m.prod(x, 1, out=o)", "m.cumsum(x, 0, out=o)",
     "m.mean(x, 0, out=o)", "m.std(x, 1, out=o)", "m.var(x, 0, out=o)", "m.logsumexp(x, 1, out=o)",
     "m.cat([x, x], out=o)", "m.linalg.det(x, out=o)", "m.square(x, out=o)", "m.pow(x, 2, out=o)",
-    "m.add(x, 1, out=o)", "m.exp(x, out=o)",
+    "m.add(x, 1, out=o)", "m.exp(x, out=o)", "m.nansum(x, out=o)", "m.nansum(x, 1, out=o)",
+    "m.dot(x[0], x[1], out=o)", "m.vdot(x[0], x[1], out=o)",
 ]  # fmt: skip
 
 
@@ -194,6 +195,41 @@ def test_out_dtype_rules(call, dtypes):
         torch.testing.assert_close(torch.tensor(results[1][2]), torch.tensor(results[0][2]))
         results = [r[:2] for r in results]
     assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("call", ["m.sum(x, dtype=d)", "m.sum(x, 0, dtype=d)", "m.nansum(x, dtype=d)",
+                                  "m.nansum(x, 1, True, dtype=d)", "m.prod(x, 1, dtype=d)", "m.cumsum(x, 0, dtype=d)",
+                                  "m.cumprod(x, 1, dtype=d)"])  # fmt: skip
+@pytest.mark.parametrize("dtypes", [("float32", "int32"), ("float32", "bool"), ("int64", "bool"), ("int8", "int16"),
+                                    ("float64", "float16"), ("int32", "int32")])  # fmt: skip
+def test_reductions_compute_in_the_dtype_asked(call, dtypes):
+    """dtype= is the result's dtype, also where JAX's sum of it would widen (an int32 sum is int64 in jnp)."""
+
+    def run(m):
+        x = m.tensor([[1.25, 2.0], [-3.0, 0.5]]).to(getattr(m, dtypes[0]))
+        try:
+            r = eval(call, {"m": m, "x": x, "d": getattr(m, dtypes[1])})
+            return str(r.dtype), r.tolist()
+        except Exception as e:  # noqa: BLE001 - the error is the observable
+            return type(e).__name__, str(e)
+
+    assert run(torchish) == run(torch)
+
+
+@pytest.mark.parametrize("method", ["cumsum_", "cumprod_"])
+@pytest.mark.parametrize("dtype", ["int8", "int32", "bool", "float16", "float32"])
+def test_in_place_scans_compute_in_their_own_dtype(method, dtype):
+    """x.cumsum_(dim) is cumsum(x, dim, dtype=x.dtype) written into x: int8 wraps around, bool has no kernel."""
+
+    def run(m):
+        x = m.tensor([100, 2, 3]).to(getattr(m, dtype))
+        try:
+            getattr(x, method)(0)
+            return str(x.dtype), x.tolist()
+        except Exception as e:  # noqa: BLE001 - the error is the observable
+            return type(e).__name__, str(e)
+
+    assert run(torchish) == run(torch)
 
 
 _NO_OUT_CALLS = [

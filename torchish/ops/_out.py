@@ -77,6 +77,8 @@ def check_out_dtype(fname: str, out, result, tensors) -> None:
         rule = None  # (clamp's Tensor overload is TensorIterator's promoting one: the cast rule)
     want, got = result.dtype, out.dtype
     first = tensors[0].dtype if tensors and isinstance(tensors[0], R._Tensor) else want
+    if fname in ("dot", "vdot"):  # (their kernels resize the out tensor before they check its dtype)
+        resize_out(out, tuple(result.shape))
     if rule is not None:
         error = rule(fname, want, got, first)
         if error:
@@ -88,6 +90,16 @@ def check_out_dtype(fname: str, out, result, tensors) -> None:
 _BOUNDED = ("clamp", "clip", "clamp_min", "clamp_max")
 # reductions whose dtype= the out tensor's dtype stands in for: they compute in it
 COMPUTED_IN_OUT_DTYPE = ("sum", "nansum", "prod", "cumsum", "cumprod")
+
+
+def computed_in_out_dtype(name: str, input, out) -> None:
+    """nansum of a floating input runs its kernel in the out tensor's dtype, which has none for integers (an
+    integral input is summed by sum's)."""
+    if name == "nansum" and (input.dtype.is_floating_point or input.dtype.is_complex):
+        if not (out.dtype.is_floating_point or out.dtype.is_complex):
+            raise NotImplementedError(f"\"nansum_cpu\" not implemented for '{_word(out.dtype)}'")
+
+
 # and those that compute in a floating out tensor's dtype, their input cast to it
 COMPUTED_IN_FLOAT_OUT = ("mean", "std", "var", "logsumexp")
 
@@ -133,6 +145,9 @@ _OUT_DTYPE_RULES = {
         f"logsumexp(): Expected floating point type for result tensor, but got: {_word(got)}"
     ),
     **dict.fromkeys(COMPUTED_IN_OUT_DTYPE, lambda fname, want, got, first: None),
+    **dict.fromkeys(("dot", "vdot"), lambda fname, want, got, first: got is not want and (
+        f"result dtype {_word(got)} does not match input dtype {_word(first)}"
+    )),
     "take": lambda fname, want, got, first: got is not first and (
         f"take(): self and out expected to have the same dtype, but got self.dtype = {_word(first)} and "
         f"out.dtype = {_word(got)}"

@@ -227,6 +227,7 @@ class _Kernel:
         )
         rdt = D._jnp_dtype(result) if result is not None else None
         post_cast = rdt is not None and op_def.promote != COMPARE and rdt != cdt and op_def.n_out == 1
+        widened = rdt is not None and op_def.promote == SUM and op_def.n_out == 1  # (jnp.sum of int32 is int64)
 
         def pure(*args):
             if casts:
@@ -234,7 +235,7 @@ class _Kernel:
                 for i in casts:
                     args[i] = args[i].astype(cdt)
             out = fn(args, **kw) if op_def.varargs else fn(*args, **kw)
-            if post_cast:
+            if post_cast or widened and out.dtype != rdt:
                 out = out.astype(rdt)
             return out
 
@@ -749,12 +750,15 @@ def _make_public(d: OpDef) -> Callable:
                     f"Bad in-place call: input tensor dtype {_C_NAMES[_target.dtype._name]} and output tensor "
                     f"dtype {_C_NAMES[wanted._name]} should match"
                 )
+            if d.promote == SUM and wanted is None and "dtype" in dict(params):  # (it computes in its own dtype)
+                params = tuple((k, _target.dtype if k == "dtype" else v) for k, v in params)
             return dispatch(d, tensors, params, inplace_target=_target)
         if out is not None:
             if d.name in _WITHOUT_OUT:
                 raise TypeError(f"{d.name}() got an unexpected keyword argument 'out'")
             _check_out_grad(d, tensors, out)
             if d.name in _out.COMPUTED_IN_OUT_DTYPE and dict(params).get("dtype") is None:
+                _out.computed_in_out_dtype(d.name, tensors[0], out)
                 params = tuple((k, out.dtype if k == "dtype" else v) for k, v in params)
             elif d.name in _out.COMPUTED_IN_FLOAT_OUT and out.dtype.is_floating_point:
                 tensors = tuple(t.to(out.dtype) if t.dtype.is_floating_point else t for t in tensors)

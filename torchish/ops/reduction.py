@@ -66,15 +66,7 @@ def _bool_kernel_check(kernel):
     return check
 
 
-_nansum_bool_check = _bool_kernel_check("nansum_cpu")
-
-
-def _nansum_check(args, params):
-    _nansum_bool_check(args, params)
-    _check_dims(args, params)
-
-
-@op(promote=SUM, grad_name=_reduce_name("NansumBackward0", "NansumBackward0"), saves=((0,),), check=_nansum_check)
+@op(promote=SUM, grad_name=_reduce_name("NansumBackward0", "NansumBackward0"), saves=((0,),), check=_check_dims)
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     return jnp.nansum(input, axis=_dims(dim, input.ndim), keepdims=keepdim)
 

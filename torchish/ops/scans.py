@@ -28,7 +28,7 @@ def cumsum(input, dim, *, dtype=None):
 R.OPS["cumsum"].result_grad = lambda g, y, p, x: F.cumsum_backward(g, _wrap_dim(p["dim"], g.ndim)) if g.ndim else g
 
 
-@op(promote=SAME, grad_name="CumprodBackward0", saves=((0, -1),), check=_bool_kernel_check("cumprod_out_cpu"))
+@op(promote=SUM, grad_name="CumprodBackward0", saves=((0, -1),), check=_bool_kernel_check("cumprod_out_cpu"))
 def cumprod(input, dim, *, dtype=None):
     dim = _wrap_dim(dim, input.ndim)  # (a 0-dim tensor takes dim 0 or -1)
     return F.cumulative(input, dim, jnp.multiply) if input.ndim else input
