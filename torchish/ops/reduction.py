@@ -169,7 +169,7 @@ def _prod_backward(g, y, p, inputs):
         if not p.get("keepdim"):
             g, y = F.unsqueeze(g, dim), F.unsqueeze(y, dim)
     if p["case"] == "quotient":
-        return g * (y / x)
+        return g * F.div(y, x)
     if x.size == 0:
         return jnp.broadcast_to(g, x.shape)
     if dim is None:

@@ -46,7 +46,7 @@ def _cumprod_backward(g, y, p, inputs):
         return g
     w = y * g
     if p["case"] == "quotient":
-        return F.cumsum_backward(w, dim) / x
+        return F.div(F.cumsum_backward(w, dim), x)
     zeros_before = jnp.cumsum(x == 0, axis=dim)  # (0 before the first zero, 1 from it to the second)
     before_first = zeros_before == 0
     grad = jnp.where(before_first, F.cumsum_backward(jnp.where(before_first, w, 0), dim) / x, 0)
@@ -54,9 +54,11 @@ def _cumprod_backward(g, y, p, inputs):
     first = jnp.argmax(at_first, axis=dim, keepdims=True)
     is_first = (jax.lax.broadcasted_iota(first.dtype, x.shape, dim) == first) & at_first
     between = at_first & ~is_first
-    from .pointwise_special import _unfused  # (torch rounds the products before it sums them)
+    from .pointwise_special import _unfused  # (imported late: it registers formulas of selection's atan2)
 
-    products = _unfused(F.cumprod(jnp.where(between, x, 1), dim) * jnp.where(at_first, g, 0))
+    products = _unfused(  # (torch rounds the products before it sums them)
+        F.cumprod(jnp.where(between, x, 1), dim) * jnp.where(at_first, g, 0)
+    )
     after = jnp.sum(products, dim, keepdims=True)
     before = jnp.take_along_axis(y, jnp.maximum(first - 1, 0), dim)
     return jnp.where(is_first, after * jnp.where(first == 0, 1, before), grad)
