@@ -224,3 +224,17 @@ def test_an_advanced_index_result_is_laid_out_as_torch_visits_it(case):
         return y, y.shape, y.stride(), y.contiguous().view(-1)
 
     check(fn)
+
+
+@pytest.mark.parametrize(
+    "shape, strides",
+    [((0, 2), (1, 3)), ((2, 0), (1, 1)), ((3, 0, 2), (1, 3, 3)), ((1, 0, 2), (3, 1, 3)), ((2, 0, 3), (1, 6, 2))],
+)
+def test_elementwise_results_of_empty_tensors_take_the_iterators_strides(shape, strides):
+    """An empty dim makes TensorIterator's outer strides 0 (a product of sizes, no max(size, 1))."""
+
+    def fn(m):
+        x = m.empty_strided(shape, strides)
+        return (x * 2).stride(), (x + x).stride(), x.exp().stride()
+
+    check(fn)

@@ -765,7 +765,7 @@ def _owner_strides(owner) -> tuple:
     strides, acc = [0] * len(shape), 1
     for d in reversed(owner._perm):
         strides[d] = acc
-        acc *= max(shape[d], 1)
+        acc *= shape[d]  # (TensorIterator's: an empty dim makes the outer strides 0)
     return tuple(strides)
 
 
