@@ -568,14 +568,16 @@ def _values(state):
 def _run_segment(plan, lo, hi, state, create_graph, per_input=False):
     """per_input (one node, create_graph): each input's gradient under its own key ("input", j), not summed
     into its destination, for a post-hook that sees them one by one."""
-    saved = tuple(L.saved_args(plan.nodes[i], create_graph) for i in range(lo, hi))
     vals = _values(state)
     state_meta = tuple(sorted((k, (v.shape, v.dtype)) for k, v in vals.items()))
     if not create_graph:
+        saved = tuple(L.saved_args(n, L.result_formula(n)) for n in plan.nodes[lo:hi])
         key = (plan.key(lo, hi, state_meta), False)
         _, jitted = L.cached(key, lambda: L.segment_function(plan.steps(lo, hi)))
         return jitted(saved, vals)
     steps = plan.steps(lo, hi, True)
+    # (the formulas of this backward: a value-dependent case is decided once, in steps)
+    saved = tuple(L.saved_args(plan.nodes[st[0]], st[9]) for st in steps)
     if per_input:
         steps = tuple(st[:3] + (tuple(("input", j) for j in st[2]),) + st[4:6] + ((),) + st[7:] for st in steps)
     # the ties and the formulas' cases can depend on values (prod's input with or without a zero), so they are
@@ -732,7 +734,8 @@ def _run_hooked_node(plan, i, state, create_graph):
     wide = tuple(j for j, e in enumerate(n.next_edges) if j in diff or e is not None and id(e[0]) in plan.cut)
     if wide and not create_graph and getattr(getattr(n.kernel, "op", None), "name", None) in ("cat", "stack"):
         # (torch's cat/stack formula slices the gradient for every input once one is needed: its hooks see all)
-        wide = tuple(j for j, a in enumerate(L.saved_args(n)) if j in wide or jnp.issubdtype(a.dtype, jnp.inexact))
+        saved = L.saved_args(n, L.result_formula(n))
+        wide = tuple(j for j, a in enumerate(saved) if j in wide or jnp.issubdtype(a.dtype, jnp.inexact))
     if not skip and (wide or eager_vjp is not None) and any(c is not None for c in cts):
         if eager_vjp is not None:
             grad_inputs = list(eager_vjp(grad_outputs, create_graph))
@@ -745,7 +748,7 @@ def _run_hooked_node(plan, i, state, create_graph):
                 grad_inputs[j] = sub.get(("input", j))
         else:
             vals = [c._value if isinstance(c, Tensor) else c for c in cts]
-            res = L.node_vjp(n, L.saved_args(n), wide, vals, metas)
+            res = L.node_vjp(n, wide, vals, metas)
             for j, r in zip(wide, res):
                 grad_inputs[j] = None if r is None else Tensor._make(r)
     positions = n._edge_positions()  # (the hooks see the inputs torch's node has edges for)
@@ -909,7 +912,7 @@ def _add_into(acc, g):
 
 def _call_node(node, grads):
     """grad_fn(*grads): run one node's vjp eagerly, as torch lets you call a Node."""
-    from .lowering import node_vjp, saved_args
+    from .lowering import node_vjp
 
     Tensor = _Tensor()
     if node.saved is None:
@@ -923,7 +926,7 @@ def _call_node(node, grads):
         return tuple(out) if len(out) != 1 else out[0]
     diff = tuple(j for j, e in enumerate(node.next_edges) if e is not None)
     cts = [g._value if isinstance(g, Tensor) else None for g in grads]
-    res = node_vjp(node, saved_args(node), diff, cts, node.out_meta)
+    res = node_vjp(node, diff, cts, node.out_meta)
     out = [None] * len(node.next_edges)
     for j, r in zip(diff, res):
         out[j] = None if r is None else Tensor._make(r)

@@ -91,9 +91,10 @@ def _result_vjp(formula, args, diff, cts, metas):
     return tuple(None if per_input[j] is None else per_input[j].astype(args[j].dtype) for j in diff)
 
 
-def node_vjp(node, args, diff, cts, metas):
-    """One node's input cotangents: by its result formula where it has one (args then end with the result)."""
+def node_vjp(node, diff, cts, metas):
+    """One node's input cotangents, from what it saved: by its result formula where it has one."""
     formula = result_formula(node)
+    args = saved_args(node, formula)
     if formula is not None:
         return _result_vjp(formula, args, diff, cts, metas)
     return _node_vjp(node.kernel.pure, args, diff, cts, metas)
@@ -118,11 +119,10 @@ def result_formula(node, create_graph=False):
     return formula
 
 
-def saved_args(node, create_graph=False):
-    """What a node's backward reads: its saved inputs, then its saved result where its formula reads that."""
-    if node._result is None or node.saved is None or result_formula(node, create_graph) is None:
-        return node.saved
-    return node.saved + (node._result,)
+def saved_args(node, formula):
+    """What a node's backward reads: its saved inputs, then its saved result where its result formula (what
+    result_formula gave for this backward, or None) reads that."""
+    return node.saved if formula is None or node.saved is None else node.saved + (node._result,)
 
 
 def segment_function(steps):

@@ -131,6 +131,14 @@ def invalid_combination(fname: str, args: tuple, kwargs: dict, signatures: tuple
     return "\n".join(lines) + "\n"
 
 
+def missing_arguments(fname: str, names: list) -> str:
+    """torch's parser error for required parameters not given: `names`, every required one from the first missing
+    on, given by name or not (torch's plural is inverted: "arguments" for one)."""
+    word = "arguments" if len(names) == 1 else "argument"
+    quoted = ", ".join(f'"{n}"' for n in names)
+    return f"{fname}() missing {len(names)} required positional {word}: {quoted}"
+
+
 def _same_type(kind: str, value: object) -> bool:
     """torch's is_matching: the argument's type name is the entry's type (int also taken for float)."""
     name = type_name(value)
@@ -285,10 +293,8 @@ def _mismatch(fname, params, npos, args, kwargs):
             value, at = args[i], f" (position {i + 1})"
         elif name in kwargs:
             value, at = kwargs[name], ""
-        elif required:  # (torch counts every required parameter from here on, given by name or not)
-            missing = [f'"{later}"' for _, later, req in params[i:] if req]
-            word = "arguments" if len(missing) == 1 else "argument"  # (torch's plural, inverted)
-            return TypeError(f"{fname}() missing {len(missing)} required positional {word}: {', '.join(missing)}")
+        elif required:
+            return TypeError(missing_arguments(fname, [later for _, later, req in params[i:] if req]))
         else:
             continue
         if not _fits(kind, value, not required):

@@ -776,16 +776,13 @@ def _make_public(d: OpDef) -> Callable:
 
 
 def _missing(name, sig, args, kwargs):
-    """torch's parser error for required parameters not given: it counts every one from the first missing on,
-    given by name or not (and says "arguments" for one, "argument" for more). None when none is missing."""
+    """torch's parser error for the required parameters not given; None when none is missing."""
+    from ._argparse import missing_arguments
+
     params = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_POSITIONAL]
     required = [i for i, p in enumerate(params) if p.default is inspect.Parameter.empty]
     first = next((i for i in required if i >= len(args) and params[i].name not in kwargs), None)
-    if first is None:
-        return None
-    missing = [f'"{params[i].name}"' for i in required if i >= first]
-    word = "arguments" if len(missing) == 1 else "argument"
-    return f"{name}() missing {len(missing)} required positional {word}: {', '.join(missing)}"
+    return None if first is None else missing_arguments(name, [params[i].name for i in required if i >= first])
 
 
 def method_form(public: Callable) -> Callable:

@@ -177,10 +177,13 @@ def _prod_backward(g, y, p, inputs):
     return g if x.shape[dim] == 1 else g * _exclusive_products(x, dim)
 
 
+def _holds_zero(node) -> bool:
+    """Whether a prod / cumprod node's saved input holds a zero (torch's formulas divide by it when not)."""
+    return bool((node.saved[0] == 0).any())
+
+
 def _prod_case(node, create_graph):
-    # (torch divides by the input when it holds no zero)
-    x = node.saved[0]
-    return ("quotient" if not bool((x == 0).any()) else "zeros") if create_graph else None
+    return ("zeros" if _holds_zero(node) else "quotient") if create_graph else None
 
 
 R.OPS["prod"].result_grad = _prod_backward

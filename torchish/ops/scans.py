@@ -14,7 +14,7 @@ from . import _out
 from . import _registry as R
 from ._argparse import parsed
 from ._registry import FLOAT, SAME, SUM, op
-from .reduction import _bool_kernel_check, _named
+from .reduction import _bool_kernel_check, _holds_zero, _named
 
 __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"]
 
@@ -68,7 +68,7 @@ def _cumprod_case(node, create_graph):
     # (torch's create_graph formula for a line with zeros is a loop of its own: JAX's derivative computes it)
     if not create_graph:
         return "masked"
-    return "quotient" if not bool((node.saved[0] == 0).any()) else None
+    return None if _holds_zero(node) else "quotient"
 
 
 R.OPS["cumprod"].result_grad = _cumprod_backward
